@@ -1,0 +1,15 @@
+"""pre-commit hook `repo-harden`: every check, in one process."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from repo_harden.hook_runner import run_hook
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_hook("repo-harden", (), argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

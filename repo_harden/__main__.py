@@ -1,0 +1,3 @@
+from repo_harden.cli import main
+
+raise SystemExit(main())

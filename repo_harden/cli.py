@@ -1,0 +1,155 @@
+"""The `repo-harden` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from repo_harden import __version__
+from repo_harden.errors import FatalError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+_DESCRIPTION = """\
+Find the weak links in a software supply chain: actions and images not pinned
+to a digest, unpinned tool downloads, manifests without lockfiles, workflow
+files nobody must review, default branches anyone can force-push.
+"""
+
+_SCAN_EPILOG = """\
+exit codes:
+  0  no finding at or above --fail-on
+  1  findings at or above --fail-on
+  2  usage or configuration error
+
+examples:
+  repo-harden scan                          scan the checkout you are in
+  repo-harden scan --format sarif -o rh.sarif
+  repo-harden scan .github/workflows/ci.yml --select PIN
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "scan":
+            from repo_harden.commands.scan import run_scan
+
+            return run_scan(args)
+        if args.command == "rules":
+            from repo_harden.commands.rules import run_rules
+
+            return run_rules(args)
+        if args.command == "waivers":
+            from repo_harden.commands.waivers import run_waivers
+
+            return run_waivers(args)
+    except FatalError as error:
+        print(f"repo-harden: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("repo-harden: interrupted", file=sys.stderr)
+        return 130
+    parser.print_help()
+    return EXIT_USAGE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="repo-harden",
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"repo-harden {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_scan(commands)
+    _add_rules(commands)
+    _add_waivers(commands)
+    return parser
+
+
+def _csv(value: str) -> list[str]:
+    return [part.strip().upper() for part in value.split(",") if part.strip()]
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """Options the scan command and the hooks share."""
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE",
+        help="config file (default: .repo-harden.toml, or [tool.repo-harden] in pyproject.toml)",
+    )
+    parser.add_argument(
+        "--fail-on", choices=["error", "warning", "note", "never"],
+        help="lowest severity that makes the exit code 1 (default: warning, or the config's fail-on)",
+    )
+    parser.add_argument(
+        "--select", type=_csv, action="extend", default=[], metavar="CODES",
+        help="only these rules: codes or prefixes, comma-separated (PIN,DL003); replaces the config's",
+    )
+    parser.add_argument(
+        "--ignore", type=_csv, action="extend", default=[], metavar="CODES",
+        help="skip these rules: codes or prefixes, comma-separated; added to the config's",
+    )
+    parser.add_argument(
+        "--exclude", action="append", default=[], metavar="GLOB",
+        help="skip paths matching GLOB (repeatable; added to the config's exclude)",
+    )
+
+
+def _add_scan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    scan = commands.add_parser(
+        "scan",
+        help="scan a checkout, or files in it",
+        description="Scan a checkout: the files git tracks plus untracked ones it does not ignore "
+        "(every file, outside git). With PATHs, report only on those files and folders.",
+        epilog=_SCAN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scan.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="default: the current folder")
+    scan.add_argument(
+        "--format", choices=["text", "json", "sarif", "github"], default="text",
+        help="text (default), json, sarif (GitHub code scanning) or github (annotations)",
+    )
+    scan.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
+    add_common_options(scan)
+
+
+def _add_rules(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    rules = commands.add_parser(
+        "rules",
+        help="list the rules, or explain one",
+        description="List every rule with its code, name, severity and summary, "
+        "or print the documentation of one rule.",
+    )
+    rules.add_argument("code", nargs="?", metavar="CODE", help="a rule code (PIN001) or name")
+    rules.add_argument(
+        "--format", choices=["text", "json", "markdown"], default="text",
+        help="markdown prints the table the README embeds",
+    )
+
+
+def _add_waivers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    waivers = commands.add_parser(
+        "waivers",
+        help="list every exception: waivers with owner and expiry, and inline ignores",
+        description="List the waivers of the config file with their owner, reason and expiry "
+        "(expired and invalid ones marked), and every inline `# repo-harden: ignore[...]`.",
+    )
+    waivers.add_argument("path", nargs="?", type=Path, default=None, metavar="PATH",
+                         help="the checkout (default: the current folder)")
+    waivers.add_argument("--config", type=Path, metavar="FILE", help="config file to read")
+    waivers.add_argument("--format", choices=["text", "json"], default="text")
+
+
+def use_color(stream: object) -> bool:
+    """Colour only on a terminal; NO_COLOR and FORCE_COLOR win (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"

@@ -1,0 +1,70 @@
+"""`repo-harden rules`: the catalogue, and each rule's documentation."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from repo_harden.errors import UsageError
+from repo_harden.model import Rule
+from repo_harden.registry import catalogue
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    rules = catalogue().rules
+    if args.code:
+        rule = find_rule(args.code, list(rules.values()))
+        if args.format == "json":
+            sys.stdout.write(json.dumps(rule_record(rule), indent=2) + "\n")
+        else:
+            sys.stdout.write(rule_page(rule))
+        return 0
+    if args.format == "json":
+        sys.stdout.write(json.dumps([rule_record(r) for r in rules.values()], indent=2) + "\n")
+    elif args.format == "markdown":
+        sys.stdout.write(markdown_table(list(rules.values())))
+    else:
+        sys.stdout.write(text_table(list(rules.values())))
+    return 0
+
+
+def find_rule(wanted: str, rules: list[Rule]) -> Rule:
+    for rule in rules:
+        if wanted.upper() == rule.code or wanted.lower() == rule.name:
+            return rule
+    raise UsageError(f"no rule {wanted!r}; `repo-harden rules` lists them")
+
+
+def rule_record(rule: Rule) -> dict[str, object]:
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "severity": rule.severity.value,
+        "summary": rule.summary,
+        "online": rule.online,
+        "documentation": rule.doc,
+    }
+
+
+def rule_page(rule: Rule) -> str:
+    """The rule's documentation: a title line, then its docstring below the summary."""
+    body = rule.doc.split("\n", 1)[1].strip() if "\n" in rule.doc else ""
+    online = " (online only)" if rule.online else ""
+    return f"# {rule.code} {rule.name}{online}\n\n{rule.summary}. Default severity: {rule.severity.value}.\n\n{body}\n"
+
+
+def text_table(rules: list[Rule]) -> str:
+    width = max(len(rule.name) for rule in rules)
+    lines = [f"{'CODE':<7} {'NAME':<{width}} {'SEVERITY':<8} SUMMARY"]
+    for rule in rules:
+        lines.append(f"{rule.code:<7} {rule.name:<{width}} {rule.severity.value:<8} {rule.summary}")
+    return "\n".join(lines) + "\n"
+
+
+def markdown_table(rules: list[Rule]) -> str:
+    lines = ["| code | name | severity | finds |", "|---|---|---|---|"]
+    for rule in rules:
+        online = " (online)" if rule.online else ""
+        lines.append(f"| {rule.code} | {rule.name} | {rule.severity.value} | {rule.summary}{online} |")
+    return "\n".join(lines) + "\n"

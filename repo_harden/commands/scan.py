@@ -1,0 +1,65 @@
+"""`repo-harden scan`: scan a checkout and report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable
+
+from repo_harden.atomic import write_atomically
+from repo_harden.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, use_color
+from repo_harden.config import parse_fail_on
+from repo_harden.model import Severity
+from repo_harden.policy import Reported
+from repo_harden.registry import catalogue
+from repo_harden.reporters import Report, renderer
+from repo_harden.reporters.text import summary
+from repo_harden.scan import ScanOptions, ScanResult, scan_paths
+
+
+def scan_options(args: argparse.Namespace) -> ScanOptions:
+    return ScanOptions(
+        config_file=args.config,
+        select=tuple(args.select),
+        ignore=tuple(args.ignore),
+        exclude=tuple(args.exclude),
+    )
+
+
+def build_report(result: ScanResult, color: bool) -> Report:
+    return Report(
+        reported=result.outcome.reported,
+        rules=dict(catalogue().rules),
+        files_checked=result.files_checked,
+        suppressed_inline=result.outcome.suppressed_inline,
+        waived=result.outcome.waived,
+        color=color,
+    )
+
+
+def exit_code(reported: Iterable[Reported], fail_on: Severity | None) -> int:
+    if fail_on is None:
+        return EXIT_OK
+    failing = any(item.severity.rank >= fail_on.rank for item in reported)
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def report_crashes(crashes: list[str]) -> int:
+    """Crashes are repo-harden's bugs: show them in full, and fail the run."""
+    for crash in crashes:
+        print(f"repo-harden: internal error, please report it: {crash}", file=sys.stderr)
+    return EXIT_USAGE if crashes else EXIT_OK
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    result = scan_paths(args.paths, scan_options(args))
+    fail_on = parse_fail_on(args.fail_on, "--fail-on") if args.fail_on else result.config.fail_on
+    to_terminal = args.output is None and args.format == "text"
+    report = build_report(result, color=to_terminal and use_color(sys.stdout))
+    rendered = renderer(args.format)(report)
+    if args.output is not None:
+        write_atomically(args.output, rendered)
+        print(f"{summary(report)}\nWrote the {args.format} report to {args.output}.")
+    else:
+        sys.stdout.write(rendered)
+    return report_crashes(result.crashes) or exit_code(report.reported, fail_on)

@@ -1,0 +1,99 @@
+"""`repo-harden waivers`: every exception in one list, with owner, reason and expiry."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from repo_harden.config import Waiver, find_config, load_config
+from repo_harden.globs import PathMatcher
+from repo_harden.local_repo import LocalRepo, find_root
+from repo_harden.policy import relative_config_path
+from repo_harden.registry import catalogue
+from repo_harden.suppressions import find_suppressions
+
+
+@dataclass(frozen=True)
+class InlineIgnore:
+    path: str
+    line: int
+    codes: tuple[str, ...]
+    reason: str
+    problems: tuple[str, ...]
+
+
+def run_waivers(args: argparse.Namespace) -> int:
+    root = find_root((args.path or Path.cwd()).resolve())
+    found = catalogue()
+    config_file = args.config or find_config(root)
+    config = load_config(config_file, found.checks, found.rules)
+    repo = LocalRepo(root)
+    inline = list(inline_ignores(repo, found.codes, [p for c in found.checks.values() for p in c.patterns]))
+    today = datetime.date.today()
+    where = relative_config_path(config.source, repo.root) or "(no config file)"
+    if args.format == "json":
+        sys.stdout.write(_json(where, config.waivers, inline, today))
+    else:
+        sys.stdout.write(_text(where, config.waivers, inline, today))
+    return 0
+
+
+def inline_ignores(repo: LocalRepo, codes: set[str], patterns: list[str]) -> list[InlineIgnore]:
+    """Inline ignores in every file a check reads."""
+    read = PathMatcher(patterns)
+    ignores = []
+    for path in repo.paths():
+        text = repo.read_text(path) if read.matches(path) else None
+        for s in find_suppressions(text or "", codes):
+            ignores.append(InlineIgnore(path, s.line, s.codes, s.reason, s.problems))
+    return ignores
+
+
+def waiver_status(waiver: Waiver, today: datetime.date) -> str:
+    if waiver.problems:
+        return "invalid: " + "; ".join(waiver.problems)
+    assert waiver.expires is not None
+    days = (waiver.expires - today).days
+    if days < 0:
+        return f"EXPIRED {-days} days ago"
+    return f"expires in {days} day{'s' if days != 1 else ''}"
+
+
+def _text(where: str, waivers: tuple[Waiver, ...], inline: list[InlineIgnore], today: datetime.date) -> str:
+    lines = [f"Waivers in {where}: {len(waivers)}"]
+    for waiver in waivers:
+        at = f"{where}:{waiver.line}" if waiver.line else where
+        lines.append(f"  {at}  {waiver.rule or '?'}  {waiver.path or '?'}")
+        lines.append(f"      owner {waiver.owner or '?'}, until {waiver.expires or '?'} "
+                     f"({waiver_status(waiver, today)})")
+        lines.append(f"      reason: {waiver.reason or '?'}")
+    lines.append(f"Inline ignores: {len(inline)}")
+    for ignore in inline:
+        status = f"  [invalid: {'; '.join(ignore.problems)}]" if ignore.problems else ""
+        lines.append(f"  {ignore.path}:{ignore.line}  {','.join(ignore.codes)}  {ignore.reason}{status}")
+    return "\n".join(lines) + "\n"
+
+
+def _json(where: str, waivers: tuple[Waiver, ...], inline: list[InlineIgnore], today: datetime.date) -> str:
+    document = {
+        "config": where,
+        "waivers": [
+            {
+                "rule": w.rule, "path": w.path, "owner": w.owner, "reason": w.reason,
+                "expires": w.expires.isoformat() if w.expires else None, "line": w.line,
+                "status": "invalid" if w.problems else ("expired" if w.expired(today) else "active"),
+                "problems": list(w.problems),
+            }
+            for w in waivers
+        ],
+        "inline": [
+            {"path": i.path, "line": i.line, "rules": list(i.codes), "reason": i.reason,
+             "problems": list(i.problems)}
+            for i in inline
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"

@@ -1,0 +1,113 @@
+"""Run the selected checks over a snapshot and collect their findings.
+
+A check that crashes is a bug in repo-harden, not in the user's files: the
+run goes on, and the crash is kept for the front end to report.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
+
+from repo_harden.config import Config
+from repo_harden.engine_rules import UNPARSEABLE
+from repo_harden.globs import PathMatcher
+from repo_harden.model import Check, CheckContext, Finding, RepoSnapshot, fingerprint
+from repo_harden.parse_cache import ParseCache
+
+
+class RuleSelection:
+    """`select` and `ignore` by code or prefix; the most specific selector wins, ties go to ignore."""
+
+    def __init__(self, select: Sequence[str], ignore: Sequence[str]) -> None:
+        self.select = tuple(select)
+        self.ignore = tuple(ignore)
+
+    def enabled(self, code: str) -> bool:
+        selected = _longest_match(code, self.select)
+        ignored = _longest_match(code, self.ignore)
+        return selected > ignored
+
+    @classmethod
+    def from_config(cls, config: Config) -> RuleSelection:
+        return cls(config.select, config.ignore)
+
+
+def _longest_match(code: str, selectors: Sequence[str]) -> int:
+    lengths = [0 if s == "ALL" else len(s) for s in selectors if s == "ALL" or code.startswith(s)]
+    return max(lengths, default=-1)
+
+
+@dataclass
+class CheckRun:
+    """The raw outcome of running checks: findings before any policy, and crashes."""
+
+    findings: list[Finding] = field(default_factory=list)
+    crashes: list[str] = field(default_factory=list)
+
+
+def run_checks(
+    snapshot: RepoSnapshot,
+    checks: Sequence[Check],
+    config: Config,
+    targets: Collection[str] | None = None,
+) -> CheckRun:
+    """Run `checks` on the files they read; with `targets`, only on those files."""
+    parsed = ParseCache(snapshot)
+    excluded = PathMatcher(config.exclude)
+    candidates = [p for p in (targets if targets is not None else snapshot.paths())]
+    candidates = [p for p in candidates if not excluded.matches(p)]
+    run = CheckRun()
+    for check in checks:
+        wanted = PathMatcher(check.patterns)
+        files = [path for path in candidates if wanted.matches(path)]
+        if not files:
+            continue
+        options = config.rule_options.get(check.rule.code, {})
+        context = CheckContext(check.rule, snapshot, files, options, parsed)
+        try:
+            run.findings.extend(check.run(context))
+        except Exception:
+            run.crashes.append(f"{check.rule.code} crashed:\n{traceback.format_exc()}")
+    run.findings.extend(_unparseable(parsed))
+    run.findings = _distinct(run.findings)
+    return run
+
+
+def _unparseable(parsed: ParseCache) -> list[Finding]:
+    found = []
+    for path, problem in sorted(parsed.problems.items()):
+        line = problem.at.line if problem.at else None
+        column = problem.at.column if problem.at else None
+        found.append(
+            Finding(
+                UNPARSEABLE.code,
+                path,
+                line,
+                column,
+                problem.message,
+                fingerprint(UNPARSEABLE.code, path, problem.message),
+            )
+        )
+    return found
+
+
+def _distinct(findings: list[Finding]) -> list[Finding]:
+    """Drop findings reported twice at one place (YAML aliases share nodes); make each
+    fingerprint unique by numbering repeats of the same problem in the same file."""
+    unique = list({(f.rule, f.path, f.line, f.column): f for f in findings}.values())
+    unique.sort(key=sort_key)
+    seen: dict[str, int] = {}
+    result = []
+    for finding in unique:
+        count = seen.get(finding.fingerprint, 0)
+        seen[finding.fingerprint] = count + 1
+        if count:
+            finding = replace(finding, fingerprint=fingerprint(finding.fingerprint, "", str(count)))
+        result.append(finding)
+    return result
+
+
+def sort_key(finding: Finding) -> tuple[str, int, int, str]:
+    return (finding.path, finding.line or 0, finding.column or 0, finding.rule)

@@ -1,0 +1,47 @@
+"""What every pre-commit hook does: the files pre-commit passed, checked in the context of
+the whole checkout, reported as text, turned into an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from repo_harden.cli import EXIT_USAGE, add_common_options, use_color
+from repo_harden.errors import FatalError
+
+
+def run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) -> int:
+    parser = argparse.ArgumentParser(
+        prog=f"repo-harden hook {hook_id}",
+        description=f"pre-commit hook `{hook_id}`: check the files given, exit 1 on findings.",
+    )
+    parser.add_argument("filenames", nargs="*", type=Path, help="files to check (pre-commit passes them)")
+    add_common_options(parser)
+    args = parser.parse_args(argv)
+    try:
+        return _check(args, only)
+    except FatalError as error:
+        print(f"repo-harden: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _check(args: argparse.Namespace, only: tuple[str, ...]) -> int:
+    from dataclasses import replace
+
+    from repo_harden.commands.scan import build_report, exit_code, report_crashes, scan_options
+    from repo_harden.config import parse_fail_on
+    from repo_harden.local_repo import find_root
+    from repo_harden.reporters.text import render_line
+    from repo_harden.scan import scan_checkout
+
+    if not args.filenames:
+        return 0
+    root = find_root(Path.cwd())
+    result = scan_checkout(root, args.filenames, replace(scan_options(args), only=only))
+    report = build_report(result, color=use_color(sys.stdout))
+    for item in report.reported:
+        print(render_line(item, report.color))
+    fail_on = parse_fail_on(args.fail_on, "--fail-on") if args.fail_on else result.config.fail_on
+    return report_crashes(result.crashes) or exit_code(report.reported, fail_on)

@@ -1,0 +1,59 @@
+"""The catalogue: built-in checks, plugins from the `repo_harden.checks` entry-point group,
+and the engine's own rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from repo_harden.engine_rules import ENGINE_RULES
+from repo_harden.errors import FatalError
+from repo_harden.model import Check, Rule
+
+PLUGIN_GROUP = "repo_harden.checks"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    checks: Mapping[str, Check]
+    rules: Mapping[str, Rule]
+
+    @property
+    def codes(self) -> set[str]:
+        return set(self.rules)
+
+
+@cache
+def catalogue() -> Catalogue:
+    from repo_harden.checks import BUILTIN_CHECKS
+
+    checks: dict[str, Check] = {}
+    for check in (*BUILTIN_CHECKS, *_plugin_checks()):
+        if check.rule.code in checks:
+            raise FatalError(f"two checks declare rule {check.rule.code}; a plugin reuses a code")
+        checks[check.rule.code] = check
+    rules = {rule.code: rule for rule in ENGINE_RULES}
+    rules.update((code, check.rule) for code, check in checks.items())
+    return Catalogue(checks, dict(sorted(rules.items(), key=lambda item: _rule_order(item[0]))))
+
+
+def _rule_order(code: str) -> tuple[int, str]:
+    families = ("RH", "PIN", "DL", "LCK", "OWN", "BP", "WF")
+    prefix = code.rstrip("0123456789")
+    return (families.index(prefix) if prefix in families else len(families), code)
+
+
+def _plugin_checks() -> Iterable[Check]:
+    """Checks that other packages register; each entry point is a Check or a sequence of them."""
+    from importlib.metadata import entry_points
+
+    for entry_point in entry_points(group=PLUGIN_GROUP):
+        try:
+            loaded = entry_point.load()
+        except Exception as error:
+            raise FatalError(f"plugin {entry_point.value!r} failed to load: {error}") from None
+        for check in loaded if isinstance(loaded, list | tuple) else (loaded,):
+            if not isinstance(check, Check):
+                raise FatalError(f"plugin {entry_point.value!r} is not a repo_harden Check")
+            yield check

@@ -1,0 +1,54 @@
+"""Reporters: each renders a `Report` to text in one format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from repo_harden.model import Rule
+from repo_harden.policy import Reported
+
+
+@dataclass(frozen=True)
+class RepositoryStatus:
+    """For audits: whether a repository was audited, skipped or failed, and why."""
+
+    name: str
+    status: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a reporter may show."""
+
+    reported: list[Reported]
+    rules: dict[str, Rule]
+    files_checked: int = 0
+    suppressed_inline: int = 0
+    waived: int = 0
+    repositories: list[RepositoryStatus] | None = None
+    color: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+Renderer = Callable[[Report], str]
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def renderer(name: str) -> Renderer:
+    if name == "json":
+        from repo_harden.reporters.json_report import render_json
+
+        return render_json
+    if name == "sarif":
+        from repo_harden.reporters.sarif import render_sarif
+
+        return render_sarif
+    if name == "github":
+        from repo_harden.reporters.github import render_github
+
+        return render_github
+    from repo_harden.reporters.text import render_text
+
+    return render_text

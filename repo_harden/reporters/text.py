@@ -1,0 +1,67 @@
+"""Text: `path:line:col: CODE message`, the form editors and CI logs turn into links."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from repo_harden.model import Severity
+from repo_harden.policy import Reported
+from repo_harden.reporters import Report
+
+_COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.NOTE: "36"}
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def location(item: Reported) -> str:
+    finding = item.finding
+    where = finding.path or item.repository or "(repository)"
+    if item.repository and finding.path:
+        where = f"{item.repository}:{finding.path}"
+    for part in (finding.line, finding.column):
+        if part is None:
+            break
+        where += f":{part}"
+    return where
+
+
+def render_line(item: Reported, color: bool) -> str:
+    code = _paint(item.rule.code, f"1;{_COLORS[item.severity]}", color)
+    return f"{_paint(location(item), '1', color)}: {code} {item.finding.message}"
+
+
+def render_text(report: Report) -> str:
+    lines = [render_line(item, report.color) for item in report.reported]
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def summary(report: Report) -> str:
+    counts = Counter(item.severity for item in report.reported)
+    hidden = _hidden(report)
+    if not report.reported:
+        done = _paint("No findings", "1;32", report.color)
+        return f"{done} in {report.files_checked} files checked.{hidden}"
+    parts = [
+        f"{counts[severity]} {severity.value}{'s' if counts[severity] != 1 else ''}"
+        for severity in (Severity.ERROR, Severity.WARNING, Severity.NOTE)
+        if counts[severity]
+    ]
+    files = len({(item.repository, item.finding.path) for item in report.reported})
+    total = len(report.reported)
+    return (
+        f"Found {total} finding{'s' if total != 1 else ''} ({', '.join(parts)}) "
+        f"in {files} file{'s' if files != 1 else ''}.{hidden}\n"
+        "Run `repo-harden rules CODE` to read why a rule matters and how to fix it."
+    )
+
+
+def _hidden(report: Report) -> str:
+    parts = []
+    if report.suppressed_inline:
+        parts.append(f"{report.suppressed_inline} ignored inline")
+    if report.waived:
+        parts.append(f"{report.waived} waived (see `repo-harden waivers`)")
+    return f" {', '.join(parts).capitalize()}." if parts else ""

@@ -1,0 +1,105 @@
+"""Scan a local checkout: the one pipeline behind `repo-harden scan` and the hooks."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from repo_harden.config import Config, check_selector, find_config, load_config
+from repo_harden.engine import RuleSelection, run_checks
+from repo_harden.errors import UsageError
+from repo_harden.local_repo import LocalRepo, find_root
+from repo_harden.policy import Outcome, apply_policy, relative_config_path
+from repo_harden.registry import Catalogue, catalogue
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """What the command line adds to the config file."""
+
+    config_file: Path | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    only: tuple[str, ...] = field(default=())
+    today: datetime.date | None = None
+
+
+@dataclass
+class ScanResult:
+    root: Path
+    config: Config
+    outcome: Outcome
+    crashes: list[str]
+    files_checked: int
+
+
+def scan_paths(paths: Sequence[Path], options: ScanOptions) -> ScanResult:
+    """Scan the checkout that holds `paths`; report only findings under them."""
+    paths = list(paths) or [Path.cwd()]
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"{path}: no such file or folder")
+    root = find_root(paths[0].resolve())
+    targets = None if paths == [root] or [p.resolve() for p in paths] == [root] else paths
+    return scan_checkout(root, targets, options)
+
+
+def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptions) -> ScanResult:
+    found = catalogue()
+    config = _effective_config(root, options, found)
+    repo = LocalRepo(root)
+    wanted = _target_files(repo, targets) if targets is not None else None
+    selection = RuleSelection.from_config(config)
+    checks = [
+        check
+        for code, check in found.checks.items()
+        if selection.enabled(code) and (not options.only or code.startswith(options.only))
+    ]
+    run = run_checks(repo, checks, config, wanted)
+    config_path = relative_config_path(config.source, repo.root)
+    today = options.today or datetime.date.today()
+    outcome = apply_policy(run.findings, config, found.rules, repo.read_text, config_path, today)
+    if wanted is not None:
+        keep = set(wanted)
+        outcome.reported = [r for r in outcome.reported if r.finding.path in keep]
+    files = len(wanted) if wanted is not None else len(repo.paths())
+    return ScanResult(repo.root, config, outcome, run.crashes, files)
+
+
+def _effective_config(root: Path, options: ScanOptions, found: Catalogue) -> Config:
+    config_file = options.config_file or find_config(root)
+    if options.config_file is not None and not options.config_file.is_file():
+        raise UsageError(f"{options.config_file}: no such config file")
+    config = load_config(config_file, found.checks, found.rules)
+    for selector in (*options.select, *options.ignore):
+        check_selector(selector, found.codes, "command line")
+    return replace(
+        config,
+        select=options.select or config.select,
+        ignore=config.ignore + options.ignore,
+        exclude=config.exclude + options.exclude,
+    )
+
+
+def _target_files(repo: LocalRepo, targets: Sequence[Path]) -> list[str]:
+    """Repo-relative files under the given paths: a file itself, or a folder's files."""
+    wanted: list[str] = []
+    for target in targets:
+        absolute = target.absolute()
+        try:
+            relative = absolute.relative_to(repo.root)
+        except ValueError:
+            try:
+                relative = absolute.resolve().relative_to(repo.root)
+            except ValueError:
+                raise UsageError(f"{target}: not inside the checkout at {repo.root}") from None
+        posix = relative.as_posix()
+        if absolute.is_dir():
+            prefix = "" if posix == "." else f"{posix}/"
+            wanted.extend(p for p in repo.paths() if p.startswith(prefix))
+        else:
+            wanted.append(posix)
+    return list(dict.fromkeys(wanted))

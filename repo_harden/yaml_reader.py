@@ -1,0 +1,100 @@
+"""The one YAML reader: ruamel.yaml's C composer, with a position on every node.
+
+It composes nodes and never constructs Python objects, so aliases stay shared
+nodes and an alias bomb costs no more than its text. Callers walk the nodes
+through the small typed helpers below and turn them into dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ruamel.yaml.cyaml import CSafeLoader
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from repo_harden.model import Position
+
+__all__ = ["Node", "Scalar", "YamlError", "compose", "mapping_get", "mapping_items", "scalar"]
+
+
+class YamlError(Exception):
+    """The text is not YAML; `position` is where the parser gave up, when it knows."""
+
+    def __init__(self, message: str, position: Position | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A scalar's text and where it starts."""
+
+    value: str
+    at: Position
+
+
+def compose(text: str) -> Node | None:
+    """Compose one YAML document; None for an empty one."""
+    loader = CSafeLoader(text)
+    try:
+        node: Node | None = loader.get_single_node()
+    except MarkedYAMLError as error:
+        raise YamlError(_describe(error), _mark_position(error)) from None
+    except (YAMLError, ValueError) as error:
+        raise YamlError(str(error).strip() or type(error).__name__, None) from None
+    finally:
+        loader.dispose()
+    return node
+
+
+def _describe(error: MarkedYAMLError) -> str:
+    parts = [error.context, error.problem]
+    return ", ".join(part for part in parts if part) or "invalid YAML"
+
+
+def _mark_position(error: MarkedYAMLError) -> Position | None:
+    mark = error.problem_mark or error.context_mark
+    return Position(mark.line + 1, mark.column + 1) if mark is not None else None
+
+
+def position(node: Node) -> Position:
+    mark = node.start_mark
+    return Position(mark.line + 1, mark.column + 1)
+
+
+def scalar(node: Node | None) -> Scalar | None:
+    """The node as a scalar, or None if it is absent or a collection."""
+    if isinstance(node, ScalarNode) and isinstance(node.value, str):
+        return Scalar(node.value, position(node))
+    return None
+
+
+def mapping_items(node: Node | None) -> list[tuple[Scalar, Node]]:
+    """The scalar-keyed entries of a mapping; [] for anything else."""
+    if not isinstance(node, MappingNode):
+        return []
+    items = []
+    for key_node, value_node in node.value:
+        key = scalar(key_node)
+        if key is not None:
+            items.append((key, value_node))
+    return items
+
+
+def mapping_get(node: Node | None, key: str) -> Node | None:
+    """The value under `key` (the last one, as GitHub reads duplicates), or None."""
+    found = None
+    for item_key, value in mapping_items(node):
+        if item_key.value == key:
+            found = value
+    return found
+
+
+def sequence_items(node: Node | None) -> list[Node]:
+    return list(node.value) if isinstance(node, SequenceNode) else []
+
+
+def is_mapping(node: Node | None) -> bool:
+    return isinstance(node, MappingNode)
