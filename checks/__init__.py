@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from repo_harden.checks.pinning import unpinned_action, unpinned_image
+
 from repo_harden.model import Check
 
 BUILTIN_CHECKS: tuple[Check, ...] = (unpinned_action, unpinned_image)

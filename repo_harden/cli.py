@@ -79,23 +79,37 @@ def _csv(value: str) -> list[str]:
 def add_common_options(parser: argparse.ArgumentParser) -> None:
     """Options the scan command and the hooks share."""
     parser.add_argument(
-        "--config", type=Path, metavar="FILE",
+        "--config",
+        type=Path,
+        metavar="FILE",
         help="config file (default: .repo-harden.toml, or [tool.repo-harden] in pyproject.toml)",
     )
     parser.add_argument(
-        "--fail-on", choices=["error", "warning", "note", "never"],
-        help="lowest severity that makes the exit code 1 (default: warning, or the config's fail-on)",
+        "--fail-on",
+        choices=["error", "warning", "note", "never"],
+        help="lowest severity that makes the exit code 1 (default: config fail-on, or warning)",
     )
     parser.add_argument(
-        "--select", type=_csv, action="extend", default=[], metavar="CODES",
-        help="only these rules: codes or prefixes, comma-separated (PIN,DL003); replaces the config's",
+        "--select",
+        type=_csv,
+        action="extend",
+        default=[],
+        metavar="CODES",
+        help="only these rules: codes or prefixes, comma-separated (PIN,DL003); overrides config",
     )
     parser.add_argument(
-        "--ignore", type=_csv, action="extend", default=[], metavar="CODES",
+        "--ignore",
+        type=_csv,
+        action="extend",
+        default=[],
+        metavar="CODES",
         help="skip these rules: codes or prefixes, comma-separated; added to the config's",
     )
     parser.add_argument(
-        "--exclude", action="append", default=[], metavar="GLOB",
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
         help="skip paths matching GLOB (repeatable; added to the config's exclude)",
     )
 
@@ -109,9 +123,13 @@ def _add_scan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         epilog=_SCAN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    scan.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="default: the current folder")
     scan.add_argument(
-        "--format", choices=["text", "json", "sarif", "github"], default="text",
+        "paths", nargs="*", type=Path, metavar="PATH", help="default: the current folder"
+    )
+    scan.add_argument(
+        "--format",
+        choices=["text", "json", "sarif", "github"],
+        default="text",
         help="text (default), json, sarif (GitHub code scanning) or github (annotations)",
     )
     scan.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
@@ -127,7 +145,9 @@ def _add_rules(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     rules.add_argument("code", nargs="?", metavar="CODE", help="a rule code (PIN001) or name")
     rules.add_argument(
-        "--format", choices=["text", "json", "markdown"], default="text",
+        "--format",
+        choices=["text", "json", "markdown"],
+        default="text",
         help="markdown prints the table the README embeds",
     )
 
@@ -139,8 +159,14 @@ def _add_waivers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="List the waivers of the config file with their owner, reason and expiry "
         "(expired and invalid ones marked), and every inline `# repo-harden: ignore[...]`.",
     )
-    waivers.add_argument("path", nargs="?", type=Path, default=None, metavar="PATH",
-                         help="the checkout (default: the current folder)")
+    waivers.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the checkout (default: the current folder)",
+    )
     waivers.add_argument("--config", type=Path, metavar="FILE", help="config file to read")
     waivers.add_argument("--format", choices=["text", "json"], default="text")
 

@@ -21,12 +21,14 @@ CONFIG_FILE = ".repo-harden.toml"
 PYPROJECT = "pyproject.toml"
 _TOP_KEYS = {"select", "ignore", "exclude", "fail-on", "severity", "rules", "waivers"}
 _WAIVER_FIELDS = ("rule", "path", "owner", "reason", "expires")
-_WAIVER_HEADER = re.compile(r"^\s*\[\[\s*(?:tool\s*\.\s*[\"']?repo-harden[\"']?\s*\.\s*)?waivers\s*\]\]")
+_WAIVER_HEADER = re.compile(
+    r"^\s*\[\[\s*(?:tool\s*\.\s*[\"']?repo-harden[\"']?\s*\.\s*)?waivers\s*\]\]"
+)
 
 
 @dataclass(frozen=True)
 class Waiver:
-    """A time-bound exception. `problems` lists what makes it invalid; an invalid one waives nothing."""
+    """A time-bound exception; `problems` says what makes it invalid (then it waives nothing)."""
 
     rule: str
     path: str
@@ -65,7 +67,9 @@ def find_config(root: Path) -> Path | None:
     return None
 
 
-def load_config(path: Path | None, checks: Mapping[str, Check], rules: Mapping[str, Rule]) -> Config:
+def load_config(
+    path: Path | None, checks: Mapping[str, Check], rules: Mapping[str, Rule]
+) -> Config:
     if path is None:
         return Config()
     try:
@@ -123,7 +127,9 @@ def parse_fail_on(value: str, where: str) -> Severity | None:
     try:
         return Severity(value)
     except ValueError:
-        raise ConfigError(f"{where}: expected error, warning, note or never, not {value!r}") from None
+        raise ConfigError(
+            f"{where}: expected error, warning, note or never, not {value!r}"
+        ) from None
 
 
 def _strings(path: Path, table: Mapping[str, object], key: str) -> list[str]:
@@ -149,7 +155,7 @@ def check_selector(selector: str, codes: set[str], where: str) -> None:
 def _severities(path: Path, table: Mapping[str, object], codes: set[str]) -> dict[str, Severity]:
     raw = table.get("severity", {})
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: severity must be a table of CODE = \"error|warning|note\"")
+        raise ConfigError(f'{path}: severity must be a table of CODE = "error|warning|note"')
     result: dict[str, Severity] = {}
     for code, value in raw.items():
         if code not in codes:
@@ -177,14 +183,18 @@ def _rule_options(
             spec = known.get(key)
             if spec is None:
                 names = ", ".join(known) or "none"
-                raise ConfigError(f"{path}: [rules.{code}]: unknown option {key!r} (known: {names})")
+                raise ConfigError(
+                    f"{path}: [rules.{code}]: unknown option {key!r} (known: {names})"
+                )
             if not isinstance(value, spec.kind):
                 raise ConfigError(f"{path}: [rules.{code}].{key} must be a {spec.kind.__name__}")
         result[code] = options
     return result
 
 
-def _waivers(path: Path, text: str, table: Mapping[str, object], codes: set[str]) -> tuple[Waiver, ...]:
+def _waivers(
+    path: Path, text: str, table: Mapping[str, object], codes: set[str]
+) -> tuple[Waiver, ...]:
     raw = table.get("waivers", [])
     if not isinstance(raw, list):
         raise ConfigError(f"{path}: waivers must be an array of tables ([[waivers]])")

@@ -18,7 +18,7 @@ from repo_harden.parse_cache import ParseCache
 
 
 class RuleSelection:
-    """`select` and `ignore` by code or prefix; the most specific selector wins, ties go to ignore."""
+    """`select` and `ignore` by code or prefix; the most specific wins, ties go to ignore."""
 
     def __init__(self, select: Sequence[str], ignore: Sequence[str]) -> None:
         self.select = tuple(select)
@@ -56,13 +56,13 @@ def run_checks(
     """Run `checks` on the files they read; with `targets`, only on those files."""
     parsed = ParseCache(snapshot)
     excluded = PathMatcher(config.exclude)
-    candidates = [p for p in (targets if targets is not None else snapshot.paths())]
-    candidates = [p for p in candidates if not excluded.matches(p)]
+    listed = targets if targets is not None else snapshot.paths()
+    candidates = [path for path in listed if not excluded.matches(path)]
     run = CheckRun()
     for check in checks:
         wanted = PathMatcher(check.patterns)
         files = [path for path in candidates if wanted.matches(path)]
-        if not files:
+        if not files and not check.repository_level:
             continue
         options = config.rule_options.get(check.rule.code, {})
         context = CheckContext(check.rule, snapshot, files, options, parsed)
@@ -103,9 +103,8 @@ def _distinct(findings: list[Finding]) -> list[Finding]:
     for finding in unique:
         count = seen.get(finding.fingerprint, 0)
         seen[finding.fingerprint] = count + 1
-        if count:
-            finding = replace(finding, fingerprint=fingerprint(finding.fingerprint, "", str(count)))
-        result.append(finding)
+        repeat = fingerprint(finding.fingerprint, "", str(count))
+        result.append(replace(finding, fingerprint=repeat) if count else finding)
     return result
 
 

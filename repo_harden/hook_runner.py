@@ -17,7 +17,9 @@ def run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) ->
         prog=f"repo-harden hook {hook_id}",
         description=f"pre-commit hook `{hook_id}`: check the files given, exit 1 on findings.",
     )
-    parser.add_argument("filenames", nargs="*", type=Path, help="files to check (pre-commit passes them)")
+    parser.add_argument(
+        "filenames", nargs="*", type=Path, help="files to check (pre-commit passes them)"
+    )
     add_common_options(parser)
     args = parser.parse_args(argv)
     try:

@@ -22,6 +22,8 @@ class LocalRepo:
         self.settings: RepoSettings | None = None
         self._paths: list[str] | None = None
         self._problems: dict[str, str] = {}
+        self._texts: dict[str, str | None] = {}
+        self._real_folders: dict[Path, Path] = {}
 
     def paths(self) -> Sequence[str]:
         if self._paths is None:
@@ -30,6 +32,12 @@ class LocalRepo:
         return self._paths
 
     def read_text(self, path: str) -> str | None:
+        """Read once: the checks and the inline-ignore scan share the text."""
+        if path not in self._texts:
+            self._texts[path] = self._decode(path)
+        return self._texts[path]
+
+    def _decode(self, path: str) -> str | None:
         data = self._read_bytes(path)
         if data is None:
             return None
@@ -45,10 +53,19 @@ class LocalRepo:
     def unreadable_reason(self, path: str) -> str | None:
         return self._problems.get(path)
 
+    def _inside_root(self, file: Path) -> bool:
+        """Whether the file, after symlinks, is still in the checkout. Folders are resolved
+        once each; only a file that is itself a link is resolved on its own."""
+        folder = self._real_folders.get(file.parent)
+        if folder is None:
+            folder = self._real_folders[file.parent] = file.parent.resolve()
+        real = file.resolve() if file.is_symlink() else folder / file.name
+        return real.is_relative_to(self.root)
+
     def _read_bytes(self, path: str) -> bytes | None:
         file = self.root / path
         try:
-            if not file.resolve().is_relative_to(self.root):
+            if not self._inside_root(file):
                 self._problems[path] = "it is a symbolic link that points outside the repository"
                 return None
             size = file.stat().st_size

@@ -147,11 +147,14 @@ class Check:
     """One rule and the function that finds it.
 
     `patterns` are the globs of repository paths the check reads: the engine hands
-    it only those files, and the GitHub source fetches only those.
+    it only those files, and the GitHub source fetches only those. A check with
+    `repository_level` runs even when no file matches (it may report that one is
+    missing, with `path` "").
     """
 
     rule: Rule
     run: CheckFunction
     patterns: tuple[str, ...]
     needs_settings: bool = False
+    repository_level: bool = False
     options: tuple[OptionSpec, ...] = field(default=())

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from repo_harden.model import Position, RepoSnapshot
-from repo_harden.workflows import ActionMetadata, NotAWorkflowError, Workflow, read_action, read_workflow
+from repo_harden.workflows import (
+    ActionMetadata,
+    NotAWorkflowError,
+    Workflow,
+    read_action,
+    read_workflow,
+)
 from repo_harden.yaml_reader import Node, YamlError, compose, position
 
 T = TypeVar("T")
@@ -37,7 +43,9 @@ class ParseCache:
         if text is None:
             reason = self.snapshot.unreadable_reason(path)
             if reason is not None:
-                self.problems.setdefault(path, FileProblem(f"{path} was not checked: {reason}", None))
+                self.problems.setdefault(
+                    path, FileProblem(f"{path} was not checked: {reason}", None)
+                )
         return text
 
     def yaml(self, path: str) -> Node | None:
@@ -62,7 +70,9 @@ class ParseCache:
         try:
             return compose(text)
         except YamlError as error:
-            self.problems.setdefault(path, FileProblem(f"invalid YAML: {error.message}", error.position))
+            self.problems.setdefault(
+                path, FileProblem(f"invalid YAML: {error.message}", error.position)
+            )
             return None
 
     def _shape(self, path: str, read: Callable[[Node | None], T]) -> T | None:

@@ -36,6 +36,7 @@ class Outcome:
 
 def apply_policy(
     findings: Iterable[Finding],
+    *,
     config: Config,
     rules: Mapping[str, Rule],
     read_text: ReadText,
@@ -107,19 +108,25 @@ def _apply_waivers(
     valid = [(w, PathMatcher([w.path])) for w in waivers if not w.problems]
     kept = []
     for finding in findings:
-        matching = [w for w, paths in valid if w.rule == finding.rule and paths.matches(finding.path)]
+        matching = [
+            w for w, paths in valid if w.rule == finding.rule and paths.matches(finding.path)
+        ]
         if any(not w.expired(today) for w in matching):
             outcome.waived += 1
             continue
         if matching:
             expired = max(w.expires for w in matching if w.expires)
-            finding = replace(finding, message=f"{finding.message} (its waiver expired on {expired})")
-        kept.append(finding)
+            note = f"{finding.message} (its waiver expired on {expired})"
+            kept.append(replace(finding, message=note))
+        else:
+            kept.append(finding)
     return kept
 
 
-def waiver_findings(waivers: Iterable[Waiver], config_path: str, today: datetime.date) -> list[Finding]:
-    """RH002 for each incomplete waiver and RH001 for each expired one, at its line in the config."""
+def waiver_findings(
+    waivers: Iterable[Waiver], config_path: str, today: datetime.date
+) -> list[Finding]:
+    """RH002 for each incomplete waiver, RH001 for each expired one, at its line in the config."""
     found = []
     for index, waiver in enumerate(waivers):
         subject = f"{waiver.rule}:{waiver.path}:{index}"
@@ -134,7 +141,11 @@ def waiver_findings(waivers: Iterable[Waiver], config_path: str, today: datetime
             rule = EXPIRED_WAIVER.code
         else:
             continue
-        found.append(Finding(rule, config_path, waiver.line, 1, message, fingerprint(rule, config_path, subject)))
+        found.append(
+            Finding(
+                rule, config_path, waiver.line, 1, message, fingerprint(rule, config_path, subject)
+            )
+        )
     return found
 
 
@@ -143,4 +154,8 @@ def relative_config_path(config_source: Path | None, root: Path) -> str:
     if config_source is None:
         return ""
     resolved = config_source.resolve()
-    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(config_source)
+    return (
+        resolved.relative_to(root).as_posix()
+        if resolved.is_relative_to(root)
+        else str(config_source)
+    )

@@ -3,9 +3,12 @@ and the engine's own rules."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from repo_harden.engine_rules import ENGINE_RULES
 from repo_harden.errors import FatalError
@@ -46,6 +49,8 @@ def _rule_order(code: str) -> tuple[int, str]:
 
 def _plugin_checks() -> Iterable[Check]:
     """Checks that other packages register; each entry point is a Check or a sequence of them."""
+    if not _any_distribution_declares(PLUGIN_GROUP):
+        return
     from importlib.metadata import entry_points
 
     for entry_point in entry_points(group=PLUGIN_GROUP):
@@ -57,3 +62,23 @@ def _plugin_checks() -> Iterable[Check]:
             if not isinstance(check, Check):
                 raise FatalError(f"plugin {entry_point.value!r} is not a repo_harden Check")
             yield check
+
+
+def _any_distribution_declares(group: str) -> bool:
+    """A quick look at the installed `entry_points.txt` files: importing importlib.metadata
+    costs more than a whole hook run, so it is done only when some package has plugins."""
+    needle = f"[{group}]"
+    for folder in map(Path, sys.path):
+        try:
+            listing = list(os.scandir(folder or "."))
+        except OSError:
+            continue
+        for entry in listing:
+            if entry.name.endswith((".dist-info", ".egg-info")):
+                try:
+                    text = (Path(entry.path) / "entry_points.txt").read_text(errors="replace")
+                except OSError:
+                    continue
+                if needle in text:
+                    return True
+    return False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 
 from repo_harden.model import Check, CheckFunction, OptionSpec, Rule, Severity
@@ -13,9 +12,20 @@ DOC_HEADINGS = ("## What it does", "## Why is this bad?", "## Example", "## Fix"
 def rule_from_docstring(
     code: str, name: str, severity: Severity, function: Callable[..., object], *, online: bool
 ) -> Rule:
-    doc = inspect.cleandoc(function.__doc__ or "")
+    doc = clean_docstring(function.__doc__ or "")
     summary = doc.splitlines()[0].rstrip(".") if doc else name
     return Rule(code, name, severity, summary, doc, online)
+
+
+def clean_docstring(text: str) -> str:
+    """Like `inspect.cleandoc`, without importing `inspect` on the hook's start-up path."""
+    lines = text.expandtabs().strip().splitlines()
+    if not lines:
+        return ""
+    rest = lines[1:]
+    indents = [len(line) - len(line.lstrip()) for line in rest if line.strip()]
+    margin = min(indents, default=0)
+    return "\n".join([lines[0].strip(), *(line[margin:].rstrip() for line in rest)])
 
 
 def check(
@@ -26,13 +36,14 @@ def check(
     *,
     online: bool = False,
     needs_settings: bool = False,
+    repository_level: bool = False,
     options: tuple[OptionSpec, ...] = (),
 ) -> Callable[[CheckFunction], Check]:
     """Turn a documented function into a `Check` of the catalogue."""
 
     def declare(function: CheckFunction) -> Check:
         rule = rule_from_docstring(code, name, severity, function, online=online)
-        return Check(rule, function, patterns, needs_settings, options)
+        return Check(rule, function, patterns, needs_settings, repository_level, options)
 
     return declare
 

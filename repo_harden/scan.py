@@ -61,9 +61,17 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
     run = run_checks(repo, checks, config, wanted)
     config_path = relative_config_path(config.source, repo.root)
     today = options.today or datetime.date.today()
-    outcome = apply_policy(run.findings, config, found.rules, repo.read_text, config_path, today)
+    outcome = apply_policy(
+        run.findings,
+        config=config,
+        rules=found.rules,
+        read_text=repo.read_text,
+        config_path=config_path,
+        today=today,
+    )
     if wanted is not None:
         keep = set(wanted)
+        keep.add("")  # repository-level findings concern every file
         outcome.reported = [r for r in outcome.reported if r.finding.path in keep]
     files = len(wanted) if wanted is not None else len(repo.paths())
     return ScanResult(repo.root, config, outcome, run.crashes, files)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from repo_harden.yaml_reader import (
     Node,
     Scalar,
+    fields,
     is_mapping,
     mapping_get,
     mapping_items,
@@ -84,30 +85,33 @@ def read_action(root: Node | None) -> ActionMetadata:
         raise NotAWorkflowError("the top level is not a mapping, so this is not action metadata")
     runs = mapping_get(root, "runs")
     steps = tuple(_read_step(node) for node in sequence_items(mapping_get(runs, "steps")))
-    return ActionMetadata(scalar(mapping_get(runs, "using")), scalar(mapping_get(runs, "image")), steps)
+    return ActionMetadata(
+        scalar(mapping_get(runs, "using")), scalar(mapping_get(runs, "image")), steps
+    )
 
 
 def _read_job(job_id: Scalar, node: Node) -> Job:
-    steps = tuple(_read_step(step) for step in sequence_items(mapping_get(node, "steps")))
+    job = fields(node)
     return Job(
         id=job_id,
-        uses=scalar(mapping_get(node, "uses")),
-        container_image=_image_of(mapping_get(node, "container")),
-        service_images=_service_images(mapping_get(node, "services")),
-        steps=steps,
+        uses=scalar(job.get("uses")),
+        container_image=_image_of(job.get("container")),
+        service_images=_service_images(job.get("services")),
+        steps=tuple(_read_step(step) for step in sequence_items(job.get("steps"))),
     )
 
 
 def _read_step(node: Node) -> Step:
+    step = fields(node)
     inputs = tuple(
         (key, value)
-        for key, value_node in mapping_items(mapping_get(node, "with"))
+        for key, value_node in mapping_items(step.get("with"))
         if (value := scalar(value_node)) is not None
     )
     return Step(
-        uses=scalar(mapping_get(node, "uses")),
-        run=scalar(mapping_get(node, "run")),
-        shell=scalar(mapping_get(node, "shell")),
+        uses=scalar(step.get("uses")),
+        run=scalar(step.get("run")),
+        shell=scalar(step.get("shell")),
         inputs=inputs,
     )
 

@@ -51,7 +51,8 @@ def rule_page(rule: Rule) -> str:
     """The rule's documentation: a title line, then its docstring below the summary."""
     body = rule.doc.split("\n", 1)[1].strip() if "\n" in rule.doc else ""
     online = " (online only)" if rule.online else ""
-    return f"# {rule.code} {rule.name}{online}\n\n{rule.summary}. Default severity: {rule.severity.value}.\n\n{body}\n"
+    severity = f"Default severity: {rule.severity.value}."
+    return f"# {rule.code} {rule.name}{online}\n\n{rule.summary}. {severity}\n\n{body}\n"
 
 
 def text_table(rules: list[Rule]) -> str:
@@ -66,5 +67,7 @@ def markdown_table(rules: list[Rule]) -> str:
     lines = ["| code | name | severity | finds |", "|---|---|---|---|"]
     for rule in rules:
         online = " (online)" if rule.online else ""
-        lines.append(f"| {rule.code} | {rule.name} | {rule.severity.value} | {rule.summary}{online} |")
+        lines.append(
+            f"| {rule.code} | {rule.name} | {rule.severity.value} | {rule.summary}{online} |"
+        )
     return "\n".join(lines) + "\n"

@@ -32,7 +32,9 @@ def run_waivers(args: argparse.Namespace) -> int:
     config_file = args.config or find_config(root)
     config = load_config(config_file, found.checks, found.rules)
     repo = LocalRepo(root)
-    inline = list(inline_ignores(repo, found.codes, [p for c in found.checks.values() for p in c.patterns]))
+    inline = list(
+        inline_ignores(repo, found.codes, [p for c in found.checks.values() for p in c.patterns])
+    )
     today = datetime.date.today()
     where = relative_config_path(config.source, repo.root) or "(no config file)"
     if args.format == "json":
@@ -63,36 +65,55 @@ def waiver_status(waiver: Waiver, today: datetime.date) -> str:
     return f"expires in {days} day{'s' if days != 1 else ''}"
 
 
-def _text(where: str, waivers: tuple[Waiver, ...], inline: list[InlineIgnore], today: datetime.date) -> str:
+def _text(
+    where: str, waivers: tuple[Waiver, ...], inline: list[InlineIgnore], today: datetime.date
+) -> str:
     lines = [f"Waivers in {where}: {len(waivers)}"]
     for waiver in waivers:
         at = f"{where}:{waiver.line}" if waiver.line else where
         lines.append(f"  {at}  {waiver.rule or '?'}  {waiver.path or '?'}")
-        lines.append(f"      owner {waiver.owner or '?'}, until {waiver.expires or '?'} "
-                     f"({waiver_status(waiver, today)})")
+        lines.append(
+            f"      owner {waiver.owner or '?'}, until {waiver.expires or '?'} "
+            f"({waiver_status(waiver, today)})"
+        )
         lines.append(f"      reason: {waiver.reason or '?'}")
     lines.append(f"Inline ignores: {len(inline)}")
     for ignore in inline:
         status = f"  [invalid: {'; '.join(ignore.problems)}]" if ignore.problems else ""
-        lines.append(f"  {ignore.path}:{ignore.line}  {','.join(ignore.codes)}  {ignore.reason}{status}")
+        lines.append(
+            f"  {ignore.path}:{ignore.line}  {','.join(ignore.codes)}  {ignore.reason}{status}"
+        )
     return "\n".join(lines) + "\n"
 
 
-def _json(where: str, waivers: tuple[Waiver, ...], inline: list[InlineIgnore], today: datetime.date) -> str:
+def _json(
+    where: str, waivers: tuple[Waiver, ...], inline: list[InlineIgnore], today: datetime.date
+) -> str:
     document = {
         "config": where,
         "waivers": [
             {
-                "rule": w.rule, "path": w.path, "owner": w.owner, "reason": w.reason,
-                "expires": w.expires.isoformat() if w.expires else None, "line": w.line,
-                "status": "invalid" if w.problems else ("expired" if w.expired(today) else "active"),
+                "rule": w.rule,
+                "path": w.path,
+                "owner": w.owner,
+                "reason": w.reason,
+                "expires": w.expires.isoformat() if w.expires else None,
+                "line": w.line,
+                "status": "invalid"
+                if w.problems
+                else ("expired" if w.expired(today) else "active"),
                 "problems": list(w.problems),
             }
             for w in waivers
         ],
         "inline": [
-            {"path": i.path, "line": i.line, "rules": list(i.codes), "reason": i.reason,
-             "problems": list(i.problems)}
+            {
+                "path": i.path,
+                "line": i.line,
+                "rules": list(i.codes),
+                "reason": i.reason,
+                "problems": list(i.problems),
+            }
             for i in inline
         ],
     }
