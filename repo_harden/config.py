@@ -72,6 +72,7 @@ def load_config(
 ) -> Config:
     if path is None:
         return Config()
+    path = shown_path(path)
     try:
         text = path.read_text(encoding="utf-8")
         document = tomllib.loads(text)
@@ -81,6 +82,14 @@ def load_config(
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     table = _our_table(path, document)
     return _parse(path, text, table, checks, rules)
+
+
+def shown_path(path: Path) -> Path:
+    """The path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
 
 
 def _our_table(path: Path, document: Mapping[str, object]) -> Mapping[str, object]:

@@ -83,12 +83,4 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 
 def workflow(steps: str, *, job_extra: str = "") -> str:
     """A minimal workflow around the given step lines (already indented by 6 spaces)."""
-    return (
-        "on: push\n"
-        "jobs:\n"
-        "  build:\n"
-        "    runs-on: ubuntu-latest\n"
-        f"{job_extra}"
-        "    steps:\n"
-        f"{steps}"
-    )
+    return f"on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n{job_extra}    steps:\n{steps}"

@@ -9,6 +9,7 @@ import sys
 from repo_harden.errors import UsageError
 from repo_harden.model import Rule
 from repo_harden.registry import catalogue
+from repo_harden.ruledocs import markdown_table, rule_page
 
 
 def run_rules(args: argparse.Namespace) -> int:
@@ -47,27 +48,9 @@ def rule_record(rule: Rule) -> dict[str, object]:
     }
 
 
-def rule_page(rule: Rule) -> str:
-    """The rule's documentation: a title line, then its docstring below the summary."""
-    body = rule.doc.split("\n", 1)[1].strip() if "\n" in rule.doc else ""
-    online = " (online only)" if rule.online else ""
-    severity = f"Default severity: {rule.severity.value}."
-    return f"# {rule.code} {rule.name}{online}\n\n{rule.summary}. {severity}\n\n{body}\n"
-
-
 def text_table(rules: list[Rule]) -> str:
     width = max(len(rule.name) for rule in rules)
     lines = [f"{'CODE':<7} {'NAME':<{width}} {'SEVERITY':<8} SUMMARY"]
     for rule in rules:
         lines.append(f"{rule.code:<7} {rule.name:<{width}} {rule.severity.value:<8} {rule.summary}")
-    return "\n".join(lines) + "\n"
-
-
-def markdown_table(rules: list[Rule]) -> str:
-    lines = ["| code | name | severity | finds |", "|---|---|---|---|"]
-    for rule in rules:
-        online = " (online)" if rule.online else ""
-        lines.append(
-            f"| {rule.code} | {rule.name} | {rule.severity.value} | {rule.summary}{online} |"
-        )
     return "\n".join(lines) + "\n"

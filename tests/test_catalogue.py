@@ -1,0 +1,80 @@
+"""The catalogue and its documentation: every rule documented, docs generated and current,
+every hook declared, documented and installed."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from repo_harden.registry import catalogue
+from repo_harden.ruledocs import readme_with_table, rules_document
+from repo_harden.rules import DOC_HEADINGS
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = list(catalogue().rules.values())
+CODE = re.compile(r"^(RH|PIN|DL|LCK|OWN|BP|WF)\d{3}$")
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[rule.code for rule in RULES])
+def test_rule_is_documented(rule: Any) -> None:
+    assert CODE.match(rule.code)
+    assert re.fullmatch(r"[a-z]+(-[a-z]+)*", rule.name)
+    positions = [rule.doc.find(heading) for heading in DOC_HEADINGS]
+    assert all(p > 0 for p in positions), f"{rule.code} lacks one of {DOC_HEADINGS}"
+    assert positions == sorted(positions), f"{rule.code}: headings out of order"
+    assert not rule.summary.endswith(".")
+
+
+def test_rule_names_are_unique() -> None:
+    names = [rule.name for rule in RULES]
+    assert len(names) == len(set(names))
+
+
+def test_readme_rule_table_is_generated_from_the_registry() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme == readme_with_table(readme, RULES), "run `python -m repo_harden.ruledocs`"
+    for rule in RULES:
+        assert f"| {rule.name} |" in readme
+
+
+def test_rules_document_is_current() -> None:
+    current = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert current == rules_document(RULES), "run `python -m repo_harden.ruledocs`"
+
+
+def _hooks() -> list[dict[str, Any]]:
+    hooks: list[dict[str, Any]] = YAML(typ="safe").load(ROOT / ".pre-commit-hooks.yaml")
+    return hooks
+
+
+@pytest.mark.parametrize("hook", _hooks(), ids=lambda hook: str(hook["id"]))
+def test_hook_is_documented_and_installed(hook: dict[str, Any]) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"`{hook['id']}`" in readme
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert hook["entry"] in scripts
+    assert hook["language"] == "python"
+    if "files" in hook:
+        re.compile(hook["files"])
+
+
+def test_rules_command(cli: Any, tmp_path: Path) -> None:
+    listing = cli("rules", cwd=tmp_path)
+    assert listing.code == 0
+    for rule in RULES:
+        row = rf"^{rule.code}\s+{rule.name}\s+{rule.severity.value}\s+{re.escape(rule.summary)}$"
+        assert re.search(row, listing.out, re.MULTILINE)
+    page = cli("rules", "PIN001", cwd=tmp_path)
+    assert page.out.startswith("# PIN001 unpinned-action")
+    assert "## Why is this bad?" in page.out
+    assert cli("rules", "unpinned-image", cwd=tmp_path).out.startswith("# PIN002")
+    as_json = cli("rules", "--format", "json", cwd=tmp_path).json()
+    assert [r["code"] for r in as_json] == [rule.code for rule in RULES]
+    unknown = cli("rules", "PIN999", cwd=tmp_path)
+    assert unknown.code == 2
+    assert "no rule 'PIN999'" in unknown.err

@@ -1,0 +1,227 @@
+"""PIN001 and PIN002: one table per rule, (files, expected findings as (rule, path, line, col))."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import make_repo, workflow
+
+SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
+DIGEST = "sha256:" + "a" * 64
+WF = ".github/workflows/ci.yml"
+
+Expected = list[tuple[str, str, int, int]]
+
+PIN001_CASES: list[tuple[str, dict[str, str], Expected]] = [
+    (
+        "tag",
+        {WF: workflow("      - uses: actions/checkout@v4\n")},
+        [("PIN001", WF, 6, 15)],
+    ),
+    ("full sha", {WF: workflow(f"      - uses: actions/checkout@{SHA} # v4\n")}, []),
+    (
+        "short sha",
+        {WF: workflow("      - uses: actions/checkout@11bd719\n")},
+        [("PIN001", WF, 6, 15)],
+    ),
+    (
+        "branch",
+        {WF: workflow("      - uses: some-org/action@main\n")},
+        [("PIN001", WF, 6, 15)],
+    ),
+    ("no ref", {WF: workflow("      - uses: some-org/action\n")}, [("PIN001", WF, 6, 15)]),
+    (
+        "action in a subfolder of a repository",
+        {WF: workflow("      - uses: github/codeql-action/init@v3\n")},
+        [("PIN001", WF, 6, 15)],
+    ),
+    ("local action", {WF: workflow("      - uses: ./.github/actions/setup\n")}, []),
+    (
+        "docker step is PIN002's",
+        {WF: workflow("      - uses: docker://alpine:3.19\n")},
+        [("PIN002", WF, 6, 15)],
+    ),
+    (
+        "quoted value keeps its column",
+        {WF: workflow('      - uses: "actions/setup-python@v5"\n')},
+        [("PIN001", WF, 6, 15)],
+    ),
+    (
+        "reusable workflow at job level",
+        {WF: "on: push\njobs:\n  call:\n    uses: acme/workflows/.github/workflows/build.yml@v1\n"},
+        [("PIN001", WF, 4, 11)],
+    ),
+    (
+        "pinned reusable workflow",
+        {WF: f"on: push\njobs:\n  call:\n    uses: acme/w/.github/workflows/b.yml@{SHA}\n"},
+        [],
+    ),
+    (
+        "local reusable workflow",
+        {WF: "on: push\njobs:\n  call:\n    uses: ./.github/workflows/build.yml\n"},
+        [],
+    ),
+    (
+        ".yaml extension",
+        {".github/workflows/ci.yaml": workflow("      - uses: actions/cache@v4\n")},
+        [("PIN001", ".github/workflows/ci.yaml", 6, 15)],
+    ),
+    (
+        "workflows in a subfolder are not workflows",
+        {".github/workflows/sub/x.yml": workflow("      - uses: actions/cache@v4\n")},
+        [],
+    ),
+    (
+        "composite action.yml",
+        {
+            "action.yml": "name: x\nruns:\n  using: composite\n  steps:\n"
+            "    - uses: actions/setup-node@v4\n"
+        },
+        [("PIN001", "action.yml", 5, 13)],
+    ),
+    (
+        "nested action.yaml",
+        {
+            ".github/actions/setup/action.yaml": "runs:\n  using: composite\n  steps:\n"
+            f"    - uses: actions/setup-node@{SHA}\n    - uses: actions/cache@v4\n"
+        },
+        [("PIN001", ".github/actions/setup/action.yaml", 5, 13)],
+    ),
+    (
+        "two jobs share a step through a YAML anchor: one finding",
+        {
+            WF: "on: push\njobs:\n  a:\n    runs-on: x\n    steps: &s\n"
+            "      - uses: actions/checkout@v4\n  b:\n    runs-on: x\n    steps: *s\n"
+        },
+        [("PIN001", WF, 6, 15)],
+    ),
+]
+
+
+def _scan(cli: Any, repo: Path, *extra: str) -> Expected:
+    result = cli("scan", "--format", "json", *extra, cwd=repo)
+    assert result.code in (0, 1), result.err
+    return [(f["rule"], f["path"], f["line"], f["column"]) for f in result.json()["findings"]]
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [case[1:] for case in PIN001_CASES],
+    ids=[case[0] for case in PIN001_CASES],
+)
+def test_pin001(cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected) -> None:
+    repo = make_repo(tmp_path / "repo", files)
+    assert _scan(cli, repo) == expected
+
+
+PIN002_CASES: list[tuple[str, str, Expected]] = [
+    ("container string", "    container: node:20\n", [("PIN002", WF, 5, 16)]),
+    ("container image", "    container:\n      image: node:20\n", [("PIN002", WF, 6, 14)]),
+    ("container pinned", f"    container: node:20@{DIGEST}\n", []),
+    (
+        "service images",
+        "    services:\n      db:\n        image: postgres:16\n"
+        f"      cache:\n        image: redis@{DIGEST}\n",
+        [("PIN002", WF, 7, 16)],
+    ),
+    ("image from an expression is not judged", "    container: ${{ matrix.image }}\n", []),
+    (
+        "tag from an expression is still a tag",
+        "    container: node:${{ matrix.node }}\n",
+        [("PIN002", WF, 5, 16)],
+    ),
+    ("empty container", "    container: ''\n", []),
+]
+
+
+@pytest.mark.parametrize(
+    ("job_extra", "expected"),
+    [case[1:] for case in PIN002_CASES],
+    ids=[case[0] for case in PIN002_CASES],
+)
+def test_pin002_jobs(cli: Any, tmp_path: Path, job_extra: str, expected: Expected) -> None:
+    files = {WF: workflow("      - uses: ./local\n", job_extra=job_extra)}
+    repo = make_repo(tmp_path / "repo", files)
+    assert _scan(cli, repo) == expected
+
+
+def test_pin002_docker_action_and_steps(cli: Any, tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            "docker/action.yml": "runs:\n  using: docker\n  image: docker://alpine:3\n",
+            "local/action.yml": "runs:\n  using: docker\n  image: Dockerfile\n",
+            WF: workflow(f"      - uses: docker://ghcr.io/o/i@{DIGEST}\n"),
+        },
+    )
+    assert _scan(cli, repo) == [("PIN002", "docker/action.yml", 3, 10)]
+
+
+def test_messages_name_the_reference_and_the_fix(cli: Any, tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        {WF: workflow("      - uses: actions/checkout@v4\n", job_extra="    container: node:20\n")},
+    )
+    messages = {
+        f["rule"]: f["message"]
+        for f in cli("scan", "--format", "json", cwd=repo).json()["findings"]
+    }
+    assert "`actions/checkout@v4`" in messages["PIN001"]
+    assert "`uses: actions/checkout@<commit-sha> # v4`" in messages["PIN001"]
+    assert "`node:20`" in messages["PIN002"]
+    assert "node:20@sha256:<digest>" in messages["PIN002"]
+
+
+TRUSTED_CASES = [
+    ('trusted-owners = ["actions"]', []),
+    ('trusted-owners = ["ACTIONS"]', []),
+    ('trusted-owners = ["actions/checkout"]', []),
+    ('trusted-owners = ["actions/cache"]', [("PIN001", WF, 6, 15)]),
+    ('trusted-owners = ["act"]', [("PIN001", WF, 6, 15)]),
+    ("", [("PIN001", WF, 6, 15)]),
+]
+
+
+@pytest.mark.parametrize(("option", "expected"), TRUSTED_CASES)
+def test_pin001_trusted_owners(cli: Any, tmp_path: Path, option: str, expected: Expected) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            WF: workflow("      - uses: actions/checkout@v4\n"),
+            ".repo-harden.toml": f"[rules.PIN001]\n{option}\n",
+        },
+    )
+    assert _scan(cli, repo) == expected
+
+
+def test_trusted_owners_in_pyproject(cli: Any, tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            WF: workflow("      - uses: acme/deploy@v2\n      - uses: other/x@v1\n"),
+            "pyproject.toml": '[tool.repo-harden.rules.PIN001]\ntrusted-owners = ["acme"]\n',
+        },
+    )
+    assert _scan(cli, repo) == [("PIN001", WF, 7, 15)]
+
+
+def test_fingerprint_survives_moved_lines(cli: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {WF: workflow("      - uses: actions/checkout@v4\n")})
+    before = cli("scan", "--format", "json", cwd=repo).json()["findings"][0]
+    (repo / WF).write_text(
+        "# a comment\n\n" + workflow("      - run: echo hi\n      - uses: actions/checkout@v4\n")
+    )
+    after = cli("scan", "--format", "json", cwd=repo).json()["findings"][0]
+    assert after["line"] != before["line"]
+    assert after["fingerprint"] == before["fingerprint"]
+
+
+def test_repeated_problem_gets_distinct_fingerprints(cli: Any, tmp_path: Path) -> None:
+    steps = "      - uses: actions/checkout@v4\n      - uses: actions/checkout@v4\n"
+    repo = make_repo(tmp_path / "repo", {WF: workflow(steps)})
+    findings = cli("scan", "--format", "json", cwd=repo).json()["findings"]
+    assert len(findings) == 2
+    assert findings[0]["fingerprint"] != findings[1]["fingerprint"]
