@@ -133,6 +133,18 @@ def _add_scan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="text (default), json, sarif (GitHub code scanning) or github (annotations)",
     )
     scan.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
+    scan.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="report and fail only on findings that are not in this baseline",
+    )
+    scan.add_argument(
+        "--write-baseline",
+        type=Path,
+        metavar="FILE",
+        help="record today's findings in FILE (to adopt repo-harden on an old repository)",
+    )
     add_common_options(scan)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable
+from dataclasses import replace
 
 from repo_harden.atomic import write_atomically
+from repo_harden.baseline import baseline_document, load_baseline, split_by_baseline
 from repo_harden.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, use_color
 from repo_harden.config import parse_fail_on
 from repo_harden.model import Severity
@@ -52,10 +54,21 @@ def report_crashes(crashes: list[str]) -> int:
 
 
 def run_scan(args: argparse.Namespace) -> int:
+    known = load_baseline(args.baseline) if args.baseline else None
     result = scan_paths(args.paths, scan_options(args))
+    if args.write_baseline is not None:
+        write_atomically(args.write_baseline, baseline_document(result.outcome.reported))
+        count = len(result.outcome.reported)
+        print(
+            f"Wrote {count} finding{'s' if count != 1 else ''} to the baseline {args.write_baseline}."
+        )
+        return report_crashes(result.crashes)
     fail_on = parse_fail_on(args.fail_on, "--fail-on") if args.fail_on else result.config.fail_on
     to_terminal = args.output is None and args.format == "text"
     report = build_report(result, color=to_terminal and use_color(sys.stdout))
+    if known is not None:
+        new, accepted = split_by_baseline(report.reported, known)
+        report = replace(report, reported=new, baselined=len(accepted))
     rendered = renderer(args.format)(report)
     if args.output is not None:
         write_atomically(args.output, rendered)

@@ -27,6 +27,7 @@ class Report:
     files_checked: int = 0
     suppressed_inline: int = 0
     waived: int = 0
+    baselined: int = 0
     repositories: list[RepositoryStatus] | None = None
     color: bool = False
     notes: list[str] = field(default_factory=list)

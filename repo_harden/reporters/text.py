@@ -64,4 +64,6 @@ def _hidden(report: Report) -> str:
         parts.append(f"{report.suppressed_inline} ignored inline")
     if report.waived:
         parts.append(f"{report.waived} waived (see `repo-harden waivers`)")
+    if report.baselined:
+        parts.append(f"{report.baselined} known from the baseline")
     return f" {', '.join(parts).capitalize()}." if parts else ""
