@@ -59,9 +59,8 @@ def run_scan(args: argparse.Namespace) -> int:
     if args.write_baseline is not None:
         write_atomically(args.write_baseline, baseline_document(result.outcome.reported))
         count = len(result.outcome.reported)
-        print(
-            f"Wrote {count} finding{'s' if count != 1 else ''} to the baseline {args.write_baseline}."
-        )
+        plural = "s" if count != 1 else ""
+        print(f"Wrote {count} finding{plural} to the baseline {args.write_baseline}.")
         return report_crashes(result.crashes)
     fail_on = parse_fail_on(args.fail_on, "--fail-on") if args.fail_on else result.config.fail_on
     to_terminal = args.output is None and args.format == "text"
