@@ -32,7 +32,7 @@ examples:
 """
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 (a return per command)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -48,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from repo_harden.commands.waivers import run_waivers
 
             return run_waivers(args)
+        if args.command == "owners":
+            from repo_harden.commands.owners import run_owners
+
+            return run_owners(args)
     except FatalError as error:
         print(f"repo-harden: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -69,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scan(commands)
     _add_rules(commands)
     _add_waivers(commands)
+    _add_owners(commands)
     return parser
 
 
@@ -181,6 +186,19 @@ def _add_waivers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     waivers.add_argument("--config", type=Path, metavar="FILE", help="config file to read")
     waivers.add_argument("--format", choices=["text", "json"], default="text")
+
+
+def _add_owners(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    owners = commands.add_parser(
+        "owners",
+        help="who owns each path under GitHub's CODEOWNERS rules, and which line decides",
+        description="For each PATH (which need not exist yet), print the CODEOWNERS line that "
+        "decides its owners, like `git check-ignore -v`: SOURCE:LINE:PATTERN, the owners, "
+        "the path. A folder stands for the files in it. Exit 0 when every path has an "
+        "owner, 1 otherwise.",
+    )
+    owners.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    owners.add_argument("--format", choices=["text", "json"], default="text")
 
 
 def use_color(stream: object) -> bool:

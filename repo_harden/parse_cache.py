@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from repo_harden.codeowners import CodeownersFile, read_codeowners
 from repo_harden.model import Position, RepoSnapshot
 from repo_harden.workflows import (
     ActionMetadata,
@@ -56,6 +57,10 @@ class ParseCache:
 
     def action(self, path: str) -> ActionMetadata | None:
         return self._cached("action", path, lambda p: self._shape(p, read_action))
+
+    def codeowners(self, path: str) -> CodeownersFile | None:
+        """A CODEOWNERS file, parsed once for OWN001-OWN003; None when absent or unreadable."""
+        return self._cached("codeowners", path, lambda p: read_codeowners(p, self.text(p)))
 
     def _cached(self, kind: str, path: str, parse: Callable[[str], T | None]) -> T | None:
         key = (kind, path)

@@ -16,7 +16,7 @@ EXPECTED = {"PIN001": 403, "PIN002": 3}
 
 
 def corpus_repo(root: Path) -> Path:
-    repo = make_repo(root, {})
+    repo = make_repo(root, {".github/CODEOWNERS": "* @acme/maintainers\n"})
     workflows = repo / ".github" / "workflows"
     workflows.mkdir(parents=True)
     for source in sorted(CORPUS.rglob("*.y*ml")):

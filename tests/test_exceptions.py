@@ -18,7 +18,7 @@ PAST = (datetime.date.today() - datetime.timedelta(days=3)).isoformat()
 
 
 def _rules(cli: Any, repo: Path, *args: str) -> list[str]:
-    result = cli("scan", "--format", "json", *args, cwd=repo)
+    result = cli("scan", "--ignore", "OWN", "--format", "json", *args, cwd=repo)
     assert result.code in (0, 1), result.err
     return [f["rule"] for f in result.json()["findings"]]
 
@@ -50,16 +50,16 @@ def test_selection(
 def test_severity_remap_and_fail_on(cli: Any, tmp_path: Path) -> None:
     config = '[severity]\nPIN001 = "warning"\nPIN002 = "note"\n'
     repo = make_repo(tmp_path / "r", {WF: UNPINNED, ".repo-harden.toml": config})
-    result = cli("scan", "--format", "json", cwd=repo)
+    result = cli("scan", "--ignore", "OWN", "--format", "json", cwd=repo)
     assert {f["rule"]: f["severity"] for f in result.json()["findings"]} == {
         "PIN001": "warning",
         "PIN002": "note",
     }
     assert result.code == 1
-    assert cli("scan", "--fail-on", "error", cwd=repo).code == 0
-    assert cli("scan", "--fail-on", "note", cwd=repo).code == 1
+    assert cli("scan", "--ignore", "OWN", "--fail-on", "error", cwd=repo).code == 0
+    assert cli("scan", "--ignore", "OWN", "--fail-on", "note", cwd=repo).code == 1
     (repo / ".repo-harden.toml").write_text('fail-on = "error"\n' + config)
-    assert cli("scan", cwd=repo).code == 0
+    assert cli("scan", "--ignore", "OWN", cwd=repo).code == 0
 
 
 def _waiver(rule: str = "PIN001", path: str = WF, expires: str = FUTURE, **extra: str) -> str:
@@ -75,10 +75,10 @@ def test_active_waiver_hides_only_its_rule_and_path(cli: Any, tmp_path: Path) ->
         tmp_path / "r",
         {WF: UNPINNED, other: UNPINNED, ".repo-harden.toml": _waiver()},
     )
-    result = cli("scan", "--format", "json", cwd=repo)
+    result = cli("scan", "--ignore", "OWN", "--format", "json", cwd=repo)
     found = [(f["rule"], f["path"]) for f in result.json()["findings"]]
     assert found == [("PIN002", WF), ("PIN002", other), ("PIN001", other)]
-    assert "1 waived" in cli("scan", cwd=repo).out
+    assert "1 waived" in cli("scan", "--ignore", "OWN", cwd=repo).out
 
 
 def test_waiver_path_may_be_a_glob(cli: Any, tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ def test_waiver_path_may_be_a_glob(cli: Any, tmp_path: Path) -> None:
 def test_expired_waiver_brings_findings_back_with_rh001(cli: Any, tmp_path: Path) -> None:
     config = "# waivers\n\n" + _waiver(expires=PAST)
     repo = make_repo(tmp_path / "r", {WF: UNPINNED, ".repo-harden.toml": config})
-    findings = cli("scan", "--format", "json", cwd=repo).json()["findings"]
+    findings = cli("scan", "--ignore", "OWN", "--format", "json", cwd=repo).json()["findings"]
     by_rule = {f["rule"]: f for f in findings}
     assert set(by_rule) == {"RH001", "PIN001", "PIN002"}
     assert by_rule["RH001"]["path"] == ".repo-harden.toml"
@@ -120,7 +120,7 @@ def test_incomplete_waiver_is_rh002_and_waives_nothing(
     cli: Any, tmp_path: Path, waiver: str, problem: str
 ) -> None:
     repo = make_repo(tmp_path / "r", {WF: UNPINNED, ".repo-harden.toml": waiver})
-    findings = cli("scan", "--format", "json", cwd=repo).json()["findings"]
+    findings = cli("scan", "--ignore", "OWN", "--format", "json", cwd=repo).json()["findings"]
     rh002 = [f for f in findings if f["rule"] == "RH002"]
     assert len(rh002) == 1
     assert problem in rh002[0]["message"]
@@ -186,7 +186,7 @@ def test_inline_ignores(cli: Any, tmp_path: Path, steps: str, expected: list[str
 def test_inline_ignore_count_in_summary(cli: Any, tmp_path: Path) -> None:
     steps = "      - uses: actions/checkout@v4  # repo-harden: ignore[PIN001] vendored\n"
     repo = make_repo(tmp_path / "r", {WF: workflow(steps)})
-    result = cli("scan", cwd=repo)
+    result = cli("scan", "--ignore", "OWN", cwd=repo)
     assert result.code == 0
     assert "1 ignored inline" in result.out
 

@@ -102,7 +102,7 @@ PIN001_CASES: list[tuple[str, dict[str, str], Expected]] = [
 
 
 def _scan(cli: Any, repo: Path, *extra: str) -> Expected:
-    result = cli("scan", "--format", "json", *extra, cwd=repo)
+    result = cli("scan", "--format", "json", "--ignore", "OWN", *extra, cwd=repo)
     assert result.code in (0, 1), result.err
     return [(f["rule"], f["path"], f["line"], f["column"]) for f in result.json()["findings"]]
 
@@ -167,7 +167,7 @@ def test_messages_name_the_reference_and_the_fix(cli: Any, tmp_path: Path) -> No
     )
     messages = {
         f["rule"]: f["message"]
-        for f in cli("scan", "--format", "json", cwd=repo).json()["findings"]
+        for f in cli("scan", "--format", "json", "--ignore", "OWN", cwd=repo).json()["findings"]
     }
     assert "`actions/checkout@v4`" in messages["PIN001"]
     assert "`uses: actions/checkout@<commit-sha> # v4`" in messages["PIN001"]
@@ -210,11 +210,11 @@ def test_trusted_owners_in_pyproject(cli: Any, tmp_path: Path) -> None:
 
 def test_fingerprint_survives_moved_lines(cli: Any, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {WF: workflow("      - uses: actions/checkout@v4\n")})
-    before = cli("scan", "--format", "json", cwd=repo).json()["findings"][0]
+    before = cli("scan", "--format", "json", "--ignore", "OWN", cwd=repo).json()["findings"][0]
     (repo / WF).write_text(
         "# a comment\n\n" + workflow("      - run: echo hi\n      - uses: actions/checkout@v4\n")
     )
-    after = cli("scan", "--format", "json", cwd=repo).json()["findings"][0]
+    after = cli("scan", "--format", "json", "--ignore", "OWN", cwd=repo).json()["findings"][0]
     assert after["line"] != before["line"]
     assert after["fingerprint"] == before["fingerprint"]
 
@@ -222,6 +222,6 @@ def test_fingerprint_survives_moved_lines(cli: Any, tmp_path: Path) -> None:
 def test_repeated_problem_gets_distinct_fingerprints(cli: Any, tmp_path: Path) -> None:
     steps = "      - uses: actions/checkout@v4\n      - uses: actions/checkout@v4\n"
     repo = make_repo(tmp_path / "repo", {WF: workflow(steps)})
-    findings = cli("scan", "--format", "json", cwd=repo).json()["findings"]
+    findings = cli("scan", "--format", "json", "--ignore", "OWN", cwd=repo).json()["findings"]
     assert len(findings) == 2
     assert findings[0]["fingerprint"] != findings[1]["fingerprint"]

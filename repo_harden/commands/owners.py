@@ -1,0 +1,99 @@
+"""`repo-harden owners PATH ...`: who owns each path, and which CODEOWNERS line decides,
+in the manner of `git check-ignore -v`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from repo_harden.cli import EXIT_FINDINGS, EXIT_OK
+from repo_harden.codeowners import (
+    CodeownersFile,
+    Ownership,
+    ownership,
+    parse_codeowners,
+    present_locations,
+)
+from repo_harden.errors import UsageError
+from repo_harden.local_repo import LocalRepo, find_root
+
+
+def run_owners(args: argparse.Namespace) -> int:
+    repo = LocalRepo(find_root(Path.cwd()))
+    codeowners = load_codeowners(repo)
+    paths = [path for given in args.paths for path in repo_paths(repo, given)]
+    results = [ownership(codeowners, path) for path in paths]
+    if args.format == "json":
+        sys.stdout.write(json.dumps(json_report(codeowners, results), indent=2) + "\n")
+    else:
+        sys.stdout.writelines(text_line(result) + "\n" for result in results)
+    return EXIT_OK if all(result.owned for result in results) else EXIT_FINDINGS
+
+
+def load_codeowners(repo: LocalRepo) -> CodeownersFile | None:
+    """The file GitHub reads, parsed; what would surprise the reader goes to stderr."""
+    present = present_locations(repo)
+    if not present:
+        _note("no CODEOWNERS file in .github/, the root or docs/, so nothing has an owner")
+        return None
+    text = repo.read_text(present[0])
+    if text is None:
+        raise UsageError(f"{present[0]} was not read: {repo.unreadable_reason(present[0])}")
+    codeowners = parse_codeowners(present[0], text)
+    if not codeowners.loaded:
+        _note(f"{codeowners.path} is over 3 MB: GitHub does not load it, so nothing has an owner")
+    elif codeowners.problems:
+        lines = len({problem.line for problem in codeowners.problems})
+        _note(
+            f"GitHub skips {lines} line{'s' if lines != 1 else ''} of {codeowners.path}; "
+            "`repo-harden scan --select OWN003` lists them"
+        )
+    return codeowners
+
+
+def _note(message: str) -> None:
+    print(f"repo-harden: {message}", file=sys.stderr)
+
+
+def repo_paths(repo: LocalRepo, given: Path) -> list[str]:
+    """The repo-relative path of a PATH given on the command line (relative to the current
+    folder, and free not to exist); a folder stands for the files in it."""
+    absolute = Path(os.path.normpath(Path.cwd() / given))
+    if not absolute.is_relative_to(repo.root):
+        raise UsageError(f"{given}: not inside the checkout at {repo.root}")
+    relative = absolute.relative_to(repo.root).as_posix()
+    if not absolute.is_dir():
+        return [relative]
+    prefix = "" if relative == "." else f"{relative}/"
+    inside = [path for path in repo.paths() if path.startswith(prefix)]
+    return inside or [relative]
+
+
+def text_line(result: Ownership) -> str:
+    """`SOURCE:LINE:PATTERN<TAB>OWNERS<TAB>PATH`; `::` when no line matches."""
+    rule = result.rule
+    where = f"{result.source}:{rule.line}:{rule.pattern}" if rule else "::"
+    owners = " ".join(result.owners) or "(no owner)"
+    return f"{where}\t{owners}\t{result.path}"
+
+
+def json_report(codeowners: CodeownersFile | None, results: Sequence[Ownership]) -> object:
+    return {
+        "codeowners": codeowners.path if codeowners else None,
+        "paths": [
+            {
+                "path": result.path,
+                "owned": result.owned,
+                "owners": list(result.owners),
+                "source": result.source,
+                "line": result.rule.line if result.rule else None,
+                "pattern": result.rule.pattern if result.rule else None,
+                "reason": result.reason(),
+            }
+            for result in results
+        ],
+    }
