@@ -13,7 +13,14 @@ from dataclasses import dataclass, field, replace
 from repo_harden.config import Config
 from repo_harden.engine_rules import UNPARSEABLE
 from repo_harden.globs import PathMatcher
-from repo_harden.model import Check, CheckContext, Finding, RepoSnapshot, fingerprint
+from repo_harden.model import (
+    Check,
+    CheckContext,
+    Finding,
+    RepoSettings,
+    RepoSnapshot,
+    fingerprint,
+)
 from repo_harden.parse_cache import ParseCache
 
 
@@ -54,8 +61,10 @@ def run_checks(
     targets: Collection[str] | None = None,
 ) -> CheckRun:
     """Run `checks` on the files they read; with `targets`, only on those files."""
-    parsed = ParseCache(snapshot)
     excluded = PathMatcher(config.exclude)
+    if excluded:
+        snapshot = ExcludingSnapshot(snapshot, excluded)
+    parsed = ParseCache(snapshot)
     listed = targets if targets is not None else snapshot.paths()
     candidates = [path for path in listed if not excluded.matches(path)]
     run = CheckRun()
@@ -73,6 +82,35 @@ def run_checks(
     run.findings.extend(_unparseable(parsed))
     run.findings = _distinct(run.findings)
     return run
+
+
+class ExcludingSnapshot:
+    """A snapshot without the excluded paths, so that checks which look at the whole tree
+    (coverage by CODEOWNERS, lockfile beside manifest) never see them either."""
+
+    def __init__(self, inner: RepoSnapshot, excluded: PathMatcher) -> None:
+        self._inner = inner
+        self._excluded = excluded
+        self._paths: list[str] | None = None
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    @property
+    def settings(self) -> RepoSettings | None:
+        return self._inner.settings
+
+    def paths(self) -> Sequence[str]:
+        if self._paths is None:
+            self._paths = [p for p in self._inner.paths() if not self._excluded.matches(p)]
+        return self._paths
+
+    def read_text(self, path: str) -> str | None:
+        return None if self._excluded.matches(path) else self._inner.read_text(path)
+
+    def unreadable_reason(self, path: str) -> str | None:
+        return self._inner.unreadable_reason(path)
 
 
 def _unparseable(parsed: ParseCache) -> list[Finding]:

@@ -484,3 +484,17 @@ def test_owners_path_outside_the_checkout(owned_repo: Path, cli: Cli) -> None:
     result = cli("owners", "../elsewhere.txt", cwd=owned_repo)
     assert result.code == 2
     assert "not inside the checkout" in result.err
+
+
+def test_excluded_paths_need_no_owner(cli: Any, tmp_path: Path) -> None:
+    files = {
+        ".github/CODEOWNERS": "/.github/ @acme/security\n",
+        "tests/fixtures/action.yml": "runs:\n  using: composite\n  steps: []\n",
+    }
+    repo = make_repo(tmp_path / "r", files)
+    flagged = cli("scan", "--format", "json", "--select", "OWN002", cwd=repo).json()["findings"]
+    assert any("tests/fixtures/action.yml" in f["message"] for f in flagged)
+    excluded = cli(
+        "scan", "--format", "json", "--select", "OWN002", "--exclude", "tests/fixtures/**", cwd=repo
+    )
+    assert excluded.json()["findings"] == []
