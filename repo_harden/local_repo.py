@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -68,7 +69,12 @@ class LocalRepo:
             if not self._inside_root(file):
                 self._problems[path] = "it is a symbolic link that points outside the repository"
                 return None
-            size = file.stat().st_size
+            info = file.stat()
+            if not stat.S_ISREG(info.st_mode):
+                if not stat.S_ISDIR(info.st_mode):  # a FIFO would block the read forever
+                    self._problems[path] = "it is not a regular file"
+                return None
+            size = info.st_size
             if size > MAX_FILE_BYTES:
                 self._problems[path] = (
                     f"it is too large ({size / 1048576:.1f} MiB; "
@@ -77,10 +83,12 @@ class LocalRepo:
                 return None
             return file.read_bytes()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            return None
+            pass
         except OSError as error:
             self._problems[path] = f"it could not be read ({error.strerror})"
-            return None
+        except RuntimeError:  # Python < 3.13 raises it from resolve() for a symlink loop
+            self._problems[path] = "it is a symbolic link that loops"
+        return None
 
 
 def find_root(start: Path) -> Path:

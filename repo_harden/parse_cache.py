@@ -45,7 +45,7 @@ class ParseCache:
             reason = self.snapshot.unreadable_reason(path)
             if reason is not None:
                 self.problems.setdefault(
-                    path, FileProblem(f"{path} was not checked: {reason}", None)
+                    path, FileProblem(f"not checked: {reason}", None)
                 )
         return text
 

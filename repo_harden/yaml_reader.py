@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from ruamel.yaml.cyaml import CSafeLoader
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from repo_harden.model import Position
 
@@ -65,13 +67,29 @@ _DEFAULT_TAGS = {
 }
 
 
+# The C composer recurses once per level of nesting: about 30,000 levels of `[` overflow
+# the C stack of the main thread (a segfault, not an exception), and far fewer do on a
+# thread's smaller stack. No real workflow nests more than a few dozen levels.
+MAX_DEPTH = 500
+# Every collection starts at one of these characters, so the text cannot nest deeper than
+# it holds them: most files are cleared by counting, without a second parse.
+_COLLECTION_STARTS = "[{-?:"
+
+
 def compose(text: str) -> Node | None:
     """Compose one YAML document; None for an empty one."""
-    loader = _UntypedLoader(text)
+    if sum(map(text.count, _COLLECTION_STARTS)) > MAX_DEPTH:
+        _check_depth(text)
+    try:
+        loader = _UntypedLoader(text)
+    except UnicodeError as error:  # a lone surrogate, from a source that decodes leniently
+        raise YamlError(f"not valid Unicode text: {error}", None) from None
     try:
         node: Node | None = loader.get_single_node()
     except MarkedYAMLError as error:
         raise YamlError(_describe(error), _mark_position(error)) from None
+    except ReaderError as error:
+        raise YamlError(_describe_reader(error), _offset_position(text, error.position)) from None
     except (YAMLError, ValueError) as error:
         raise YamlError(str(error).strip() or type(error).__name__, None) from None
     finally:
@@ -79,9 +97,49 @@ def compose(text: str) -> Node | None:
     return node
 
 
+def _check_depth(text: str) -> None:
+    """Raise YamlError where collections nest deeper than MAX_DEPTH. Reads parser events only:
+    libyaml keeps its own stack, and the pass stops at the first level too deep."""
+    loader = _UntypedLoader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise YamlError(
+                        f"collections nested more than {MAX_DEPTH} levels deep",
+                        Position(mark.line + 1, mark.column + 1),
+                    )
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except (YAMLError, ValueError):
+        return  # a syntax error comes first: composing reports it, no deeper than here
+    finally:
+        loader.dispose()
+
+
 def _describe(error: MarkedYAMLError) -> str:
     parts = [error.context, error.problem]
     return ", ".join(part for part in parts if part) or "invalid YAML"
+
+
+def _describe_reader(error: ReaderError) -> str:
+    """One line, without the `in "<unicode string>", position N` that str() appends."""
+    character = error.character
+    code = ord(character) if isinstance(character, bytes | str) else int(character)
+    return f"unacceptable character U+{code:04X}: {error.reason}"
+
+
+def _offset_position(text: str, offset: object) -> Position | None:
+    """The line and column of a reader error, which libyaml gives as a UTF-8 byte offset."""
+    if not isinstance(offset, int):
+        return None
+    before = text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "ignore")
+    line_start = before.rfind("\n") + 1
+    return Position(before.count("\n") + 1, len(before) - line_start + 1)
 
 
 def _mark_position(error: MarkedYAMLError) -> Position | None:

@@ -1,0 +1,228 @@
+"""The hooks under the real pre-commit, in real git repositories.
+
+A copy of this project (with its uncommitted work) is made into a hook
+repository; a consumer repository names it in `.pre-commit-config.yaml` at its
+HEAD commit, with the `pinned-actions` and `repo-harden` hooks. pre-commit
+builds the hook environment once for the module (PRE_COMMIT_HOME is shared):
+it pip-installs the project, as it would for any user.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.conftest import make_repo, workflow
+
+PROJECT = Path(__file__).resolve().parents[1]
+SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
+WF = ".github/workflows/ci.yml"
+UNPINNED = workflow("      - uses: actions/checkout@v4\n")
+PINNED = workflow(f"      - uses: actions/checkout@{SHA} # v4.2.2\n")
+FINDING = f"{WF}:6:15: PIN001 `actions/checkout@v4` uses `v4`"
+HOOKS = ("pinned-actions", "repo-harden")
+# The `repo-harden` hook runs every check: the consumer has a CODEOWNERS that owns all of
+# it, so that only the workflow decides whether the commit passes.
+CODEOWNERS = "* @acme/maintainers\n"
+
+
+@dataclass(frozen=True)
+class HookRepo:
+    path: Path
+    rev: str
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    output: str
+
+
+def environment(pre_commit_home: Path) -> dict[str, str]:
+    """A clean environment for git and pre-commit: fixed identity, no user git config, no
+    git variables of an enclosing hook, no colour, and the shared hook environments."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("GIT_", "PRE_COMMIT")) and name != "NO_COLOR"
+    }
+    env.update(
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_AUTHOR_NAME="Test",
+        GIT_AUTHOR_EMAIL="test@example.invalid",
+        GIT_COMMITTER_NAME="Test",
+        GIT_COMMITTER_EMAIL="test@example.invalid",
+        PRE_COMMIT_HOME=str(pre_commit_home),
+        PRE_COMMIT_COLOR="never",
+    )
+    return env
+
+
+def run(command: list[str], cwd: Path, home: Path, timeout: float = 120) -> Run:
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        env=environment(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+    return Run(result.returncode, result.stdout)
+
+
+def pre_commit(*args: str, cwd: Path, home: Path, timeout: float = 120) -> Run:
+    return run([sys.executable, "-m", "pre_commit", *args], cwd, home, timeout)
+
+
+def git(*args: str, cwd: Path, home: Path) -> Run:
+    return run(["git", *args], cwd, home)
+
+
+def project_files() -> list[str]:
+    """This checkout's files as git sees them: tracked plus untracked-not-ignored, so that
+    work not yet committed is what the hooks run."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=PROJECT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    names = dict.fromkeys(name for name in listed.split("\0") if name)
+    return [name for name in names if os.path.lexists(PROJECT / name)]
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory, pre_commit_home: Path) -> HookRepo:
+    root = tmp_path_factory.mktemp("hookrepo")
+    for name in project_files():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(PROJECT / name, target, follow_symlinks=False)
+    assert (root / ".pre-commit-hooks.yaml").is_file()
+    for args in (("init", "-q", "-b", "main"), ("add", "-A"), ("commit", "-q", "-m", "snapshot")):
+        done = git(*args, cwd=root, home=pre_commit_home)
+        assert done.code == 0, done.output
+    rev = git("rev-parse", "HEAD", cwd=root, home=pre_commit_home).output.strip()
+    return HookRepo(root, rev)
+
+
+@pytest.fixture(scope="module")
+def warmed(
+    hook_repo: HookRepo, pre_commit_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Build the hook environment once (pip installs the project): the slow part."""
+    consumer = new_consumer(tmp_path_factory.mktemp("warm") / "consumer", hook_repo)
+    done = pre_commit("install-hooks", cwd=consumer, home=pre_commit_home, timeout=600)
+    assert done.code == 0, done.output
+
+
+def pre_commit_config(hook_repo: HookRepo) -> str:
+    hooks = "".join(f"      - id: {hook}\n" for hook in HOOKS)
+    # json.dumps: a quoted YAML scalar, whatever characters the temporary path has.
+    return f"repos:\n  - repo: {json.dumps(str(hook_repo.path))}\n    rev: {hook_repo.rev}\n    hooks:\n{hooks}"
+
+
+def new_consumer(root: Path, hook_repo: HookRepo) -> Path:
+    return make_repo(
+        root,
+        {
+            "README.md": "a consumer of the hooks\n",
+            ".github/CODEOWNERS": CODEOWNERS,
+            ".pre-commit-config.yaml": pre_commit_config(hook_repo),
+        },
+    )
+
+
+@pytest.fixture
+def consumer(tmp_path: Path, hook_repo: HookRepo, pre_commit_home: Path, warmed: None) -> Path:
+    """A consumer repository with the hooks installed as its git pre-commit hook."""
+    repo = new_consumer(tmp_path / "consumer", hook_repo)
+    done = pre_commit("install", cwd=repo, home=pre_commit_home)
+    assert done.code == 0, done.output
+    assert (repo / ".git" / "hooks" / "pre-commit").is_file()
+    return repo
+
+
+def commits(repo: Path, home: Path) -> int:
+    return int(git("rev-list", "--count", "HEAD", cwd=repo, home=home).output)
+
+
+def hook_names() -> dict[str, str]:
+    """The names pre-commit prints for the hooks, from the project's `.pre-commit-hooks.yaml`."""
+    hooks: list[dict[str, str]] = YAML(typ="safe").load(PROJECT / ".pre-commit-hooks.yaml")
+    return {hook["id"]: hook["name"] for hook in hooks}
+
+
+def hook_result(output: str, hook: str) -> str:
+    """`Passed`, `Failed` or `(no files to check)Skipped`: the end of the hook's status line."""
+    name = hook_names()[hook]
+    (line,) = [line for line in output.splitlines() if line.startswith(name + "...")]
+    return line.rstrip(".").rsplit(".", 1)[-1]
+
+
+def test_unpinned_action_blocks_the_commit(consumer: Path, pre_commit_home: Path) -> None:
+    (consumer / WF).parent.mkdir(parents=True)
+    (consumer / WF).write_text(UNPINNED, encoding="utf-8")
+    assert git("add", WF, cwd=consumer, home=pre_commit_home).code == 0
+
+    done = git("commit", "-m", "add CI", cwd=consumer, home=pre_commit_home)
+    assert done.code == 1, done.output
+    assert "PIN001" in done.output
+    # Each hook reported the finding, at its place, and failed.
+    assert done.output.count(FINDING) == 2, done.output
+    assert [hook_result(done.output, hook) for hook in HOOKS] == ["Failed", "Failed"]
+    assert commits(consumer, pre_commit_home) == 1  # nothing was committed
+
+
+def test_pinned_action_is_committed(consumer: Path, pre_commit_home: Path) -> None:
+    (consumer / WF).parent.mkdir(parents=True)
+    (consumer / WF).write_text(PINNED, encoding="utf-8")
+    assert git("add", WF, cwd=consumer, home=pre_commit_home).code == 0
+
+    done = git("commit", "-m", "add CI", cwd=consumer, home=pre_commit_home)
+    assert done.code == 0, done.output
+    assert "PIN001" not in done.output
+    assert [hook_result(done.output, hook) for hook in HOOKS] == ["Passed", "Passed"]
+    assert commits(consumer, pre_commit_home) == 2
+
+
+def test_run_on_files_fixes_and_rechecks(consumer: Path, pre_commit_home: Path) -> None:
+    """`pre-commit run --files`: fails on the unpinned workflow, passes once it is pinned."""
+    (consumer / WF).parent.mkdir(parents=True)
+    (consumer / WF).write_text(UNPINNED, encoding="utf-8")
+    git("add", WF, cwd=consumer, home=pre_commit_home)
+    failed = pre_commit("run", "--files", WF, cwd=consumer, home=pre_commit_home)
+    assert failed.code == 1, failed.output
+    assert failed.output.count(FINDING) == 2, failed.output
+
+    (consumer / WF).write_text(PINNED, encoding="utf-8")
+    git("add", WF, cwd=consumer, home=pre_commit_home)
+    passed = pre_commit("run", "--files", WF, cwd=consumer, home=pre_commit_home)
+    assert passed.code == 0, passed.output
+    assert [hook_result(passed.output, hook) for hook in HOOKS] == ["Passed", "Passed"]
+
+
+def test_pinned_actions_hook_skips_other_files(consumer: Path, pre_commit_home: Path) -> None:
+    """The `files:` pattern of `pinned-actions` keeps it off files it does not read."""
+    (consumer / "notes.txt").write_text("uses: actions/checkout@v4\n", encoding="utf-8")
+    git("add", "notes.txt", cwd=consumer, home=pre_commit_home)
+    done = pre_commit("run", "--files", "notes.txt", cwd=consumer, home=pre_commit_home)
+    assert done.code == 0, done.output
+    assert hook_result(done.output, "pinned-actions") == "(no files to check)Skipped"
+    assert hook_result(done.output, "repo-harden") == "Passed"
