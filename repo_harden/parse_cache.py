@@ -44,9 +44,7 @@ class ParseCache:
         if text is None:
             reason = self.snapshot.unreadable_reason(path)
             if reason is not None:
-                self.problems.setdefault(
-                    path, FileProblem(f"not checked: {reason}", None)
-                )
+                self.problems.setdefault(path, FileProblem(f"not checked: {reason}", None))
         return text
 
     def yaml(self, path: str) -> Node | None:
