@@ -1,0 +1,16 @@
+"""pre-commit hook `lockfiles`: LCK001-LCK005, on manifests, lockfiles, requirements files
+and package-manager configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from repo_harden.hook_runner import run_hook
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_hook("lockfiles", ("LCK",), argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

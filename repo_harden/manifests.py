@@ -1,0 +1,39 @@
+"""Manifests read once per run through the parse cache, for LCK001 and LCK002 alike."""
+
+from __future__ import annotations
+
+from repo_harden.cargo_lockfiles import CargoManifest
+from repo_harden.composer_lockfiles import ComposerJson
+from repo_harden.npm_lockfiles import PackageJson, read_package_json
+from repo_harden.parse_cache import ParseCache
+from repo_harden.python_lockfiles import Pyproject
+
+
+def package_json(parsed: ParseCache, path: str) -> PackageJson | None:
+    document = parsed.json(path)
+    if document is None:
+        return None
+    return parsed.shaped("package.json", path, lambda p: read_package_json(p, document))
+
+
+def pyproject(parsed: ParseCache, path: str) -> Pyproject | None:
+    document = parsed.toml(path)
+    return Pyproject(path, document) if document is not None else None
+
+
+def cargo_manifest(parsed: ParseCache, path: str) -> CargoManifest | None:
+    document = parsed.toml(path)
+    return CargoManifest(path, document) if document is not None else None
+
+
+def composer_json(parsed: ParseCache, path: str) -> ComposerJson | None:
+    document = parsed.json(path)
+    if document is None:
+        return None
+
+    def checked(_: str) -> ComposerJson:
+        manifest = ComposerJson(path, document)
+        manifest.data  # noqa: B018 - raises DocumentError when the top level is not an object
+        return manifest
+
+    return parsed.shaped("composer.json", path, checked)
