@@ -1,0 +1,423 @@
+"""DL001-DL004 and DL006: one table per rule, (name, files, expected findings), run through
+the real CLI on a real git repository. Most inputs are a shell script, `install.sh`, so
+that lines and columns read plainly; workflow cases check positions inside `run:`."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from repo_harden.hooks.unpinned_downloads import main as hook_main
+from ruamel.yaml import YAML
+
+from tests.conftest import make_repo, workflow
+
+SH = "install.sh"
+WF = ".github/workflows/ci.yml"
+SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
+DIGEST = "a" * 64
+ROOT = Path(__file__).resolve().parents[1]
+
+Expected = list[tuple[str, str, int, int]]
+Case = tuple[str, dict[str, str], Expected]
+
+
+def scan(cli: Any, tmp_path: Path, files: dict[str, str], select: str) -> Expected:
+    repo = make_repo(tmp_path / "repo", files)
+    result = cli("scan", "--format", "json", "--select", f"{select},RH000", cwd=repo)
+    assert result.code in (0, 1), result.err
+    return [(f["rule"], f["path"], f["line"], f["column"]) for f in result.json()["findings"]]
+
+
+def sh(text: str) -> dict[str, str]:
+    return {SH: text + "\n"}
+
+
+def run_step(script: str, *, extra: str = "") -> dict[str, str]:
+    """A workflow whose one step runs `script` as a `run: |` block (first line is line 7)."""
+    body = "".join(f"          {line}\n" for line in script.splitlines())
+    return {WF: workflow(f"      - run: |\n{body}{extra}")}
+
+
+def cases(table: list[Case]) -> pytest.MarkDecorator:
+    return pytest.mark.parametrize(
+        ("files", "expected"), [c[1:] for c in table], ids=[c[0] for c in table]
+    )
+
+
+def at(rule: str, line: int, column: int, path: str = SH) -> tuple[str, str, int, int]:
+    return (rule, path, line, column)
+
+
+DL001_CASES: list[Case] = [
+    ("curl piped to sh", sh("curl -fsSL https://get.example.com | sh"), [at("DL001", 1, 1)]),
+    ("wget to sudo bash -s", sh("wget -qO- https://x.io/i.sh | sudo bash -s -- -y"), [at("DL001", 1, 1)]),
+    ("to python reading stdin", sh("curl -s https://x.io/get.py | python3 -"), [at("DL001", 1, 1)]),
+    ("to perl", sh("curl -sL https://x.io/cpanm | perl - App::cpanminus"), [at("DL001", 1, 1)]),
+    ("through another stage", sh("curl -s https://x.io/i.gz | gunzip | bash"), [at("DL001", 1, 1)]),
+    ("bash /dev/stdin", sh("curl -s https://x.io/k.sh | bash /dev/stdin 3.8.6"), [at("DL001", 1, 1)]),
+    ("process substitution", sh("bash <(curl -s https://x.io/i.sh)"), [at("DL001", 1, 1)]),
+    ("source process substitution", sh("source <(curl -s https://x.io/env)"), [at("DL001", 1, 1)]),
+    ("bash -c command substitution", sh('bash -c "$(curl -fsSL https://x.io/i.sh)"'), [at("DL001", 1, 1)]),
+    ("eval command substitution", sh('eval "$(wget -qO- https://x.io/i.sh)"'), [at("DL001", 1, 1)]),
+    ("here-string", sh('sh <<< "$(curl https://x.io/i.sh)"'), [at("DL001", 1, 1)]),
+    ("URL in a variable", sh('curl -fsSL "$INSTALLER" | bash'), [at("DL001", 1, 1)]),
+    ("position of a later, indented line", sh("set -e\n\n  curl -s https://x.io | zsh"), [at("DL001", 3, 3)]),
+    ("after && on one line", sh("cd /tmp && curl -s https://x.io | sh"), [at("DL001", 1, 12)]),
+    ("data to python -c", sh("curl -s https://api.x.io | python3 -c 'import json,sys; print(1)'"), []),
+    ("data to python -m", sh("curl -s https://api.x.io | python3 -m json.tool"), []),
+    ("data to jq", sh("curl -s https://api.x.io | jq .name"), []),
+    ("saved to a file", sh("curl -fsSLo install.sh https://x.io/install.sh"), []),
+    ("bash runs a file argument", sh("curl -s https://x.io/d | bash ./local.sh"), []),
+    ("commit-pinned URL", sh(f"curl -s https://raw.githubusercontent.com/o/r/{SHA}/i.sh | bash"), []),
+    ("a comment", sh("# curl -s https://x.io | sh"), []),
+    ("echo is no download", sh("echo curl | sh"), []),
+]  # fmt: skip
+
+
+@cases(DL001_CASES)
+def test_dl001(cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected) -> None:
+    assert scan(cli, tmp_path, files, "DL001") == expected
+
+
+WORKFLOW_CASES: list[Case] = [
+    ("run: | block, second line", run_step("echo hi\ncurl -fsSL https://x.io | bash"), [at("DL001", 8, 11, WF)]),
+    ("plain one-line run", {WF: workflow("      - run: curl -fsSL https://x.io | bash\n")}, [at("DL001", 6, 14, WF)]),
+    ("quoted run", {WF: workflow('      - run: "curl -fsSL https://x.io | bash"\n')}, [at("DL001", 6, 15, WF)]),
+    ("folded plain run", {WF: workflow("      - run: echo a &&\n          curl -s https://x.io | sh\n")}, [at("DL001", 7, 11, WF)]),
+    ("run: > block", {WF: workflow("      - run: >\n          echo a &&\n          curl -s https://x.io | sh\n")}, [at("DL001", 8, 11, WF)]),
+    (
+        "inline ignore on the command's line",
+        run_step("curl -fsSL https://x.io | bash  # repo-harden: ignore[DL001] reviewed vendor script"),
+        [],
+    ),
+    ("shell: python is not read", run_step("curl x | sh", extra="        shell: python\n"), []),
+    ("shell: pwsh is PowerShell", run_step("curl -s https://x.io | sh", extra="        shell: pwsh\n"), []),
+    ("pwsh iwr | iex", run_step("iwr https://x.io/i.ps1 -UseBasicParsing | iex", extra="        shell: pwsh\n"), [at("DL001", 7, 11, WF)]),
+    (
+        "windows runner: PowerShell by default",
+        {WF: workflow("      - run: iex ((New-Object System.Net.WebClient).DownloadString('https://x.io'))\n").replace("ubuntu-latest", "windows-latest")},
+        [at("DL001", 6, 14, WF)],
+    ),
+    (
+        "workflow defaults.run.shell",
+        {WF: "defaults:\n  run:\n    shell: pwsh\n" + workflow("      - run: Invoke-WebRequest -OutFile x.zip https://x.io\n")},
+        [],
+    ),
+    (
+        "composite action",
+        {"action.yml": "runs:\n  using: composite\n  steps:\n    - shell: bash\n      run: |\n        curl -s https://x.io | bash\n"},
+        [at("DL001", 6, 9, "action.yml")],
+    ),
+    (
+        "a parse error: RH000 for the block, the next step is checked",
+        {WF: workflow("      - run: |\n          curl -o f https://x.io )\n      - run: curl -s https://x.io | sh\n")},
+        [at("RH000", 7, 34, WF), at("DL001", 8, 14, WF)],
+    ),
+    (
+        "matrix runner: the shell is a guess, no RH000",
+        {WF: workflow("      - run: |\n          curl -o f https://x.io )\n").replace("ubuntu-latest", "${{ matrix.os }}")},
+        [],
+    ),
+]  # fmt: skip
+
+
+@cases(WORKFLOW_CASES)
+def test_positions_and_shells(
+    cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected
+) -> None:
+    assert scan(cli, tmp_path, files, "DL001") == expected
+
+
+DL002_CASES: list[Case] = [
+    ("chmod +x then run", sh("curl -fsSLo tool https://x.io/tool\nchmod +x tool\n./tool --version"), [at("DL002", 3, 1)]),
+    ("dpkg -i", sh("wget https://x.io/pkg.deb\nsudo dpkg -i pkg.deb"), [at("DL002", 2, 1)]),
+    ("rpm -i on one line", sh("wget https://x.io/a.rpm && sudo rpm -ivh a.rpm"), [at("DL002", 1, 28)]),
+    ("apt-get install ./x.deb", sh("curl -LO https://x.io/x.deb\nsudo apt-get install -y ./x.deb"), [at("DL002", 2, 1)]),
+    ("bash a downloaded script", sh("curl -o /tmp/i.sh https://x.io/i.sh\nbash /tmp/i.sh"), [at("DL002", 2, 1)]),
+    ("source a redirected download", sh("curl -sSL https://x.io/env.sh > env.sh\nsource env.sh"), [at("DL002", 2, 1)]),
+    ("moved into PATH, run by name", sh("curl -o tool https://x.io/t\nsudo mv tool /usr/local/bin/\ntool --help"), [at("DL002", 3, 1)]),
+    ("tar x then run", sh("curl -LO https://x.io/tool-linux.tar.gz\ntar xzf tool-linux.tar.gz\n./tool-linux/tool"), [at("DL002", 3, 1)]),
+    ("piped into tar, then run", sh("curl -sL https://x.io/tool-linux-amd64.tar.gz | tar xz\n./tool version"), [at("DL002", 2, 1)]),
+    ("unzip into a folder, then run", sh("wget https://x.io/cli.zip\nunzip -j cli.zip -d /tmp\n/tmp/cli scan"), [at("DL002", 3, 1)]),
+    ("java -jar", sh("curl -O https://x.io/scan.jar\njava -jar scan.jar"), [at("DL002", 2, 1)]),
+    ("sha256sum -c", sh('curl -o t https://x.io/t\necho "abc  t" | sha256sum -c -\nchmod +x t && ./t'), []),
+    ("sha256sum --check", sh("curl -o t https://x.io/t\nsha256sum --check t.sha256\n./t"), []),
+    ("shasum -a 256 -c", sh("curl -o t https://x.io/t\nshasum -a 256 -c t.sha256\n./t"), []),
+    ("digest compared with a literal", sh('curl -o t https://x.io/t\n[ "$(sha256sum t | cut -d" " -f1)" = "abc" ] || exit 1\n./t'), []),
+    ("digest captured and compared", sh('curl -o t https://x.io/t\nsum=$(sha256sum t)\n[ "$sum" = "abc  t" ]\n./t'), []),
+    ("digest piped to grep", sh("curl -o t https://x.io/t\nsha256sum t | grep -q abc\n./t"), []),
+    ("gpg --verify", sh("curl -o t https://x.io/t\ngpg --verify t.asc t\n./t"), []),
+    ("cosign verify-blob", sh("curl -o t https://x.io/t\ncosign verify-blob --key k.pub --signature t.sig t\n./t"), []),
+    ("slsa-verifier", sh("curl -o t https://x.io/t\nslsa-verifier verify-artifact t --provenance-path p --source-uri github.com/o/r\n./t"), []),
+    ("gh attestation verify", sh("curl -o t https://x.io/t\ngh attestation verify t --owner o\n./t"), []),
+    ("minisign -V", sh("curl -o t https://x.io/t\nminisign -Vm t -P RWQ\n./t"), []),
+    ("commit-pinned URL", sh(f"curl -o i.sh https://raw.githubusercontent.com/o/r/{SHA}/i.sh\nbash i.sh"), []),
+    ("a digest in the URL", sh(f"curl -o t https://x.io/blobs/sha256:{DIGEST}\nchmod +x t && ./t"), []),
+    ("downloaded data, not run", sh("curl -o data.json https://x.io/d\njq . data.json"), []),
+    ("printing a digest is no check", sh("curl -o t https://x.io/t\nsha256sum t\n./t"), [at("DL002", 3, 1)]),
+    ("unrelated program after unzip", sh("curl -LO https://x.io/data.zip\nunzip data.zip\n./gradlew build"), []),
+    (
+        "steps of one job run on the same files",
+        {WF: workflow("      - run: curl -o k https://x.io/k && chmod +x k\n      - run: ./k apply\n")},
+        [at("DL002", 7, 14, WF)],
+    ),
+    (
+        "RUNs of one Dockerfile stage",
+        {"Dockerfile": f"FROM alpine@sha256:{DIGEST}\nRUN curl -o /usr/bin/t https://x.io/t\nRUN chmod +x /usr/bin/t && t --version\n"},
+        [at("DL002", 3, 28, "Dockerfile")],
+    ),
+]  # fmt: skip
+
+
+@cases(DL002_CASES)
+def test_dl002(cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected) -> None:
+    assert scan(cli, tmp_path, files, "DL002") == expected
+
+
+DL003_POSITIVE = [
+    "pip install black",
+    "python -m pip install --upgrade pip",
+    "python3.12 -m pip install -U 'requests>=2'",
+    "sudo pip3 install awscli",
+    "pip install -e git+https://github.com/o/r.git#egg=r",
+    "uv pip install ruff",
+    "uv tool install ruff",
+    "uvx ruff check",
+    "pipx install black",
+    "pipx run black .",
+    "npm install -g pnpm",
+    "npm i -g pnpm@latest",
+    "npm install",
+    "npm install --save-dev eslint@^9",
+    "npx cowsay hi",
+    "pnpm dlx create-vite app",
+    "yarn dlx cowsay",
+    "yarn global add serve",
+    "yarn install",
+    "yarn",
+    "go install golang.org/x/tools/gopls@latest",
+    "go install example.com/tool@main",
+    "go get github.com/o/lib",
+    "cargo install ripgrep",
+    "cargo install ripgrep --version 14.1.0",
+    "cargo install --git https://github.com/o/t",
+    "gem install bundler",
+    "gem install rails -v '~> 7.1'",
+    "dotnet tool install -g dotnet-format",
+    "choco install git -y",
+    "nuget install Newtonsoft.Json",
+    "conda install numpy",
+    "mamba install -c conda-forge numpy>=1.26",
+    "micromamba create -n env python=3.12 pytest",
+]
+DL003_NEGATIVE = [
+    "pip install black==24.8.0",
+    "pip install 'black[d]==24.8.0'",
+    "pip install -r requirements.txt",
+    "pip install -e .",
+    "pip install '.[test]'",
+    "pip install dist/*.whl",
+    "pip install -c constraints.txt black",
+    'pip install "black==$BLACK_VERSION"',
+    "pip install ${{ matrix.package }}",
+    f"pip install git+https://github.com/o/r.git@{SHA}",
+    "pip download black",
+    "uv sync --locked",
+    "uvx ruff@0.6.9 check",
+    "uvx --from 'ruff==0.6.9' ruff",
+    "pipx install black==24.8.0",
+    "npm ci",
+    "npm install -g pnpm@9.1.0",
+    "npm install @scope/pkg@1.2.3",
+    f"npm install github:o/r#{SHA}",
+    "npm install ./local-pkg",
+    "npx cowsay@1.5.0 hi",
+    "yarn install --frozen-lockfile",
+    "yarn install --immutable",
+    "yarn build",
+    "go install golang.org/x/tools/gopls@v0.16.2",
+    "go install example.com/tool@v0.0.0-20240101000000-abcdef123456",
+    "go install ./cmd/tool",
+    "go get -d -v ./...",
+    "cargo install ripgrep --version 14.1.0 --locked",
+    "cargo install ripgrep@14.1.0 --locked",
+    "cargo install --path . --locked",
+    f"cargo install --git https://github.com/o/t --rev {SHA} --locked",
+    "cargo install --version ${TOOL_VERSION} --locked tool",
+    "gem install bundler -v 2.5.3",
+    "gem install brakeman --version $BRAKEMAN_VERSION",
+    "dotnet tool install -g dotnet-format --version 5.1.250801",
+    "dotnet tool restore",
+    "choco install git --version 2.45.1 -y",
+    "nuget install Newtonsoft.Json -Version 13.0.3",
+    "nuget restore",
+    "conda install numpy=1.26.4 pytest==8.3.2",
+    "conda env create -f environment.yml",
+    "sudo apt-get install -y curl",
+    "apk add --no-cache git",
+    "brew install jq",
+]
+DL003_CASES: list[Case] = [
+    *[(command, sh(command), [at("DL003", 1, 1)]) for command in DL003_POSITIVE],
+    *[(command, sh(command), []) for command in DL003_NEGATIVE],
+    ("npx runs the project's own tool", {**sh("npx eslint ."), "package.json": "{}"}, []),
+    ("npx --yes fetches even so", {**sh("npx --yes cowsay"), "package.json": "{}"}, [at("DL003", 1, 1)]),
+    ("Yarn 2+ is immutable in CI", {**sh("yarn install"), ".yarnrc.yml": "nodeLinker: pnp\n"}, []),
+    ("in a workflow", run_step("echo start\n  pip install black"), [at("DL003", 8, 13, WF)]),
+    ("in a Dockerfile RUN", {"Dockerfile": f"FROM python@sha256:{DIGEST}\nRUN pip install --no-cache-dir black\n"}, [at("DL003", 2, 5, "Dockerfile")]),
+    ("exec-form RUN", {"Dockerfile": f'FROM python@sha256:{DIGEST}\nRUN ["pip", "install", "black"]\n'}, [at("DL003", 2, 7, "Dockerfile")]),
+]  # fmt: skip
+
+
+@cases(DL003_CASES)
+def test_dl003(cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected) -> None:
+    assert scan(cli, tmp_path, files, "DL003") == expected
+
+
+HASHED = f"black==24.8.0 \\\n    --hash=sha256:{DIGEST}\n"
+DL004_CASES: list[Case] = [
+    ("exact pin without hash", sh("pip install black==24.8.0"), [at("DL004", 1, 1)]),
+    ("uv pip", sh("uv pip install ruff==0.6.9"), [at("DL004", 1, 1)]),
+    ("unhashed requirements file", {**sh("pip install -r requirements.txt"), "requirements.txt": "black==24.8.0\n"}, [at("DL004", 1, 1)]),
+    ("inline --hash", sh(f"pip install black==24.8.0 --hash=sha256:{DIGEST}"), []),
+    ("--require-hashes", {**sh("pip install --require-hashes -r requirements.txt"), "requirements.txt": "black==24.8.0\n"}, []),
+    ("hashed requirements without the flag", {**sh("pip install -r requirements.txt"), "requirements.txt": HASHED}, []),
+    ("PIP_REQUIRE_HASHES", sh("PIP_REQUIRE_HASHES=1 pip install black==24.8.0"), []),
+    ("requirements file not in the repository", sh("pip install -r generated.txt"), []),
+    ("unpinned is DL003's", sh("pip install black"), []),
+    ("only local requirements", {**sh("pip install -r requirements.txt"), "requirements.txt": "-e .\n"}, []),
+    (
+        "requirements next to the Dockerfile",
+        {"app/Dockerfile": f"FROM python@sha256:{DIGEST}\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n", "app/requirements.txt": "flask==3.0.3\n"},
+        [at("DL004", 3, 5, "app/Dockerfile")],
+    ),
+]  # fmt: skip
+
+
+@cases(DL004_CASES)
+def test_dl004(cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected) -> None:
+    assert scan(cli, tmp_path, files, "DL004") == expected
+
+
+def with_inputs(uses: str, inputs: str) -> dict[str, str]:
+    return {WF: workflow(f"      - uses: {uses}\n        with:\n{inputs}")}
+
+
+DL006_CASES: list[Case] = [
+    ("version: latest", with_inputs(f"astral-sh/setup-uv@{SHA}", "          version: latest\n"), [at("DL006", 8, 20, WF)]),
+    ("terraform_version: latest", with_inputs(f"hashicorp/setup-terraform@{SHA}", "          terraform_version: latest\n"), [at("DL006", 8, 30, WF)]),
+    ("go-version: '*'", with_inputs(f"actions/setup-go@{SHA}", "          go-version: '*'\n"), [at("DL006", 8, 23, WF)]),
+    ("exact version", with_inputs(f"golangci/golangci-lint-action@{SHA}", "          version: v2.1.6\n"), []),
+    ("a runtime's major is not judged", with_inputs(f"actions/setup-node@{SHA}", "          node-version: 20\n"), []),
+    ("other inputs", with_inputs(f"actions/setup-go@{SHA}", "          check-latest: true\n          cache: latest\n"), []),
+    (
+        "composite action",
+        {"action.yml": f"runs:\n  using: composite\n  steps:\n    - uses: astral-sh/setup-uv@{SHA}\n      with:\n        version: latest\n"},
+        [at("DL006", 6, 18, "action.yml")],
+    ),
+]  # fmt: skip
+
+
+@cases(DL006_CASES)
+def test_dl006(cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected) -> None:
+    assert scan(cli, tmp_path, files, "DL006") == expected
+
+
+SOURCES_CASES: list[Case] = [
+    ("shebang script without extension", {"scripts/setup": "#!/usr/bin/env bash\ncurl -s https://x.io | bash\n"}, [at("DL001", 2, 1, "scripts/setup")]),
+    ("sh shebang in bin/", {"bin/get": "#!/bin/sh\nwget -qO- https://x.io | sh\n"}, [at("DL001", 2, 1, "bin/get")]),
+    ("no shebang: not a script", {"scripts/notes": "curl -s https://x.io | bash\n"}, []),
+    ("Makefile recipe", {"Makefile": "install:\n\tcurl -fsSL https://x.io | sh\n"}, [at("DL001", 2, 2, "Makefile")]),
+    ("Makefile variable", {"Makefile": "PIP = pip3\nlint:\n\t@$(PIP) install black\n"}, [at("DL003", 3, 3, "Makefile")]),
+    ("*.mk with $$", {"tools.mk": "get:\n\t@curl -s $$URL | bash\n"}, [at("DL001", 2, 3, "tools.mk")]),
+]  # fmt: skip
+
+
+@cases(SOURCES_CASES)
+def test_script_sources(
+    cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected
+) -> None:
+    assert scan(cli, tmp_path, files, "DL001,DL003") == expected
+
+
+def test_messages_say_what_and_how(cli: Any, tmp_path: Path) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        sh("curl -fsSL https://x.io | sh\npip install black\ncurl -o t https://x.io/t && ./t"),
+    )
+    findings = cli("scan", "--format", "json", "--select", "DL", cwd=repo).json()["findings"]
+    messages = {f["rule"]: f["message"] for f in findings}
+    assert "`curl -fsSL https://x.io | sh`" in messages["DL001"]
+    assert "sha256sum -c" in messages["DL001"]
+    assert "`black`" in messages["DL003"]
+    assert "pip install name==1.2.3" in messages["DL003"]
+    assert "line 3" in messages["DL002"]
+
+
+def test_hook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            SH: "curl -s https://x.io | sh\n",
+            "Dockerfile": "FROM python:3.12\n",
+            WF: workflow("      - uses: actions/checkout@v4\n"),
+        },
+    )
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert hook_main([SH, "Dockerfile", WF]) == 1
+    out = capsys.readouterr().out
+    assert f"{SH}:1:1: DL001" in out
+    assert "Dockerfile:1:6: PIN002" in out
+    assert "PIN001" not in out
+
+
+def _hook_files_regex() -> re.Pattern[str]:
+    hooks = YAML(typ="safe").load(ROOT / ".pre-commit-hooks.yaml")
+    (hook,) = [h for h in hooks if h["id"] == "unpinned-downloads"]
+    return re.compile(hook["files"])
+
+
+@pytest.mark.parametrize(
+    ("path", "matches"),
+    [
+        (".github/workflows/ci.yml", True),
+        ("action.yml", True),
+        (".github/actions/setup/action.yaml", True),
+        ("scripts/install.sh", True),
+        ("build.bash", True),
+        ("scripts/bootstrap", True),
+        (".ci/run", True),
+        ("Dockerfile", True),
+        ("docker/Dockerfile.dev", True),
+        ("api.Dockerfile", True),
+        ("Containerfile", True),
+        ("Makefile", True),
+        ("make/rules.mk", True),
+        ("README.md", False),
+        ("src/app.py", False),
+        ("scripts/notes.txt", False),
+    ],
+)
+def test_hook_files(path: str, matches: bool) -> None:
+    assert bool(_hook_files_regex().search(path)) == matches
+
+
+def test_pin_hook_and_rules_never_import_tree_sitter(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {WF: workflow("      - run: pip install black\n")})
+    code = (
+        "import sys\n"
+        "from repo_harden.hooks.pinned_actions import main\n"
+        f"main([{WF!r}])\n"
+        "from repo_harden.cli import main as cli\n"
+        "cli(['rules'])\n"
+        "assert 'tree_sitter' not in sys.modules, 'tree_sitter was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=repo, check=True, capture_output=True)
