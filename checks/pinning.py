@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from repo_harden.file_kinds import SCRIPT_PATTERNS
 from repo_harden.model import CheckContext, Finding, OptionSpec, Severity
 from repo_harden.rules import check
 from repo_harden.workflows import (
@@ -13,6 +14,7 @@ from repo_harden.workflows import (
     WORKFLOW_PATTERNS,
     Step,
     is_action_path,
+    is_workflow_path,
 )
 from repo_harden.yaml_reader import Scalar
 
@@ -187,16 +189,20 @@ def _images(ctx: CheckContext, path: str) -> Iterator[tuple[Scalar, str, str]]:
             yield step.uses, step.uses.value.removeprefix("docker://"), "step image"
 
 
-@check("PIN002", "unpinned-image", Severity.ERROR, WORKFLOW_AND_ACTION_PATTERNS)
+@check("PIN002", "unpinned-image", Severity.ERROR, SCRIPT_PATTERNS)
 def unpinned_image(ctx: CheckContext) -> Iterator[Finding]:
     """A container image is not pinned by its `@sha256:` digest.
 
     ## What it does
     Finds container images referenced by tag instead of digest: step
     `uses: docker://...`, a job's `container:` (a string or its `image:`),
-    `services.*.image`, and the `image:` of a Docker action's `action.yml`.
-    An image given entirely by an expression (`${{ matrix.image }}`) cannot be
-    judged and is left alone.
+    `services.*.image`, and the `image:` of a Docker action's `action.yml`;
+    a Dockerfile's `FROM` (not `scratch`, not an earlier stage) and
+    `COPY --from`; and `docker run|create|pull IMAGE` (or `podman`) in `run:`
+    steps, scripts, Dockerfile `RUN`s and Makefiles, unless the same file
+    builds or tags that image itself. An image given entirely by an expression
+    (`${{ matrix.image }}`) or a variable with no known value cannot be judged
+    and is left alone; an `ARG` default that carries a digest counts as pinned.
 
     ## Why is this bad?
     An image tag, like a git tag, is a pointer that the registry lets anyone
@@ -228,7 +234,16 @@ def unpinned_image(ctx: CheckContext) -> Iterator[Finding]:
     - https://docs.docker.com/reference/cli/docker/image/pull/#pull-an-image-by-digest-immutable-identifier
     """
     for path in ctx.files:
-        for where, image, kind in _images(ctx, path):
+        yaml = is_workflow_path(path) or is_action_path(path)
+        for where, image, kind in _images(ctx, path) if yaml else ():
             message = unpinned_image_message(image, kind)
             if message is not None:
                 yield ctx.finding(path, where.at, message, where.value)
+        if yaml and not any(word in (ctx.parsed.text(path) or "") for word in ("docker", "podman")):
+            continue  # no `docker run` to look for: the shell reader is not even imported
+        from repo_harden.checks.docker_commands import image_references
+
+        for at, image, kind in image_references(ctx, path):
+            message = unpinned_image_message(image, kind)
+            if message is not None:
+                yield ctx.finding(path, at, message, image)

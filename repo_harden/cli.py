@@ -29,6 +29,7 @@ examples:
   repo-harden scan                          scan the checkout you are in
   repo-harden scan --format sarif -o rh.sarif
   repo-harden scan .github/workflows/ci.yml --select PIN
+  GITHUB_TOKEN=... repo-harden scan --online   live branch protection and drift too
 """
 
 
@@ -58,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 (a return p
     except KeyboardInterrupt:
         print("repo-harden: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return silence_stdout()
     parser.print_help()
     return EXIT_USAGE
 
@@ -150,7 +153,29 @@ def _add_scan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         metavar="FILE",
         help="record today's findings in FILE (to adopt repo-harden on an old repository)",
     )
+    _add_online_options(scan)
     add_common_options(scan)
+
+
+def _add_online_options(scan: argparse.ArgumentParser) -> None:
+    online = scan.add_argument_group("online", "what only GitHub knows, read with GITHUB_TOKEN")
+    online.add_argument(
+        "--online",
+        action="store_true",
+        help="also read the live settings (branch protection, BP rules and drift) from GitHub, "
+        "with the token in GITHUB_TOKEN or GH_TOKEN",
+    )
+    online.add_argument(
+        "--repo",
+        metavar="OWNER/NAME",
+        help="the GitHub repository (default: the `origin` remote's)",
+    )
+    online.add_argument(
+        "--api-url",
+        metavar="URL",
+        help="the API (default https://api.github.com; GitHub Enterprise Server: "
+        "https://HOST/api/v3)",
+    )
 
 
 def _add_rules(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -199,6 +224,14 @@ def _add_owners(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     owners.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     owners.add_argument("--format", choices=["text", "json"], default="text")
+
+
+def silence_stdout() -> int:
+    """The reader of our output went away (`| head`): stop writing, without a traceback when
+    Python flushes stdout at exit (https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_FINDINGS
 
 
 def use_color(stream: object) -> bool:

@@ -9,17 +9,26 @@ from __future__ import annotations
 
 import datetime
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from repo_harden.branch_requirements import BranchRequirements, parse_requirements
 from repo_harden.errors import ConfigError
 from repo_harden.model import Check, Rule, Severity
 
 CONFIG_FILE = ".repo-harden.toml"
 PYPROJECT = "pyproject.toml"
-_TOP_KEYS = {"select", "ignore", "exclude", "fail-on", "severity", "rules", "waivers"}
+_TOP_KEYS = {
+    "select",
+    "ignore",
+    "exclude",
+    "fail-on",
+    "severity",
+    "rules",
+    "waivers",
+    "branch-protection",
+}
 _WAIVER_FIELDS = ("rule", "path", "owner", "reason", "expires")
 _WAIVER_HEADER = re.compile(
     r"^\s*\[\[\s*(?:tool\s*\.\s*[\"']?repo-harden[\"']?\s*\.\s*)?waivers\s*\]\]"
@@ -54,6 +63,7 @@ class Config:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     rule_options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
+    branch_protection: BranchRequirements = field(default_factory=BranchRequirements)
 
 
 def find_config(root: Path) -> Path | None:
@@ -73,6 +83,8 @@ def load_config(
     if path is None:
         return Config()
     path = shown_path(path)
+    import tomllib  # only when there is a config file to read
+
     try:
         text = path.read_text(encoding="utf-8")
         document = tomllib.loads(text)
@@ -127,6 +139,9 @@ def _parse(
         severity=_severities(path, table, codes),
         rule_options=_rule_options(path, table, checks),
         waivers=_waivers(path, text, table, codes),
+        branch_protection=parse_requirements(
+            table.get("branch-protection", {}), f"{path}: [branch-protection]"
+        ),
     )
 
 

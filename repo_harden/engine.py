@@ -6,7 +6,6 @@ run goes on, and the crash is kept for the front end to report.
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -74,10 +73,19 @@ def run_checks(
         if not files and not check.repository_level:
             continue
         options = config.rule_options.get(check.rule.code, {})
-        context = CheckContext(check.rule, snapshot, files, options, parsed)
+        context = CheckContext(
+            check.rule,
+            snapshot,
+            files,
+            options,
+            parsed,
+            branch_requirements=config.branch_protection,
+        )
         try:
             run.findings.extend(check.run(context))
         except Exception:
+            import traceback
+
             run.crashes.append(f"{check.rule.code} crashed:\n{traceback.format_exc()}")
     run.findings.extend(_unparseable(parsed))
     run.findings = _distinct(run.findings)
@@ -134,7 +142,8 @@ def _unparseable(parsed: ParseCache) -> list[Finding]:
 def _distinct(findings: list[Finding]) -> list[Finding]:
     """Drop findings reported twice at one place (YAML aliases share nodes); make each
     fingerprint unique by numbering repeats of the same problem in the same file."""
-    unique = list({(f.rule, f.path, f.line, f.column): f for f in findings}.values())
+    # Aliases repeat a node, and its message; two problems at one place stay two.
+    unique = list({(f.rule, f.path, f.line, f.column, f.message): f for f in findings}.values())
     unique.sort(key=sort_key)
     seen: dict[str, int] = {}
     result = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -96,6 +95,8 @@ def find_root(start: Path) -> Path:
     folder = start if start.is_dir() else start.parent
     if (folder / ".git").exists():
         return folder.resolve()
+    import subprocess  # a hook run from the root of the checkout never needs it
+
     try:
         result = subprocess.run(
             ["git", "rev-parse", "--show-toplevel"],
@@ -114,6 +115,8 @@ def _git_files(root: Path) -> list[str] | None:
     """Tracked files plus untracked ones git does not ignore; None outside a checkout."""
     if not (root / ".git").exists():
         return None
+    import subprocess
+
     try:
         result = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],

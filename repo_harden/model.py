@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from repo_harden.branch_policy import BranchPolicy
+    from repo_harden.branch_requirements import BranchRequirements
     from repo_harden.parse_cache import ParseCache
 
 
@@ -53,15 +54,19 @@ class Finding:
 
 def fingerprint(rule: str, path: str, subject: str) -> str:
     """A fingerprint that survives moved lines: it hashes what is wrong, not where."""
+    import hashlib  # loads OpenSSL: only when there is a finding
+
     digest = hashlib.sha256(f"{rule}\0{path}\0{subject}".encode()).hexdigest()
     return digest[:32]
 
 
 @dataclass(frozen=True)
 class RepoSettings:
-    """What only the hosting platform knows. Filled by later sources (branch protection)."""
+    """What only the hosting platform knows, read online. `branch_protection` is the live
+    protection of the default branch (None: not read)."""
 
     default_branch: str | None = None
+    branch_protection: BranchPolicy | None = None
 
 
 class RepoSnapshot(Protocol):
@@ -104,12 +109,15 @@ class CheckContext:
         files: Sequence[str],
         options: Mapping[str, object],
         parsed: ParseCache,
+        *,
+        branch_requirements: BranchRequirements | None = None,
     ) -> None:
         self.rule = rule
         self.snapshot = snapshot
         self.files = files
         self.options = options
         self.parsed = parsed
+        self.branch_requirements = branch_requirements  # the config's [branch-protection]
 
     def finding(self, path: str, at: Position | None, message: str, subject: str) -> Finding:
         """A finding of this check's rule; `subject` is the offending text, for the fingerprint."""

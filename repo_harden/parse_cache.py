@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from repo_harden.codeowners import CodeownersFile, read_codeowners
+from repo_harden.documents import DocumentError, JsonDocument, TomlDocument, read_json, read_toml
 from repo_harden.model import Position, RepoSnapshot
 from repo_harden.workflows import (
     ActionMetadata,
@@ -20,6 +21,9 @@ from repo_harden.workflows import (
     read_workflow,
 )
 from repo_harden.yaml_reader import Node, YamlError, compose, position
+
+if TYPE_CHECKING:
+    from repo_harden.requirements import RequirementsFile
 
 T = TypeVar("T")
 
@@ -60,6 +64,23 @@ class ParseCache:
         """A CODEOWNERS file, parsed once for OWN001-OWN003; None when absent or unreadable."""
         return self._cached("codeowners", path, lambda p: read_codeowners(p, self.text(p)))
 
+    def json(self, path: str) -> JsonDocument | None:
+        """A JSON manifest or lockfile; invalid JSON is a problem (RH000)."""
+        return self._cached("json", path, lambda p: self._document(p, read_json))
+
+    def toml(self, path: str) -> TomlDocument | None:
+        """A TOML manifest, lockfile or config; invalid TOML is a problem (RH000)."""
+        return self._cached("toml", path, lambda p: self._document(p, read_toml))
+
+    def requirements(self, path: str) -> RequirementsFile | None:
+        """A pip requirements or constraints file; its first bad line is a problem (RH000)."""
+        return self._cached("requirements", path, self._requirements)
+
+    def shaped(self, kind: str, path: str, read: Callable[[str], T | None]) -> T | None:
+        """What `read(path)` makes of a file, once per run (`kind` names the reading); a
+        `DocumentError` it raises (a lockfile of the wrong shape) is a problem (RH000)."""
+        return self._cached(kind, path, lambda p: self._guarded(p, read))
+
     def _cached(self, kind: str, path: str, parse: Callable[[str], T | None]) -> T | None:
         key = (kind, path)
         if key not in self._memo:
@@ -77,6 +98,29 @@ class ParseCache:
                 path, FileProblem(f"invalid YAML: {error.message}", error.position)
             )
             return None
+
+    def _document(self, path: str, parse: Callable[[str], T]) -> T | None:
+        text = self.text(path)
+        return None if text is None else self._guarded(path, lambda _: parse(text))
+
+    def _guarded(self, path: str, read: Callable[[str], T | None]) -> T | None:
+        try:
+            return read(path)
+        except DocumentError as error:
+            self.problems.setdefault(path, FileProblem(error.message, error.position))
+            return None
+
+    def _requirements(self, path: str) -> RequirementsFile | None:
+        from repo_harden.requirements import read_requirements
+
+        text = self.text(path)
+        if text is None:
+            return None
+        parsed = read_requirements(path, text)
+        if parsed.errors:
+            first = parsed.errors[0]
+            self.problems.setdefault(path, FileProblem(first.message, first.at))
+        return parsed
 
     def _shape(self, path: str, read: Callable[[Node | None], T]) -> T | None:
         root = self.yaml(path)

@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from repo_harden.config import Config, check_selector, find_config, load_config
 from repo_harden.engine import RuleSelection, run_checks
@@ -13,6 +14,9 @@ from repo_harden.errors import UsageError
 from repo_harden.local_repo import LocalRepo, find_root
 from repo_harden.policy import Outcome, apply_policy, relative_config_path
 from repo_harden.registry import Catalogue, catalogue
+
+if TYPE_CHECKING:
+    from repo_harden.online import OnlineOptions
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class ScanOptions:
     exclude: tuple[str, ...] = ()
     only: tuple[str, ...] = field(default=())
     today: datetime.date | None = None
+    online: OnlineOptions | None = None  # --online: read live settings from GitHub
 
 
 @dataclass
@@ -58,6 +63,10 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
         for code, check in found.checks.items()
         if selection.enabled(code) and (not options.only or code.startswith(options.only))
     ]
+    if options.online is not None and any(check.needs_settings for check in checks):
+        from repo_harden.online import read_online_settings
+
+        repo.settings = read_online_settings(repo.root, options.online)
     run = run_checks(repo, checks, config, wanted)
     config_path = relative_config_path(config.source, repo.root)
     today = options.today or datetime.date.today()

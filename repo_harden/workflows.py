@@ -53,11 +53,14 @@ class Job:
     container_image: Scalar | None
     service_images: tuple[Scalar, ...]
     steps: tuple[Step, ...]
+    runs_on: tuple[Scalar, ...] = ()  # the runner labels; () when absent or not plain text
+    default_shell: Scalar | None = None  # `defaults.run.shell`
 
 
 @dataclass(frozen=True)
 class Workflow:
     jobs: tuple[Job, ...]
+    default_shell: Scalar | None = None  # `defaults.run.shell`
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def read_workflow(root: Node | None) -> Workflow:
     if root is not None and not is_mapping(root):
         raise NotAWorkflowError("the top level is not a mapping, so this is not a workflow")
     jobs = tuple(_read_job(key, node) for key, node in mapping_items(mapping_get(root, "jobs")))
-    return Workflow(jobs)
+    return Workflow(jobs, _default_shell(mapping_get(root, "defaults")))
 
 
 def read_action(root: Node | None) -> ActionMetadata:
@@ -98,7 +101,19 @@ def _read_job(job_id: Scalar, node: Node) -> Job:
         container_image=_image_of(job.get("container")),
         service_images=_service_images(job.get("services")),
         steps=tuple(_read_step(step) for step in sequence_items(job.get("steps"))),
+        runs_on=_labels(job.get("runs-on")),
+        default_shell=_default_shell(job.get("defaults")),
     )
+
+
+def _labels(node: Node | None) -> tuple[Scalar, ...]:
+    """`runs-on` as a label or a list of labels (a `group:` mapping gives none)."""
+    found = [scalar(node)] if scalar(node) else [scalar(item) for item in sequence_items(node)]
+    return tuple(label for label in found if label is not None)
+
+
+def _default_shell(defaults: Node | None) -> Scalar | None:
+    return scalar(mapping_get(mapping_get(defaults, "run"), "shell"))
 
 
 def _read_step(node: Node) -> Step:

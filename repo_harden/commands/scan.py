@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from repo_harden.atomic import write_atomically
-from repo_harden.baseline import baseline_document, load_baseline, split_by_baseline
 from repo_harden.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, use_color
 from repo_harden.config import parse_fail_on
+from repo_harden.errors import UsageError
 from repo_harden.model import Severity
 from repo_harden.policy import Reported
 from repo_harden.registry import catalogue
 from repo_harden.reporters import Report, renderer
 from repo_harden.reporters.text import summary
 from repo_harden.scan import ScanOptions, ScanResult, scan_paths
+
+if TYPE_CHECKING:
+    from repo_harden.online import OnlineOptions
 
 
 def scan_options(args: argparse.Namespace) -> ScanOptions:
@@ -25,7 +29,22 @@ def scan_options(args: argparse.Namespace) -> ScanOptions:
         select=tuple(args.select),
         ignore=tuple(args.ignore),
         exclude=tuple(args.exclude),
+        online=online_options(args),
     )
+
+
+def online_options(args: argparse.Namespace) -> OnlineOptions | None:
+    """`--online`, `--repo` and `--api-url`; the token comes from the environment."""
+    if not getattr(args, "online", False):
+        if getattr(args, "repo", None) or getattr(args, "api_url", None):
+            raise UsageError("--repo and --api-url need --online")
+        return None
+    from repo_harden.github_client import require_token
+    from repo_harden.online import OnlineOptions, checked_repository
+
+    token = require_token(os.environ, "--online")
+    repository = checked_repository(args.repo) if args.repo else None
+    return OnlineOptions(token, repository, args.api_url)
 
 
 def build_report(result: ScanResult, color: bool) -> Report:
@@ -54,6 +73,9 @@ def report_crashes(crashes: list[str]) -> int:
 
 
 def run_scan(args: argparse.Namespace) -> int:
+    from repo_harden.atomic import write_atomically
+    from repo_harden.baseline import baseline_document, load_baseline, split_by_baseline
+
     known = load_baseline(args.baseline) if args.baseline else None
     result = scan_paths(args.paths, scan_options(args))
     if args.write_baseline is not None:
