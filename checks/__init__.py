@@ -1,44 +1,45 @@
-"""The rule catalogue: every built-in check, one module per rule family."""
+"""The rule catalogue: one module per rule family, and the codes each one declares.
+
+The table is read without importing any rule module, so that a hook imports
+only the families it runs while every code stays known (for the config, waivers
+and inline ignores). `tests/test_catalogue.py` checks it against the modules.
+"""
 
 from __future__ import annotations
 
-from repo_harden.checks.branch_protection import BRANCH_PROTECTION_CHECKS
-from repo_harden.checks.codeowners import (
-    invalid_codeowners,
-    missing_codeowners,
-    unowned_sensitive_path,
-)
-from repo_harden.checks.dockerfiles import remote_add_without_checksum
-from repo_harden.checks.downloads import (
-    download_piped_to_interpreter,
-    unhashed_pip_install,
-    unpinned_package_install,
-    unpinned_tool_version,
-    unverified_download_executed,
-)
-from repo_harden.checks.lockfiles import missing_lockfile_check, stale_lockfile
-from repo_harden.checks.package_indexes import untrusted_package_index
-from repo_harden.checks.pinning import unpinned_action, unpinned_image
-from repo_harden.checks.requirements import missing_requirement_hashes, unpinned_requirement
+import sys
+from collections.abc import Iterable
 
 from repo_harden.model import Check
 
-BUILTIN_CHECKS: tuple[Check, ...] = (
-    unpinned_action,
-    unpinned_image,
-    download_piped_to_interpreter,
-    unverified_download_executed,
-    unpinned_package_install,
-    unhashed_pip_install,
-    remote_add_without_checksum,
-    unpinned_tool_version,
-    missing_lockfile_check,
-    stale_lockfile,
-    unpinned_requirement,
-    missing_requirement_hashes,
-    untrusted_package_index,
-    missing_codeowners,
-    unowned_sensitive_path,
-    invalid_codeowners,
-    *BRANCH_PROTECTION_CHECKS,
-)
+CHECK_MODULES: dict[str, tuple[str, ...]] = {
+    "repo_harden.checks.pinning": ("PIN001", "PIN002"),
+    "repo_harden.checks.downloads": ("DL001", "DL002", "DL003", "DL004", "DL006"),
+    "repo_harden.checks.dockerfiles": ("DL005",),
+    "repo_harden.checks.lockfiles": ("LCK001", "LCK002"),
+    "repo_harden.checks.requirements": ("LCK003", "LCK004"),
+    "repo_harden.checks.package_indexes": ("LCK005",),
+    "repo_harden.checks.codeowners": ("OWN001", "OWN002", "OWN003"),
+    "repo_harden.checks.branch_protection": tuple(f"BP{number:03}" for number in range(1, 13)),
+}
+
+
+def modules_for(selectors: Iterable[str]) -> list[str]:
+    """The rule modules that declare a code matching one of `selectors` (all if none)."""
+    wanted = tuple(selectors)
+    return [
+        module
+        for module, codes in CHECK_MODULES.items()
+        if not wanted or any(code.startswith(wanted) for code in codes)
+    ]
+
+
+def checks_of(module_name: str) -> list[Check]:
+    """The checks a rule module declares, in the order it declares them."""
+    __import__(module_name)  # unlike importlib.import_module, shown by `-X importtime`
+    module = sys.modules[module_name]
+    return [
+        value
+        for value in vars(module).values()
+        if isinstance(value, Check) and value.run.__module__ == module_name
+    ]

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from repo_harden.branch_requirements import BranchRequirements, parse_requirements
 from repo_harden.errors import ConfigError
-from repo_harden.model import Check, Rule, Severity
+from repo_harden.model import Check, Severity
 
 CONFIG_FILE = ".repo-harden.toml"
 PYPROJECT = "pyproject.toml"
@@ -77,9 +78,9 @@ def find_config(root: Path) -> Path | None:
     return None
 
 
-def load_config(
-    path: Path | None, checks: Mapping[str, Check], rules: Mapping[str, Rule]
-) -> Config:
+def load_config(path: Path | None, checks: Mapping[str, Check], codes: Collection[str]) -> Config:
+    """The config at `path`. Rule codes are checked against every code that exists;
+    options only for the `checks` loaded in this run (the others are not used by it)."""
     if path is None:
         return Config()
     path = shown_path(path)
@@ -93,7 +94,7 @@ def load_config(
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     table = _our_table(path, document)
-    return _parse(path, text, table, checks, rules)
+    return _parse(path, text, table, checks, set(codes))
 
 
 def shown_path(path: Path) -> Path:
@@ -121,7 +122,7 @@ def _parse(
     text: str,
     table: Mapping[str, object],
     checks: Mapping[str, Check],
-    rules: Mapping[str, Rule],
+    codes: set[str],
 ) -> Config:
     unknown = sorted(set(table) - _TOP_KEYS)
     if unknown:
@@ -129,7 +130,6 @@ def _parse(
             f"{path}: unknown setting {', '.join(map(repr, unknown))}; "
             f"known settings are {', '.join(sorted(_TOP_KEYS))}"
         )
-    codes = set(rules)
     return Config(
         source=path,
         select=tuple(_selectors(path, table, "select", codes)) or ("ALL",),
@@ -137,7 +137,7 @@ def _parse(
         exclude=tuple(_strings(path, table, "exclude")),
         fail_on=parse_fail_on(str(table.get("fail-on", "warning")), f"{path}: fail-on"),
         severity=_severities(path, table, codes),
-        rule_options=_rule_options(path, table, checks),
+        rule_options=_rule_options(path, table, checks, codes),
         waivers=_waivers(path, text, table, codes),
         branch_protection=parse_requirements(
             table.get("branch-protection", {}), f"{path}: [branch-protection]"
@@ -170,7 +170,7 @@ def _selectors(path: Path, table: Mapping[str, object], key: str, codes: set[str
     return selectors
 
 
-def check_selector(selector: str, codes: set[str], where: str) -> None:
+def check_selector(selector: str, codes: AbstractSet[str], where: str) -> None:
     """A selector is ALL, a rule code, or a prefix of at least one code."""
     if selector != "ALL" and not any(code.startswith(selector) for code in codes):
         raise ConfigError(f"{where}: {selector!r} matches no rule (see `repo-harden rules`)")
@@ -192,7 +192,7 @@ def _severities(path: Path, table: Mapping[str, object], codes: set[str]) -> dic
 
 
 def _rule_options(
-    path: Path, table: Mapping[str, object], checks: Mapping[str, Check]
+    path: Path, table: Mapping[str, object], checks: Mapping[str, Check], codes: set[str]
 ) -> dict[str, Mapping[str, object]]:
     raw = table.get("rules", {})
     if not isinstance(raw, dict):
@@ -200,6 +200,9 @@ def _rule_options(
     result: dict[str, Mapping[str, object]] = {}
     for code, options in raw.items():
         check = checks.get(code)
+        if code in codes and check is None and isinstance(options, dict):
+            result[code] = options  # a family this run does not load (a hook's)
+            continue
         if check is None or not isinstance(options, dict):
             raise ConfigError(f"{path}: [rules.{code}]: no rule {code!r} takes options")
         known = {spec.key: spec for spec in check.options}

@@ -19,26 +19,32 @@ PLUGIN_GROUP = "repo_harden.checks"
 
 @dataclass(frozen=True)
 class Catalogue:
+    """The checks loaded for this run, their rules, and every code that exists (loaded or
+    not: a hook loads only its own families, yet the config may name any rule)."""
+
     checks: Mapping[str, Check]
     rules: Mapping[str, Rule]
-
-    @property
-    def codes(self) -> set[str]:
-        return set(self.rules)
+    codes: frozenset[str]
 
 
 @cache
-def catalogue() -> Catalogue:
-    from repo_harden.checks import BUILTIN_CHECKS
+def catalogue(only: tuple[str, ...] = ()) -> Catalogue:
+    """The catalogue; with `only` (code prefixes), just the rule modules that declare them."""
+    from repo_harden.checks import CHECK_MODULES, checks_of, modules_for
 
     checks: dict[str, Check] = {}
-    for check in (*BUILTIN_CHECKS, *_plugin_checks()):
+    plugins = list(_plugin_checks())
+    loaded = [check for module in modules_for(only) for check in checks_of(module)]
+    for check in (*loaded, *plugins):
         if check.rule.code in checks:
             raise FatalError(f"two checks declare rule {check.rule.code}; a plugin reuses a code")
         checks[check.rule.code] = check
     rules = {rule.code: rule for rule in ENGINE_RULES}
     rules.update((code, check.rule) for code, check in checks.items())
-    return Catalogue(checks, dict(sorted(rules.items(), key=lambda item: _rule_order(item[0]))))
+    codes = {code for declared in CHECK_MODULES.values() for code in declared}
+    codes.update(rules)
+    ordered = dict(sorted(rules.items(), key=lambda item: _rule_order(item[0])))
+    return Catalogue(checks, ordered, frozenset(codes))
 
 
 def _rule_order(code: str) -> tuple[int, str]:

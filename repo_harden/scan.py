@@ -12,6 +12,7 @@ from repo_harden.config import Config, check_selector, find_config, load_config
 from repo_harden.engine import RuleSelection, run_checks
 from repo_harden.errors import UsageError
 from repo_harden.local_repo import LocalRepo, find_root
+from repo_harden.model import Rule
 from repo_harden.policy import Outcome, apply_policy, relative_config_path
 from repo_harden.registry import Catalogue, catalogue
 
@@ -39,6 +40,7 @@ class ScanResult:
     outcome: Outcome
     crashes: list[str]
     files_checked: int
+    rules: dict[str, Rule]
 
 
 def scan_paths(paths: Sequence[Path], options: ScanOptions) -> ScanResult:
@@ -53,7 +55,7 @@ def scan_paths(paths: Sequence[Path], options: ScanOptions) -> ScanResult:
 
 
 def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptions) -> ScanResult:
-    found = catalogue()
+    found = catalogue(options.only)
     config = _effective_config(root, options, found)
     repo = LocalRepo(root)
     wanted = _target_files(repo, targets) if targets is not None else None
@@ -83,14 +85,14 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
         keep.add("")  # repository-level findings concern every file
         outcome.reported = [r for r in outcome.reported if r.finding.path in keep]
     files = len(wanted) if wanted is not None else len(repo.paths())
-    return ScanResult(repo.root, config, outcome, run.crashes, files)
+    return ScanResult(repo.root, config, outcome, run.crashes, files, dict(found.rules))
 
 
 def _effective_config(root: Path, options: ScanOptions, found: Catalogue) -> Config:
     config_file = options.config_file or find_config(root)
     if options.config_file is not None and not options.config_file.is_file():
         raise UsageError(f"{options.config_file}: no such config file")
-    config = load_config(config_file, found.checks, found.rules)
+    config = load_config(config_file, found.checks, found.codes)
     for selector in (*options.select, *options.ignore):
         check_selector(selector, found.codes, "command line")
     return replace(

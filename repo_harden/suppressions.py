@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 _IGNORE = re.compile(r"#\s*repo-harden\s*:\s*ignore\[(?P<codes>[^\]]*)\](?P<reason>[^#\n]*)")
@@ -23,7 +24,7 @@ class Suppression:
         return not self.problems and rule in self.codes and line in (self.line, self.line + 1)
 
 
-def find_suppressions(text: str, known_codes: set[str]) -> Iterator[Suppression]:
+def find_suppressions(text: str, known_codes: AbstractSet[str]) -> Iterator[Suppression]:
     """Every ignore comment of a file; a cheap substring test skips files that have none."""
     if "repo-harden" not in text:
         return
@@ -33,7 +34,7 @@ def find_suppressions(text: str, known_codes: set[str]) -> Iterator[Suppression]
             yield _suppression(number, match, known_codes)
 
 
-def _suppression(line: int, match: re.Match[str], known_codes: set[str]) -> Suppression:
+def _suppression(line: int, match: re.Match[str], known_codes: AbstractSet[str]) -> Suppression:
     codes = tuple(code.strip().upper() for code in match["codes"].split(",") if code.strip())
     reason = match["reason"].strip()
     problems = []

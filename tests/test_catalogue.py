@@ -78,3 +78,44 @@ def test_rules_command(cli: Any, tmp_path: Path) -> None:
     unknown = cli("rules", "PIN999", cwd=tmp_path)
     assert unknown.code == 2
     assert "no rule 'PIN999'" in unknown.err
+
+
+def test_code_table_matches_what_the_modules_declare() -> None:
+    from repo_harden.checks import CHECK_MODULES, checks_of
+
+    for module, codes in CHECK_MODULES.items():
+        assert tuple(check.rule.code for check in checks_of(module)) == codes, module
+    declared = [code for codes in CHECK_MODULES.values() for code in codes]
+    assert len(declared) == len(set(declared))
+
+
+HOOK_FAMILIES = [
+    ("repo_harden.hooks.pinned_actions", {"repo_harden.checks.pinning"}),
+    ("repo_harden.hooks.lockfiles", {
+        "repo_harden.checks.lockfiles", "repo_harden.checks.requirements",
+        "repo_harden.checks.package_indexes",
+    }),
+    ("repo_harden.hooks.codeowners", {"repo_harden.checks.codeowners"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("hook", "expected"), HOOK_FAMILIES)
+def test_a_hook_imports_only_its_rule_families(
+    tmp_path: Path, hook: str, expected: set[str]
+) -> None:
+    """A hook must not pay for parsers it never runs; every code stays known to the config."""
+    import ast
+    import subprocess
+    import sys
+
+    (tmp_path / ".repo-harden.toml").write_text(
+        'ignore = ["DL003"]\n[rules.LCK001]\nexempt-paths = []\n'
+    )
+    probe = (
+        f"import sys; from {hook} import main; main(['README.md']); "
+        "print(sorted(m for m in sys.modules if m.startswith('repo_harden.checks.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert set(ast.literal_eval(result.stdout.strip().splitlines()[-1])) == expected

@@ -14,7 +14,6 @@ from repo_harden.config import parse_fail_on
 from repo_harden.errors import UsageError
 from repo_harden.model import Severity
 from repo_harden.policy import Reported
-from repo_harden.registry import catalogue
 from repo_harden.reporters import Report, renderer
 from repo_harden.reporters.text import summary
 from repo_harden.scan import ScanOptions, ScanResult, scan_paths
@@ -50,7 +49,7 @@ def online_options(args: argparse.Namespace) -> OnlineOptions | None:
 def build_report(result: ScanResult, color: bool) -> Report:
     return Report(
         reported=result.outcome.reported,
-        rules=dict(catalogue().rules),
+        rules=result.rules,
         files_checked=result.files_checked,
         suppressed_inline=result.outcome.suppressed_inline,
         waived=result.outcome.waived,

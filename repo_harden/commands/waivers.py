@@ -6,6 +6,7 @@ import argparse
 import datetime
 import json
 import sys
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def run_waivers(args: argparse.Namespace) -> int:
     root = find_root((args.path or Path.cwd()).resolve())
     found = catalogue()
     config_file = args.config or find_config(root)
-    config = load_config(config_file, found.checks, found.rules)
+    config = load_config(config_file, found.checks, found.codes)
     repo = LocalRepo(root)
     inline = list(
         inline_ignores(repo, found.codes, [p for c in found.checks.values() for p in c.patterns])
@@ -44,7 +45,9 @@ def run_waivers(args: argparse.Namespace) -> int:
     return 0
 
 
-def inline_ignores(repo: LocalRepo, codes: set[str], patterns: list[str]) -> list[InlineIgnore]:
+def inline_ignores(
+    repo: LocalRepo, codes: AbstractSet[str], patterns: list[str]
+) -> list[InlineIgnore]:
     """Inline ignores in every file a check reads."""
     read = PathMatcher(patterns)
     ignores = []

@@ -1,0 +1,33 @@
+"""Modules that execute on first use, so that a hook pays only for the parsers it runs.
+
+Every rule family is registered at start-up (its codes, options and docs must be
+known), but its parsers are heavy: imported eagerly they cost a one-file hook
+more than its work. A module from `lazy_import` runs when one of its attributes
+is first read. Write it so that mypy still sees the real module:
+
+    if TYPE_CHECKING:
+        from repo_harden import npm_lockfiles
+    else:
+        npm_lockfiles = lazy_import("repo_harden.npm_lockfiles")
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from types import ModuleType
+
+
+def lazy_import(name: str) -> ModuleType:
+    """The module `name`; it executes when one of its attributes is first read."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
