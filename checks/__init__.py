@@ -41,5 +41,7 @@ def checks_of(module_name: str) -> list[Check]:
     return [
         value
         for value in vars(module).values()
-        if isinstance(value, Check) and value.run.__module__ == module_name
+        # `type() is`, not isinstance(): that would read `__class__` of the module's lazily
+        # imported parsers, and so execute them
+        if type(value) is Check and value.run.__module__ == module_name
     ]

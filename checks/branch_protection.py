@@ -10,25 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from repo_harden.branch_policy import BranchPolicy, Combined, differences
-from repo_harden.branch_requirements import BranchRequirements
-from repo_harden.codeowners import present_locations
+from repo_harden.file_kinds import SETTINGS_FILES, SETTINGS_PATTERNS
+from repo_harden.lazy import lazy_import
 from repo_harden.model import Check, CheckContext, CheckFunction, Finding, Position, Severity
 from repo_harden.rules import check
-from repo_harden.settings_file import (
-    SETTINGS_FILES,
-    SETTINGS_PATTERNS,
-    DeclaredPolicy,
-    read_declared,
-)
+
+if TYPE_CHECKING:
+    from repo_harden import branch_policy, branch_requirements, codeowners, settings_file
+else:
+    branch_policy = lazy_import("repo_harden.branch_policy")
+    branch_requirements = lazy_import("repo_harden.branch_requirements")
+    codeowners = lazy_import("repo_harden.codeowners")
+    settings_file = lazy_import("repo_harden.settings_file")
 
 
 @dataclass(frozen=True)
 class Judged:
     """The policy a rule judges: live (path "") or declared (the settings file)."""
 
-    policy: BranchPolicy
+    policy: branch_policy.BranchPolicy
     path: str
     fallback: Position | None
 
@@ -43,12 +45,15 @@ class Judged:
         return f"the default branch {self.branch}"
 
     def at(
-        self, setting: Combined[bool] | Combined[int] | Combined[tuple[str, ...]]
+        self,
+        setting: branch_policy.Combined[bool]
+        | branch_policy.Combined[int]
+        | branch_policy.Combined[tuple[str, ...]],
     ) -> Position | None:
         return (setting.at or self.fallback) if self.path else None
 
 
-def declared_policy(ctx: CheckContext) -> DeclaredPolicy | None:
+def declared_policy(ctx: CheckContext) -> settings_file.DeclaredPolicy | None:
     """The settings file among the check's files, when it declares branch protection."""
     settings = ctx.snapshot.settings
     default_branch = settings.default_branch if settings is not None else None
@@ -59,7 +64,7 @@ def declared_policy(ctx: CheckContext) -> DeclaredPolicy | None:
         root = ctx.parsed.yaml(path)
         if root is None:
             continue
-        declared = read_declared(path, root, default_branch)
+        declared = settings_file.read_declared(path, root, default_branch)
         return declared if declared.manages_protection else None
     return None
 
@@ -83,8 +88,8 @@ def protected_policy(ctx: CheckContext) -> Judged | None:
     return found
 
 
-def requirements(ctx: CheckContext) -> BranchRequirements:
-    return ctx.branch_requirements or BranchRequirements()
+def requirements(ctx: CheckContext) -> branch_requirements.BranchRequirements:
+    return ctx.branch_requirements or branch_requirements.BranchRequirements()
 
 
 def _plural(count: int, word: str) -> str:
@@ -350,7 +355,7 @@ def code_owner_review_not_required(ctx: CheckContext) -> Iterator[Finding]:
     if found is None or not requirements(ctx).require_code_owner_review:
         return
     policy = found.policy
-    owners = present_locations(ctx.snapshot)
+    owners = codeowners.present_locations(ctx.snapshot)
     setting = policy.code_owner_review
     if owners and policy.pull_request.value and not setting.value:
         message = (
@@ -652,7 +657,7 @@ def protection_drift(ctx: CheckContext) -> Iterator[Finding]:
         )
         yield ctx.finding(declared.path, declared.at, message, f"drift:default:{live.branch}")
         return
-    for diff in differences(declared.policy, live):
+    for diff in branch_policy.differences(declared.policy, live):
         message = (
             f"{diff.setting} of the default branch `{live.branch}` is {diff.declared} in "
             f"{declared.path} ({diff.declared_where}) but {diff.live} live "

@@ -4,30 +4,20 @@ GitHub can use line by line."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
-from repo_harden.codeowners import (
-    LOCATIONS,
-    CodeownersFile,
-    OwnershipLine,
-    Problem,
-    ReportedError,
-    ownership,
-    present_locations,
-    shadowed,
-)
+from repo_harden.file_kinds import CODEOWNERS_PATTERNS, DEFAULT_SENSITIVE_GLOBS
+from repo_harden.lazy import lazy_import
 from repo_harden.model import CheckContext, Finding, OptionSpec, Position, Severity
 from repo_harden.rules import check
-from repo_harden.sensitive_paths import (
-    DEFAULT_SENSITIVE_GLOBS,
-    SensitivePath,
-    Subject,
-    configured_sensitive_path,
-    default_sensitive_paths,
-    entry_for,
-    subjects,
-)
 
-CODEOWNERS_PATTERNS = tuple(f"/{location}" for location in LOCATIONS)
+if TYPE_CHECKING:
+    from repo_harden import codeowners as codeowners_parser
+    from repo_harden import sensitive_paths
+else:
+    codeowners_parser = lazy_import("repo_harden.codeowners")
+    sensitive_paths = lazy_import("repo_harden.sensitive_paths")
+
 _LISTED = 5
 
 
@@ -71,7 +61,7 @@ def missing_codeowners(ctx: CheckContext) -> Iterator[Finding]:
     ## References
     - https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners
     """
-    if not present_locations(ctx.snapshot):
+    if not codeowners_parser.present_locations(ctx.snapshot):
         yield ctx.finding(
             "",
             None,
@@ -158,26 +148,28 @@ def unowned_sensitive_path(ctx: CheckContext) -> Iterator[Finding]:
     ## References
     - https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners#codeowners-syntax
     """
-    present = present_locations(ctx.snapshot)
+    present = codeowners_parser.present_locations(ctx.snapshot)
     codeowners = ctx.parsed.codeowners(present[0]) if present else None
     if codeowners is None:
         return  # no file: OWN001; unreadable: RH000
     entries = (
-        *default_sensitive_paths(present),
-        *map(configured_sensitive_path, ctx.string_list_option("sensitive-paths")),
+        *sensitive_paths.default_sensitive_paths(present),
+        *map(sensitive_paths.configured_sensitive_path, ctx.string_list_option("sensitive-paths")),
     )
     if codeowners.path in ctx.files:
-        found = subjects(entries, ctx.snapshot.paths())
+        found = sensitive_paths.subjects(entries, ctx.snapshot.paths())
         yield from _grouped_findings(ctx, codeowners, found)
     else:
         yield from _file_findings(ctx, codeowners, entries)
 
 
 def _grouped_findings(
-    ctx: CheckContext, codeowners: CodeownersFile, found: Iterable[Subject]
+    ctx: CheckContext,
+    codeowners: codeowners_parser.CodeownersFile,
+    found: Iterable[sensitive_paths.Subject],
 ) -> Iterator[Finding]:
     """One finding per deciding line (or one for "no line matches"), at that line."""
-    groups: dict[OwnershipLine | None, list[Subject]] = {}
+    groups: dict[codeowners_parser.OwnershipLine | None, list[sensitive_paths.Subject]] = {}
     for subject in found:
         rule = codeowners.deciding_rule(subject.path)
         if rule is None or not rule.owners:
@@ -189,14 +181,16 @@ def _grouped_findings(
 
 
 def _file_findings(
-    ctx: CheckContext, codeowners: CodeownersFile, entries: Sequence[SensitivePath]
+    ctx: CheckContext,
+    codeowners: codeowners_parser.CodeownersFile,
+    entries: Sequence[sensitive_paths.SensitivePath],
 ) -> Iterator[Finding]:
     """Each unowned sensitive file among those checked, at its own path."""
     for path in ctx.files:
-        entry = entry_for(entries, path)
+        entry = sensitive_paths.entry_for(entries, path)
         if entry is None:
             continue
-        owner = ownership(codeowners, path)
+        owner = codeowners_parser.ownership(codeowners, path)
         if not owner.owned:
             why = _why(codeowners, owner.rule, "it")
             fix = _fix(codeowners, [entry.suggestion])
@@ -204,7 +198,9 @@ def _file_findings(
 
 
 def _group_message(
-    codeowners: CodeownersFile, rule: OwnershipLine | None, members: list[Subject]
+    codeowners: codeowners_parser.CodeownersFile,
+    rule: codeowners_parser.OwnershipLine | None,
+    members: list[sensitive_paths.Subject],
 ) -> str:
     plural = len(members) > 1
     verb = "have" if plural else "has"
@@ -213,7 +209,11 @@ def _group_message(
     return f"{_describe(members)} {verb} no code owner: {why}; {fix}"
 
 
-def _why(codeowners: CodeownersFile, rule: OwnershipLine | None, pronoun: str) -> str:
+def _why(
+    codeowners: codeowners_parser.CodeownersFile,
+    rule: codeowners_parser.OwnershipLine | None,
+    pronoun: str,
+) -> str:
     if not codeowners.loaded:
         return f"GitHub does not load {codeowners.path}, which is over 3 MB"
     if rule is None:
@@ -222,12 +222,12 @@ def _why(codeowners: CodeownersFile, rule: OwnershipLine | None, pronoun: str) -
     return f"the last matching line, {where}, names no owners, so it un-owns {pronoun}"
 
 
-def _fix(codeowners: CodeownersFile, suggestions: Iterable[str]) -> str:
+def _fix(codeowners: codeowners_parser.CodeownersFile, suggestions: Iterable[str]) -> str:
     lines = " and ".join(f"`{pattern} @<owner>`" for pattern in dict.fromkeys(suggestions))
     return f"add {lines} at the end of {codeowners.path} (the last matching line wins)"
 
 
-def _describe(members: Sequence[Subject]) -> str:
+def _describe(members: Sequence[sensitive_paths.Subject]) -> str:
     """`a`, `b` and 3 more, and new files such as `c`."""
     existing = [f"`{member.path}`" for member in members if member.probe is None]
     shown = existing[:_LISTED]
@@ -294,8 +294,8 @@ def invalid_codeowners(ctx: CheckContext) -> Iterator[Finding]:
     ## References
     - https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners#syntax-exceptions
     """
-    present = present_locations(ctx.snapshot)
-    ignored = shadowed(present)
+    present = codeowners_parser.present_locations(ctx.snapshot)
+    ignored = codeowners_parser.shadowed(present)
     for path in ctx.files:
         if path in ignored:
             yield ctx.finding(path, None, _shadowed_message(path, present[0]), "shadowed")
@@ -312,13 +312,13 @@ def _shadowed_message(path: str, effective: str) -> str:
     )
 
 
-def _problem_finding(ctx: CheckContext, path: str, problem: Problem) -> Finding:
+def _problem_finding(ctx: CheckContext, path: str, problem: codeowners_parser.Problem) -> Finding:
     at = Position(problem.line, problem.column or 1) if problem.line is not None else None
     return ctx.finding(path, at, problem.message, problem.subject)
 
 
 def reported_error_findings(
-    ctx: CheckContext, errors: Iterable[ReportedError]
+    ctx: CheckContext, errors: Iterable[codeowners_parser.ReportedError]
 ) -> Iterator[Finding]:
     """OWN003 for the errors GitHub itself reports, the online part of the rule.
 

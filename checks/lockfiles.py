@@ -4,32 +4,37 @@ lockfile agrees with the manifest the way its package manager checks it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from repo_harden.cargo_lockfiles import cargo_lock_drift, locked_crates
-from repo_harden.composer_lockfiles import composer_lock_drift
-from repo_harden.dependencies import Drift, Tree, ancestors, folder_of, join
+from repo_harden.file_kinds import MANIFEST_PATTERNS, PAIR_PATTERNS
 from repo_harden.globs import PathMatcher
-from repo_harden.go_modules import go_sum_drift, go_sum_entries, read_go_mod
-from repo_harden.lockfile_coverage import MANIFEST_PATTERNS, cargo_workspace_root, missing_lockfile
-from repo_harden.lockfile_pairs import PAIR_PATTERNS, Pair, pairs_for, workspace_members
-from repo_harden.manifests import cargo_manifest, composer_json, package_json, pyproject
+from repo_harden.lazy import lazy_import
 from repo_harden.model import CheckContext, Finding, OptionSpec, Severity
-from repo_harden.npm_lockfiles import (
-    package_lock_drift,
-    pnpm_drift,
-    read_pnpm_lock,
-    read_yarn_lock,
-    yarn_berry_drift,
-    yarn_classic_drift,
-)
 from repo_harden.parse_cache import ParseCache
-from repo_harden.python_lockfiles import (
-    pipfile_lock_drift,
-    poetry_lock_drift,
-    read_uv_projects,
-    uv_lock_drift,
-)
 from repo_harden.rules import check
+
+if TYPE_CHECKING:
+    from repo_harden import (
+        cargo_lockfiles,
+        composer_lockfiles,
+        dependencies,
+        go_modules,
+        lockfile_coverage,
+        lockfile_pairs,
+        manifests,
+        npm_lockfiles,
+        python_lockfiles,
+    )
+else:
+    cargo_lockfiles = lazy_import("repo_harden.cargo_lockfiles")
+    composer_lockfiles = lazy_import("repo_harden.composer_lockfiles")
+    dependencies = lazy_import("repo_harden.dependencies")
+    go_modules = lazy_import("repo_harden.go_modules")
+    lockfile_coverage = lazy_import("repo_harden.lockfile_coverage")
+    lockfile_pairs = lazy_import("repo_harden.lockfile_pairs")
+    manifests = lazy_import("repo_harden.manifests")
+    npm_lockfiles = lazy_import("repo_harden.npm_lockfiles")
+    python_lockfiles = lazy_import("repo_harden.python_lockfiles")
 
 FIX_COMMANDS = {
     "package-lock.json": "run `npm install`",
@@ -120,11 +125,11 @@ def missing_lockfile_check(ctx: CheckContext) -> Iterator[Finding]:
     - https://docs.astral.sh/uv/concepts/projects/sync/
     """
     exempt = PathMatcher(ctx.string_list_option("exempt-paths"))
-    tree = Tree(ctx.snapshot.paths())
+    tree = dependencies.Tree(ctx.snapshot.paths())
     for path in ctx.files:
         if exempt.matches(path):
             continue
-        missing = missing_lockfile(ctx.parsed, tree, path)
+        missing = lockfile_coverage.missing_lockfile(ctx.parsed, tree, path)
         if missing is None:
             continue
         message = (
@@ -193,13 +198,15 @@ def stale_lockfile(ctx: CheckContext) -> Iterator[Finding]:
     - https://docs.astral.sh/uv/concepts/projects/sync/#checking-if-the-lockfile-is-up-to-date
     - https://python-poetry.org/docs/cli/#check
     """
-    tree = Tree(ctx.snapshot.paths())
-    for pair in pairs_for(ctx.parsed, tree, list(ctx.files)):
+    tree = dependencies.Tree(ctx.snapshot.paths())
+    for pair in lockfile_pairs.pairs_for(ctx.parsed, tree, list(ctx.files)):
         for drift in _drift(ctx.parsed, tree, pair):
             yield _stale_finding(ctx, pair, drift)
 
 
-def _stale_finding(ctx: CheckContext, pair: Pair, drift: Drift) -> Finding:
+def _stale_finding(
+    ctx: CheckContext, pair: lockfile_pairs.Pair, drift: dependencies.Drift
+) -> Finding:
     fix = drift.fix or FIX_COMMANDS[pair.lock_name]
     on_manifest = pair.manifest in ctx.files or pair.lockfile not in ctx.files
     path = pair.manifest if on_manifest else pair.lockfile
@@ -208,13 +215,17 @@ def _stale_finding(ctx: CheckContext, pair: Pair, drift: Drift) -> Finding:
     return ctx.finding(path, at, message, f"{pair.lockfile}\0{drift.name}\0{drift.problem}")
 
 
-def _drift(parsed: ParseCache, tree: Tree, pair: Pair) -> list[Drift]:
+def _drift(
+    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+) -> list[dependencies.Drift]:
     judge = _JUDGES[pair.lock_name]
     return judge(parsed, tree, pair)
 
 
-def _npm(parsed: ParseCache, tree: Tree, pair: Pair) -> list[Drift]:
-    manifest, lock = package_json(parsed, pair.manifest), parsed.json(pair.lockfile)
+def _npm(
+    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+) -> list[dependencies.Drift]:
+    manifest, lock = manifests.package_json(parsed, pair.manifest), parsed.json(pair.lockfile)
     if manifest is None or lock is None:
         return []
     location = "" if pair.member == "." else pair.member
@@ -222,105 +233,135 @@ def _npm(parsed: ParseCache, tree: Tree, pair: Pair) -> list[Drift]:
         parsed.shaped(
             f"npm-drift:{pair.manifest}",
             pair.lockfile,
-            lambda _: package_lock_drift(manifest, lock, location),
+            lambda _: npm_lockfiles.package_lock_drift(manifest, lock, location),
         )
         or []
     )
 
 
-def _yarn(parsed: ParseCache, tree: Tree, pair: Pair) -> list[Drift]:
-    manifest, text = package_json(parsed, pair.manifest), parsed.text(pair.lockfile)
+def _yarn(
+    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+) -> list[dependencies.Drift]:
+    manifest, text = manifests.package_json(parsed, pair.manifest), parsed.text(pair.lockfile)
     if manifest is None or text is None:
         return []
-    lock = parsed.shaped("yarn.lock", pair.lockfile, lambda _: read_yarn_lock(text))
+    lock = parsed.shaped("yarn.lock", pair.lockfile, lambda _: npm_lockfiles.read_yarn_lock(text))
     if lock is None:
         return []
     if lock.berry:
         found = parsed.shaped(
             f"yarn-drift:{pair.manifest}",
             pair.lockfile,
-            lambda _: yarn_berry_drift(manifest, lock, pair.member),
+            lambda _: npm_lockfiles.yarn_berry_drift(manifest, lock, pair.member),
         )
         return found or []
-    return yarn_classic_drift(manifest, lock, _workspace_names(parsed, tree, pair.lockfile))
+    return npm_lockfiles.yarn_classic_drift(
+        manifest, lock, _workspace_names(parsed, tree, pair.lockfile)
+    )
 
 
-def _workspace_names(parsed: ParseCache, tree: Tree, lockfile: str) -> frozenset[str]:
+def _workspace_names(parsed: ParseCache, tree: dependencies.Tree, lockfile: str) -> frozenset[str]:
     names = set()
-    for member in workspace_members(parsed, tree, lockfile):
-        found = package_json(parsed, member)
+    for member in lockfile_pairs.workspace_members(parsed, tree, lockfile):
+        found = manifests.package_json(parsed, member)
         if found is not None and found.name:
             names.add(found.name)
     return frozenset(names)
 
 
-def _pnpm(parsed: ParseCache, tree: Tree, pair: Pair) -> list[Drift]:
-    manifest, text = package_json(parsed, pair.manifest), parsed.text(pair.lockfile)
+def _pnpm(
+    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+) -> list[dependencies.Drift]:
+    manifest, text = manifests.package_json(parsed, pair.manifest), parsed.text(pair.lockfile)
     if manifest is None or text is None:
         return []
-    lock = parsed.shaped("pnpm-lock.yaml", pair.lockfile, lambda _: read_pnpm_lock(text))
-    return pnpm_drift(manifest, lock, pair.member) if lock is not None else []
+    lock = parsed.shaped(
+        "pnpm-lock.yaml", pair.lockfile, lambda _: npm_lockfiles.read_pnpm_lock(text)
+    )
+    return npm_lockfiles.pnpm_drift(manifest, lock, pair.member) if lock is not None else []
 
 
-def _uv(parsed: ParseCache, tree: Tree, pair: Pair) -> list[Drift]:
-    project, text = pyproject(parsed, pair.manifest), parsed.text(pair.lockfile)
+def _uv(
+    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+) -> list[dependencies.Drift]:
+    project, text = manifests.pyproject(parsed, pair.manifest), parsed.text(pair.lockfile)
     if project is None or text is None:
         return []
-    projects = parsed.shaped("uv.lock", pair.lockfile, lambda _: read_uv_projects(text))
+    projects = parsed.shaped(
+        "uv.lock", pair.lockfile, lambda _: python_lockfiles.read_uv_projects(text)
+    )
     if projects is None:
         return []
     found = parsed.shaped(
-        f"uv-drift:{pair.lockfile}", pair.manifest, lambda _: uv_lock_drift(project, projects)
+        f"uv-drift:{pair.lockfile}",
+        pair.manifest,
+        lambda _: python_lockfiles.uv_lock_drift(project, projects),
     )
     return found or []
 
 
-def _poetry(parsed: ParseCache, tree: Tree, pair: Pair) -> list[Drift]:
-    project, text = pyproject(parsed, pair.manifest), parsed.text(pair.lockfile)
+def _poetry(
+    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+) -> list[dependencies.Drift]:
+    project, text = manifests.pyproject(parsed, pair.manifest), parsed.text(pair.lockfile)
     if project is None or text is None:
         return []
-    found = parsed.shaped("poetry.lock", pair.lockfile, lambda _: poetry_lock_drift(project, text))
+    found = parsed.shaped(
+        "poetry.lock", pair.lockfile, lambda _: python_lockfiles.poetry_lock_drift(project, text)
+    )
     return found or []
 
 
-def _pipenv(parsed: ParseCache, tree: Tree, pair: Pair) -> list[Drift]:
+def _pipenv(
+    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+) -> list[dependencies.Drift]:
     pipfile, lock = parsed.toml(pair.manifest), parsed.json(pair.lockfile)
     if pipfile is None or lock is None:
         return []
     root = lock.root if isinstance(lock.root, dict) else {}
-    return pipfile_lock_drift(pipfile, root) or []
+    return python_lockfiles.pipfile_lock_drift(pipfile, root) or []
 
 
-def _composer(parsed: ParseCache, tree: Tree, pair: Pair) -> list[Drift]:
-    manifest, lock = composer_json(parsed, pair.manifest), parsed.json(pair.lockfile)
+def _composer(
+    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+) -> list[dependencies.Drift]:
+    manifest, lock = manifests.composer_json(parsed, pair.manifest), parsed.json(pair.lockfile)
     if manifest is None or lock is None:
         return []
     found = parsed.shaped(
-        "composer.lock", pair.lockfile, lambda _: composer_lock_drift(manifest, lock)
+        "composer.lock",
+        pair.lockfile,
+        lambda _: composer_lockfiles.composer_lock_drift(manifest, lock),
     )
     return found or []
 
 
-def _cargo(parsed: ParseCache, tree: Tree, pair: Pair) -> list[Drift]:
-    manifest, text = cargo_manifest(parsed, pair.manifest), parsed.text(pair.lockfile)
+def _cargo(
+    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+) -> list[dependencies.Drift]:
+    manifest, text = manifests.cargo_manifest(parsed, pair.manifest), parsed.text(pair.lockfile)
     if manifest is None or text is None:
         return []
-    root_path = cargo_workspace_root(parsed, tree, pair.manifest)
-    root = cargo_manifest(parsed, root_path) if root_path else None
-    return cargo_lock_drift(manifest, root, locked_crates(text))
+    root_path = lockfile_coverage.cargo_workspace_root(parsed, tree, pair.manifest)
+    root = manifests.cargo_manifest(parsed, root_path) if root_path else None
+    return cargo_lockfiles.cargo_lock_drift(manifest, root, cargo_lockfiles.locked_crates(text))
 
 
-def _go(parsed: ParseCache, tree: Tree, pair: Pair) -> list[Drift]:
+def _go(
+    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+) -> list[dependencies.Drift]:
     go_mod, go_sum = parsed.text(pair.manifest), parsed.text(pair.lockfile)
     if go_mod is None or go_sum is None:
         return []
-    folder = folder_of(pair.manifest)
+    folder = dependencies.folder_of(pair.manifest)
     work_sums = [
-        parsed.text(join(root, "go.work.sum")) or ""
-        for root in (folder, *ancestors(folder))
-        if tree.has(join(root, "go.work.sum"))
+        parsed.text(dependencies.join(root, "go.work.sum")) or ""
+        for root in (folder, *dependencies.ancestors(folder))
+        if tree.has(dependencies.join(root, "go.work.sum"))
     ]
-    return go_sum_drift(read_go_mod(go_mod), go_sum_entries([go_sum, *work_sums]))
+    return go_modules.go_sum_drift(
+        go_modules.read_go_mod(go_mod), go_modules.go_sum_entries([go_sum, *work_sums])
+    )
 
 
 _JUDGES = {

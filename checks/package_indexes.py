@@ -4,20 +4,18 @@ network attacker swap packages."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from repo_harden.checks.requirements import REQUIREMENTS_PATTERNS, reached_files
 
+from repo_harden.lazy import lazy_import
 from repo_harden.model import CheckContext, Finding, Severity
-from repo_harden.package_indexes import (
-    IndexSetting,
-    ini_settings,
-    is_plain_http,
-    source_settings,
-    uv_settings,
-    yarnrc_settings,
-    yarnrc_yml_settings,
-)
 from repo_harden.rules import check
+
+if TYPE_CHECKING:
+    from repo_harden import package_indexes
+else:
+    package_indexes = lazy_import("repo_harden.package_indexes")
 
 CONFIG_PATTERNS = (
     "pip.conf",
@@ -107,7 +105,7 @@ def untrusted_package_index(ctx: CheckContext) -> Iterator[Finding]:
                     reached.file.path, option.at, message, f"{option.name} {option.value}"
                 )
         for requirement in reached.file.requirements:
-            if requirement.url is not None and is_plain_http(requirement.url):
+            if requirement.url is not None and package_indexes.is_plain_http(requirement.url):
                 message = f"`{requirement.text}` is downloaded over plain HTTP; {_HTTP_FIX}"
                 yield ctx.finding(reached.file.path, requirement.at, message, requirement.text)
     for path in ctx.files:
@@ -121,7 +119,7 @@ _HTTP_FIX = "anyone on the network path can replace what is downloaded; use an h
 def _pip_message(key: str, value: str, written: str) -> str | None:
     """What is wrong with a pip index option, written `--key value` or `key = value`."""
     if key == "extra-index-url":
-        http = " over plain HTTP," if is_plain_http(value) else ""
+        http = " over plain HTTP," if package_indexes.is_plain_http(value) else ""
         return (
             f"`{written}`{http} makes pip take the highest version found on any "
             "index, so a package of the same name published on PyPI can replace yours "
@@ -132,7 +130,7 @@ def _pip_message(key: str, value: str, written: str) -> str | None:
             f"`{written}` turns off TLS verification for {value}, so anyone on the "
             "network path can serve any package; remove it and fix the certificate"
         )
-    if key in ("index-url", "find-links") and is_plain_http(value):
+    if key in ("index-url", "find-links") and package_indexes.is_plain_http(value):
         return f"`{written}` is plain HTTP: {_HTTP_FIX}"
     return None
 
@@ -143,27 +141,35 @@ def _config_findings(ctx: CheckContext, path: str) -> Iterator[Finding]:
         yield ctx.finding(path, setting.at, message, f"{setting.key}\0{setting.value}")
 
 
-def _config_settings(ctx: CheckContext, path: str, name: str) -> Iterator[tuple[IndexSetting, str]]:
+def _config_settings(
+    ctx: CheckContext, path: str, name: str
+) -> Iterator[tuple[package_indexes.IndexSetting, str]]:
     if name in ("pip.conf", "pip.ini"):
         text = ctx.parsed.text(path) or ""
-        for setting in ini_settings(text):
+        for setting in package_indexes.ini_settings(text):
             message = _pip_message(setting.key, setting.value, f"{setting.key} = {setting.value}")
             if message:
                 yield setting, message
     elif name in (".npmrc", ".yarnrc"):
         text = ctx.parsed.text(path) or ""
-        settings = ini_settings(text) if name == ".npmrc" else yarnrc_settings(text)
+        settings = (
+            package_indexes.ini_settings(text)
+            if name == ".npmrc"
+            else package_indexes.yarnrc_settings(text)
+        )
         yield from _npm_findings(settings)
     elif name == ".yarnrc.yml":
-        yield from _yarn_berry_findings(yarnrc_yml_settings(ctx.parsed.yaml(path)))
+        yield from _yarn_berry_findings(package_indexes.yarnrc_yml_settings(ctx.parsed.yaml(path)))
     else:
         yield from _toml_findings(ctx, path, name)
 
 
-def _npm_findings(settings: Iterator[IndexSetting]) -> Iterator[tuple[IndexSetting, str]]:
+def _npm_findings(
+    settings: Iterator[package_indexes.IndexSetting],
+) -> Iterator[tuple[package_indexes.IndexSetting, str]]:
     for setting in settings:
         if setting.key in ("registry",) or setting.key.endswith(":registry"):
-            if is_plain_http(setting.value):
+            if package_indexes.is_plain_http(setting.value):
                 yield setting, f"`{setting.key}={setting.value}` is plain HTTP: {_HTTP_FIX}"
         elif setting.key == "strict-ssl" and setting.value.strip('"').lower() == "false":
             yield (
@@ -175,7 +181,9 @@ def _npm_findings(settings: Iterator[IndexSetting]) -> Iterator[tuple[IndexSetti
             )
 
 
-def _yarn_berry_findings(settings: Iterator[IndexSetting]) -> Iterator[tuple[IndexSetting, str]]:
+def _yarn_berry_findings(
+    settings: Iterator[package_indexes.IndexSetting],
+) -> Iterator[tuple[package_indexes.IndexSetting, str]]:
     for setting in settings:
         if setting.key == "enableStrictSsl" and setting.value.lower() == "false":
             message = "`enableStrictSsl: false` turns off TLS verification of the registry"
@@ -185,7 +193,7 @@ def _yarn_berry_findings(settings: Iterator[IndexSetting]) -> Iterator[tuple[Ind
                 f"`unsafeHttpWhitelist` lets yarn fetch from `{setting.value}` over plain HTTP"
             )
             yield setting, f"{message}: {_HTTP_FIX}"
-        elif _is_registry(setting.key) and is_plain_http(setting.value):
+        elif _is_registry(setting.key) and package_indexes.is_plain_http(setting.value):
             yield setting, f"`{setting.key}: {setting.value}` is plain HTTP: {_HTTP_FIX}"
 
 
@@ -193,18 +201,20 @@ def _is_registry(key: str) -> bool:
     return key in _URL_KEYS or key.endswith("npmRegistryServer")
 
 
-def _toml_findings(ctx: CheckContext, path: str, name: str) -> Iterator[tuple[IndexSetting, str]]:
+def _toml_findings(
+    ctx: CheckContext, path: str, name: str
+) -> Iterator[tuple[package_indexes.IndexSetting, str]]:
     document = ctx.parsed.toml(path)
     if document is None:
         return
     if name == "Pipfile":
-        settings = list(source_settings(document, ("source",)))
+        settings = list(package_indexes.source_settings(document, ("source",)))
     elif name == "uv.toml":
-        settings = list(uv_settings(document, ()))
+        settings = list(package_indexes.uv_settings(document, ()))
     else:
         settings = [
-            *uv_settings(document, ("tool", "uv")),
-            *source_settings(document, ("tool", "poetry", "source")),
+            *package_indexes.uv_settings(document, ("tool", "uv")),
+            *package_indexes.source_settings(document, ("tool", "poetry", "source")),
         ]
     indexes = [s for s in settings if s.key in ("index-url", "extra-index-url", "index.url")]
     for setting in settings:
@@ -213,7 +223,7 @@ def _toml_findings(ctx: CheckContext, path: str, name: str) -> Iterator[tuple[In
             yield setting, message
 
 
-def _toml_message(setting: IndexSetting, index_count: int) -> str | None:
+def _toml_message(setting: package_indexes.IndexSetting, index_count: int) -> str | None:
     if setting.key == "allow-insecure-host":
         return (
             f"`allow-insecure-host` turns off TLS verification for `{setting.value}`, so anyone "
@@ -227,6 +237,6 @@ def _toml_message(setting: IndexSetting, index_count: int) -> str | None:
             "package, so a package of the same name on PyPI can replace yours (dependency "
             "confusion); keep the default `first-index`"
         )
-    if setting.key in _URL_KEYS and is_plain_http(setting.value):
+    if setting.key in _URL_KEYS and package_indexes.is_plain_http(setting.value):
         return f"the index `{setting.value}` is plain HTTP: {_HTTP_FIX}"
     return None

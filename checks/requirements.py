@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from repo_harden.lazy import lazy_import
 from repo_harden.model import CheckContext, Finding, Severity
 from repo_harden.parse_cache import ParseCache
-from repo_harden.requirements import Requirement, RequirementsFile
 from repo_harden.rules import check
+
+if TYPE_CHECKING:
+    from repo_harden import requirements
+else:
+    requirements = lazy_import("repo_harden.requirements")
 
 REQUIREMENTS_PATTERNS = (
     "*requirements*.txt",
@@ -24,7 +30,7 @@ class Reached:
     """A requirements file reached from the checked files; `constraint` when it is read
     as constraints (named so, or included with `-c`)."""
 
-    file: RequirementsFile
+    file: requirements.RequirementsFile
     constraint: bool
 
 
@@ -101,7 +107,7 @@ def unpinned_requirement(ctx: CheckContext) -> Iterator[Finding]:
                 yield ctx.finding(reached.file.path, requirement.at, message, requirement.text)
 
 
-def _unpinned_message(requirement: Requirement, reason: str) -> str:
+def _unpinned_message(requirement: requirements.Requirement, reason: str) -> str:
     written = requirement.text
     if requirement.is_vcs:
         return (

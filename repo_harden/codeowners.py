@@ -20,9 +20,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from repo_harden.file_kinds import CODEOWNERS_LOCATIONS as LOCATIONS
 from repo_harden.model import RepoSnapshot
 
-LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 MAX_BYTES = 3 * 1024 * 1024
 
 _TOKEN = re.compile(r"(?:\\.|\S)+")

@@ -1,4 +1,4 @@
-"""Which files hold shell a build runs: their path patterns and how to tell them apart.
+"""Which files the checks read: their path patterns, and how to tell shell files apart.
 
 Kept apart from the readers so that a check can declare its patterns, and a hook
 that reads no shell can start, without importing any parser.
@@ -36,6 +36,38 @@ SCRIPT_PATTERNS = (
 ) + SHELL_SCRIPT_PATTERNS
 SHELL_EXTENSIONS = (".sh", ".bash")
 
+# Manifests that declare dependencies (LCK001).
+MANIFEST_PATTERNS = (
+    "package.json",
+    "pyproject.toml",
+    "Pipfile",
+    "go.mod",
+    "Cargo.toml",
+    "Gemfile",
+    "gems.rb",
+    "composer.json",
+    "pubspec.yaml",
+    "Package.swift",
+    "mix.exs",
+    "*.tf",
+    "*.csproj",
+    "*.fsproj",
+    "*.vbproj",
+)
+
+JS_LOCKS = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml")
+# Lockfile name -> the manifest name it locks.
+LOCK_MANIFESTS = {
+    **dict.fromkeys(JS_LOCKS, "package.json"),
+    "uv.lock": "pyproject.toml",
+    "poetry.lock": "pyproject.toml",
+    "Pipfile.lock": "Pipfile",
+    "composer.lock": "composer.json",
+    "Cargo.lock": "Cargo.toml",
+    "go.sum": "go.mod",
+}
+PAIR_PATTERNS = tuple(sorted({*LOCK_MANIFESTS, *LOCK_MANIFESTS.values()}))
+
 
 def file_name(path: str) -> str:
     return path.rsplit("/", 1)[-1]
@@ -59,3 +91,20 @@ def may_be_shell_script(path: str) -> bool:
     """A `.sh`/`.bash` file, or a file without an extension (whose shebang decides)."""
     name = file_name(path)
     return name.endswith(SHELL_EXTENSIONS) or "." not in name
+
+
+# Where GitHub looks for CODEOWNERS, in the order it reads them.
+CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+CODEOWNERS_PATTERNS = tuple(f"/{location}" for location in CODEOWNERS_LOCATIONS)
+# Paths that must have a code owner by default (OWN002); sensitive_paths says why and how.
+DEFAULT_SENSITIVE_GLOBS = (
+    ".github/workflows",
+    ".github/actions",
+    "action.yml",
+    "action.yaml",
+    "/.pre-commit-config.yaml",
+    ".github/settings.yml",
+)
+# Declared repository settings (the probot settings app, safe-settings).
+SETTINGS_FILES = (".github/settings.yml", ".github/settings.yaml")
+SETTINGS_PATTERNS = tuple(f"/{path}" for path in SETTINGS_FILES)

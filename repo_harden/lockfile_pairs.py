@@ -9,23 +9,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from repo_harden.dependencies import Tree, ancestors, folder_of, join, relative, workspace_member
+from repo_harden.file_kinds import JS_LOCKS, LOCK_MANIFESTS
 from repo_harden.lockfile_coverage import cargo_workspace_root, js_workspace_patterns
 from repo_harden.manifests import cargo_manifest, pyproject
 from repo_harden.parse_cache import ParseCache
 
-JS_LOCKS = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml")
-# Lockfile name -> the manifest name it locks.
-LOCK_MANIFESTS = {
-    **dict.fromkeys(JS_LOCKS, "package.json"),
-    "uv.lock": "pyproject.toml",
-    "poetry.lock": "pyproject.toml",
-    "Pipfile.lock": "Pipfile",
-    "composer.lock": "composer.json",
-    "Cargo.lock": "Cargo.toml",
-    "go.sum": "go.mod",
-}
 _WORKSPACE_LOCKS = frozenset({*JS_LOCKS, "uv.lock", "Cargo.lock"})
-PAIR_PATTERNS = tuple(sorted({*LOCK_MANIFESTS, *LOCK_MANIFESTS.values()}))
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
-from repo_harden.codeowners import CodeownersFile, read_codeowners
-from repo_harden.documents import DocumentError, JsonDocument, TomlDocument, read_json, read_toml
+from repo_harden.lazy import lazy_import
 from repo_harden.model import Position, RepoSnapshot
 from repo_harden.workflows import (
     ActionMetadata,
@@ -21,6 +20,13 @@ from repo_harden.workflows import (
     read_workflow,
 )
 from repo_harden.yaml_reader import Node, YamlError, compose, position
+
+if TYPE_CHECKING:
+    from repo_harden import codeowners as codeowners_parser
+    from repo_harden import documents
+else:
+    codeowners_parser = lazy_import("repo_harden.codeowners")
+    documents = lazy_import("repo_harden.documents")
 
 if TYPE_CHECKING:
     from repo_harden.requirements import RequirementsFile
@@ -60,17 +66,19 @@ class ParseCache:
     def action(self, path: str) -> ActionMetadata | None:
         return self._cached("action", path, lambda p: self._shape(p, read_action))
 
-    def codeowners(self, path: str) -> CodeownersFile | None:
+    def codeowners(self, path: str) -> codeowners_parser.CodeownersFile | None:
         """A CODEOWNERS file, parsed once for OWN001-OWN003; None when absent or unreadable."""
-        return self._cached("codeowners", path, lambda p: read_codeowners(p, self.text(p)))
+        return self._cached(
+            "codeowners", path, lambda p: codeowners_parser.read_codeowners(p, self.text(p))
+        )
 
-    def json(self, path: str) -> JsonDocument | None:
+    def json(self, path: str) -> documents.JsonDocument | None:
         """A JSON manifest or lockfile; invalid JSON is a problem (RH000)."""
-        return self._cached("json", path, lambda p: self._document(p, read_json))
+        return self._cached("json", path, lambda p: self._document(p, documents.read_json))
 
-    def toml(self, path: str) -> TomlDocument | None:
+    def toml(self, path: str) -> documents.TomlDocument | None:
         """A TOML manifest, lockfile or config; invalid TOML is a problem (RH000)."""
-        return self._cached("toml", path, lambda p: self._document(p, read_toml))
+        return self._cached("toml", path, lambda p: self._document(p, documents.read_toml))
 
     def requirements(self, path: str) -> RequirementsFile | None:
         """A pip requirements or constraints file; its first bad line is a problem (RH000)."""
@@ -106,7 +114,7 @@ class ParseCache:
     def _guarded(self, path: str, read: Callable[[str], T | None]) -> T | None:
         try:
             return read(path)
-        except DocumentError as error:
+        except documents.DocumentError as error:
             self.problems.setdefault(path, FileProblem(error.message, error.position))
             return None
 

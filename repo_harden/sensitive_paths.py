@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from repo_harden.codeowners import LOCATIONS
+from repo_harden.file_kinds import CODEOWNERS_LOCATIONS as LOCATIONS
 from repo_harden.globs import PathMatcher
 
 NEW = "<new>"
@@ -132,6 +132,3 @@ def entry_for(entries: Sequence[SensitivePath], path: str) -> SensitivePath | No
 
 
 # What the built-in entries cover, besides CODEOWNERS: the files OWN002 declares it reads.
-DEFAULT_SENSITIVE_GLOBS = tuple(
-    glob for entry in default_sensitive_paths(()) for glob in entry.globs
-)

@@ -17,8 +17,6 @@ from repo_harden.protection_readers import (
 from repo_harden.settings_tree import Tree, from_yaml
 from repo_harden.yaml_reader import Node
 
-SETTINGS_FILES = (".github/settings.yml", ".github/settings.yaml")
-SETTINGS_PATTERNS = tuple(f"/{path}" for path in SETTINGS_FILES)
 # Branch names taken for the default branch when neither the file nor GitHub says which.
 _LIKELY_DEFAULTS = ("main", "master")
 

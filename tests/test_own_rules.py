@@ -498,3 +498,13 @@ def test_excluded_paths_need_no_owner(cli: Any, tmp_path: Path) -> None:
         "scan", "--format", "json", "--select", "OWN002", "--exclude", "tests/fixtures/**", cwd=repo
     )
     assert excluded.json()["findings"] == []
+
+
+def test_default_sensitive_globs_match_the_sensitive_list() -> None:
+    """The check's file patterns (kept in file_kinds, so declaring them loads no parser)
+    are exactly the globs of the built-in sensitive list."""
+    from repo_harden.file_kinds import DEFAULT_SENSITIVE_GLOBS
+    from repo_harden.sensitive_paths import default_sensitive_paths
+
+    globs = tuple(glob for entry in default_sensitive_paths(()) for glob in entry.globs)
+    assert globs == DEFAULT_SENSITIVE_GLOBS
