@@ -67,9 +67,12 @@ def run_checks(
     listed = targets if targets is not None else snapshot.paths()
     candidates = [path for path in listed if not excluded.matches(path)]
     run = CheckRun()
+    files_for: dict[tuple[str, ...], list[str]] = {}  # checks of a family share patterns
     for check in checks:
-        wanted = PathMatcher(check.patterns)
-        files = [path for path in candidates if wanted.matches(path)]
+        files = files_for.get(check.patterns)
+        if files is None:
+            wanted = PathMatcher(check.patterns)
+            files = files_for[check.patterns] = [p for p in candidates if wanted.matches(p)]
         if not files and not check.repository_level:
             continue
         options = config.rule_options.get(check.rule.code, {})

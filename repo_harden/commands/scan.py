@@ -72,6 +72,9 @@ def report_crashes(crashes: list[str]) -> int:
 
 
 def run_scan(args: argparse.Namespace) -> int:
+    import gc
+
+    gc.disable()  # a scan allocates many long-lived YAML nodes; collecting them only costs time
     from repo_harden.atomic import write_atomically
     from repo_harden.baseline import baseline_document, load_baseline, split_by_baseline
 
