@@ -245,7 +245,7 @@ def _join(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-@check("OWN003", "invalid-codeowners", Severity.ERROR, CODEOWNERS_PATTERNS)
+@check("OWN003", "invalid-codeowners", Severity.ERROR, CODEOWNERS_PATTERNS, needs_settings=True)
 def invalid_codeowners(ctx: CheckContext) -> Iterator[Finding]:
     """A CODEOWNERS line GitHub rejects or ignores.
 
@@ -264,9 +264,9 @@ def invalid_codeowners(ctx: CheckContext) -> Iterator[Finding]:
     Each is reported at its line and column; a file over 3 MB and a file
     GitHub never reads are reported on the file, without a line. GitHub skips
     a line with invalid syntax, so its owners own nothing. Errors that only
-    GitHub knows (an owner that does not exist or has no write access) are
-    shown by GitHub on the file's page; offline, this check sees the syntax
-    only.
+    GitHub knows (an owner that does not exist or has no write access) need
+    `repo-harden scan --online`, which adds the errors GitHub reports for the
+    file at their lines; offline, this check sees the syntax only.
 
     ## Why is this bad?
     A skipped line fails silently: the file looks like it protects a path,
@@ -303,6 +303,11 @@ def invalid_codeowners(ctx: CheckContext) -> Iterator[Finding]:
         codeowners = ctx.parsed.codeowners(path)
         for problem in codeowners.problems if codeowners else ():
             yield _problem_finding(ctx, path, problem)
+    settings = ctx.snapshot.settings
+    if settings is not None and settings.codeowners_errors:
+        files = set(ctx.files)
+        reported = (e for e in settings.codeowners_errors if e.path in files)
+        yield from reported_error_findings(ctx, reported)
 
 
 def _shadowed_message(path: str, effective: str) -> str:
@@ -322,9 +327,9 @@ def reported_error_findings(
 ) -> Iterator[Finding]:
     """OWN003 for the errors GitHub itself reports, the online part of the rule.
 
-    Nothing calls this yet: the online source will read `Repository.codeowners.errors`
-    and pass them here. A problem found both ways lands on the same line and column,
-    where the engine keeps one finding.
+    With `--online`, GitHub's own list (`GET /repos/{owner}/{repo}/codeowners/errors`)
+    arrives through the snapshot's settings. A problem found both ways is reported
+    twice only when the two messages differ.
     """
     for error in errors:
         hint = f"; {error.suggestion}" if error.suggestion else ""

@@ -22,6 +22,7 @@ from repo_harden.branch_policy import (
     ProtectionUnknown,
     Scope,
 )
+from repo_harden.codeowners import ReportedError
 from repo_harden.github_client import GitHubClient, GitHubError
 from repo_harden.model import RepoSettings
 from repo_harden.protection_readers import (
@@ -75,7 +76,34 @@ def read_live_settings(
     itself cannot be read; a protection that cannot be read is part of the policy."""
     branch = client.repository(full_name).default_branch
     policy = read_branch_policy(client, full_name, branch, inactive_rulesets=inactive_rulesets)
-    return RepoSettings(default_branch=branch, branch_protection=policy)
+    errors = read_codeowners_errors(client, full_name, branch)
+    return RepoSettings(default_branch=branch, branch_protection=policy, codeowners_errors=errors)
+
+
+def read_codeowners_errors(
+    client: GitHubClient, full_name: str, branch: str
+) -> tuple[ReportedError, ...] | None:
+    """What GitHub itself reports about the CODEOWNERS file GitHub uses (unknown users,
+    teams without write access...); () when there is no file, None when it cannot be read."""
+    try:
+        data = client.get(f"/repos/{full_name}/codeowners/errors", {"ref": branch})
+    except GitHubError as error:
+        return () if error.status == 404 else None
+    errors = data.get("errors") if isinstance(data, dict) else None
+    return tuple(_reported_error(e) for e in errors or () if isinstance(e, dict))
+
+
+def _reported_error(error: dict[str, object]) -> ReportedError:
+    suggestion = error.get("suggestion")
+    return ReportedError(
+        path=str(error.get("path", "")),
+        line=int(str(error.get("line", 1))),
+        column=int(str(error.get("column", 1))),
+        kind=str(error.get("kind", "error")),
+        message=str(error.get("message", "")).split("\n", 1)[0],
+        source=str(error.get("source", "")),
+        suggestion=str(suggestion) if suggestion else None,
+    )
 
 
 def read_branch_policy(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from repo_harden.branch_policy import BranchPolicy
     from repo_harden.branch_requirements import BranchRequirements
+    from repo_harden.codeowners import ReportedError
     from repo_harden.parse_cache import ParseCache
 
 
@@ -67,6 +68,7 @@ class RepoSettings:
 
     default_branch: str | None = None
     branch_protection: BranchPolicy | None = None
+    codeowners_errors: tuple[ReportedError, ...] | None = None  # None: not read
 
 
 class RepoSnapshot(Protocol):

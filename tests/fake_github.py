@@ -79,6 +79,7 @@ class FakeRepo:
     archived: bool = False
     fork: bool = False
     private: bool = False
+    codeowners_errors: list[Json] | None = None  # None: the repository has no CODEOWNERS
 
     @property
     def full_name(self) -> str:
@@ -292,6 +293,15 @@ class FakeGitHub:
         )
         self.route("GET", "/repos/{owner}/{repo}/rulesets", self._get_rulesets)
         self.route("GET", "/repos/{owner}/{repo}/rulesets/{ruleset_id}", self._get_ruleset)
+        self.route("GET", "/repos/{owner}/{repo}/codeowners/errors", self._get_codeowners_errors)
+
+    def _get_codeowners_errors(self, request: Request, owner: str, repo: str) -> Response:
+        found = self._repo(request, owner, repo)
+        if isinstance(found, Response):
+            return found
+        if found.codeowners_errors is None:
+            return self.error(request, 404, "Not Found")
+        return Response(200, {"errors": copy.deepcopy(found.codeowners_errors)})
 
     def _repo(self, request: Request, owner: str, repo: str) -> FakeRepo | Response:
         found = self.repos.get(f"{owner}/{repo}")

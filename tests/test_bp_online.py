@@ -357,7 +357,7 @@ def test_no_request_without_a_rule_that_reads_settings(
     online: Any, github: FakeGitHub, tmp_path: Path
 ) -> None:
     repo = make_repo(tmp_path / "repo", OWNERS)
-    assert online(repo, "--repo", "acme/api", "--select", "OWN").code == 0
+    assert online(repo, "--repo", "acme/api", "--select", "PIN,OWN001,OWN002").code == 0
     assert github.exchanges == []
 
 
@@ -457,3 +457,58 @@ def test_repo_and_api_url_need_online(cli: Any, tmp_path: Path) -> None:
     result = cli("scan", "--repo", "acme/api", cwd=repo)
     assert result.code == 2
     assert "--repo and --api-url need --online" in result.err
+
+
+CODEOWNERS_WITH_ERRORS = "# owners\n\n***/*.rb @monalisa\n*.md @acme/docs\n\n\n*.txt @ghost-user\n"
+GITHUB_CODEOWNERS_ERRORS = [  # the shapes of GitHub's documented example
+    {
+        "column": 1,
+        "kind": "Invalid pattern",
+        "line": 3,
+        "message": "Invalid pattern on line 3: Did you mean `**/*.rb`?\n\n  ***/*.rb @monalisa\n  ^",
+        "path": ".github/CODEOWNERS",
+        "source": "***/*.rb @monalisa",
+        "suggestion": "Did you mean `**/*.rb`?",
+    },
+    {
+        "column": 7,
+        "kind": "Unknown owner",
+        "line": 7,
+        "message": "Unknown owner on line 7: make sure @ghost-user exists and has write access",
+        "path": ".github/CODEOWNERS",
+        "source": "*.txt @ghost-user",
+        "suggestion": None,
+    },
+]
+
+
+def test_online_own003_reports_the_errors_github_reports(
+    online: Any, github: FakeGitHub, tmp_path: Path
+) -> None:
+    github.add_repo("acme/api", codeowners_errors=GITHUB_CODEOWNERS_ERRORS)
+    repo = make_repo(tmp_path / "repo", {".github/CODEOWNERS": CODEOWNERS_WITH_ERRORS})
+    result = online(repo, "--repo", "acme/api", "--select", "OWN003", "--format", "json")
+    found = {(f["line"], f["column"]): f["message"] for f in result.json()["findings"]}
+    assert found[(7, 7)] == (
+        "GitHub reports Unknown owner: Unknown owner on line 7: make sure @ghost-user exists "
+        "and has write access"
+    )
+    assert found[(3, 1)].startswith("GitHub reports Invalid pattern: ")
+    assert "Did you mean `**/*.rb`?" in found[(3, 1)]
+    assert len(github.requests("/repos/{owner}/{repo}/codeowners/errors")) == 1
+
+
+def test_own003_offline_does_not_know_github_only_errors(cli: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {".github/CODEOWNERS": CODEOWNERS_WITH_ERRORS})
+    result = cli("scan", "--select", "OWN003", "--format", "json", cwd=repo)
+    assert (7, 7) not in {(f["line"], f["column"]) for f in result.json()["findings"]}
+
+
+def test_no_codeowners_errors_endpoint_means_no_file(
+    online: Any, github: FakeGitHub, tmp_path: Path
+) -> None:
+    github.add_repo("acme/api")  # GitHub answers 404: the repository has no CODEOWNERS
+    repo = make_repo(tmp_path / "repo", OWNERS)
+    result = online(repo, "--repo", "acme/api", "--select", "OWN003", "--format", "json")
+    assert result.code == 0
+    assert result.json()["findings"] == []
