@@ -25,7 +25,7 @@ _LISTED = 5
     "OWN001",
     "missing-codeowners",
     Severity.WARNING,
-    CODEOWNERS_PATTERNS,
+    CODEOWNERS_PATTERNS + DEFAULT_SENSITIVE_GLOBS,
     repository_level=True,
 )
 def missing_codeowners(ctx: CheckContext) -> Iterator[Finding]:

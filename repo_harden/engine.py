@@ -73,7 +73,9 @@ def run_checks(
         if files is None:
             wanted = PathMatcher(check.patterns)
             files = files_for[check.patterns] = [p for p in candidates if wanted.matches(p)]
-        if not files and not check.repository_level:
+        # A repository-level check runs on a whole scan even with no file (to say one is
+        # missing); in a hook, only when a committed file is one it reads.
+        if not files and (targets is not None or not check.repository_level):
             continue
         options = config.rule_options.get(check.rule.code, {})
         context = CheckContext(

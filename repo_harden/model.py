@@ -158,8 +158,8 @@ class Check:
 
     `patterns` are the globs of repository paths the check reads: the engine hands
     it only those files, and the GitHub source fetches only those. A check with
-    `repository_level` runs even when no file matches (it may report that one is
-    missing, with `path` "").
+    `repository_level` runs on a whole scan even when no file matches (it may report
+    that one is missing, with `path` ""); in a hook, only when a committed file matches.
     """
 
     rule: Rule

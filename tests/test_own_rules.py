@@ -508,3 +508,20 @@ def test_default_sensitive_globs_match_the_sensitive_list() -> None:
 
     globs = tuple(glob for entry in default_sensitive_paths(()) for glob in entry.globs)
     assert globs == DEFAULT_SENSITIVE_GLOBS
+
+
+def test_hook_reports_missing_codeowners_only_for_sensitive_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without CODEOWNERS, committing a README is none of OWN001's business; committing a
+    workflow is."""
+    from repo_harden.hooks.all_checks import main as all_checks_hook
+
+    repo = make_repo(
+        tmp_path / "r", {"README.md": "hi\n", ".github/workflows/ci.yml": "on: push\n"}
+    )
+    monkeypatch.chdir(repo)
+    assert all_checks_hook(["README.md"]) == 0
+    assert "OWN001" not in capsys.readouterr().out
+    assert all_checks_hook([".github/workflows/ci.yml"]) == 1
+    assert "OWN001" in capsys.readouterr().out
