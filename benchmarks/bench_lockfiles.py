@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import hashlib
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -35,6 +35,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from fixture_git import commit_all  # noqa: E402
+
 from repo_harden.documents import read_json  # noqa: E402
 from repo_harden.npm_lockfiles import (  # noqa: E402
     package_lock_drift,
@@ -45,14 +47,6 @@ from repo_harden.npm_lockfiles import (  # noqa: E402
     yarn_classic_drift,
 )
 
-_GIT_ENV = {
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "bench",
-    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-    "GIT_COMMITTER_NAME": "bench",
-    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-}
 DIRECT = 300
 
 
@@ -159,11 +153,6 @@ def _time(action: Callable[[], object], runs: int) -> list[float]:
     return samples
 
 
-def _git(folder: Path, *args: str) -> None:
-    env = {**os.environ, **_GIT_ENV}
-    subprocess.run(["git", *args], cwd=folder, env=env, check=True, capture_output=True)
-
-
 def _command(argv: Sequence[str], folder: Path) -> Callable[[], object]:
     def run() -> object:
         result = subprocess.run(argv, cwd=folder, capture_output=True, text=True, check=False)
@@ -190,7 +179,7 @@ def run(args: argparse.Namespace) -> list[dict[str, object]]:
             drift = judge(manifest_text, lock_text)
             if drift:
                 raise SystemExit(f"bench_lockfiles: the {lockfile} fixture is not consistent")
-            samples = _time(lambda m=manifest_text, t=lock_text, j=judge: j(m, t), args.runs)
+            samples = _time(functools.partial(judge, manifest_text, lock_text), args.runs)
             results.append(_result(f"parse+judge {lockfile}", len(lock_text), samples))
             if lockfile != "package-lock.json":
                 continue
@@ -198,9 +187,7 @@ def run(args: argparse.Namespace) -> list[dict[str, object]]:
             folder.mkdir()
             (folder / "package.json").write_text(manifest_text)
             (folder / "package-lock.json").write_text(lock_text)
-            _git(folder, "init", "-q")
-            _git(folder, "add", "-A")
-            _git(folder, "commit", "-q", "-m", "bench")
+            commit_all(folder)
             scan = [_executable("repo-harden"), "scan", "--select", "LCK002", "--format", "json"]
             hook = [_executable("repo-harden-lockfiles"), "package.json"]
             for label, argv in (
