@@ -52,8 +52,13 @@ def _exit_now(code: int) -> None:
 def _check(args: argparse.Namespace, only: tuple[str, ...]) -> int:
     from dataclasses import replace
 
-    from repo_harden.commands.scan import build_report, exit_code, report_crashes, scan_options
-    from repo_harden.config import parse_fail_on
+    from repo_harden.commands.scan import (
+        build_report,
+        exit_code,
+        fail_on_of,
+        report_crashes,
+        scan_options,
+    )
     from repo_harden.local_repo import find_root
     from repo_harden.reporters.text import render_line
     from repo_harden.scan import scan_checkout
@@ -65,5 +70,5 @@ def _check(args: argparse.Namespace, only: tuple[str, ...]) -> int:
     report = build_report(result, color=use_color(sys.stdout))
     for item in report.reported:
         print(render_line(item, report.color))
-    fail_on = parse_fail_on(args.fail_on, "--fail-on") if args.fail_on else result.config.fail_on
+    fail_on = fail_on_of(args, result)
     return report_crashes(result.crashes) or exit_code(report.reported, fail_on)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -39,13 +40,15 @@ def apply_policy(
     *,
     config: Config,
     rules: Mapping[str, Rule],
+    codes: AbstractSet[str],
     read_text: ReadText,
     config_path: str,
     today: datetime.date,
 ) -> Outcome:
-    """Apply inline ignores, then waivers, then severities and selection."""
+    """Apply inline ignores, then waivers, then severities and selection. `codes` are all
+    the rule codes that exist, loaded or not: an ignore may name a rule a hook does not run."""
     outcome = Outcome()
-    inline = _InlineIgnores(read_text, set(rules))
+    inline = _InlineIgnores(read_text, codes)
     kept: list[Finding] = []
     for finding in findings:
         if inline.suppresses(finding):
@@ -68,7 +71,7 @@ def apply_policy(
 class _InlineIgnores:
     """Ignore comments, read only from files that have findings."""
 
-    def __init__(self, read_text: ReadText, codes: set[str]) -> None:
+    def __init__(self, read_text: ReadText, codes: AbstractSet[str]) -> None:
         self._read_text = read_text
         self._codes = codes
         self._by_path: dict[str, list[Suppression]] = {}

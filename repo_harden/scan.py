@@ -50,7 +50,7 @@ def scan_paths(paths: Sequence[Path], options: ScanOptions) -> ScanResult:
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"{path}: no such file or folder")
     root = find_root(paths[0].resolve())
-    targets = None if paths == [root] or [p.resolve() for p in paths] == [root] else paths
+    targets = None if [p.resolve() for p in paths] == [root] else paths  # the whole checkout
     return scan_checkout(root, targets, options)
 
 
@@ -76,6 +76,7 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
         run.findings,
         config=config,
         rules=found.rules,
+        codes=found.codes,
         read_text=repo.read_text,
         config_path=config_path,
         today=today,

@@ -244,3 +244,17 @@ def test_explicit_config_file(cli: Any, tmp_path: Path) -> None:
     missing = cli("scan", "--config", str(tmp_path / "nope.toml"), cwd=repo)
     assert missing.code == 2
     assert "no such config file" in missing.err
+
+
+def test_a_hook_honours_an_ignore_that_also_names_rules_it_does_not_run(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pinned-actions hook loads only PIN rules; an ignore naming DL003 too is still
+    valid there, so the hook agrees with the scan."""
+    from repo_harden.hooks.pinned_actions import main as pinned_actions_hook
+
+    steps = "      - uses: actions/checkout@v4  # repo-harden: ignore[PIN001,DL003] mirror\n"
+    repo = make_repo(tmp_path / "r", {WF: workflow(steps)})
+    assert cli("scan", "--select", "PIN", cwd=repo).code == 0
+    monkeypatch.chdir(repo)
+    assert pinned_actions_hook([WF]) == 0

@@ -57,6 +57,11 @@ def build_report(result: ScanResult, color: bool) -> Report:
     )
 
 
+def fail_on_of(args: argparse.Namespace, result: ScanResult) -> Severity | None:
+    """`--fail-on` when given, else the config's `fail-on`."""
+    return parse_fail_on(args.fail_on, "--fail-on") if args.fail_on else result.config.fail_on
+
+
 def exit_code(reported: Iterable[Reported], fail_on: Severity | None) -> int:
     if fail_on is None:
         return EXIT_OK
@@ -86,7 +91,7 @@ def run_scan(args: argparse.Namespace) -> int:
         plural = "s" if count != 1 else ""
         print(f"Wrote {count} finding{plural} to the baseline {args.write_baseline}.")
         return report_crashes(result.crashes)
-    fail_on = parse_fail_on(args.fail_on, "--fail-on") if args.fail_on else result.config.fail_on
+    fail_on = fail_on_of(args, result)
     to_terminal = args.output is None and args.format == "text"
     report = build_report(result, color=to_terminal and use_color(sys.stdout))
     if known is not None:
