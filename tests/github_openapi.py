@@ -19,9 +19,13 @@ SPEC = Path(__file__).parent / "data" / "github" / "rest-api-subset.json"
 JsonSchema = dict[str, Any]
 
 
+HTTP_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
+
+
 @dataclass(frozen=True)
 class Endpoint:
     template: str
+    method: str  # upper case
     regex: re.Pattern[str]
     operation: Mapping[str, Any]
 
@@ -36,18 +40,18 @@ class OpenApiShapes:
     def __init__(self, spec: Mapping[str, Any]) -> None:
         self.spec = spec
         self.endpoints = [
-            Endpoint(template, _path_regex(template, operations), operation)
+            Endpoint(template, method.upper(), _path_regex(template, operations), operation)
             for template, operations in spec["paths"].items()
             for method, operation in operations.items()
-            if method == "get"
+            if method in HTTP_METHODS
         ]
-        self._validators: dict[tuple[str, str], jsonschema.protocols.Validator | None] = {}
+        self._validators: dict[tuple[str, str, str], jsonschema.protocols.Validator | None] = {}
 
     def endpoint(self, method: str, path: str) -> Endpoint | None:
         """The endpoint a path belongs to; the most specific when several match."""
-        if method.upper() != "GET":
-            return None
-        matches = [e for e in self.endpoints if e.regex.fullmatch(path)]
+        matches = [
+            e for e in self.endpoints if e.method == method.upper() and e.regex.fullmatch(path)
+        ]
         return max(matches, key=lambda e: e.literal_length, default=None)
 
     def validate(self, method: str, path: str, status: int, body: Any) -> str:
@@ -63,7 +67,7 @@ class OpenApiShapes:
         return endpoint.template
 
     def _validator(self, endpoint: Endpoint, status: int) -> jsonschema.protocols.Validator | None:
-        key = (endpoint.template, str(status))
+        key = (endpoint.method, endpoint.template, str(status))
         if key not in self._validators:
             response = endpoint.operation.get("responses", {}).get(str(status))
             schema = _response_schema(response) if response is not None else None
@@ -147,9 +151,9 @@ def github_shapes() -> OpenApiShapes:
     return OpenApiShapes(json.loads(SPEC.read_text(encoding="utf-8")))
 
 
-def example(template: str, status: str = "200") -> Any:
+def example(template: str, status: str = "200", method: str = "get") -> Any:
     """A deep copy of GitHub's own example response of an endpoint."""
-    operation = github_shapes().spec["paths"][template]["get"]
+    operation = github_shapes().spec["paths"][template][method]
     content = operation["responses"][status]["content"]["application/json"]
     first = next(iter(content["examples"].values()))
     return copy.deepcopy(first["value"])
