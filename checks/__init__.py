@@ -19,6 +19,7 @@ CHECK_MODULES: dict[str, tuple[str, ...]] = {
     "repo_harden.checks.lockfiles": ("LCK001", "LCK002"),
     "repo_harden.checks.requirements": ("LCK003", "LCK004"),
     "repo_harden.checks.package_indexes": ("LCK005",),
+    "repo_harden.checks.vulnerabilities": ("LCK006",),
     "repo_harden.checks.codeowners": ("OWN001", "OWN002", "OWN003"),
     "repo_harden.checks.branch_protection": tuple(f"BP{number:03}" for number in range(1, 13)),
 }

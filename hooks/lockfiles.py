@@ -1,5 +1,6 @@
 """pre-commit hook `lockfiles`: LCK001-LCK005, on manifests, lockfiles, requirements files
-and package-manager configuration."""
+and package-manager configuration. LCK006 is loaded with its family but needs `--online`,
+which a hook never is: it finds nothing here and asks nothing."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -62,13 +62,52 @@ def fingerprint(rule: str, path: str, subject: str) -> str:
 
 
 @dataclass(frozen=True)
+class PackageVersion:
+    """A Python package, by its normalized name, at one exact version."""
+
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Advisory:
+    """A known vulnerability: its id, the other ids it is known by, and the versions that
+    fix it (ascending; none when no release fixes it)."""
+
+    id: str
+    aliases: tuple[str, ...]
+    fixed_in: tuple[str, ...]
+    summary: str
+
+
+class AdvisoryError(Exception):
+    """The vulnerability source could not answer; the message says why, in one line."""
+
+
+class AdvisorySource(Protocol):
+    """Where the known vulnerabilities of package versions come from (LCK006)."""
+
+    def advisories(
+        self, packages: Collection[PackageVersion]
+    ) -> Mapping[PackageVersion, tuple[Advisory, ...]]:
+        """The advisories that affect each package version, all asked at once so that a
+        source can batch them and ask once for each distinct version; a version with none
+        maps to (). Raises `AdvisoryError` when the source cannot answer."""
+        ...
+
+
+@dataclass(frozen=True)
 class RepoSettings:
-    """What only the hosting platform knows, read online. `branch_protection` is the live
-    protection of the default branch (None: not read)."""
+    """What only the network knows, read online. `branch_protection` is the live
+    protection of the default branch (None: not read); `advisories` looks up known
+    vulnerabilities (None: offline, LCK006 finds nothing)."""
 
     default_branch: str | None = None
     branch_protection: BranchPolicy | None = None
     codeowners_errors: tuple[ReportedError, ...] | None = None  # None: not read
+    # A service, not a fact about the repository: left out of repr and comparisons, so
+    # that settings read twice still compare (and print) the same.
+    advisories: AdvisorySource | None = field(default=None, repr=False, compare=False)
 
 
 class RepoSnapshot(Protocol):

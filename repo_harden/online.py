@@ -1,15 +1,18 @@
-"""`repo-harden scan --online`: which GitHub repository a checkout is, and its live settings.
+"""`repo-harden scan --online`: which GitHub repository a checkout is, its live settings,
+and where known vulnerabilities are looked up.
 
 The repository is `--repo OWNER/NAME`, or the path of the `origin` remote. A remote URL
 may hold credentials (`https://x-access-token:...@github.com/...`), so only its path is
-kept, and the URL itself is never shown.
+kept, and the URL itself is never shown. Only the rules that read live settings (BP,
+OWN003) need a token: LCK006 asks an OSV service, which needs none.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,11 +25,13 @@ _SCP_LIKE = re.compile(r"^(?:[^@/]+@)?[^/:]+:(?P<path>[^/].*)$")
 
 @dataclass(frozen=True)
 class OnlineOptions:
-    """What `--online` needs. The token is kept out of `repr`."""
+    """What `--online` needs. The token (None: none in the environment) is kept out of
+    `repr`; `osv_url` is the OSV API's base URL (None: OSV's own)."""
 
-    token: str = field(repr=False)
+    token: str | None = field(repr=False)
     repository: str | None = None
     api_url: str | None = None
+    osv_url: str | None = None
 
 
 def repository_from_remote(url: str) -> str | None:
@@ -64,10 +69,32 @@ def checked_repository(value: str) -> str:
     return value
 
 
-def read_online_settings(root: Path, options: OnlineOptions) -> RepoSettings:
-    from repo_harden.github_client import DEFAULT_API_URL, GitHubClient
+def online_settings(
+    root: Path, options: OnlineOptions, reading_settings: Sequence[str]
+) -> RepoSettings:
+    """What `--online` adds to a scan: the advisory source for LCK006 (pip-audit is loaded
+    only if LCK006 looks something up), and the live settings from GitHub when one of the
+    selected rules, `reading_settings` (codes), reads them."""
+    from repo_harden.advisories import pip_audit_source
+
+    settings = RepoSettings()
+    if reading_settings:
+        settings = read_online_settings(root, options, reading_settings)
+    return replace(settings, advisories=pip_audit_source(options.osv_url))
+
+
+def read_online_settings(
+    root: Path, options: OnlineOptions, reading_settings: Sequence[str]
+) -> RepoSettings:
+    from repo_harden.github_client import DEFAULT_API_URL, GitHubClient, MissingTokenError
     from repo_harden.live_settings import read_live_settings
 
+    if options.token is None:
+        raise MissingTokenError(
+            "--online needs a GitHub token: set GITHUB_TOKEN or GH_TOKEN; "
+            f"{_code_ranges(reading_settings)} read live settings from GitHub (LCK006 "
+            "needs no token: `--online --select LCK006`)"
+        )
     full_name = options.repository or origin_repository(root)
     if full_name is None:
         raise UsageError(
@@ -76,3 +103,16 @@ def read_online_settings(root: Path, options: OnlineOptions) -> RepoSettings:
         )
     with GitHubClient(options.token, options.api_url or DEFAULT_API_URL) as client:
         return read_live_settings(client, full_name)
+
+
+def _code_ranges(codes: Sequence[str]) -> str:
+    """`BP001-BP012, OWN003`: each run of consecutive codes of one family as a range."""
+    runs: list[list[tuple[str, int, str]]] = []
+    for code in sorted(codes):
+        family = code.rstrip("0123456789")
+        number = int(code[len(family) :] or 0)
+        if runs and runs[-1][-1][0] == family and runs[-1][-1][1] + 1 == number:
+            runs[-1].append((family, number, code))
+        else:
+            runs.append([(family, number, code)])
+    return ", ".join(run[0][2] if len(run) == 1 else f"{run[0][2]}-{run[-1][2]}" for run in runs)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from repo_harden.dependencies import Drift, canonical_name
@@ -552,3 +552,69 @@ def _pipenv_problem(name: str, value: object, locked: object, section: str) -> s
     except (InvalidSpecifier, InvalidVersion):
         return None
     return None if allowed else f'`{name} = "{wanted}"` does not allow the locked {version}'
+
+
+# Locked versions (LCK006) -------------------------------------------------------------
+
+_ENTRY_HEADER = re.compile(r"^\[\[\s*(package|packages)\s*\]\][ \t]*(?:#.*)?$", re.MULTILINE)
+_POETRY_DIRECT = frozenset({"git", "directory", "file", "url"})
+_PYLOCK_DIRECT = frozenset({"vcs", "directory", "archive"})
+
+
+@dataclass(frozen=True)
+class LockedPackage:
+    """A package a lockfile pins to one release of a package index; `at` is its entry."""
+
+    name: str
+    version: str
+    at: Position | None
+
+
+def is_pylock(path: str) -> bool:
+    """A PEP 751 lockfile: `pylock.toml`, or a named one such as `pylock.dev.toml`."""
+    name = path.rpartition("/")[2]
+    return name == "pylock.toml" or (name.startswith("pylock.") and name.endswith(".toml"))
+
+
+def locked_packages(path: str, document: TomlDocument) -> list[LockedPackage]:
+    """The index releases a `uv.lock`, `poetry.lock` or `pylock.toml` locks, each at its
+    `[[package]]` (`[[packages]]`) entry. The project itself, path and VCS dependencies
+    and direct URLs are left out: no index release stands behind them."""
+    key = "packages" if is_pylock(path) else "package"
+    entries = _tables(document.root.get(key))
+    headers = [
+        position_at(document.text, found.start())
+        for found in _ENTRY_HEADER.finditer(document.text)
+        if found.group(1) == key
+    ]
+    positions: list[Position | None] = list(headers)
+    if len(headers) != len(entries):  # not written as one `[[package]]` table each
+        positions = [None] * len(entries)
+    from_index = _index_release_test(path)
+    found = []
+    for entry, at in zip(entries, positions, strict=True):
+        name, version = string(entry.get("name")), string(entry.get("version"))
+        if name and version and from_index(entry):
+            found.append(LockedPackage(canonical_name(name), version, at))
+    return found
+
+
+def _index_release_test(path: str) -> Callable[[Mapping[str, object]], bool]:
+    if is_pylock(path):
+        return _pylock_index_release
+    return _poetry_index_release if path.endswith("poetry.lock") else _uv_index_release
+
+
+def _uv_index_release(entry: Mapping[str, object]) -> bool:
+    """uv records where each package comes from: `registry`, or a path, VCS or URL."""
+    source = table(entry, "source")
+    return not source or "registry" in source
+
+
+def _poetry_index_release(entry: Mapping[str, object]) -> bool:
+    """Poetry records a source only for what is not from PyPI; `legacy` is another index."""
+    return string(table(entry, "source").get("type")) not in _POETRY_DIRECT
+
+
+def _pylock_index_release(entry: Mapping[str, object]) -> bool:
+    return not _PYLOCK_DIRECT & entry.keys()

@@ -101,10 +101,24 @@ class Requirement:
         )
 
     @property
+    def pinned_version(self) -> str | None:
+        """The one version `==` or `===` pins this requirement to from an index; None for a
+        range, a wildcard, a URL or a path."""
+        if self.url is not None or self.name is None:
+            return None
+        for part in self.specifier.split(","):
+            spec = part.strip()
+            if spec.startswith("==="):
+                return spec[3:].strip()
+            if spec.startswith("==") and not spec.endswith(".*"):
+                return spec[2:].strip()
+        return None
+
+    @property
     def unpinned_reason(self) -> str | None:
         """Why this requirement may install different code tomorrow, or None if it cannot."""
         if self.url is None:
-            return None if _exact_pin(self.specifier) else _range_reason(self.specifier)
+            return None if self.pinned_version is not None else _range_reason(self.specifier)
         if self.is_local:
             return None
         if self.is_vcs:
@@ -270,11 +284,6 @@ def _looks_like_path(spec: str) -> bool:
 
 def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def _exact_pin(specifier: str) -> bool:
-    parts = [part.strip() for part in specifier.split(",")]
-    return any(p.startswith("===") or (p.startswith("==") and not p.endswith(".*")) for p in parts)
 
 
 def _range_reason(specifier: str) -> str:

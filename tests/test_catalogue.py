@@ -93,7 +93,7 @@ HOOK_FAMILIES = [
     ("repo_harden.hooks.pinned_actions", {"repo_harden.checks.pinning"}),
     ("repo_harden.hooks.lockfiles", {
         "repo_harden.checks.lockfiles", "repo_harden.checks.requirements",
-        "repo_harden.checks.package_indexes",
+        "repo_harden.checks.package_indexes", "repo_harden.checks.vulnerabilities",
     }),
     ("repo_harden.hooks.codeowners", {"repo_harden.checks.codeowners"}),
 ]  # fmt: skip

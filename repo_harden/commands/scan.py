@@ -33,17 +33,22 @@ def scan_options(args: argparse.Namespace) -> ScanOptions:
 
 
 def online_options(args: argparse.Namespace) -> OnlineOptions | None:
-    """`--online`, `--repo` and `--api-url`; the token comes from the environment."""
+    """`--online`, `--repo`, `--api-url` and `--osv-url`; the token, and the OSV URL when no
+    option gives it, come from the environment. A token is required only once the rules
+    that read live settings are known to run (see `repo_harden.online`)."""
     if not getattr(args, "online", False):
         if getattr(args, "repo", None) or getattr(args, "api_url", None):
             raise UsageError("--repo and --api-url need --online")
+        if getattr(args, "osv_url", None):
+            raise UsageError("--osv-url needs --online")
         return None
-    from repo_harden.github_client import require_token
+    from repo_harden.advisories import osv_url_setting
+    from repo_harden.github_client import token_from_env
     from repo_harden.online import OnlineOptions, checked_repository
 
-    token = require_token(os.environ, "--online")
     repository = checked_repository(args.repo) if args.repo else None
-    return OnlineOptions(token, repository, args.api_url)
+    osv_url = osv_url_setting(args.osv_url, os.environ)
+    return OnlineOptions(token_from_env(os.environ), repository, args.api_url, osv_url)
 
 
 def build_report(result: ScanResult, color: bool) -> Report:
