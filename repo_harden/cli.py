@@ -30,6 +30,7 @@ examples:
   repo-harden scan --format sarif -o rh.sarif
   repo-harden scan .github/workflows/ci.yml --select PIN
   GITHUB_TOKEN=... repo-harden scan --online   live branch protection and drift too
+  repo-harden scan --online --select LCK006    known vulnerabilities of locked Python packages
 """
 
 
@@ -53,6 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:  # noqa: PLR0911 (a return p
             from repo_harden.commands.owners import run_owners
 
             return run_owners(args)
+        if args.command == "audit":
+            from repo_harden.commands.audit import run_audit
+
+            return run_audit(args)
+        if args.command == "merge":
+            from repo_harden.commands.merge import run_merge
+
+            return run_merge(args)
     except FatalError as error:
         print(f"repo-harden: error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -77,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rules(commands)
     _add_waivers(commands)
     _add_owners(commands)
+    _add_audit(commands)
+    _add_merge(commands)
     return parser
 
 
@@ -84,14 +95,13 @@ def _csv(value: str) -> list[str]:
     return [part.strip().upper() for part in value.split(",") if part.strip()]
 
 
-def add_common_options(parser: argparse.ArgumentParser) -> None:
-    """Options the scan command and the hooks share."""
-    parser.add_argument(
-        "--config",
-        type=Path,
-        metavar="FILE",
-        help="config file (default: .repo-harden.toml, or [tool.repo-harden] in pyproject.toml)",
-    )
+def add_common_options(
+    parser: argparse.ArgumentParser,
+    config_help: str = "config file (default: .repo-harden.toml, or [tool.repo-harden] in "
+    "pyproject.toml)",
+) -> None:
+    """Options the scan and audit commands and the hooks share."""
+    parser.add_argument("--config", type=Path, metavar="FILE", help=config_help)
     parser.add_argument(
         "--fail-on",
         choices=["error", "warning", "note", "never"],
@@ -158,12 +168,15 @@ def _add_scan(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 def _add_online_options(scan: argparse.ArgumentParser) -> None:
-    online = scan.add_argument_group("online", "what only GitHub knows, read with GITHUB_TOKEN")
+    online = scan.add_argument_group(
+        "online", "what only the network knows: GitHub's live settings, OSV's advisories"
+    )
     online.add_argument(
         "--online",
         action="store_true",
-        help="also read the live settings (branch protection, BP rules and drift) from GitHub, "
-        "with the token in GITHUB_TOKEN or GH_TOKEN",
+        help="also read the live settings (branch protection, BP rules and drift; CODEOWNERS "
+        "errors, OWN003) from GitHub, with the token in GITHUB_TOKEN or GH_TOKEN, and look up "
+        "the known vulnerabilities of locked Python dependencies (LCK006, needs no token)",
     )
     online.add_argument(
         "--repo",
@@ -175,6 +188,17 @@ def _add_online_options(scan: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="the API (default https://api.github.com; GitHub Enterprise Server: "
         "https://HOST/api/v3)",
+    )
+    add_osv_url_option(online)
+
+
+def add_osv_url_option(group: argparse._ArgumentGroup) -> None:
+    """`--osv-url`, where LCK006 looks up known vulnerabilities (scan and audit)."""
+    group.add_argument(
+        "--osv-url",
+        metavar="URL",
+        help="the OSV API that LCK006 asks, by its base URL, e.g. a mirror's "
+        "(default: $REPO_HARDEN_OSV_URL, else https://api.osv.dev)",
     )
 
 
@@ -224,6 +248,114 @@ def _add_owners(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     owners.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     owners.add_argument("--format", choices=["text", "json"], default="text")
+
+
+_AUDIT_EPILOG = """\
+exit codes:
+  0  no finding at or above --fail-on
+  1  findings at or above --fail-on
+  2  usage or configuration error
+  3  some repositories could not be audited (the others are still reported)
+
+examples:
+  GITHUB_TOKEN=... repo-harden audit --org acme
+  repo-harden audit --org acme --format json -o acme.json --shard 1/4
+  repo-harden audit --repo acme/api --repo acme/web --select BP,OWN
+  repo-harden merge shard-*.json --format sarif -o acme.sarif
+"""
+
+
+def _add_audit(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    audit = commands.add_parser(
+        "audit",
+        help="audit every repository of a GitHub organization or user through the API",
+        description="Run every check on the default branch of each repository, read through "
+        "the GitHub API (no clone), with its live settings. Results are cached by head "
+        "commit: a re-audit of an unchanged organization costs little more than the "
+        "listing, and an interrupted audit resumes.",
+        epilog=_AUDIT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    what = audit.add_argument_group("what to audit")
+    what.add_argument(
+        "--org", action="append", default=[], metavar="ORG", help="an organization (repeatable)"
+    )
+    what.add_argument(
+        "--user", action="append", default=[], metavar="USER", help="a user's own repositories"
+    )
+    what.add_argument(
+        "--repo", action="append", default=[], metavar="OWNER/NAME", help="one repository"
+    )
+    what.add_argument("--include-archived", action="store_true", help="audit archived ones too")
+    what.add_argument("--include-forks", action="store_true", help="audit forks too")
+    what.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="audit only the K-th of N deterministic shares (CI matrix jobs; join with merge)",
+    )
+    access = audit.add_argument_group(
+        "access", "a token in GITHUB_TOKEN or GH_TOKEN, or a GitHub App installation"
+    )
+    access.add_argument("--app-id", metavar="ID")
+    access.add_argument("--app-key", metavar="FILE", help="the app's private key (PEM)")
+    access.add_argument("--installation-id", type=int, metavar="ID")
+    access.add_argument(
+        "--api-url",
+        metavar="URL",
+        help="default https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3",
+    )
+    add_osv_url_option(access)
+    pace = audit.add_argument_group("pace and cache")
+    pace.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        metavar="N",
+        help="requests in flight at once (default 16, at most 100)",
+    )
+    pace.add_argument(
+        "--max-wait",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="longest time to wait, in all, for rate limits to reset (default 900)",
+    )
+    pace.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="where trees, blobs, ETags and results are kept (default ~/.cache/repo-harden)",
+    )
+    pace.add_argument("--no-cache", action="store_true", help="keep nothing between runs")
+    audit.add_argument(
+        "--format",
+        choices=["text", "json", "sarif"],
+        default="text",
+        help="text (default): findings, then a table per repository and per rule family",
+    )
+    audit.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
+    add_common_options(
+        audit, config_help="one config for every repository (default: each repository's own)"
+    )
+
+
+def _add_merge(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    merge = commands.add_parser(
+        "merge",
+        help="join the JSON reports of audit shards into one report",
+        description="Join JSON reports of `repo-harden audit --shard K/N` (or any audits) "
+        "into one report; its exit code is the audit's, for the whole organization.",
+        epilog=_AUDIT_EPILOG.split("examples:", maxsplit=1)[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT.json")
+    merge.add_argument("--format", choices=["text", "json", "sarif"], default="text")
+    merge.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
+    merge.add_argument(
+        "--fail-on",
+        choices=["error", "warning", "note", "never"],
+        help="lowest severity that makes the exit code 1 (default: warning)",
+    )
 
 
 def silence_stdout() -> int:

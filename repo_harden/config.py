@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,14 +84,33 @@ def load_config(path: Path | None, checks: Mapping[str, Check], codes: Collectio
     if path is None:
         return Config()
     path = shown_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read it ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return parse_config(path, text, checks, codes)
+
+
+def config_path_in(paths: Collection[str], read_text: Callable[[str], str | None]) -> str | None:
+    """Which file of a repository is its config, by the rule `find_config` follows on disk."""
+    if CONFIG_FILE in paths:
+        return CONFIG_FILE
+    if PYPROJECT in paths and "repo-harden" in (read_text(PYPROJECT) or ""):
+        return PYPROJECT
+    return None
+
+
+def parse_config(
+    path: Path, text: str, checks: Mapping[str, Check], codes: Collection[str]
+) -> Config:
+    """A config file's text; `path` is how messages name it."""
     import tomllib  # only when there is a config file to read
 
     try:
-        text = path.read_text(encoding="utf-8")
         document = tomllib.loads(text)
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read it ({error.strerror})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+    except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     table = _our_table(path, document)
     return _parse(path, text, table, checks, set(codes))

@@ -17,6 +17,8 @@ import importlib.util
 import sys
 from types import ModuleType
 
+_DEFERRED: list[ModuleType] = []
+
 
 def lazy_import(name: str) -> ModuleType:
     """The module `name`; it executes when one of its attributes is first read."""
@@ -30,4 +32,15 @@ def lazy_import(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     loader.exec_module(module)
+    _DEFERRED.append(module)
     return module
+
+
+def load_deferred() -> None:
+    """Execute every module `lazy_import` has deferred, and those they defer in turn. Call
+    it before starting threads: on Python 3.11, a lazy module's first use is not
+    thread-safe."""
+    done = 0
+    while done < len(_DEFERRED):
+        getattr(_DEFERRED[done], "__doc__", None)
+        done += 1

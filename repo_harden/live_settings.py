@@ -11,8 +11,9 @@ explain an unprotected branch, the rulesets that are not active. A 401, 403 or 4
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import quote
 
 from repo_harden.branch_policy import (
@@ -47,9 +48,19 @@ VALID_TOKEN = "a valid token (GitHub rejected this one)"
 _NOT_PROTECTED = "Branch not protected"
 _UNREADABLE = (401, 403, 404)
 
+Params = Mapping[str, str | int] | None
+
+
+class ApiReader(Protocol):
+    """What the readers need of a client: `GitHubClient`, or the audit's cached one."""
+
+    def get(self, path: str, params: Params = None) -> object: ...
+
+    def get_pages(self, path: str, params: Params = None) -> list[object]: ...
+
 
 @dataclass
-class _Reading:
+class PolicyReading:
     """What one repository's reads have gathered so far."""
 
     branch: str
@@ -81,7 +92,7 @@ def read_live_settings(
 
 
 def read_codeowners_errors(
-    client: GitHubClient, full_name: str, branch: str
+    client: ApiReader, full_name: str, branch: str
 ) -> tuple[ReportedError, ...] | None:
     """What GitHub itself reports about the CODEOWNERS file GitHub uses (unknown users,
     teams without write access...); () when there is no file, None when it cannot be read."""
@@ -90,10 +101,10 @@ def read_codeowners_errors(
     except GitHubError as error:
         return () if error.status == 404 else None
     errors = data.get("errors") if isinstance(data, dict) else None
-    return tuple(_reported_error(e) for e in errors or () if isinstance(e, dict))
+    return tuple(reported_error(e) for e in errors or () if isinstance(e, dict))
 
 
-def _reported_error(error: dict[str, object]) -> ReportedError:
+def reported_error(error: dict[str, object]) -> ReportedError:
     suggestion = error.get("suggestion")
     return ReportedError(
         path=str(error.get("path", "")),
@@ -106,11 +117,21 @@ def _reported_error(error: dict[str, object]) -> ReportedError:
     )
 
 
+ClassicReader = Callable[[ApiReader, str, "PolicyReading"], None]
+
+
 def read_branch_policy(
-    client: GitHubClient, full_name: str, branch: str, *, inactive_rulesets: bool = True
+    client: ApiReader,
+    full_name: str,
+    branch: str,
+    *,
+    inactive_rulesets: bool = True,
+    read_classic_protection: ClassicReader | None = None,
 ) -> BranchPolicy:
-    reading = _Reading(branch)
-    _read_classic(client, full_name, reading)
+    """The branch's policy. The audit reads classic protection from its GraphQL listing
+    (`read_classic_protection`); `scan --online` asks the REST API."""
+    reading = PolicyReading(branch)
+    (read_classic_protection or _read_classic)(client, full_name, reading)
     _read_active_rulesets(client, full_name, reading)
     if inactive_rulesets:
         _read_inactive_rulesets(client, full_name, reading)
@@ -121,7 +142,7 @@ def _branch_path(full_name: str, branch: str) -> str:
     return f"/repos/{full_name}/branches/{quote(branch, safe='/')}"
 
 
-def _read_classic(client: GitHubClient, full_name: str, reading: _Reading) -> None:
+def _read_classic(client: ApiReader, full_name: str, reading: PolicyReading) -> None:
     try:
         data = client.get(f"{_branch_path(full_name, reading.branch)}/protection")
     except GitHubError as error:
@@ -134,7 +155,7 @@ def _read_classic(client: GitHubClient, full_name: str, reading: _Reading) -> No
     reading.sources.append(read_classic(from_json(data), Origin("classic")))
 
 
-def _read_active_rulesets(client: GitHubClient, full_name: str, reading: _Reading) -> None:
+def _read_active_rulesets(client: ApiReader, full_name: str, reading: PolicyReading) -> None:
     path = f"/repos/{full_name}/rules/branches/{quote(reading.branch, safe='/')}"
     try:
         rules = client.get_pages(path)
@@ -158,7 +179,7 @@ def _read_active_rulesets(client: GitHubClient, full_name: str, reading: _Readin
 
 
 def _ruleset_header(
-    client: GitHubClient, full_name: str, ruleset_id: int, source: str, reading: _Reading
+    client: ApiReader, full_name: str, ruleset_id: int, source: str, reading: PolicyReading
 ) -> RulesetHeader:
     """The name and bypass list of an active ruleset; when hidden, a gap in the bypass list."""
     fallback = f"{ruleset_id} of {source}"
@@ -179,7 +200,7 @@ def _ruleset_header(
     return header
 
 
-def _read_inactive_rulesets(client: GitHubClient, full_name: str, reading: _Reading) -> None:
+def _read_inactive_rulesets(client: ApiReader, full_name: str, reading: PolicyReading) -> None:
     """Rulesets in evaluate or disabled mode that target the branch: they protect nothing,
     but an unprotected branch's finding should name them. Best effort."""
     try:

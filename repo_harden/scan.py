@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +12,7 @@ from repo_harden.config import Config, check_selector, find_config, load_config
 from repo_harden.engine import RuleSelection, run_checks
 from repo_harden.errors import UsageError
 from repo_harden.local_repo import LocalRepo, find_root
-from repo_harden.model import Rule
+from repo_harden.model import Check, RepoSnapshot, Rule
 from repo_harden.policy import Outcome, apply_policy, relative_config_path
 from repo_harden.registry import Catalogue, catalogue
 
@@ -30,7 +30,7 @@ class ScanOptions:
     exclude: tuple[str, ...] = ()
     only: tuple[str, ...] = field(default=())
     today: datetime.date | None = None
-    online: OnlineOptions | None = None  # --online: read live settings from GitHub
+    online: OnlineOptions | None = None  # --online: live settings, known vulnerabilities
 
 
 @dataclass
@@ -59,34 +59,64 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
     config = _effective_config(root, options, found)
     repo = LocalRepo(root)
     wanted = _target_files(repo, targets) if targets is not None else None
-    selection = RuleSelection.from_config(config)
-    checks = [
-        check
-        for code, check in found.checks.items()
-        if selection.enabled(code) and (not options.only or code.startswith(options.only))
-    ]
-    if options.online is not None and any(check.needs_settings for check in checks):
-        from repo_harden.online import read_online_settings
+    checks = selected_checks(found, config, options.only)
+    if options.online is not None:
+        from repo_harden.online import online_settings
 
-        repo.settings = read_online_settings(repo.root, options.online)
-    run = run_checks(repo, checks, config, wanted)
-    config_path = relative_config_path(config.source, repo.root)
+        reading = [check.rule.code for check in checks if check.needs_settings]
+        repo.settings = online_settings(repo.root, options.online, reading)
     today = options.today or datetime.date.today()
-    outcome = apply_policy(
-        run.findings,
+    config_path = relative_config_path(config.source, repo.root)
+    outcome, crashes = judge(
+        repo,
+        checks,
+        found=found,
         config=config,
-        rules=found.rules,
-        codes=found.codes,
-        read_text=repo.read_text,
         config_path=config_path,
         today=today,
+        wanted=wanted,
     )
     if wanted is not None:
         keep = set(wanted)
         keep.add("")  # repository-level findings concern every file
         outcome.reported = [r for r in outcome.reported if r.finding.path in keep]
     files = len(wanted) if wanted is not None else len(repo.paths())
-    return ScanResult(repo.root, config, outcome, run.crashes, files, dict(found.rules))
+    return ScanResult(repo.root, config, outcome, crashes, files, dict(found.rules))
+
+
+def selected_checks(found: Catalogue, config: Config, only: tuple[str, ...] = ()) -> list[Check]:
+    """The checks the config (and a hook's families, `only`) turn on."""
+    selection = RuleSelection.from_config(config)
+    return [
+        check
+        for code, check in found.checks.items()
+        if selection.enabled(code) and (not only or code.startswith(only))
+    ]
+
+
+def judge(
+    snapshot: RepoSnapshot,
+    checks: Sequence[Check],
+    *,
+    found: Catalogue,
+    config: Config,
+    config_path: str,
+    today: datetime.date,
+    wanted: Collection[str] | None = None,
+) -> tuple[Outcome, list[str]]:
+    """Run the checks on a snapshot and apply the config's policy: the one judgement that
+    `scan`, the hooks and `audit` share, so the same files give the same findings."""
+    run = run_checks(snapshot, checks, config, wanted)
+    outcome = apply_policy(
+        run.findings,
+        config=config,
+        rules=found.rules,
+        codes=found.codes,
+        read_text=snapshot.read_text,
+        config_path=config_path,
+        today=today,
+    )
+    return outcome, run.crashes
 
 
 def _effective_config(root: Path, options: ScanOptions, found: Catalogue) -> Config:

@@ -34,8 +34,51 @@ def render_line(item: Reported, color: bool) -> str:
 
 def render_text(report: Report) -> str:
     lines = [render_line(item, report.color) for item in report.reported]
+    if report.repositories is not None:
+        lines.extend(audit_tables(report))
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
+
+
+def audit_tables(report: Report) -> list[str]:
+    """After an audit's findings: a table per repository, then per rule family."""
+    by_repo: dict[str, Counter[Severity]] = {}
+    for item in report.reported:
+        by_repo.setdefault(item.repository or "", Counter())[item.severity] += 1
+    rows = [["repository", "status", "errors", "warnings", "notes", "reason"]]
+    for repo in report.repositories or ():
+        counts = by_repo.get(repo.name, Counter())
+        found = [str(counts[s]) if repo.status == "audited" else "-" for s in _ORDER]
+        rows.append([repo.name, repo.status, *found, repo.reason or ""])
+    families: dict[str, tuple[Counter[str], set[str]]] = {}
+    for item in report.reported:
+        family = _family(item.rule.code)
+        counter, repos = families.setdefault(family, (Counter(), set()))
+        counter[item.rule.code] += 1
+        repos.add(item.repository or "")
+    family_rows = [["rule family", "findings", "repositories", "rules"]]
+    for family in sorted(families):
+        counter, repos = families[family]
+        rules = ", ".join(f"{code} {count}" for code, count in sorted(counter.items()))
+        family_rows.append([family, str(sum(counter.values())), str(len(repos)), rules])
+    statuses = Counter(repo.status for repo in report.repositories or ())
+    totals = ", ".join(f"{statuses[s]} {s}" for s in ("audited", "skipped", "failed"))
+    return ["", *_table(rows), "", *_table(family_rows), "", f"Repositories: {totals}."]
+
+
+_ORDER = (Severity.ERROR, Severity.WARNING, Severity.NOTE)
+
+
+def _family(code: str) -> str:
+    return code.rstrip("0123456789")
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
 
 
 def summary(report: Report) -> str:

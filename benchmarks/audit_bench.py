@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""What an org audit costs: `repo-harden audit --org` against the fake GitHub of the tests
+(`tests/fake_github.py`, a real HTTP server on loopback whose GraphQL executes against
+GitHub's public schema), serving a synthetic organization with `--latency` added to every
+answer.
+
+Runs, each a `repo-harden audit` subprocess (so the server and the audit each have a core):
+- cold: an empty cache;
+- warm: the same organization again, unchanged, with the cache of the cold run.
+
+Reports, from the server's own counters: rate-limited requests per repository (REST
+requests that spent the core budget plus GraphQL queries; a 304 is free), GraphQL points,
+free 304s, and wall time. Targets (issue #7): at most 1.5 requests per repository cold,
+0.05 warm, and 60 s cold for 1,000 repositories with 50 ms latency.
+
+A script, not a test: it prints numbers and fails only when it cannot run.
+
+    python benchmarks/audit_bench.py [--repos 1000] [--latency 0.05] [--concurrency 16]
+                                     [--repo-harden-bin DIR] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from tests.fake_github import FakeGitHub  # noqa: E402
+from tests.fake_osv import FakeOsv  # noqa: E402
+
+TARGETS = {"cold": 1.5, "warm": 0.05}
+COLD_SECONDS = 60.0
+
+
+@dataclass
+class Run:
+    name: str
+    seconds: float
+    exit_code: int
+    rate_limited: int
+    per_repository: float
+    rest: int
+    graphql: int
+    graphql_points: int
+    not_modified: int
+
+
+def main() -> int:
+    args = parse_args()
+    command = audit_command(args.repo_harden_bin)
+    workdir = Path(tempfile.mkdtemp(prefix="audit-bench-"))
+    runs: list[Run] = []
+    try:
+        with FakeGitHub() as fake, FakeOsv() as osv:
+            org = fake.add_synthetic_org("bench", args.repos, seed=11)
+            fake.delay = args.latency
+            environment = {
+                **os.environ,
+                "GITHUB_TOKEN": "test-token",
+                "REPO_HARDEN_OSV_URL": osv.url,  # LCK006 asks a fake OSV too
+                "XDG_CACHE_HOME": str(workdir / "xdg"),
+            }
+            for name in ("cold", "warm"):
+                runs.append(
+                    one_run(
+                        name,
+                        fake=fake,
+                        command=command,
+                        workdir=workdir,
+                        environment=environment,
+                        args=args,
+                        repositories=len(org.repos),
+                    )
+                )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if args.json:
+        print(json.dumps([asdict(run) for run in runs], indent=2))
+    else:
+        report(runs, args)
+    return 0
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repos", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds per answer")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--repo-harden-bin", type=Path, help="folder of the repo-harden to time")
+    parser.add_argument("--json", action="store_true")
+    return parser.parse_args()
+
+
+def audit_command(folder: Path | None) -> list[str]:
+    if folder is not None:
+        return [str(folder / "repo-harden")]
+    return [sys.executable, "-m", "repo_harden"]
+
+
+def one_run(
+    name: str,
+    *,
+    fake: FakeGitHub,
+    command: list[str],
+    workdir: Path,
+    environment: dict[str, str],
+    args: argparse.Namespace,
+    repositories: int,
+) -> Run:
+    before = dict(asdict(fake.counters))
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [
+            *command,
+            "audit",
+            "--org",
+            "bench",
+            "--api-url",
+            fake.url,
+            "--cache-dir",
+            str(workdir / "cache"),
+            "--concurrency",
+            str(args.concurrency),
+            "--format",
+            "json",
+            "-o",
+            str(workdir / f"{name}.json"),
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if completed.returncode not in (0, 1):
+        sys.exit(
+            f"audit_bench: the {name} audit failed ({completed.returncode}):\n{completed.stderr}"
+        )
+    after = asdict(fake.counters)
+    spent = {key: after[key] - before[key] for key in after if isinstance(after[key], int)}
+    rate_limited = spent["rest"] + spent["graphql"]
+    return Run(
+        name=name,
+        seconds=round(seconds, 2),
+        exit_code=completed.returncode,
+        rate_limited=rate_limited,
+        per_repository=round(rate_limited / repositories, 4),
+        rest=spent["rest"],
+        graphql=spent["graphql"],
+        graphql_points=spent["graphql_points"],
+        not_modified=spent["not_modified"],
+    )
+
+
+def report(runs: list[Run], args: argparse.Namespace) -> None:
+    print(
+        f"audit of {args.repos} repositories, {args.latency * 1000:.0f} ms per answer, "
+        f"concurrency {args.concurrency}"
+    )
+    print(f"{'run':5}  {'wall s':>7}  {'req/repo':>8}  {'target':>6}  {'REST':>5}  "
+          f"{'GraphQL':>7}  {'points':>6}  {'304s':>5}")  # fmt: skip
+    for run in runs:
+        print(
+            f"{run.name:5}  {run.seconds:7.2f}  {run.per_repository:8.3f}  "
+            f"{TARGETS[run.name]:6.2f}  {run.rest:5}  {run.graphql:7}  "
+            f"{run.graphql_points:6}  {run.not_modified:5}"
+        )
+    cold = runs[0]
+    verdicts = [
+        f"cold {'met' if cold.per_repository <= TARGETS['cold'] else 'MISSED'}",
+        f"warm {'met' if runs[1].per_repository <= TARGETS['warm'] else 'MISSED'}",
+        f"cold wall time {'met' if cold.seconds <= COLD_SECONDS else 'MISSED'} "
+        f"({cold.seconds:.1f} s, target {COLD_SECONDS:.0f} s)",
+    ]
+    print("targets: " + "; ".join(verdicts))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Which repositories to audit: an organization's or a user's, 100 to a GraphQL page, or
+those named with `--repo`; with what the listing already tells about each."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from repo_harden.audit import queries
+from repo_harden.audit.transport import Transport
+from repo_harden.errors import UsageError
+
+NAMED_PER_QUERY = 50
+
+
+@dataclass(frozen=True)
+class ListedRepository:
+    full_name: str
+    archived: bool = False
+    fork: bool = False
+    empty: bool = False
+    can_administer: bool = False
+    default_branch: str | None = None
+    head: str | None = None  # the default branch's head commit
+    tree: str | None = None  # its root tree
+    protection_rule: Mapping[str, Any] | None = None  # GraphQL BranchProtectionRule
+    codeowners: Mapping[str, Any] | None = None  # GraphQL RepositoryCodeowners
+    rulesets: Mapping[str, Any] | None = None  # GraphQL RepositoryRulesetConnection
+
+
+@dataclass(frozen=True)
+class MissingRepository:
+    """A repository named on the command line that GitHub does not show."""
+
+    full_name: str
+    reason: str
+
+
+def read_listed(node: Mapping[str, Any]) -> ListedRepository:
+    ref = node.get("defaultBranchRef") or {}
+    target = ref.get("target") or {}
+    tree = target.get("tree") or {}
+    return ListedRepository(
+        full_name=str(node["nameWithOwner"]),
+        archived=bool(node.get("isArchived")),
+        fork=bool(node.get("isFork")),
+        empty=bool(node.get("isEmpty")) or not target,
+        can_administer=bool(node.get("viewerCanAdminister")),
+        default_branch=ref.get("name"),
+        head=target.get("oid"),
+        tree=tree.get("oid"),
+        protection_rule=ref.get("branchProtectionRule"),
+        codeowners=node.get("codeowners"),
+        rulesets=node.get("rulesets"),
+    )
+
+
+def owner_pages(transport: Transport, kind: str, login: str) -> Iterator[list[ListedRepository]]:
+    """Every repository of an organization (`organization`) or a user (`user`), a page at a
+    time, so that an audit starts on the first page while the others are still unread."""
+    query = queries.owner_listing(kind)
+    after: str | None = None
+    while True:
+        answer = transport.graphql(query, {"login": login, "after": after})
+        document = answer.data if isinstance(answer.data, dict) else {}
+        owner = (document.get("data") or {}).get("owner")
+        if owner is None:
+            raise UsageError(_owner_missing(kind, login, document))
+        connection = owner["repositories"]
+        yield [read_listed(node) for node in connection.get("nodes") or () if node]
+        page = connection.get("pageInfo") or {}
+        if not page.get("hasNextPage"):
+            return
+        after = page.get("endCursor")
+
+
+def _owner_missing(kind: str, login: str, document: Mapping[str, Any]) -> str:
+    messages = [str(e.get("message")) for e in document.get("errors") or () if isinstance(e, dict)]
+    what = "organization" if kind == "organization" else "user"
+    flag = "--org" if kind == "organization" else "--user"
+    detail = f" ({'; '.join(messages)})" if messages else ""
+    return f"{flag} {login}: GitHub shows no {what} of that name to this token{detail}"
+
+
+def named(
+    transport: Transport, full_names: Sequence[str]
+) -> tuple[list[ListedRepository], list[MissingRepository]]:
+    """The repositories named with `--repo`, in batches; those GitHub does not show."""
+    found: list[ListedRepository] = []
+    missing: list[MissingRepository] = []
+    for start in range(0, len(full_names), NAMED_PER_QUERY):
+        batch = full_names[start : start + NAMED_PER_QUERY]
+        answer = transport.graphql(queries.named_repositories(batch))
+        document = answer.data if isinstance(answer.data, dict) else {}
+        data = document.get("data") or {}
+        errors = {
+            str(e["path"][0]): str(e.get("message"))
+            for e in document.get("errors") or ()
+            if isinstance(e, dict) and e.get("path")
+        }
+        for index, full_name in enumerate(batch):
+            node = data.get(f"r{index}")
+            if node:
+                found.append(read_listed(node))
+            else:
+                reason = errors.get(f"r{index}", "GitHub does not show it to this token")
+                missing.append(MissingRepository(full_name, reason))
+    return found, missing
+
+
+def in_shard(full_name: str, shard: tuple[int, int] | None) -> bool:
+    """`--shard K/N`: a stable split by a hash of the name, the same in every job."""
+    if shard is None:
+        return True
+    index, count = shard
+    digest = hashlib.sha256(full_name.lower().encode()).digest()
+    return int.from_bytes(digest[:8], "big") % count == index - 1
+
+
+def parse_shard(value: str) -> tuple[int, int]:
+    try:
+        index, count = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard: expected K/N (such as 2/8), not {value!r}") from None
+    if not 1 <= index <= count:
+        raise UsageError(f"--shard {value}: K must be between 1 and N")
+    return index, count

@@ -1,0 +1,117 @@
+"""The GraphQL an audit sends. Tests validate every query built here against GitHub's
+public schema.
+
+What things cost: GitHub charges a query by the connections it reads (`first:`), about one
+point per 100 nodes, and at least one point. A `Tree`'s `entries` is a plain list, not a
+connection: one query reads several levels of many repositories' trees for one point.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+LISTING_PAGE = 100
+TREE_LEVELS = 4  # levels of a tree one query reads; deeper folders take another round
+ALLOWANCES = 25
+
+RATE_LIMIT = "rateLimit { cost remaining resetAt }"
+
+_ACTOR = "actor { __typename ... on User { login } ... on Team { slug } ... on App { slug } }"
+
+_PROTECTION_RULE = f"""
+branchProtectionRule {{
+  pattern allowsDeletions allowsForcePushes blocksCreations dismissesStaleReviews
+  isAdminEnforced lockBranch requireLastPushApproval requiredApprovingReviewCount
+  requiredStatusCheckContexts requiresApprovingReviews requiresCodeOwnerReviews
+  requiresCommitSignatures requiresConversationResolution requiresLinearHistory
+  requiresStatusChecks requiresStrictStatusChecks restrictsPushes
+  requiredStatusChecks {{ context }}
+  bypassPullRequestAllowances(first: {ALLOWANCES}) {{ nodes {{ {_ACTOR} }} }}
+  pushAllowances(first: {ALLOWANCES}) {{ nodes {{ {_ACTOR} }} }}
+}}"""
+
+RULESETS = 20
+_RULESETS = f"""
+rulesets(first: {RULESETS}) {{
+  totalCount
+  nodes {{
+    databaseId name enforcement target
+    source {{ __typename }}
+    bypassActors(first: {ALLOWANCES}) {{
+      totalCount
+      nodes {{
+        bypassMode deployKey organizationAdmin repositoryRoleDatabaseId
+        actor {{ __typename ... on App {{ databaseId }} ... on Team {{ databaseId }} }}
+      }}
+    }}
+  }}
+}}"""
+
+REPOSITORY_FRAGMENT = f"""
+fragment Repo on Repository {{
+  nameWithOwner isArchived isFork isEmpty viewerCanAdminister
+  defaultBranchRef {{
+    name
+    target {{ oid ... on Commit {{ tree {{ oid }} }} }}
+    {_PROTECTION_RULE}
+  }}
+  codeowners {{ errors {{ path line column kind message source suggestion }} }}
+  {_RULESETS}
+}}"""
+
+
+def owner_listing(kind: str) -> str:
+    """One page of an organization's (`organization`) or a user's (`user`) repositories."""
+    affiliation = ", ownerAffiliations: [OWNER]" if kind == "user" else ""
+    return f"""query($login: String!, $after: String) {{
+  {RATE_LIMIT}
+  owner: {kind}(login: $login) {{
+    repositories(first: {LISTING_PAGE}, after: $after{affiliation},
+                 orderBy: {{field: NAME, direction: ASC}}) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{ ...Repo }}
+    }}
+  }}
+}}
+{REPOSITORY_FRAGMENT}"""
+
+
+def _repository(alias: str, full_name: str, selection: str) -> str:
+    owner, name = (json.dumps(part) for part in full_name.split("/", 1))
+    return f"{alias}: repository(owner: {owner}, name: {name}) {{ {selection} }}"
+
+
+def named_repositories(full_names: Sequence[str]) -> str:
+    """The listing fields of the repositories named on the command line, aliased r0, r1..."""
+    parts = [_repository(f"r{i}", name, "...Repo") for i, name in enumerate(full_names)]
+    return "query {\n  " + RATE_LIMIT + "\n  " + "\n  ".join(parts) + "\n}\n" + REPOSITORY_FRAGMENT
+
+
+def _tree_selection(levels: int) -> str:
+    inner = ""
+    if levels > 1:
+        inner = f" object {{ ... on Tree {{ {_tree_selection(levels - 1)} }} }}"
+    return f"oid entries {{ name type mode oid size{inner} }}"
+
+
+def trees(requests: Sequence[tuple[str, str]], levels: int = TREE_LEVELS) -> str:
+    """The trees `(repository, tree oid)`, `levels` deep, aliased t0, t1..."""
+    selection = f"object(oid: {{oid}}) {{ ... on Tree {{ {_tree_selection(levels)} }} }}"
+    parts = [
+        _repository(f"t{i}", repository, selection.replace("{oid}", json.dumps(oid)))
+        for i, (repository, oid) in enumerate(requests)
+    ]
+    return "query {\n  " + RATE_LIMIT + "\n  " + "\n  ".join(parts) + "\n}"
+
+
+_BLOB = "... on Blob { oid byteSize isBinary isTruncated text }"
+
+
+def blobs(requests: Sequence[tuple[str, str]]) -> str:
+    """The blobs `(repository, blob oid)` with their text, aliased b0, b1..."""
+    parts = [
+        _repository(f"b{i}", repository, f"object(oid: {json.dumps(oid)}) {{ {_BLOB} }}")
+        for i, (repository, oid) in enumerate(requests)
+    ]
+    return "query {\n  " + RATE_LIMIT + "\n  " + "\n  ".join(parts) + "\n}"

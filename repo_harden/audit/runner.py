@@ -1,0 +1,342 @@
+"""The audit pipeline, one listing page (up to 100 repositories) at a time:
+
+1. keep the repositories asked for (archived, forks and empty ones are skipped with the
+   reason; `--shard` keeps its share);
+2. read each one's settings (worker threads);
+3. reuse the stored result of a repository whose head commit, settings, config and tool
+   version have not changed;
+4. read the others' trees and the blobs the checks' patterns name, batched across
+   repositories;
+5. run every check on each `GitHubSnapshot` through `judge`, as `scan` does, and store the
+   result at once, so an interrupted audit resumes here.
+
+A repository that cannot be read is `failed`, with the reason, and the others go on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from repo_harden import __version__
+from repo_harden.audit import listing as listings
+from repo_harden.audit.content import BlobRequest, Failures, read_blobs, read_trees
+from repo_harden.audit.listing import ListedRepository
+from repo_harden.audit.settings import CachedApi, read_settings
+from repo_harden.audit.snapshot import GitHubSnapshot
+from repo_harden.audit.store import Store, StoredBlob, TreeEntry
+from repo_harden.audit.transport import Stats, Transport
+from repo_harden.config import (
+    CONFIG_FILE,
+    PYPROJECT,
+    Config,
+    config_path_in,
+    parse_config,
+)
+from repo_harden.errors import ConfigError
+from repo_harden.github_client import GitHubError
+from repo_harden.globs import PathMatcher
+from repo_harden.lazy import load_deferred
+from repo_harden.model import AdvisorySource, Finding, RepoSettings, Rule, Severity
+from repo_harden.policy import Reported
+from repo_harden.registry import catalogue
+from repo_harden.reporters import RepositoryStatus
+from repo_harden.scan import judge, selected_checks
+
+AUDITED, SKIPPED, FAILED = "audited", "skipped", "failed"
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    organizations: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+    repositories: tuple[str, ...] = ()
+    include_archived: bool = False
+    include_forks: bool = False
+    shard: tuple[int, int] | None = None
+    config: Config | None = None  # --config: one config for every repository
+    config_text: str = ""
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    today: datetime.date = field(default_factory=datetime.date.today)
+    advisories: AdvisorySource | None = None  # LCK006's known vulnerabilities
+
+
+@dataclass
+class AuditResult:
+    reported: list[Reported] = field(default_factory=list)
+    repositories: list[RepositoryStatus] = field(default_factory=list)
+    files_checked: int = 0
+    suppressed_inline: int = 0
+    waived: int = 0
+    crashes: list[str] = field(default_factory=list)
+    reused: int = 0  # repositories whose stored result was still valid
+
+    @property
+    def failed(self) -> list[RepositoryStatus]:
+        return [repo for repo in self.repositories if repo.status == FAILED]
+
+
+class Progress:
+    """What the audit tells as it goes; the command line draws it on a terminal."""
+
+    def update(self, result: AuditResult, stats: Stats, rate_left: int | None) -> None:
+        pass
+
+
+class Audit:
+    def __init__(
+        self,
+        transport: Transport,
+        store: Store,
+        options: AuditOptions,
+        *,
+        concurrency: int,
+        progress: Progress | None = None,
+    ) -> None:
+        self.transport = transport
+        self.store = store
+        self.options = options
+        self.found = catalogue(())
+        load_deferred()  # no lazy module may load for the first time in a worker thread
+        self.result = AuditResult()
+        self.rules: dict[str, Rule] = dict(self.found.rules)
+        self._api = CachedApi(transport, store)
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="audit")
+        self._progress = progress or Progress()
+        self._wanted = PathMatcher(
+            [p for check in self.found.checks.values() for p in check.patterns]
+            + [CONFIG_FILE, PYPROJECT]
+        )
+        self._org_config_key = hashlib.sha256(options.config_text.encode()).hexdigest()
+
+    def run(self) -> AuditResult:
+        try:
+            for page in self._pages():
+                self._audit_page(page)
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        self.result.repositories.sort(key=lambda repo: repo.name.lower())
+        return self.result
+
+    # Listing ------------------------------------------------------------------------
+
+    def _pages(self) -> Iterator[list[ListedRepository]]:
+        for organization in self.options.organizations:
+            yield from listings.owner_pages(self.transport, "organization", organization)
+        for user in self.options.users:
+            yield from listings.owner_pages(self.transport, "user", user)
+        if self.options.repositories:
+            found, missing = listings.named(self.transport, self.options.repositories)
+            for gone in missing:
+                self._status(gone.full_name, FAILED, gone.reason)
+            yield found
+
+    def _keep(self, listed: ListedRepository) -> bool:
+        if not listings.in_shard(listed.full_name, self.options.shard):
+            return False
+        reason = None
+        if listed.archived and not self.options.include_archived:
+            reason = "archived (use --include-archived)"
+        elif listed.fork and not self.options.include_forks:
+            reason = "a fork (use --include-forks)"
+        elif listed.empty or listed.tree is None:
+            reason = "empty"
+        if reason is not None:
+            self._status(listed.full_name, SKIPPED, reason)
+            return False
+        return True
+
+    # One page ---------------------------------------------------------------------------
+
+    def _audit_page(self, page: Sequence[ListedRepository]) -> None:
+        candidates = [listed for listed in page if self._keep(listed)]
+        failures: Failures = {}
+        settings = self._settings(candidates, failures)
+        todo: list[tuple[ListedRepository, str]] = []
+        for listed in candidates:
+            if listed.full_name in failures:
+                continue
+            key = self._result_key(listed, settings[listed.full_name])
+            stored = self.store.result(listed.full_name, key)
+            if stored is not None:
+                self.result.reused += 1
+                self._record(listed.full_name, stored)
+            else:
+                todo.append((listed, key))
+        roots = {listed.full_name: str(listed.tree) for listed, _ in todo}
+        trees = read_trees(self.transport, self.store, roots, failures)
+        blobs = read_blobs(self.transport, self.store, self._blob_requests(trees), failures)
+        for listed, key in todo:
+            name = listed.full_name
+            if name in failures:
+                continue
+            document = self._check(listed, trees[name], blobs, settings[name], failures)
+            if document is not None:
+                self.store.put_result(name, key, document)
+                self._record(name, document)
+        for name in (listed.full_name for listed in candidates):
+            if name in failures:
+                self._status(name, FAILED, failures[name])
+        self._progress.update(self.result, self.transport.stats, self._rate_left())
+
+    def _settings(
+        self, candidates: Sequence[ListedRepository], failures: Failures
+    ) -> dict[str, RepoSettings]:
+        def read(listed: ListedRepository) -> tuple[str, RepoSettings | str]:
+            try:
+                settings = read_settings(self._api, listed)
+                return listed.full_name, replace(settings, advisories=self.options.advisories)
+            except GitHubError as error:
+                return listed.full_name, f"reading its settings: {error}"
+
+        settings: dict[str, RepoSettings] = {}
+        for name, read_or_error in self._pool.map(read, candidates):
+            if isinstance(read_or_error, str):
+                failures[name] = read_or_error
+            else:
+                settings[name] = read_or_error
+        return settings
+
+    def _result_key(self, listed: ListedRepository, settings: RepoSettings) -> str:
+        parts = [
+            __version__,
+            listed.head,
+            repr(settings),
+            self._org_config_key,
+            self.options.select,
+            self.options.ignore,
+            self.options.exclude,
+            self.options.today.isoformat(),  # waivers expire, advisories are published
+            sorted(self.found.codes),
+        ]
+        return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+    def _blob_requests(self, trees: Mapping[str, Sequence[TreeEntry]]) -> Iterable[BlobRequest]:
+        for repository, entries in trees.items():
+            for entry in entries:
+                if entry.type == "blob" and self._wanted.matches(entry.path):
+                    yield BlobRequest(repository, entry.oid, entry.size)
+
+    def _fetcher(
+        self, repository: str, failures: Failures
+    ) -> Callable[[TreeEntry], StoredBlob | None]:
+        """A blob a check reads beyond its patterns (a file included with `-r`)."""
+
+        def fetch(entry: TreeEntry) -> StoredBlob | None:
+            request = BlobRequest(repository, entry.oid, entry.size)
+            return read_blobs(self.transport, self.store, [request], failures).get(entry.oid)
+
+        return fetch
+
+    # Checking -----------------------------------------------------------------------------
+
+    def _check(
+        self,
+        listed: ListedRepository,
+        entries: Sequence[TreeEntry],
+        blobs: dict[str, StoredBlob],
+        settings: RepoSettings,
+        failures: Failures,
+    ) -> dict[str, Any] | None:
+        name = listed.full_name
+        fetch = self._fetcher(name, failures)
+        snapshot = GitHubSnapshot(name, entries, dict(blobs), settings, fetch)
+        try:
+            config, config_path = self._config(snapshot)
+        except ConfigError as error:
+            failures[name] = f"its repo-harden config is invalid: {error}"
+            return None
+        checks = selected_checks(self.found, config)
+        outcome, crashes = judge(
+            snapshot,
+            checks,
+            found=self.found,
+            config=config,
+            config_path=config_path,
+            today=self.options.today,
+        )
+        if name in failures:  # a file a check needed could not be read
+            return None
+        if crashes:
+            self.result.crashes.extend(f"{name}: {crash}" for crash in crashes)
+            failures[name] = "repo-harden crashed on it (an internal error, reported above)"
+            return None
+        return {
+            "files": len(snapshot.paths()),
+            "findings": [_finding_record(item) for item in outcome.reported],
+            "suppressed_inline": outcome.suppressed_inline,
+            "waived": outcome.waived,
+        }
+
+    def _config(self, snapshot: GitHubSnapshot) -> tuple[Config, str]:
+        if self.options.config is not None:
+            config = self.options.config
+            source = config.source.name if config.source is not None else ""
+        else:
+            found_path = config_path_in(set(snapshot.paths()), snapshot.read_text)
+            text = snapshot.read_text(found_path) if found_path is not None else None
+            if found_path is None or text is None:
+                config = Config()
+                source = ""
+            else:
+                shown = Path(f"{snapshot.name}/{found_path}")
+                config = parse_config(shown, text, self.found.checks, self.found.codes)
+                source = found_path
+        config = replace(
+            config,
+            select=self.options.select or config.select,
+            ignore=config.ignore + self.options.ignore,
+            exclude=config.exclude + self.options.exclude,
+        )
+        return config, source
+
+    # Results ------------------------------------------------------------------------------
+
+    def _record(self, name: str, document: Mapping[str, Any]) -> None:
+        for record in document["findings"]:
+            rule = self.rules.get(record["rule"])
+            if rule is None:
+                continue
+            finding = Finding(
+                record["rule"],
+                record["path"],
+                record["line"],
+                record["column"],
+                record["message"],
+                record["fingerprint"],
+            )
+            self.result.reported.append(
+                Reported(finding, rule, Severity(record["severity"]), repository=name)
+            )
+        self.result.files_checked += int(document["files"])
+        self.result.suppressed_inline += int(document["suppressed_inline"])
+        self.result.waived += int(document["waived"])
+        self._status(name, AUDITED, None)
+
+    def _status(self, name: str, status: str, reason: str | None) -> None:
+        self.result.repositories.append(RepositoryStatus(name, status, reason))
+
+    def _rate_left(self) -> int | None:
+        budgets = self.transport.governor.budgets
+        known = [b.remaining for b in budgets.values() if b.remaining is not None]
+        return min(known) if known else None
+
+
+def _finding_record(item: Reported) -> dict[str, Any]:
+    finding = item.finding
+    return {
+        "rule": finding.rule,
+        "path": finding.path,
+        "line": finding.line,
+        "column": finding.column,
+        "message": finding.message,
+        "fingerprint": finding.fingerprint,
+        "severity": item.severity.value,
+    }

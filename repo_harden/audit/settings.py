@@ -1,0 +1,229 @@
+"""A repository's live settings in an audit, read into the same `RepoSettings` as
+`scan --online`, for fewer requests:
+
+- classic protection and CODEOWNERS errors come with the GraphQL listing (the default
+  branch's `branchProtectionRule`, turned into the REST shape `read_classic` reads);
+- the branch's effective rules come from REST (`rules/branches/{branch}`, the one answer
+  that already applies organization rulesets and their conditions), asked conditionally,
+  so an unchanged answer is a free 304;
+- a ruleset's details (its bypass list) are read once per audit, however many
+  repositories an organization ruleset applies to.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from repo_harden.audit.listing import ListedRepository
+from repo_harden.audit.store import Store
+from repo_harden.audit.transport import Transport
+from repo_harden.branch_policy import Origin, ProtectionUnknown
+from repo_harden.live_settings import (
+    ADMIN_PERMISSION,
+    Params,
+    PolicyReading,
+    read_branch_policy,
+    reported_error,
+)
+from repo_harden.model import RepoSettings
+from repo_harden.protection_readers import read_classic
+from repo_harden.settings_tree import from_json
+
+_NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
+_RULESET = re.compile(r"/rulesets/(\d+)$")
+
+
+class CachedApi:
+    """`ApiReader` for the audit: conditional GETs with the stored ETags, and each ruleset's
+    details once per audit."""
+
+    def __init__(self, transport: Transport, store: Store) -> None:
+        self._transport = transport
+        self._store = store
+        self._rulesets: dict[str, object] = {}
+        self._lock = threading.Lock()
+
+    def get(self, path: str, params: Params = None) -> object:
+        ruleset = _RULESET.search(path)
+        if ruleset is not None:
+            with self._lock:
+                if ruleset.group(1) in self._rulesets:
+                    return self._rulesets[ruleset.group(1)]
+        data, _ = self._get(_with_query(path, params))
+        if ruleset is not None:
+            with self._lock:
+                self._rulesets[ruleset.group(1)] = data
+        return data
+
+    def know_rulesets(self, listed: ListedRepository) -> None:
+        """Take the details of the repository's own rulesets from the listing, when GitHub
+        showed them whole: their bypass lists need no REST request then."""
+        if not listed.can_administer:
+            return  # GitHub hides bypass lists from those who cannot edit the ruleset
+        for node in _nodes(listed.rulesets):
+            details = rest_ruleset(node)
+            if details is not None:
+                with self._lock:
+                    self._rulesets[str(node["databaseId"])] = details
+
+    def get_pages(self, path: str, params: Params = None) -> list[object]:
+        items: list[object] = []
+        url: str | None = _with_query(path, {"per_page": 100, **(params or {})})
+        while url is not None:
+            data, link = self._get(url)
+            if isinstance(data, list):
+                items.extend(data)
+            found = _NEXT_LINK.search(link)
+            url = found.group(1) if found else None
+        return items
+
+    def _get(self, url: str) -> tuple[object, str]:
+        stored = self._store.etag(url)
+        answer = self._transport.rest_get(url, etag=stored[0] if stored else None)
+        if answer.status == 304 and stored is not None and stored[1] is not None:
+            kept = json.loads(stored[1])
+            return kept["data"], kept["link"]
+        link = answer.headers.get("link", "")
+        etag = answer.headers.get("etag")
+        if etag:
+            self._store.put_etag(url, etag, json.dumps({"data": answer.data, "link": link}))
+        return answer.data, link
+
+
+def _with_query(path: str, params: Params) -> str:
+    return f"{path}?{urlencode(dict(params))}" if params else path
+
+
+def read_settings(api: CachedApi, listed: ListedRepository) -> RepoSettings:
+    """The default branch, its protection and GitHub's CODEOWNERS errors."""
+    api.know_rulesets(listed)
+    branch = listed.default_branch or ""
+    policy = read_branch_policy(
+        api,
+        listed.full_name,
+        branch,
+        inactive_rulesets=False,
+        read_classic_protection=lambda _api, _name, reading: _classic(listed, reading),
+    )
+    return RepoSettings(
+        default_branch=branch,
+        branch_protection=policy,
+        codeowners_errors=_codeowners_errors(listed.codeowners),
+    )
+
+
+def _classic(listed: ListedRepository, reading: PolicyReading) -> None:
+    rule = listed.protection_rule
+    if rule is not None:
+        reading.sources.append(read_classic(from_json(rest_classic(rule)), Origin("classic")))
+    elif not listed.can_administer:
+        # GitHub shows a branch protection rule only to those who may administer it.
+        reading.unknown.append(
+            ProtectionUnknown(
+                f"classic branch protection of `{reading.branch}`",
+                "GitHub shows it only to repository admins",
+                ADMIN_PERMISSION,
+            )
+        )
+
+
+def _codeowners_errors(codeowners: object) -> tuple[Any, ...]:
+    errors = codeowners.get("errors") if isinstance(codeowners, dict) else None
+    return tuple(reported_error(e) for e in errors or () if isinstance(e, dict))
+
+
+def _nodes(connection: object) -> list[Mapping[str, Any]]:
+    nodes = connection.get("nodes") if isinstance(connection, dict) else None
+    return [node for node in nodes or () if isinstance(node, dict)]
+
+
+_ACTOR_TYPES = {"App": "Integration", "Team": "Team"}
+
+
+def rest_ruleset(node: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A GraphQL `RepositoryRuleset` of the repository itself in the shape of REST's
+    `GET .../rulesets/{id}`; None when it is an organization's or its bypass list is cut."""
+    source = node.get("source") or {}
+    actors = node.get("bypassActors")
+    if source.get("__typename") != "Repository" or not isinstance(node.get("databaseId"), int):
+        return None
+    if not isinstance(actors, dict) or actors.get("totalCount", 0) > len(_nodes(actors)):
+        return None
+    return {
+        "id": node["databaseId"],
+        "name": node.get("name"),
+        "enforcement": str(node.get("enforcement", "")).lower(),
+        "target": str(node.get("target") or "branch").lower(),
+        "source_type": "Repository",
+        "bypass_actors": [_rest_actor(actor) for actor in _nodes(actors)],
+    }
+
+
+def _rest_actor(node: Mapping[str, Any]) -> dict[str, Any]:
+    actor = node.get("actor") or {}
+    if node.get("organizationAdmin"):
+        kind, actor_id = "OrganizationAdmin", None
+    elif node.get("deployKey"):
+        kind, actor_id = "DeployKey", None
+    elif node.get("repositoryRoleDatabaseId") is not None:
+        kind, actor_id = "RepositoryRole", node["repositoryRoleDatabaseId"]
+    else:
+        kind = _ACTOR_TYPES.get(str(actor.get("__typename")), "unknown")
+        actor_id = actor.get("databaseId")
+    mode = str(node.get("bypassMode") or "ALWAYS").lower()
+    return {"actor_id": actor_id, "actor_type": kind, "bypass_mode": mode}
+
+
+def rest_classic(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """A GraphQL `BranchProtectionRule` in the shape of REST's `GET .../protection`."""
+    shape: dict[str, Any] = {
+        "allow_force_pushes": {"enabled": bool(rule.get("allowsForcePushes"))},
+        "allow_deletions": {"enabled": bool(rule.get("allowsDeletions"))},
+        "enforce_admins": {"enabled": bool(rule.get("isAdminEnforced"))},
+        "required_signatures": {"enabled": bool(rule.get("requiresCommitSignatures"))},
+        "required_linear_history": {"enabled": bool(rule.get("requiresLinearHistory"))},
+        "required_conversation_resolution": {
+            "enabled": bool(rule.get("requiresConversationResolution"))
+        },
+        "block_creations": {"enabled": bool(rule.get("blocksCreations"))},
+        "lock_branch": {"enabled": bool(rule.get("lockBranch"))},
+    }
+    if rule.get("requiresApprovingReviews"):
+        shape["required_pull_request_reviews"] = {
+            "required_approving_review_count": rule.get("requiredApprovingReviewCount"),
+            "dismiss_stale_reviews": bool(rule.get("dismissesStaleReviews")),
+            "require_code_owner_reviews": bool(rule.get("requiresCodeOwnerReviews")),
+            "require_last_push_approval": bool(rule.get("requireLastPushApproval")),
+            "bypass_pull_request_allowances": _allowances(rule.get("bypassPullRequestAllowances")),
+        }
+    if rule.get("requiresStatusChecks"):
+        contexts = [str(c) for c in rule.get("requiredStatusCheckContexts") or ()]
+        checks = [c for c in rule.get("requiredStatusChecks") or () if isinstance(c, dict)]
+        shape["required_status_checks"] = {
+            "strict": bool(rule.get("requiresStrictStatusChecks")),
+            "contexts": contexts,
+            "checks": [{"context": str(check.get("context"))} for check in checks],
+        }
+    return shape
+
+
+def _allowances(connection: object) -> dict[str, list[dict[str, str]]]:
+    """Actors of an allowance connection, as REST lists users, teams and apps."""
+    found: dict[str, list[dict[str, str]]] = {"users": [], "teams": [], "apps": []}
+    for node in _nodes(connection):
+        actor = node.get("actor")
+        if not isinstance(actor, dict):
+            continue
+        kind = actor.get("__typename")
+        if kind == "User" and actor.get("login"):
+            found["users"].append({"login": str(actor["login"])})
+        elif kind == "Team" and actor.get("slug"):
+            found["teams"].append({"slug": str(actor["slug"])})
+        elif kind == "App" and actor.get("slug"):
+            found["apps"].append({"slug": str(actor["slug"])})
+    return found

@@ -1,0 +1,141 @@
+"""The audit's SQLite cache (`--cache-dir`).
+
+- Git objects are immutable by SHA, so trees (as flat listings) and blobs are kept for ever,
+  content-addressed: many repositories share the same workflow files.
+- ETags and the bodies they stand for, so a repeated REST request can be conditional (a 304
+  costs no rate limit).
+- Each repository's result, under a key made of its head commit, its settings, the config
+  and the tool's version: a re-audit of an unchanged repository costs no request beyond the
+  listing, and an audit that was interrupted resumes where it stopped.
+
+One connection, shared by the worker threads under a lock; WAL mode and a busy timeout, so
+shards of one audit may share a cache folder.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = "1"
+_TABLES = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS blobs (oid TEXT PRIMARY KEY, kind TEXT NOT NULL, data BLOB)",
+    "CREATE TABLE IF NOT EXISTS trees (oid TEXT PRIMARY KEY, entries TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS etags (url TEXT PRIMARY KEY, etag TEXT NOT NULL, body TEXT)",
+    "CREATE TABLE IF NOT EXISTS results "
+    "(repository TEXT PRIMARY KEY, key TEXT NOT NULL, document TEXT NOT NULL)",
+)
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """A file of a repository's tree: git's mode, type (`blob`, `commit` for a submodule)
+    and object id, and the size GitHub reports."""
+
+    path: str
+    mode: int
+    type: str
+    oid: str
+    size: int
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    """A blob's content: `text` (decoded), `binary` (no data kept) or `raw` (bytes, fetched
+    over REST because GraphQL truncated the text)."""
+
+    kind: str
+    data: str | bytes | None
+
+
+class Store:
+    """The cache. `path` None keeps it in memory, for one run."""
+
+    def __init__(self, path: Path | None) -> None:
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        target = str(path) if path is not None else ":memory:"
+        self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA busy_timeout = 30000")
+            if path is not None:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
+            self._create()
+
+    def _create(self) -> None:
+        for statement in _TABLES:
+            self._db.execute(statement)
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is not None and row[0] != SCHEMA_VERSION:
+            for table in ("blobs", "trees", "etags", "results"):
+                self._db.execute(f"DELETE FROM {table}")
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _one(self, sql: str, key: str) -> tuple[Any, ...] | None:
+        with self._lock:
+            row: tuple[Any, ...] | None = self._db.execute(sql, (key,)).fetchone()
+            return row
+
+    def _many(self, sql: str, rows: Iterable[tuple[object, ...]]) -> None:
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany(sql, rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # Objects ---------------------------------------------------------------------------
+
+    def blob(self, oid: str) -> StoredBlob | None:
+        row = self._one("SELECT kind, data FROM blobs WHERE oid = ?", oid)
+        return StoredBlob(row[0], row[1]) if row is not None else None
+
+    def put_blobs(self, blobs: Mapping[str, StoredBlob]) -> None:
+        rows = [(oid, blob.kind, blob.data) for oid, blob in blobs.items()]
+        self._many("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)", rows)
+
+    def tree(self, oid: str) -> list[TreeEntry] | None:
+        row = self._one("SELECT entries FROM trees WHERE oid = ?", oid)
+        if row is None:
+            return None
+        return [TreeEntry(*entry) for entry in json.loads(row[0])]
+
+    def put_tree(self, oid: str, entries: Iterable[TreeEntry]) -> None:
+        listing = [[e.path, e.mode, e.type, e.oid, e.size] for e in entries]
+        self._many("INSERT OR REPLACE INTO trees VALUES (?, ?)", [(oid, json.dumps(listing))])
+
+    # Conditional requests ----------------------------------------------------------------
+
+    def etag(self, url: str) -> tuple[str, str | None] | None:
+        row = self._one("SELECT etag, body FROM etags WHERE url = ?", url)
+        return (row[0], row[1]) if row is not None else None
+
+    def put_etag(self, url: str, etag: str, body: str | None) -> None:
+        self._many("INSERT OR REPLACE INTO etags VALUES (?, ?, ?)", [(url, etag, body)])
+
+    # Results -----------------------------------------------------------------------------
+
+    def result(self, repository: str, key: str) -> dict[str, Any] | None:
+        row = self._one("SELECT key, document FROM results WHERE repository = ?", repository)
+        if row is None or row[0] != key:
+            return None
+        document: dict[str, Any] = json.loads(row[1])
+        return document
+
+    def put_result(self, repository: str, key: str, document: Mapping[str, Any]) -> None:
+        rows = [(repository, key, json.dumps(document))]
+        self._many("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)

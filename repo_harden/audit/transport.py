@@ -1,0 +1,317 @@
+"""Every request an audit sends: REST and GraphQL through PyGithub's requester, paced by one
+`Governor`, retried with backoff, and counted.
+
+PyGithub's own retry is switched off: its urllib3 retry sleeps inside one thread while the
+other workers keep spending the budget. Here, a secondary rate limit (`Retry-After`) or an
+exhausted budget (`x-ratelimit-remaining: 0`) pauses every worker until GitHub allows
+requests again, and a 5xx or a timeout is retried with exponential backoff and jitter.
+Waiting has a ceiling (`max_wait`): past it, the request fails and the repository that
+needed it is reported `failed`; the audit is never silently incomplete.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from repo_harden.github_client import DEFAULT_API_URL, REDACTOR, GitHubError
+
+if TYPE_CHECKING:
+    from github import Github
+    from github.Auth import Auth
+
+REST, GRAPHQL = "core", "graphql"
+RETRIED_STATUSES = frozenset({500, 502, 503, 504})
+_RATE_LIMITED = frozenset({"RATE_LIMITED", "RATE_LIMIT"})  # GitHub has sent both spellings
+SECONDARY_LIMIT_PAUSE = 60.0  # GitHub: "wait at least one minute" when it sends no Retry-After
+
+
+class RateLimitWaitTooLong(GitHubError):
+    """Waiting for the rate limit would pass the audit's ceiling on waiting."""
+
+
+@dataclass
+class Budget:
+    """What GitHub last said about one resource's budget (`core`, `graphql`)."""
+
+    remaining: int | None = None
+    reset_at: float | None = None  # epoch seconds
+
+
+class Governor:
+    """One pace for every request of an audit.
+
+    - At most `concurrency` requests are in flight.
+    - After a secondary rate limit, every request waits for `Retry-After`.
+    - When a resource's budget is spent, requests for it wait for its reset.
+    - All this waiting together may not pass `max_wait` seconds.
+    """
+
+    def __init__(
+        self,
+        concurrency: int,
+        max_wait: float,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._lock = threading.Lock()
+        self._sleep = sleep
+        self._now = now
+        self.max_wait = max_wait
+        self.waited = 0.0
+        self.budgets: dict[str, Budget] = {}
+        self._paused_until = 0.0
+
+    @contextmanager
+    def slot(self, resource: str) -> Iterator[None]:
+        self._wait_for(resource)
+        with self._slots:
+            yield
+
+    def _wait_for(self, resource: str) -> None:
+        while True:
+            with self._lock:
+                delay = self._delay(resource)
+                if delay <= 0:
+                    return
+                if self.waited + delay > self.max_wait:
+                    raise RateLimitWaitTooLong(
+                        f"GitHub's {resource} rate limit: waiting {delay:.0f} s more would pass "
+                        f"the ceiling on waiting ({self.max_wait:.0f} s, --max-wait)",
+                        status=429,
+                    )
+                self.waited += delay
+            self._sleep(delay)
+
+    def _delay(self, resource: str) -> float:
+        now = self._now()
+        delay = self._paused_until - now
+        budget = self.budgets.get(resource)
+        if budget is not None and budget.remaining == 0 and budget.reset_at is not None:
+            delay = max(delay, budget.reset_at - now + 1)
+        return delay
+
+    def observe(self, resource: str, status: int, headers: Mapping[str, str]) -> bool:
+        """Learn from an answer; True when it was a rate limit, so the request is retried."""
+        with self._lock:
+            budget = self.budgets.setdefault(resource, Budget())
+            remaining = headers.get("x-ratelimit-remaining")
+            reset = headers.get("x-ratelimit-reset")
+            if remaining is not None and remaining.strip().isdigit():
+                budget.remaining = int(remaining)
+            if reset is not None and reset.strip().isdigit():
+                budget.reset_at = float(reset)
+            retry_after = headers.get("retry-after", "").strip()
+            if status in (403, 429) and retry_after.isdigit():
+                self._paused_until = max(self._paused_until, self._now() + int(retry_after))
+                return True
+            return status in (403, 429) and budget.remaining == 0
+
+    def pause(self, seconds: float) -> None:
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._now() + seconds)
+
+    def spent(self, resource: str) -> None:
+        """GraphQL reports an exhausted budget in its body: wait for the reset."""
+        with self._lock:
+            budget = self.budgets.setdefault(resource, Budget())
+            budget.remaining = 0
+            if budget.reset_at is None or budget.reset_at < self._now():
+                budget.reset_at = self._now() + SECONDARY_LIMIT_PAUSE
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: Mapping[str, str]
+    data: Any
+
+
+@dataclass
+class Stats:
+    """What the audit cost: requests that spent a rate limit, free 304s, GraphQL points."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    graphql_points: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, what: str, points: int = 0) -> None:
+        with self._lock:
+            self.counts[what] += 1
+            self.graphql_points += points
+
+    @property
+    def rate_limited(self) -> int:
+        return self.counts["rest"] + self.counts["graphql"]
+
+
+class Transport:
+    """REST GETs and GraphQL queries for one audit. Thread-safe: each worker thread has its
+    own PyGithub connection; the governor and the counters are shared."""
+
+    def __init__(
+        self,
+        auth: Auth,
+        api_url: str = DEFAULT_API_URL,
+        *,
+        governor: Governor,
+        retries: int = 4,
+        backoff: float = 0.5,
+        timeout: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.governor = governor
+        self.stats = Stats()
+        self._auth = auth
+        self._retries = retries
+        self._backoff = backoff
+        self._timeout = timeout
+        self._sleep = sleep
+        self._local = threading.local()
+        self._connections: list[Github] = []
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+
+    def _github(self) -> Github:
+        github: Github | None = getattr(self._local, "github", None)
+        if github is None:
+            from github import Github
+
+            github = Github(
+                auth=self._auth,
+                base_url=self.api_url,
+                retry=None,
+                timeout=int(self._timeout),
+                per_page=100,
+                seconds_between_requests=None,
+                seconds_between_writes=None,
+            )
+            self._local.github = github
+            with self._lock:
+                self._connections.append(github)
+        return github
+
+    def authenticate(self) -> None:
+        """Learn the token now (a GitHub App installation token is made on first use), so
+        that it is redacted from every message from here on."""
+        from github import GithubException
+        from requests import RequestException
+
+        self._github()
+        try:
+            REDACTOR.add(str(getattr(self._auth, "token", "")))
+        except GithubException as error:
+            message = error.data.get("message") if isinstance(error.data, dict) else None
+            raise GitHubError(
+                REDACTOR(f"GitHub App authentication failed: HTTP {error.status} {message or ''}"),
+                error.status,
+            ) from None
+        except RequestException as error:
+            raise GitHubError(f"GitHub could not be reached ({type(error).__name__})") from None
+
+    def rest_get(self, path: str, etag: str | None = None) -> Answer:
+        """`GET path`; with `etag`, conditional: a 304 answer costs no rate limit."""
+        headers = {"If-None-Match": etag} if etag else {}
+        answer = self._send(REST, "GET", path, headers, None)
+        self.stats.add("not_modified" if answer.status == 304 else "rest")
+        if answer.status >= 400:
+            raise _error(f"GET {path}", answer)
+        return answer
+
+    def graphql(self, query: str, variables: Mapping[str, object] | None = None) -> Answer:
+        """A GraphQL query. Its `data` may hold partial results beside `errors`; a query
+        whose budget is spent waits for the reset and is sent again."""
+        body = {"query": query, "variables": dict(variables or {})}
+        for _ in range(self._retries + 1):
+            answer = self._send(GRAPHQL, "POST", self._github().requester.graphql_url, {}, body)
+            document = answer.data if isinstance(answer.data, dict) else {}
+            self.stats.add("graphql", _points(document))
+            if answer.status >= 400:
+                raise _error("GraphQL query", answer)
+            if any(_error_type(e) in _RATE_LIMITED for e in document.get("errors") or ()):
+                self.governor.spent(GRAPHQL)
+                continue
+            return answer
+        raise GitHubError("GraphQL query: GitHub's rate limit did not recover", 429)
+
+    def _send(
+        self, resource: str, verb: str, url: str, headers: dict[str, str], body: object
+    ) -> Answer:
+        from requests import RequestException
+
+        failure = "no answer"
+        for attempt in range(self._retries + 1):
+            with self.governor.slot(resource):
+                try:
+                    status, answer_headers, text = self._github().requester.requestJson(
+                        verb, url, headers=dict(headers), input=body
+                    )
+                except RequestException as error:
+                    status, answer_headers, text = 0, {}, ""
+                    failure = f"GitHub could not be reached ({type(error).__name__})"
+            lowered = {str(k).lower(): str(v) for k, v in answer_headers.items()}
+            if status and self.governor.observe(resource, status, lowered):
+                self.stats.add("rate_limited_answers")
+                continue
+            if status and _is_secondary_limit(status, text):
+                self.stats.add("rate_limited_answers")
+                self.governor.pause(SECONDARY_LIMIT_PAUSE)
+                continue
+            if status and status not in RETRIED_STATUSES:
+                return Answer(status, lowered, _json(text))
+            if status:
+                failure = f"HTTP {status}"
+            if attempt < self._retries:
+                self.stats.add("retries")
+                self._sleep(self._backoff * 2**attempt * random.uniform(0.5, 1.5))
+        raise GitHubError(REDACTOR(f"{verb} {url}: {failure} after {self._retries + 1} tries"))
+
+
+def _json(text: str) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _points(document: Mapping[str, Any]) -> int:
+    data = document.get("data")
+    limit = data.get("rateLimit") if isinstance(data, dict) else None
+    cost = limit.get("cost") if isinstance(limit, dict) else None
+    return cost if isinstance(cost, int) else 1
+
+
+def _error_type(error: object) -> str | None:
+    return str(error.get("type")) if isinstance(error, dict) and error.get("type") else None
+
+
+def _is_secondary_limit(status: int, text: str) -> bool:
+    return status in (403, 429) and "secondary rate limit" in text.lower()
+
+
+def _error(what: str, answer: Answer) -> GitHubError:
+    data = answer.data
+    message = data.get("message") if isinstance(data, dict) else None
+    api_message = REDACTOR(str(message)) if message else ""
+    text = f"{REDACTOR(what)}: HTTP {answer.status}" + (f" {api_message}" if api_message else "")
+    return GitHubError(text, answer.status, api_message)

@@ -1,0 +1,545 @@
+"""`repo-harden audit` end to end: PyGithub over HTTP to the fake GitHub on loopback, whose
+GraphQL executes against GitHub's public schema (an invalid query fails the test)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from repo_harden.audit.queries import TREE_LEVELS
+from tests.conftest import CliResult, make_repo
+from tests.fake_github import FakeGitHub, FakeRuleset, classic_protection, strict_rules
+from tests.fake_osv import FakeOsv
+
+TOKEN = "test-token"
+PINNED = "actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # v4.1.1"
+
+
+@pytest.fixture
+def osv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeOsv]:
+    """LCK006 asks a fake OSV API on loopback, never the real one."""
+    with FakeOsv() as server:
+        monkeypatch.setenv("REPO_HARDEN_OSV_URL", server.url)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+        yield server
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch, osv: FakeOsv) -> Iterator[FakeGitHub]:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.delenv("GH_TOKEN", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+    with FakeGitHub() as server:
+        yield server
+        assert not server.graphql_invalid, "the audit sent a query GitHub's schema rejects"
+
+
+def audit(cli: Any, fake: FakeGitHub, tmp_path: Path, *args: str) -> CliResult:
+    result: CliResult = cli(
+        "audit", "--api-url", fake.url, "--cache-dir", str(tmp_path / "cache"), *args, cwd=tmp_path
+    )
+    return result
+
+
+def findings_of(result: CliResult) -> list[dict[str, Any]]:
+    return [
+        {key: value for key, value in finding.items() if key != "repository"}
+        for finding in result.json()["findings"]
+    ]
+
+
+def statuses(result: CliResult) -> dict[str, tuple[str, str | None]]:
+    return {r["name"]: (r["status"], r["reason"]) for r in result.json()["repositories"]}
+
+
+# The same files give the same findings ---------------------------------------------------
+
+DEEP = "/".join(f"level{i}" for i in range(TREE_LEVELS + 2))
+FIXTURE_FILES: dict[str, str | bytes] = {
+    ".github/workflows/ci.yml": (
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        f"      - uses: {PINNED}\n"
+        "      - run: curl -fsSL https://get.example.com/install.sh | bash\n"
+        "      # repo-harden: ignore[PIN001] the team pins it next sprint\n"
+        "      - uses: actions/setup-python@v5\n"
+    ),
+    ".github/CODEOWNERS": "/src/ @acme/dev\n",
+    "Dockerfile": "FROM python:3.12\nRUN pip install requests\n",
+    f"{DEEP}/Dockerfile": "FROM node:20\nRUN curl -sL https://x.example.com/a.sh | sh\n",
+    "package.json": '{"name": "x", "version": "1.0.0", "dependencies": {"left-pad": "^1.3.0"}}\n',
+    "requirements.txt": "-r requirements-base.txt\nflask==3.0.0\njinja2==2.10\n",
+    "requirements-base.txt": "requests\n",
+    "tools/bootstrap": "#!/bin/sh\nwget -qO- https://example.com/x.sh | sh\n",
+    "docs/logo.png": b"\x89PNG\r\n\x1a\n\0\0\0binary",
+    "notes/latin1.txt": b"caf\xe9\n",
+    "requirements-dev.txt": b"caf\xe9==1.0\n",
+    ".github/workflows/broken.yml": "on: [push\njobs: {\n",
+    ".repo-harden.toml": (
+        "[[waivers]]\n"
+        'rule = "LCK001"\npath = "package.json"\nowner = "@acme/web"\n'
+        'reason = "a published library"\nexpires = 2099-01-01\n'
+    ),
+}
+
+
+def fixture_checkout(tmp_path: Path) -> Path:
+    root = make_repo(tmp_path / "checkout", FIXTURE_FILES, commit=False)
+    workflows = root / ".github" / "workflows"
+    (workflows / "link.yml").symlink_to("ci.yml")
+    (workflows / "escape.yml").symlink_to("../../../outside.yml")
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(["git", "commit", "-qm", "fixture"], cwd=root, check=True)
+    return root
+
+
+def test_audit_finds_what_an_online_scan_of_a_checkout_finds(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    root = fixture_checkout(tmp_path)
+    fake.add_repo_from_checkout(
+        "acme/fixture",
+        root,
+        classic=classic_protection(approvals=1, force_pushes=True),
+        rulesets=[
+            FakeRuleset(
+                7, "main rules", strict_rules(approvals=0),
+                bypass_actors=[{"actor_id": 5, "actor_type": "Team", "bypass_mode": "always"}],
+            )
+        ],
+    )  # fmt: skip
+    scanned = cli(
+        "scan", "--online", "--repo", "acme/fixture", "--api-url", fake.url,
+        "--format", "json", cwd=root,
+    )  # fmt: skip
+    audited = audit(cli, fake, tmp_path, "--repo", "acme/fixture", "--format", "json")
+    assert scanned.code == audited.code == 1, (scanned.err, audited.err)
+    expected = findings_of(scanned)
+    rules = {finding["rule"] for finding in expected}
+    # The fixture exercises every kind of rule, online ones included.
+    assert {"PIN001", "DL001", "DL003", "LCK003", "LCK006", "OWN002", "RH000"} <= rules
+    assert {"BP007"} <= rules  # the ruleset's bypass list, read from GraphQL by the audit
+    assert any(finding["path"].startswith(DEEP) for finding in expected)  # a deep tree
+    assert findings_of(audited) == expected
+    assert all(f["repository"] == "acme/fixture" for f in audited.json()["findings"])
+    assert statuses(audited) == {"acme/fixture": ("audited", None)}
+
+
+# What is audited, skipped and failed ---------------------------------------------------------
+
+
+def test_an_organization_audit_reports_each_repository_and_its_status(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    org = fake.add_synthetic_org("acme", 40, seed=3)
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json")
+    assert result.code == 1, result.err
+    seen = statuses(result)
+    assert sorted(seen) == org.names()
+    for name, planted in org.repos.items():
+        if planted.archived:
+            assert seen[name] == ("skipped", "archived (use --include-archived)")
+        elif planted.fork:
+            assert seen[name] == ("skipped", "a fork (use --include-forks)")
+        elif planted.empty:
+            assert seen[name] == ("skipped", "empty")
+        else:
+            assert seen[name] == ("audited", None)
+    found = result.json()["findings"]
+    unpinned = {f["repository"] for f in found if f["rule"] == "PIN001"}
+    assert unpinned == set(org.names(lambda r: bool(r.unpinned_actions) and _audited(r)))
+    piped = {f["repository"] for f in found if f["rule"] == "DL001"}
+    assert piped == set(org.names(lambda r: bool(r.curl_pipe_shell) and _audited(r)))
+
+
+def _audited(repo: Any) -> bool:
+    return not (repo.archived or repo.fork or repo.empty)
+
+
+def test_archived_and_forks_are_audited_when_asked(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    org = fake.add_synthetic_org("acme", 12, seed=3)
+    result = audit(
+        cli, fake, tmp_path, "--org", "acme", "--include-archived", "--include-forks",
+        "--format", "json",
+    )  # fmt: skip
+    skipped = {name for name, (status, _) in statuses(result).items() if status == "skipped"}
+    assert skipped == set(org.names(lambda r: r.empty))
+
+
+def test_text_report_ends_with_tables_per_repository_and_rule_family(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    fake.add_synthetic_org("acme", 10, seed=1)
+    result = audit(cli, fake, tmp_path, "--org", "acme")
+    lines = result.out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("repository "))
+    assert lines[header].split() == [
+        "repository",
+        "status",
+        "errors",
+        "warnings",
+        "notes",
+        "reason",
+    ]
+    assert any(line.startswith("rule family ") for line in lines[header:])
+    assert "Repositories: " in result.out
+    assert "\r" not in result.err  # no progress bar when stderr is not a terminal
+    assert "rate-limited requests" in result.err
+
+
+def test_a_user_and_named_repositories(cli: Any, fake: FakeGitHub, tmp_path: Path) -> None:
+    fake.add_user("octo")
+    fake.add_repo("octo/tool", files={".github/workflows/ci.yml": _workflow("actions/checkout@v4")})
+    fake.add_repo("octo/lib", files={"README.md": "# lib\n"})
+    by_user = audit(cli, fake, tmp_path, "--user", "octo", "--format", "json")
+    assert statuses(by_user) == {"octo/lib": ("audited", None), "octo/tool": ("audited", None)}
+    named = audit(
+        cli, fake, tmp_path, "--repo", "octo/tool", "--repo", "octo/gone", "--format", "json"
+    )
+    assert named.code == 3
+    seen = statuses(named)
+    assert seen["octo/tool"] == ("audited", None)
+    assert seen["octo/gone"][0] == "failed"
+    assert "octo/gone" in str(seen["octo/gone"][1])
+
+
+def _workflow(uses: str) -> str:
+    return f"on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: {uses}\n"
+
+
+def test_an_unknown_organization_is_a_usage_error(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    result = audit(cli, fake, tmp_path, "--org", "nobody")
+    assert result.code == 2
+    assert result.err.startswith("repo-harden: error: --org nobody: GitHub shows no organization")
+    assert "Traceback" not in result.err
+
+
+def test_nothing_to_audit_is_a_usage_error(cli: Any, fake: FakeGitHub, tmp_path: Path) -> None:
+    result = audit(cli, fake, tmp_path)
+    assert result.code == 2
+    assert "--org, --user or --repo" in result.err
+
+
+# Faults: the audit goes on, and says what it could not read ------------------------------------
+
+
+def test_5xx_answers_are_retried(cli: Any, fake: FakeGitHub, tmp_path: Path) -> None:
+    fake.add_synthetic_org("acme", 6, seed=2)
+    fake.fail("GET", r"/rules/branches/", 500, times=3)
+    fake.fail_graphql_timeout(times=2)
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json")
+    assert result.code == 1, result.err
+    assert all(status != "failed" for status, _ in statuses(result).values())
+
+
+def test_a_batch_that_times_out_for_ever_is_split_until_one_repository_fails(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    org = fake.add_synthetic_org("acme", 12, seed=2)
+    victim = org.audited[3]
+    fake.fail_repository(victim)  # every query that names it fails with a timeout
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json")
+    assert result.code == 3
+    seen = statuses(result)
+    assert seen[victim][0] == "failed"
+    assert "timeout" in str(seen[victim][1])
+    others = [name for name in org.audited if name != victim]
+    assert all(seen[name] == ("audited", None) for name in others if not org.repos[name].empty)
+    # Its findings are missing; the others' are reported.
+    assert {f["repository"] for f in result.json()["findings"]} >= {
+        n for n in others if org.repos[n].unpinned_actions
+    }
+
+
+def test_a_repository_deleted_during_the_audit_fails_alone(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    org = fake.add_synthetic_org("acme", 8, seed=5)
+    victim = org.audited[-1]
+    fake.delete_after(victim, requests=1)  # after the listing
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json")
+    assert result.code == 3
+    status, reason = statuses(result)[victim]
+    assert status == "failed"
+    assert reason
+
+
+def test_a_secondary_rate_limit_is_waited_out(cli: Any, fake: FakeGitHub, tmp_path: Path) -> None:
+    fake.add_synthetic_org("acme", 6, seed=2)
+    fake.secondary_rate_limit(retry_after=1, after=2)
+    started = time.monotonic()
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json")
+    assert result.code == 1, result.err
+    assert time.monotonic() - started >= 1.0
+    assert fake.counters.secondary_limited >= 1
+    assert all(status != "failed" for status, _ in statuses(result).values())
+
+
+@pytest.mark.parametrize(
+    ("resource", "graphql_type"),
+    [("core", None), ("graphql", "RATE_LIMITED"), ("graphql", "RATE_LIMIT")],
+)
+def test_a_spent_budget_waits_for_its_reset(
+    cli: Any, fake: FakeGitHub, tmp_path: Path, resource: str, graphql_type: str | None
+) -> None:
+    fake.add_synthetic_org("acme", 6, seed=2)
+    if graphql_type is not None:
+        fake.graphql_rate_limit_type = graphql_type
+    fake.exhaust(resource, reset_in=1.5)
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json")
+    assert result.code == 1, result.err
+    assert fake.counters.primary_limited >= 1
+    assert all(status != "failed" for status, _ in statuses(result).values())
+
+
+def test_waiting_longer_than_max_wait_fails_the_repositories_instead(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    fake.add_synthetic_org("acme", 6, seed=2)
+    fake.exhaust("core", reset_in=3600)
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--max-wait", "5", "--format", "json")
+    assert result.code == 3
+    failed = [reason for status, reason in statuses(result).values() if status == "failed"]
+    assert failed
+    assert all("--max-wait" in str(reason) for reason in failed)
+
+
+def test_a_token_echoed_by_github_never_reaches_the_output(
+    cli: Any, fake: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "ghp_SECRETSECRETSECRETSECRET0123456789"
+    monkeypatch.setenv("GITHUB_TOKEN", secret)
+    fake.echo_token = True
+    fake.add_synthetic_org("acme", 3)
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json", "-o", "r.json")
+    assert result.code == 2
+    assert "401" in result.err
+    assert secret not in result.out + result.err
+    assert not (tmp_path / "r.json").exists()
+    cache = tmp_path / "cache"
+    for file in cache.rglob("*") if cache.exists() else ():
+        assert secret.encode() not in file.read_bytes()
+
+
+# Cost: frugal cold, nearly free warm -----------------------------------------------------------
+
+
+def test_a_warm_reaudit_of_an_unchanged_org_costs_only_the_listing(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    org = fake.add_synthetic_org("acme", 120, seed=7)
+    cold = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json")
+    cold_cost = fake.counters.rate_limited_requests
+    assert cold_cost / len(org.repos) <= 1.5
+    warm = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json")
+    warm_cost = fake.counters.rate_limited_requests - cold_cost
+    assert warm_cost / len(org.repos) <= 0.05
+    assert fake.counters.not_modified > 0  # settings asked again, answered 304 for free
+    assert warm.json()["findings"] == cold.json()["findings"]
+    assert "repositories unchanged since the cached audit" in warm.err
+
+
+def test_a_changed_repository_is_read_again(cli: Any, fake: FakeGitHub, tmp_path: Path) -> None:
+    fake.add_repo("acme/app", files={".github/workflows/ci.yml": _workflow("actions/checkout@v4")})
+    first = audit(cli, fake, tmp_path, "--repo", "acme/app", "--format", "json")
+    assert [f["rule"] for f in first.json()["findings"] if f["rule"] == "PIN001"] == ["PIN001"]
+    fake.repos["acme/app"].files[".github/workflows/ci.yml"] = _workflow(PINNED).encode()
+    second = audit(cli, fake, tmp_path, "--repo", "acme/app", "--format", "json")
+    assert "PIN001" not in {f["rule"] for f in second.json()["findings"]}
+
+
+# Scale-out: shards, merge, resume --------------------------------------------------------------
+
+
+def test_shards_merged_equal_the_whole_audit(cli: Any, fake: FakeGitHub, tmp_path: Path) -> None:
+    fake.add_synthetic_org("acme", 30, seed=4)
+    whole = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json", "--no-cache")
+    reports = []
+    for shard in ("1/3", "2/3", "3/3"):
+        path = tmp_path / f"shard-{shard[0]}.json"
+        audit(cli, fake, tmp_path, "--org", "acme", "--shard", shard, "--format", "json",
+              "-o", str(path), "--no-cache")  # fmt: skip
+        reports.append(str(path))
+    merged = cli("merge", *reports, "--format", "json", cwd=tmp_path)
+    assert merged.code == whole.code == 1
+    key = lambda f: (f["repository"], f["path"], f["line"] or 0, f["rule"], f["fingerprint"])  # noqa: E731
+    assert sorted(merged.json()["findings"], key=key) == sorted(whole.json()["findings"], key=key)
+    assert merged.json()["repositories"] == whole.json()["repositories"]
+
+
+def test_merge_refuses_what_is_not_a_report(cli: Any, tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text('{"some": "thing"}')
+    result = cli("merge", "x.json", "missing.json", cwd=tmp_path)
+    assert result.code == 2
+    assert "x.json: not a repo-harden JSON report" in result.err
+
+
+def test_an_interrupted_audit_resumes_where_it_stopped(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    org = fake.add_synthetic_org("acme", 150, seed=8)
+    fake.delay = 0.02
+    cache = tmp_path / "cache"
+    command = [
+        sys.executable, "-m", "repo_harden", "audit", "--org", "acme", "--api-url", fake.url,
+        "--cache-dir", str(cache), "--format", "json", "--concurrency", "4",
+    ]  # fmt: skip
+    env = {**os.environ, "GITHUB_TOKEN": TOKEN}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    database = next(iter(cache.glob("*.sqlite3")), None) if cache.exists() else None
+    stored = 0
+    deadline = time.monotonic() + 60
+    while stored < 100 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        database = next(iter(cache.glob("*.sqlite3")), None) if cache.exists() else None
+        if database is not None:
+            stored = _stored_results(database)
+    process.kill()  # SIGKILL: no clean-up runs
+    process.wait()
+    assert 0 < stored < len(org.audited), "the kill should land mid-audit"
+    fake.delay = 0
+    before = fake.counters.rate_limited_requests
+    resumed = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json")
+    assert resumed.code in (0, 1), resumed.err
+    assert sorted(statuses(resumed)) == org.names()
+    reused = int(resumed.err.split("; ")[-1].split()[0])
+    assert reused >= stored
+    (tmp_path / "fresh").mkdir()
+    fresh = audit(cli, fake, tmp_path / "fresh", "--org", "acme", "--format", "json", "--no-cache")
+    assert resumed.json()["findings"] == fresh.json()["findings"]
+    assert fake.counters.rate_limited_requests - before > 0
+
+
+def _stored_results(database: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1) as db:
+            row = db.execute("SELECT count(*) FROM results").fetchone()
+    except sqlite3.Error:
+        return 0
+    return int(row[0])
+
+
+# Authentication ------------------------------------------------------------------------------
+
+
+def test_a_github_app_installation_audits(
+    cli: Any, fake: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    fake.add_app(4242, public, {77: "admin"})
+    (tmp_path / "app.pem").write_bytes(pem)
+    monkeypatch.delenv("GITHUB_TOKEN")
+    fake.add_synthetic_org("acme", 5, seed=1)
+    result = audit(
+        cli, fake, tmp_path, "--org", "acme", "--app-id", "4242", "--app-key", "app.pem",
+        "--installation-id", "77", "--format", "json",
+    )  # fmt: skip
+    assert result.code in (0, 1), result.err
+    assert fake.counters.app_tokens == 1
+    assert statuses(result)
+    assert "PRIVATE KEY" not in result.out + result.err
+
+
+def test_an_app_needs_all_three_options(cli: Any, fake: FakeGitHub, tmp_path: Path) -> None:
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--app-id", "1")
+    assert result.code == 2
+    assert "--app-id, --app-key and --installation-id" in result.err
+
+
+def test_no_token_is_a_clear_error(
+    cli: Any, fake: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN")
+    result = audit(cli, fake, tmp_path, "--org", "acme")
+    assert result.code == 2
+    assert "GITHUB_TOKEN or GH_TOKEN" in result.err
+
+
+def test_github_enterprise_server_paths(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    with FakeGitHub(prefix="/api/v3") as ghes:
+        ghes.add_synthetic_org("acme", 4, seed=1)
+        result = audit(cli, ghes, tmp_path, "--org", "acme", "--format", "json")
+        assert result.code in (0, 1), result.err
+        assert statuses(result)
+        assert not ghes.graphql_invalid
+
+
+def test_json_report_fields(cli: Any, fake: FakeGitHub, tmp_path: Path) -> None:
+    fake.add_repo("acme/app", files={".github/workflows/ci.yml": _workflow("actions/checkout@v4")})
+    document = json.loads(audit(cli, fake, tmp_path, "--repo", "acme/app", "--format", "json").out)
+    finding = next(f for f in document["findings"] if f["rule"] == "PIN001")
+    assert set(finding) == {
+        "rule", "name", "severity", "path", "line", "column", "message", "fingerprint",
+        "repository",
+    }  # fmt: skip
+    assert finding["repository"] == "acme/app"
+    assert finding["path"] == ".github/workflows/ci.yml"
+    assert document["repositories"] == [{"name": "acme/app", "status": "audited", "reason": None}]
+
+
+# Progress ------------------------------------------------------------------------------------
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_drawn_on_a_terminal_and_not_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    from repo_harden.audit.runner import AuditResult
+    from repo_harden.audit.transport import Stats
+    from repo_harden.commands.audit import TerminalProgress, show_progress
+    from repo_harden.reporters import RepositoryStatus
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert show_progress(Terminal())
+    assert not show_progress(io.StringIO())
+    monkeypatch.setenv("CI", "true")
+    assert not show_progress(Terminal())
+    screen = Terminal()
+    progress = TerminalProgress(screen)
+    result = AuditResult(repositories=[RepositoryStatus("a/b", "audited")])
+    stats = Stats()
+    stats.add("graphql", 3)
+    stats.add("rest")
+    progress.update(result, stats, rate_left=4321)
+    assert screen.getvalue().startswith("\r\x1b[K")
+    assert "1 repositories done (0 failed), 2 requests, rate limit left 4321" in screen.getvalue()
+    progress.finish()
+    assert screen.getvalue().endswith("\r\x1b[K")
+
+
+@pytest.mark.parametrize("value", ["0", "101"])
+def test_concurrency_is_bounded(cli: Any, fake: FakeGitHub, tmp_path: Path, value: str) -> None:
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--concurrency", value)
+    assert result.code == 2
+    assert "--concurrency: between 1 and 100" in result.err
