@@ -18,8 +18,15 @@ import pytest
 
 from repo_harden.audit.queries import TREE_LEVELS
 from tests.conftest import CliResult, make_repo
-from tests.fake_github import FakeGitHub, FakeRuleset, classic_protection, strict_rules
+from tests.fake_github import (
+    FakeGitHub,
+    FakeRuleset,
+    assert_github_shapes,
+    classic_protection,
+    strict_rules,
+)
 from tests.fake_osv import FakeOsv
+from tests.test_reporters import validate_sarif
 
 TOKEN = "test-token"
 PINNED = "actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # v4.1.1"
@@ -42,6 +49,7 @@ def fake(monkeypatch: pytest.MonkeyPatch, osv: FakeOsv) -> Iterator[FakeGitHub]:
     with FakeGitHub() as server:
         yield server
         assert not server.graphql_invalid, "the audit sent a query GitHub's schema rejects"
+        assert_github_shapes(server)  # and every REST answer had GitHub's OpenAPI shape
 
 
 def audit(cli: Any, fake: FakeGitHub, tmp_path: Path, *args: str) -> CliResult:
@@ -133,6 +141,33 @@ def test_audit_finds_what_an_online_scan_of_a_checkout_finds(
     assert findings_of(audited) == expected
     assert all(f["repository"] == "acme/fixture" for f in audited.json()["findings"])
     assert statuses(audited) == {"acme/fixture": ("audited", None)}
+
+
+def test_a_file_whose_graphql_text_is_truncated_is_read_whole_over_rest(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    padding = "".join(f"      - run: echo step {i}\n" for i in range(400))
+    big = _workflow("actions/checkout@v4") + padding + "      - uses: actions/setup-go@v5\n"
+    fake.add_repo("acme/big", files={".github/workflows/ci.yml": big})
+    fake.blob_text_limit = 1024  # GitHub stops Blob.text at 512 KiB; the fake, sooner
+    result = audit(cli, fake, tmp_path, "--repo", "acme/big", "--format", "json")
+    unpinned = [
+        f["message"].split("`")[1] for f in result.json()["findings"] if f["rule"] == "PIN001"
+    ]
+    assert unpinned == ["actions/checkout@v4", "actions/setup-go@v5"]  # the second is past 1 KiB
+    assert fake.requests("/repos/{owner}/{repo}/git/blobs/{file_sha}")
+
+
+def test_sarif_of_an_audit_is_valid_and_names_each_repository(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    fake.add_synthetic_org("acme", 8, seed=1)
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--format", "sarif")
+    document = json.loads(result.out)
+    validate_sarif(document)
+    results = document["runs"][0]["results"]
+    assert results
+    assert all(r["properties"]["repository"].startswith("acme/") for r in results)
 
 
 # What is audited, skipped and failed ---------------------------------------------------------
