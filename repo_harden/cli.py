@@ -99,13 +99,14 @@ def add_common_options(
     parser: argparse.ArgumentParser,
     config_help: str = "config file (default: .repo-harden.toml, or [tool.repo-harden] in "
     "pyproject.toml)",
+    fail_on_default: str = "config fail-on, or warning",
 ) -> None:
     """Options the scan and audit commands and the hooks share."""
     parser.add_argument("--config", type=Path, metavar="FILE", help=config_help)
     parser.add_argument(
         "--fail-on",
         choices=["error", "warning", "note", "never"],
-        help="lowest severity that makes the exit code 1 (default: config fail-on, or warning)",
+        help=f"lowest severity that makes the exit code 1 (default: {fail_on_default})",
     )
     parser.add_argument(
         "--select",
@@ -335,7 +336,9 @@ def _add_audit(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     audit.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
     add_common_options(
-        audit, config_help="one config for every repository (default: each repository's own)"
+        audit,
+        config_help="one config for every repository (default: each repository's own)",
+        fail_on_default="warning",
     )
 
 

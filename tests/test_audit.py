@@ -578,3 +578,13 @@ def test_concurrency_is_bounded(cli: Any, fake: FakeGitHub, tmp_path: Path, valu
     result = audit(cli, fake, tmp_path, "--org", "acme", "--concurrency", value)
     assert result.code == 2
     assert "--concurrency: between 1 and 100" in result.err
+
+
+def test_a_repository_named_twice_is_audited_once(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    org = fake.add_synthetic_org("acme", 5, seed=1)
+    named = org.audited[0]
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--repo", named, "--format", "json")
+    names = [repo["name"] for repo in result.json()["repositories"]]
+    assert sorted(names) == org.names()

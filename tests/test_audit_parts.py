@@ -139,6 +139,17 @@ def test_a_spent_budget_waits_for_its_reset() -> None:
     assert clock.slept == [pytest.approx(121)]
 
 
+def test_graphql_reports_its_budget_in_its_body() -> None:
+    clock = Clock()
+    pace = governor(clock)
+    pace.observe_graphql_budget({"remaining": 0, "resetAt": "1970-01-12T13:47:00Z"})
+    assert pace.budgets["graphql"].remaining == 0
+    assert pace.budgets["graphql"].reset_at == 1_000_020.0
+    with pace.slot("graphql"):
+        pass
+    assert clock.slept == [pytest.approx(21)]
+
+
 def test_a_successful_answer_is_not_a_rate_limit() -> None:
     clock = Clock()
     pace = governor(clock)

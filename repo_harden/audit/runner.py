@@ -115,6 +115,7 @@ class Audit:
             + [CONFIG_FILE, PYPROJECT]
         )
         self._org_config_key = hashlib.sha256(options.config_text.encode()).hexdigest()
+        self._seen: set[str] = set()
 
     def run(self) -> AuditResult:
         try:
@@ -139,8 +140,10 @@ class Audit:
             yield found
 
     def _keep(self, listed: ListedRepository) -> bool:
-        if not listings.in_shard(listed.full_name, self.options.shard):
-            return False
+        key = listed.full_name.lower()
+        if key in self._seen or not listings.in_shard(listed.full_name, self.options.shard):
+            return False  # named twice (`--org acme --repo acme/api`), or another shard's
+        self._seen.add(key)
         reason = None
         if listed.archived and not self.options.include_archived:
             reason = "archived (use --include-archived)"

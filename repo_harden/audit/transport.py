@@ -17,8 +17,9 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from repo_harden.github_client import DEFAULT_API_URL, REDACTOR, GitHubError
@@ -119,6 +120,17 @@ class Governor:
     def pause(self, seconds: float) -> None:
         with self._lock:
             self._paused_until = max(self._paused_until, self._now() + seconds)
+
+    def observe_graphql_budget(self, limit: Mapping[str, Any]) -> None:
+        """GraphQL's `rateLimit { remaining resetAt }`, as a query reports it in its body."""
+        remaining, reset_at = limit.get("remaining"), limit.get("resetAt")
+        with self._lock:
+            budget = self.budgets.setdefault(GRAPHQL, Budget())
+            if isinstance(remaining, int):
+                budget.remaining = remaining
+            if isinstance(reset_at, str):
+                with suppress(ValueError):
+                    budget.reset_at = datetime.fromisoformat(reset_at).timestamp()
 
     def spent(self, resource: str) -> None:
         """GraphQL reports an exhausted budget in its body: wait for the reset."""
@@ -246,6 +258,9 @@ class Transport:
             self.stats.add("graphql", _points(document))
             if answer.status >= 400:
                 raise _error("GraphQL query", answer)
+            limit = (document.get("data") or {}).get("rateLimit")
+            if isinstance(limit, dict):
+                self.governor.observe_graphql_budget(limit)
             if any(_error_type(e) in _RATE_LIMITED for e in document.get("errors") or ()):
                 self.governor.spent(GRAPHQL)
                 continue
