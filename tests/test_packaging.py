@@ -1,0 +1,21 @@
+"""What a wheel ships: every package of the source tree, so that a normal (not editable)
+install has all of repo-harden. An editable install would hide a missing one."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_package_of_the_source_tree_is_listed_for_the_wheel() -> None:
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(settings["tool"]["setuptools"]["packages"])
+    folders = settings["tool"]["setuptools"]["package-dir"]
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in (ROOT / "repo_harden").rglob("__init__.py")
+    }
+    found.update(folders)  # repo_harden.checks and .hooks live in their own folders
+    assert found == listed
