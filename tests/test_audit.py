@@ -438,7 +438,7 @@ def test_an_interrupted_audit_resumes_where_it_stopped(
     database = next(iter(cache.glob("*.sqlite3")), None) if cache.exists() else None
     stored = 0
     deadline = time.monotonic() + 60
-    while stored < 100 and process.poll() is None and time.monotonic() < deadline:
+    while stored == 0 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
         database = next(iter(cache.glob("*.sqlite3")), None) if cache.exists() else None
         if database is not None:
