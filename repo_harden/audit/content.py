@@ -13,6 +13,7 @@ UTF-8, is read as bytes over REST.
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -31,6 +32,14 @@ MAX_FILE_BYTES = 10 * 1024 * 1024  # as for a local checkout
 _REPLACEMENT = "\ufffd"
 
 Failures = dict[str, str]  # repository -> why it could not be read
+# Runs a function on each batch: in turn, or on a few threads (`Executor.map`).
+BatchRunner = Callable[[Callable[[Any], None], Sequence[Any]], Iterable[None]]
+
+
+def in_turn(read: Callable[[Any], None], batches: Sequence[Any]) -> Iterable[None]:
+    for batch in batches:
+        read(batch)
+    return ()
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,11 @@ class _PendingTree:
 
 
 def read_trees(
-    transport: Transport, store: Store, roots: Mapping[str, str], failures: Failures
+    transport: Transport,
+    store: Store,
+    roots: Mapping[str, str],
+    failures: Failures,
+    run: BatchRunner = in_turn,
 ) -> dict[str, list[TreeEntry]]:
     """The flat listing of each repository's root tree (`repository -> tree oid`)."""
     listings: dict[str, list[TreeEntry]] = {}
@@ -55,7 +68,8 @@ def read_trees(
             reader.entries[repository] = []
             pending.append(_PendingTree(repository, oid, ""))
     while pending:
-        _in_batches(pending, TREES_PER_QUERY, reader.read, lambda item: item.repository, failures)
+        batches = _batches(pending, TREES_PER_QUERY)
+        _each_batch(batches, reader.read, lambda item: item.repository, failures, run)
         pending = [item for item in reader.take_unread() if item.repository not in failures]
     for repository, entries in reader.entries.items():
         if repository not in failures:
@@ -73,17 +87,21 @@ class _TreeReader:
         self.failures = failures
         self.entries: dict[str, list[TreeEntry]] = {}
         self.unread: list[_PendingTree] = []
+        self._lock = threading.Lock()
 
     def read(self, batch: Sequence[_PendingTree]) -> None:
         query = queries.trees([(item.repository, item.oid) for item in batch])
         data, errors = _graphql_batch(self.transport, query)
         for index, item in enumerate(batch):
             node = _object(data, f"t{index}")
-            if node is None:
-                why = f"GitHub returned no tree {item.oid} for `{item.prefix or '/'}`"
-                self.failures.setdefault(item.repository, errors.get(f"t{index}", why))
-            else:
-                self.unread.extend(_walk(node, item, self.entries[item.repository]))
+            found: list[TreeEntry] = []
+            unread = _walk(node, item, found) if node is not None else []
+            with self._lock:
+                if node is None:
+                    why = f"GitHub returned no tree {item.oid} for `{item.prefix or '/'}`"
+                    self.failures.setdefault(item.repository, errors.get(f"t{index}", why))
+                self.entries[item.repository].extend(found)
+                self.unread.extend(unread)
 
     def take_unread(self) -> list[_PendingTree]:
         unread, self.unread = self.unread, []
@@ -124,7 +142,11 @@ class BlobRequest:
 
 
 def read_blobs(
-    transport: Transport, store: Store, wanted: Iterable[BlobRequest], failures: Failures
+    transport: Transport,
+    store: Store,
+    wanted: Iterable[BlobRequest],
+    failures: Failures,
+    run: BatchRunner = in_turn,
 ) -> dict[str, StoredBlob]:
     """The blobs, from the store or from GitHub; those that could not be read are missing,
     and their repositories are in `failures`."""
@@ -159,8 +181,8 @@ def read_blobs(
             else:
                 fetched[request.oid] = StoredBlob("text", str(node["text"]))
 
-    for batch in _blob_batches(list(missing.values())):
-        _in_batches(batch, len(batch), read_batch, lambda r: r.repository, failures)
+    batches = list(_blob_batches(list(missing.values())))
+    _each_batch(batches, read_batch, lambda request: request.repository, failures, run)
     fetched = {oid: blob for oid, blob in fetched.items() if blob.kind != "failed"}
     store.put_blobs(fetched)
     found.update(fetched)
@@ -213,17 +235,20 @@ def _object(data: Mapping[str, Any], alias: str) -> Mapping[str, Any] | None:
     return node if isinstance(node, dict) else None
 
 
-def _in_batches(
-    items: Sequence[T],
-    size: int,
+def _batches(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _each_batch(
+    batches: Sequence[Sequence[T]],
     read: Callable[[Sequence[T]], None],
     repository_of: Callable[[T], str],
     failures: Failures,
+    run: BatchRunner,
 ) -> None:
-    """`read` each batch; a batch that fails is split in two and tried again, down to one
-    item, whose repository then fails with the reason."""
-    for start in range(0, len(items), size):
-        _read_or_split(items[start : start + size], read, repository_of, failures)
+    """`read` each batch (through `run`); a batch that fails is split in two and tried
+    again, down to one item, whose repository then fails with the reason."""
+    list(run(lambda batch: _read_or_split(batch, read, repository_of, failures), batches))
 
 
 def _read_or_split(

@@ -49,6 +49,7 @@ from repo_harden.reporters import RepositoryStatus
 from repo_harden.scan import judge, selected_checks
 
 AUDITED, SKIPPED, FAILED = "audited", "skipped", "failed"
+GRAPHQL_BATCHES_IN_FLIGHT = 4
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,10 @@ class Audit:
         self.rules: dict[str, Rule] = dict(self.found.rules)
         self._api = CachedApi(transport, store)
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="audit")
+        # GraphQL batches are heavy: a few at a time (GitHub asks for restraint with them).
+        self._batch_pool = ThreadPoolExecutor(
+            max_workers=min(GRAPHQL_BATCHES_IN_FLIGHT, concurrency), thread_name_prefix="batch"
+        )
         self._progress = progress or Progress()
         self._wanted = PathMatcher(
             [p for check in self.found.checks.values() for p in check.patterns]
@@ -123,6 +128,7 @@ class Audit:
                 self._audit_page(page)
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._batch_pool.shutdown(wait=True, cancel_futures=True)
         self.result.repositories.sort(key=lambda repo: repo.name.lower())
         return self.result
 
@@ -174,8 +180,10 @@ class Audit:
             else:
                 todo.append((listed, key))
         roots = {listed.full_name: str(listed.tree) for listed, _ in todo}
-        trees = read_trees(self.transport, self.store, roots, failures)
-        blobs = read_blobs(self.transport, self.store, self._blob_requests(trees), failures)
+        run = self._batch_pool.map
+        trees = read_trees(self.transport, self.store, roots, failures, run)
+        wanted = self._blob_requests(trees)
+        blobs = read_blobs(self.transport, self.store, wanted, failures, run)
         for listed, key in todo:
             name = listed.full_name
             if name in failures:
