@@ -317,9 +317,10 @@ def _add_audit(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     pace.add_argument(
         "--max-wait",
         type=float,
-        default=900.0,
+        default=3600.0,
         metavar="SECONDS",
-        help="longest time to wait, in all, for rate limits to reset (default 900)",
+        help="longest time to wait, in all, for rate limits to reset (default 3600: one "
+        "reset of GitHub's hourly budget; past it, repositories fail and a re-run resumes)",
     )
     pace.add_argument(
         "--cache-dir",

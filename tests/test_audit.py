@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from repo_harden.audit.queries import TREE_LEVELS
+from repo_harden.github_client import REDACTOR
 from tests.conftest import CliResult, make_repo
 from tests.fake_github import (
     FakeGitHub,
@@ -498,6 +499,18 @@ def test_a_github_app_installation_audits(
     assert fake.counters.app_tokens == 1
     assert statuses(result)
     assert "PRIVATE KEY" not in result.out + result.err
+    # Installation tokens expire: a long audit renews them, and redacts each new one.
+    fake.installation_token_ttl = 20  # PyGithub renews a token 20 s before it expires
+    (tmp_path / "renew").mkdir()
+    again = audit(
+        cli, fake, tmp_path / "renew", "--org", "acme", "--app-id", "4242", "--app-key",
+        str(tmp_path / "app.pem"), "--installation-id", "77", "--format", "json", "--no-cache",
+    )  # fmt: skip
+    assert again.code in (0, 1), again.err
+    assert fake.counters.app_tokens > 2
+    issued = [token for token in fake.tokens if token.startswith("ghs_")]
+    assert issued
+    assert REDACTOR("\n".join(issued)).count("***") == len(issued)
 
 
 def test_an_app_needs_all_three_options(cli: Any, fake: FakeGitHub, tmp_path: Path) -> None:

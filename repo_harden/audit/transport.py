@@ -274,14 +274,17 @@ class Transport:
 
         failure = "no answer"
         for attempt in range(self._retries + 1):
+            sent = dict(headers)  # PyGithub adds the Authorization header to it
             with self.governor.slot(resource):
                 try:
                     status, answer_headers, text = self._github().requester.requestJson(
-                        verb, url, headers=dict(headers), input=body
+                        verb, url, headers=sent, input=body
                     )
                 except RequestException as error:
                     status, answer_headers, text = 0, {}, ""
                     failure = f"GitHub could not be reached ({type(error).__name__})"
+                finally:
+                    _redact_credentials(sent)
             lowered = {str(k).lower(): str(v) for k, v in answer_headers.items()}
             if status and self.governor.observe(resource, status, lowered):
                 self.stats.add("rate_limited_answers")
@@ -298,6 +301,14 @@ class Transport:
                 self.stats.add("retries")
                 self._sleep(self._backoff * 2**attempt * random.uniform(0.5, 1.5))
         raise GitHubError(REDACTOR(f"{verb} {url}: {failure} after {self._retries + 1} tries"))
+
+
+def _redact_credentials(headers: Mapping[str, str]) -> None:
+    """Learn the token a request was sent with: a GitHub App's installation token is
+    renewed every hour, and each one must be redacted from then on."""
+    credentials = headers.get("Authorization", "").split(" ", 1)
+    if len(credentials) == 2 and credentials[1]:
+        REDACTOR.add(credentials[1])
 
 
 def _json(text: str) -> Any:
