@@ -12,5 +12,6 @@ The modules, in the order an audit uses them:
 - `store`: the SQLite cache (objects, ETags, per-repository results);
 - `snapshot`: a repository at its head commit as a `RepoSnapshot`, so every check runs
   unchanged;
-- `runner`: the pipeline; `report` and `merge`: what it prints.
+- `runner`: the pipeline. `repo_harden.commands.audit` and `.merge` are its command
+  lines; the reporters print it.
 """
