@@ -331,9 +331,10 @@ def _add_audit(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     pace.add_argument("--no-cache", action="store_true", help="keep nothing between runs")
     audit.add_argument(
         "--format",
-        choices=["text", "json", "sarif"],
+        choices=["text", "json", "sarif", "html"],
         default="text",
-        help="text (default): findings, then a table per repository and per rule family",
+        help="text (default): findings, then a table per repository and per rule family; "
+        "html: the same as one page (with -o)",
     )
     audit.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
     add_common_options(
@@ -353,7 +354,7 @@ def _add_merge(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT.json")
-    merge.add_argument("--format", choices=["text", "json", "sarif"], default="text")
+    merge.add_argument("--format", choices=["text", "json", "sarif", "html"], default="text")
     merge.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
     merge.add_argument(
         "--fail-on",

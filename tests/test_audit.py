@@ -171,6 +171,22 @@ def test_sarif_of_an_audit_is_valid_and_names_each_repository(
     assert all(r["properties"]["repository"].startswith("acme/") for r in results)
 
 
+def test_html_report_escapes_what_repositories_hold(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    evil = ".github/workflows/<img src=x onerror=alert(1)>.yml"
+    fake.add_repo("acme/web", files={evil: _workflow("actions/checkout@v4")})
+    fake.add_repo("acme/old", files={"README.md": "x"}, archived=True)
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--format", "html", "-o", "r.html")
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert result.code == 1
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<img" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;.yml" in page
+    assert '<td class="skipped">skipped</td>' in page
+    assert 'href="https://github.com/repo-harden/repo-harden/blob/main/docs/rules.md#pin001' in page
+
+
 # What is audited, skipped and failed ---------------------------------------------------------
 
 

@@ -46,6 +46,10 @@ def renderer(name: str) -> Renderer:
         from repo_harden.reporters.sarif import render_sarif
 
         return render_sarif
+    if name == "html":
+        from repo_harden.reporters.html import render_html
+
+        return render_html
     if name == "github":
         from repo_harden.reporters.github import render_github
 
