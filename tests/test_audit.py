@@ -144,6 +144,31 @@ def test_audit_finds_what_an_online_scan_of_a_checkout_finds(
     assert statuses(audited) == {"acme/fixture": ("audited", None)}
 
 
+def test_rulesets_that_protect_nothing_are_named_as_an_online_scan_names_them(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    root = make_repo(tmp_path / "checkout", {"README.md": "# app\n"})
+    fake.add_repo_from_checkout(
+        "acme/app",
+        root,
+        rulesets=[
+            FakeRuleset(3, "trial", strict_rules(), enforcement="evaluate"),
+            FakeRuleset(4, "off", strict_rules(), enforcement="disabled", include=["main"]),
+            FakeRuleset(5, "elsewhere", strict_rules(), enforcement="evaluate", include=["dev"]),
+        ],
+    )
+    scanned = cli("scan", "--online", "--repo", "acme/app", "--api-url", fake.url,
+                  "--format", "json", "--select", "BP", cwd=root)  # fmt: skip
+    audited = audit(cli, fake, tmp_path, "--repo", "acme/app", "--format", "json",
+                    "--select", "BP")  # fmt: skip
+    unprotected = [f["message"] for f in findings_of(audited) if f["rule"] == "BP001"]
+    assert len(unprotected) == 1
+    assert "ruleset `trial` targets it but is in `evaluate` mode" in unprotected[0]
+    assert "ruleset `off` targets it but is in `disabled` mode" in unprotected[0]
+    assert "elsewhere" not in unprotected[0]
+    assert findings_of(audited) == findings_of(scanned)
+
+
 def test_a_file_whose_graphql_text_is_truncated_is_read_whole_over_rest(
     cli: Any, fake: FakeGitHub, tmp_path: Path
 ) -> None:

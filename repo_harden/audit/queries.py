@@ -38,6 +38,7 @@ rulesets(first: {RULESETS}) {{
   nodes {{
     databaseId name enforcement target
     source {{ __typename }}
+    conditions {{ refName {{ include exclude }} }}
     bypassActors(first: {ALLOWANCES}) {{
       totalCount
       nodes {{

@@ -16,13 +16,14 @@ import json
 import re
 import threading
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
 from repo_harden.audit.listing import ListedRepository
 from repo_harden.audit.store import Store
 from repo_harden.audit.transport import Transport
-from repo_harden.branch_policy import Origin, ProtectionUnknown
+from repo_harden.branch_policy import Origin, ProtectionSource, ProtectionUnknown
 from repo_harden.live_settings import (
     ADMIN_PERMISSION,
     Params,
@@ -31,7 +32,12 @@ from repo_harden.live_settings import (
     reported_error,
 )
 from repo_harden.model import RepoSettings
-from repo_harden.protection_readers import read_classic
+from repo_harden.protection_readers import (
+    read_classic,
+    read_ruleset_header,
+    read_ruleset_rules,
+    targets_branch,
+)
 from repo_harden.settings_tree import from_json
 
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
@@ -103,18 +109,53 @@ def read_settings(api: CachedApi, listed: ListedRepository) -> RepoSettings:
     """The default branch, its protection and GitHub's CODEOWNERS errors."""
     api.know_rulesets(listed)
     branch = listed.default_branch or ""
+    listed_whole = _listed_whole(listed.rulesets)
     policy = read_branch_policy(
         api,
         listed.full_name,
         branch,
-        inactive_rulesets=False,
+        inactive_rulesets=not listed_whole,  # else the listing has told which are inactive
         read_classic_protection=lambda _api, _name, reading: _classic(listed, reading),
     )
+    if listed_whole:
+        policy = replace(policy, inactive=_inactive_rulesets(listed.rulesets, branch))
     return RepoSettings(
         default_branch=branch,
         branch_protection=policy,
         codeowners_errors=_codeowners_errors(listed.codeowners),
     )
+
+
+def _listed_whole(rulesets: object) -> bool:
+    total = rulesets.get("totalCount") if isinstance(rulesets, dict) else None
+    return isinstance(total, int) and total <= len(_nodes(rulesets))
+
+
+def _inactive_rulesets(rulesets: object, branch: str) -> tuple[ProtectionSource, ...]:
+    """The rulesets in evaluate or disabled mode that target the branch: they protect
+    nothing, but BP001 names them and BP011 compares their modes with a settings file."""
+    found = []
+    for node in _nodes(rulesets):
+        ref_name = (node.get("conditions") or {}).get("refName") or {}
+        details = from_json(
+            {
+                "name": node.get("name"),
+                "enforcement": str(node.get("enforcement", "")).lower(),
+                "target": str(node.get("target") or "branch").lower(),
+                "conditions": {
+                    "ref_name": {
+                        "include": list(ref_name.get("include") or ()),
+                        "exclude": list(ref_name.get("exclude") or ()),
+                    }
+                },
+            }
+        )
+        header = read_ruleset_header(details, path=None, fallback_name=str(node.get("databaseId")))
+        if header.enforcement == "active" or header.target != "branch":
+            continue
+        if targets_branch(header.conditions, branch, is_default=True):
+            found.append(read_ruleset_rules(header, [], None))
+    return tuple(found)
 
 
 def _classic(listed: ListedRepository, reading: PolicyReading) -> None:
