@@ -169,6 +169,27 @@ def test_rulesets_that_protect_nothing_are_named_as_an_online_scan_names_them(
     assert findings_of(audited) == findings_of(scanned)
 
 
+def test_an_organization_ruleset_is_read_once_for_all_its_repositories(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    shown = FakeRuleset(
+        40, "org baseline", strict_rules(), source_type="Organization", source="acme",
+        bypass_actors=[{"actor_id": 9, "actor_type": "Team", "bypass_mode": "always"}],
+    )  # fmt: skip
+    hidden = FakeRuleset(41, "org secret", strict_rules(), source_type="Organization",
+                         source="acme", readable=False)  # fmt: skip
+    names = [f"acme/svc-{i}" for i in range(6)]
+    for name in names:
+        fake.add_repo(name, files={"README.md": "x"}, rulesets=[shown, hidden])
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json", "--select", "BP")
+    details = [e.path for e in fake.requests("/repos/{owner}/{repo}/rulesets/{ruleset_id}")]
+    assert sorted(path.rsplit("/", 1)[1] for path in details) == ["40", "41"]
+    by_repo: dict[str, set[str]] = {}
+    for finding in result.json()["findings"]:
+        by_repo.setdefault(finding["repository"], set()).add(finding["rule"])
+    assert all({"BP007", "BP012"} <= by_repo.get(name, set()) for name in names), by_repo
+
+
 def test_a_file_whose_graphql_text_is_truncated_is_read_whole_over_rest(
     cli: Any, fake: FakeGitHub, tmp_path: Path
 ) -> None:

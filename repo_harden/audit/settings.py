@@ -24,6 +24,7 @@ from repo_harden.audit.listing import ListedRepository
 from repo_harden.audit.store import Store
 from repo_harden.audit.transport import Transport
 from repo_harden.branch_policy import Origin, ProtectionSource, ProtectionUnknown
+from repo_harden.github_client import GitHubError
 from repo_harden.live_settings import (
     ADMIN_PERMISSION,
     Params,
@@ -42,6 +43,7 @@ from repo_harden.settings_tree import from_json
 
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 _RULESET = re.compile(r"/rulesets/(\d+)$")
+_UNKNOWN = object()
 
 
 class CachedApi:
@@ -52,19 +54,31 @@ class CachedApi:
         self._transport = transport
         self._store = store
         self._rulesets: dict[str, object] = {}
+        self._asking: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def get(self, path: str, params: Params = None) -> object:
+        """`GET path`. A ruleset's details, or the refusal to show them (an organization
+        ruleset to a token that cannot edit it), are asked once per audit."""
         ruleset = _RULESET.search(path)
-        if ruleset is not None:
-            with self._lock:
-                if ruleset.group(1) in self._rulesets:
-                    return self._rulesets[ruleset.group(1)]
-        data, _ = self._get(_with_query(path, params))
-        if ruleset is not None:
-            with self._lock:
-                self._rulesets[ruleset.group(1)] = data
-        return data
+        if ruleset is None:
+            return self._get(_with_query(path, params))[0]
+        ruleset_id = ruleset.group(1)
+        with self._lock:
+            one_at_a_time = self._asking.setdefault(ruleset_id, threading.Lock())
+        with one_at_a_time:  # the repositories of one organization ruleset wait for one answer
+            known = self._rulesets.get(ruleset_id, _UNKNOWN)
+            if known is _UNKNOWN:
+                try:
+                    known = self._get(_with_query(path, params))[0]
+                except GitHubError as error:
+                    if error.status not in (403, 404):
+                        raise
+                    known = error
+                self._rulesets[ruleset_id] = known
+        if isinstance(known, GitHubError):
+            raise GitHubError(str(known), known.status, known.api_message)
+        return known
 
     def know_rulesets(self, listed: ListedRepository) -> None:
         """Take the details of the repository's own rulesets from the listing, when GitHub
