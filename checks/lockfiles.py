@@ -168,7 +168,8 @@ def stale_lockfile(ctx: CheckContext) -> Iterator[Finding]:
     - `composer.lock`: Composer's `content-hash` (an MD5 of the relevant keys
       as PHP encodes them) does not match.
     - `Cargo.lock` (`cargo build --locked`): a direct dependency of a workspace
-      member that is not locked at a version its requirement allows.
+      member that is not locked at a version its requirement allows, or that the
+      member's own entry in the lockfile does not list.
     - `go.sum`: a required module version with no checksum line.
 
     A dependency removed from the manifest but still locked is reported where
@@ -344,7 +345,8 @@ def _cargo(
         return []
     root_path = lockfile_coverage.cargo_workspace_root(parsed, tree, pair.manifest)
     root = manifests.cargo_manifest(parsed, root_path) if root_path else None
-    return cargo_lockfiles.cargo_lock_drift(manifest, root, cargo_lockfiles.locked_crates(text))
+    lock = cargo_lockfiles.read_cargo_lock(text)
+    return cargo_lockfiles.cargo_lock_drift(manifest, root, lock)
 
 
 def _go(

@@ -73,37 +73,77 @@ class CargoManifest:
         )
 
 
-def locked_crates(lock_text: str) -> dict[str, list[str]]:
-    """Locked versions by crate name (Cargo writes `name` then `version` in each entry)."""
-    found: dict[str, list[str]] = {}
-    for name, version in _LOCKED.findall(lock_text):
-        found.setdefault(name, []).append(version)
-    return found
+@dataclass(frozen=True)
+class CargoLock:
+    """What `cargo build --locked` compares: the locked versions of each crate, and for each
+    crate of the workspace (an entry with no `source`), the crates it depends on."""
+
+    versions: Mapping[str, list[str]]
+    local_dependencies: Mapping[str, frozenset[str]]
+
+
+def read_cargo_lock(lock_text: str) -> CargoLock:
+    """The lockfile; one that is not TOML still yields its `name`/`version` pairs."""
+    import tomllib
+
+    try:
+        document = tomllib.loads(lock_text)
+    except tomllib.TOMLDecodeError:
+        versions: dict[str, list[str]] = {}
+        for name, version in _LOCKED.findall(lock_text):
+            versions.setdefault(name, []).append(version)
+        return CargoLock(versions, {})
+    versions = {}
+    local: dict[str, frozenset[str]] = {}
+    for entry in document.get("package") or ():
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            continue
+        name = entry["name"]
+        versions.setdefault(name, []).append(str(entry.get("version", "")))
+        if "source" not in entry:
+            # Each is "name", "name version" or "name version (source)".
+            listed = entry.get("dependencies") or ()
+            local[name] = frozenset(str(d).split(" ", 1)[0] for d in listed)
+    return CargoLock(versions, local)
 
 
 def cargo_lock_drift(
-    manifest: CargoManifest, workspace_root: CargoManifest | None, locked: Mapping[str, list[str]]
+    manifest: CargoManifest, workspace_root: CargoManifest | None, lock: CargoLock
 ) -> list[Drift]:
     drift = []
     name = manifest.package_name
-    if name is not None and name not in locked:
+    if name is not None and name not in lock.versions:
         at = manifest.document.locate(("package", "name"))
         drift.append(Drift(name, f"the package `{name}` itself is not in Cargo.lock", at))
+    own = lock.local_dependencies.get(name) if name is not None else None
     for dependency in manifest.dependencies(workspace_root):
-        versions = locked.get(dependency.package)
-        if not versions:
-            problem = f"`{dependency.key}` is not in Cargo.lock"
-        elif dependency.requirement and not any(
-            cargo_requirement_allows(dependency.requirement, v) is not False for v in versions
-        ):
-            problem = (
-                f"`{dependency.key}` requires `{dependency.requirement}`, "
-                f"but Cargo.lock locks {', '.join(versions)}"
-            )
-        else:
-            continue
-        drift.append(Drift(dependency.key, problem, dependency.at))
+        problem = _dependency_drift(dependency, lock.versions.get(dependency.package), own, name)
+        if problem is not None:
+            drift.append(Drift(dependency.key, problem, dependency.at))
     return drift
+
+
+def _dependency_drift(
+    dependency: CargoDependency,
+    versions: list[str] | None,
+    own: frozenset[str] | None,
+    package: str | None,
+) -> str | None:
+    if not versions:
+        return f"`{dependency.key}` is not in Cargo.lock"
+    if dependency.requirement and not any(
+        cargo_requirement_allows(dependency.requirement, v) is not False for v in versions
+    ):
+        return (
+            f"`{dependency.key}` requires `{dependency.requirement}`, "
+            f"but Cargo.lock locks {', '.join(versions)}"
+        )
+    if own is not None and dependency.package not in own:
+        return (
+            f"`{dependency.key}` is locked for other crates, but Cargo.lock does not list it "
+            f"among `{package}`'s dependencies"
+        )
+    return None
 
 
 def cargo_requirement_allows(requirement: str, version: str) -> bool | None:

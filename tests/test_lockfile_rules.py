@@ -1,5 +1,6 @@
-"""LCK001 and LCK002: a table per rule and ecosystem, and real manifest and lockfile pairs
-made by the package managers themselves (tests/fixtures/lockfiles/README.md)."""
+"""LCK001 and LCK002: a table per rule and ecosystem, real manifest and lockfile pairs made
+by the package managers themselves, and pairs copied from public projects
+(tests/fixtures/lockfiles/README.md)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,14 @@ import pytest
 from tests.conftest import TESTS, make_repo
 
 FIXTURES = TESTS / "fixtures" / "lockfiles"
+PUBLIC = FIXTURES / "public"
 REAL_PAIRS = sorted(
-    str(path.relative_to(FIXTURES)) for path in FIXTURES.glob("*/*") if path.is_dir()
+    str(path.relative_to(FIXTURES))
+    for path in FIXTURES.glob("*/*")
+    if path.is_dir() and path.parent != PUBLIC
 )
+# Copied from public projects, each with its license: `public/<ecosystem>-<project>`.
+PUBLIC_PAIRS = sorted(f"public/{path.name}" for path in PUBLIC.iterdir() if path.is_dir())
 
 Expected = list[tuple[str, str, int | None]]
 
@@ -44,7 +50,19 @@ def test_every_ecosystem_has_real_pairs() -> None:
     assert {"npm", "pnpm", "yarn", "uv", "poetry", "cargo"} <= ecosystems
 
 
-@pytest.mark.parametrize("case", REAL_PAIRS)
+def test_every_ecosystem_has_public_pairs() -> None:
+    ecosystems = {case.removeprefix("public/").split("-")[0] for case in PUBLIC_PAIRS}
+    assert {"npm", "pnpm", "yarn", "uv", "poetry", "cargo"} <= ecosystems
+
+
+@pytest.mark.parametrize("case", PUBLIC_PAIRS)
+def test_public_pair_keeps_its_license_and_provenance(case: str) -> None:
+    assert (FIXTURES / case / "LICENSE").read_text(encoding="utf-8").strip()
+    readme = (FIXTURES / "README.md").read_text(encoding="utf-8")
+    assert f"`{case}`" in readme, "list the project, commit and license in the README table"
+
+
+@pytest.mark.parametrize("case", REAL_PAIRS + PUBLIC_PAIRS)
 def test_real_consistent_project_has_no_findings(cli: Any, tmp_path: Path, case: str) -> None:
     repo = _fixture_repo(tmp_path, case)
     assert _scan(cli, repo) == []
@@ -156,7 +174,101 @@ EDITS = [
 ]
 
 
-@pytest.mark.parametrize("edit", EDITS, ids=[e[0] for e in EDITS])
+# The same for the public pairs: a changed range and an added dependency.
+PUBLIC_EDITS = [
+    (
+        "public/npm-vscode-statusbar-sample",
+        "package.json",
+        '"typescript": "^5.1.3"',
+        '"typescript": "^5.2.0"',
+        "`typescript`",
+        "npm install",
+    ),
+    (
+        "public/npm-vscode-statusbar-sample",
+        "package.json",
+        '"typescript": "^5.1.3"',
+        '"typescript": "^5.1.3", "left-pad": "^1.3.0"',
+        "`left-pad`",
+        "npm install",
+    ),
+    (
+        "public/pnpm-pnpm-workspace-template",
+        "packages/ui/package.json",
+        '"shared": "workspace:*"',
+        '"shared": "workspace:*", "once": "^1.4.0"',
+        "`once`",
+        "pnpm install",
+    ),
+    (
+        "public/pnpm-pnpm-workspace-template",
+        "package.json",
+        '"vite": "^7.2.4"',
+        '"vite": "^7.3.1"',
+        "`vite`",
+        "pnpm install",
+    ),
+    (
+        "public/yarn-ya-linguistics",
+        "package.json",
+        '"prettier": "^2.6.2"',
+        '"prettier": "^2.7.0"',
+        "`prettier@^2.7.0`",
+        "yarn install",
+    ),
+    (
+        "public/yarn-ya-linguistics",
+        "package.json",
+        '"typescript": "^4.7.2"',
+        '"typescript": "^4.7.2", "left-pad": "^1.3.0"',
+        "`left-pad@^1.3.0`",
+        "yarn install",
+    ),
+    (
+        "public/uv-uv-template",
+        "pyproject.toml",
+        '"python-dotenv>=1.0",',
+        '"python-dotenv>=1.3",',
+        "`python-dotenv>=1.3`",
+        "uv lock",
+    ),
+    (
+        "public/uv-uv-template",
+        "pyproject.toml",
+        '"python-dotenv>=1.0",',
+        '"python-dotenv>=1.0", "attrs>=23",',
+        "`attrs>=23`",
+        "uv lock",
+    ),
+    (
+        "public/poetry-python-poetry-template",
+        "pyproject.toml",
+        'mypy = "^1.9.0"',
+        'mypy = "^1.10.0"',
+        "`mypy",
+        "poetry lock",
+    ),
+    (
+        "public/cargo-table-grep",
+        "Cargo.toml",
+        'regex = "1"',
+        'regex = "2"',
+        "`regex`",
+        "cargo update --workspace",
+    ),
+    (  # serde is locked, but only as a dependency of other crates
+        "public/cargo-table-grep",
+        "Cargo.toml",
+        'regex = "1"',
+        'serde = "1"\nregex = "1"',
+        "`serde` is locked for other crates",
+        "cargo update --workspace",
+    ),
+]
+ALL_EDITS = EDITS + PUBLIC_EDITS
+
+
+@pytest.mark.parametrize("edit", ALL_EDITS, ids=[f"{e[0]}:{e[4]}" for e in ALL_EDITS])
 def test_one_line_manifest_edit_makes_lck002_fire(
     cli: Any, tmp_path: Path, edit: tuple[str, str, str, str, str, str]
 ) -> None:
@@ -418,6 +530,17 @@ LCK002_CASES: list[tuple[str, dict[str, str], Expected, str]] = [
         {"Cargo.toml": CARGO_TOML, "Cargo.lock": CARGO_LOCK},
         [("LCK002", "Cargo.toml", 7)],
         "`rand` is not in Cargo.lock",
+    ),
+    (
+        "a direct dependency is locked only as another crate's (cargo build --locked refuses)",
+        {
+            "Cargo.toml": CARGO_TOML.replace('rand = { version = "0.8" }\n', ""),
+            "Cargo.lock": CARGO_LOCK.replace(' "serde",\n', ' "helper",\n')
+            + '\n[[package]]\nname = "helper"\nversion = "0.1.0"\ndependencies = [\n "serde",\n]\n',
+        },
+        [("LCK002", "Cargo.toml", 6)],
+        "`serde` is locked for other crates, but Cargo.lock does not list it among `app`'s "
+        "dependencies",
     ),
     (
         "Cargo.lock locks a version the requirement excludes",
