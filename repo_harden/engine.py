@@ -24,7 +24,8 @@ from repo_harden.parse_cache import ParseCache
 
 
 class RuleSelection:
-    """`select` and `ignore` by code or prefix; the most specific wins, ties go to ignore."""
+    """`select` and `ignore` by code or prefix; the most specific wins, ties go to ignore.
+    RH000 (a file the selected rules could not read) is on unless an ignore names it."""
 
     def __init__(self, select: Sequence[str], ignore: Sequence[str]) -> None:
         self.select = tuple(select)
@@ -33,6 +34,11 @@ class RuleSelection:
     def enabled(self, code: str) -> bool:
         selected = _longest_match(code, self.select)
         ignored = _longest_match(code, self.ignore)
+        if code == UNPARSEABLE.code and ignored <= 0:
+            # A file the selected rules could not read is never passed in silence (as ruff
+            # reports syntax errors whatever is selected): only an ignore that names RH000
+            # (or RH) hides it.
+            return True
         return selected > ignored
 
     @classmethod

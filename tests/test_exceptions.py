@@ -258,3 +258,22 @@ def test_a_hook_honours_an_ignore_that_also_names_rules_it_does_not_run(
     assert cli("scan", "--select", "PIN", cwd=repo).code == 0
     monkeypatch.chdir(repo)
     assert pinned_actions_hook([WF]) == 0
+
+
+def test_a_narrow_select_still_reports_a_file_it_could_not_read(cli: Any, tmp_path: Path) -> None:
+    """`--select PIN` must not let a broken workflow pass: RH000 stays on, like ruff's
+    syntax errors, unless an ignore names it."""
+    repo = make_repo(
+        tmp_path / "repo",
+        {
+            ".github/workflows/ci.yml": "on: [push\njobs: {\n",
+            "Dockerfile": "FROM node:20\n",
+        },
+    )
+    narrow = cli("scan", "--select", "PIN", "--format", "json", cwd=repo)
+    assert narrow.code == 1
+    found = sorted((f["rule"], f["path"]) for f in narrow.json()["findings"])
+    assert found == [("PIN002", "Dockerfile"), ("RH000", ".github/workflows/ci.yml")]
+    for hidden in ("RH000", "RH"):
+        quiet = cli("scan", "--select", "PIN", "--ignore", hidden, "--format", "json", cwd=repo)
+        assert "RH000" not in {f["rule"] for f in quiet.json()["findings"]}
