@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import socket
 import subprocess
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +20,69 @@ from repo_harden.cli import main
 TESTS = Path(__file__).parent
 CORPUS = TESTS / "corpus" / "starter-workflows"
 DATA = TESTS / "data"
+# Where the README's test command puts wheels of the project's dependencies (and of its
+# build backend), so that the tests that pip-install the project need no network.
+WHEELHOUSE_ENV = "REPO_HARDEN_WHEELHOUSE"
+# Nothing listens on the discard port: whatever tries a proxied connection fails at once.
+DEAD_PROXY = "http://127.0.0.1:9"
+
+
+def offline_install_environment() -> dict[str, str]:
+    """Environment variables under which pip (and virtualenv, and pre-commit) install from
+    the local wheelhouse only: no index, no machine pip config, no version check, and every
+    HTTP(S) connection sent to a dead loopback proxy, so a test that reached for the network
+    would fail rather than pass by downloading."""
+    wheelhouse = Path(os.environ.get(WHEELHOUSE_ENV) or Path(sys.prefix) / "wheelhouse")
+    if not any(wheelhouse.glob("*.whl")):
+        pytest.fail(
+            f"no wheels in {wheelhouse}: build them once with "
+            f"`pip wheel -q -w {wheelhouse} . setuptools` (the README's test command does), "
+            f"or name another folder in {WHEELHOUSE_ENV}",
+            pytrace=False,
+        )
+    proxies = dict.fromkeys(("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"), DEAD_PROXY)
+    return {
+        **proxies,
+        "no_proxy": "",
+        "NO_PROXY": "",
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(wheelhouse),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "VIRTUALENV_NO_PERIODIC_UPDATE": "1",
+    }
+
+
+class InternetRefused(OSError):
+    """A test tried to connect beyond the loopback interface."""
+
+
+def _is_loopback(address: object) -> bool:
+    if not isinstance(address, tuple):
+        return True  # a Unix socket path, not the network
+    host = str(address[0])
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", maxsplit=1)[0]).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost: it would be looked up
+
+
+@pytest.fixture(autouse=True, scope="session")
+def loopback_only() -> Iterator[None]:
+    """No test reaches the internet: in this process, a connection to anything but a
+    loopback address fails (subprocesses that install get `offline_install_environment`)."""
+    original_connect = socket.socket.connect
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
+            raise InternetRefused(f"tests use loopback addresses only, not {address!r}")
+        original_connect(self, address)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", connect)
+        yield
 
 
 def git(repo: Path, *args: str) -> str:

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import DATA, make_repo, workflow
+from tests.conftest import DATA, make_repo, offline_install_environment, workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 WF = ".github/workflows/ci.yml"
@@ -104,6 +104,7 @@ def run_action(workspace: Path, runner_temp: Path, inputs: dict[str, str]) -> tu
             env={
                 **os.environ,
                 **env,
+                **offline_install_environment(),
                 "RUNNER_TEMP": str(runner_temp),
                 "GITHUB_OUTPUT": str(outputs),
                 "NO_COLOR": "1",

@@ -4,7 +4,8 @@ A copy of this project (with its uncommitted work) is made into a hook
 repository; a consumer repository names it in `.pre-commit-config.yaml` at its
 HEAD commit, with the `pinned-actions` and `repo-harden` hooks. pre-commit
 builds the hook environment once for the module (PRE_COMMIT_HOME is shared):
-it pip-installs the project, as it would for any user.
+it pip-installs the project, as it would for any user, from the local wheelhouse
+the README's test command builds (no index, no network).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import make_repo, workflow
+from tests.conftest import make_repo, offline_install_environment, workflow
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
@@ -48,7 +49,8 @@ class Run:
 
 def environment(pre_commit_home: Path) -> dict[str, str]:
     """A clean environment for git and pre-commit: fixed identity, no user git config, no
-    git variables of an enclosing hook, no colour, and the shared hook environments."""
+    git variables of an enclosing hook, no colour, the shared hook environments, and pip
+    installing from the local wheelhouse only."""
     env = {
         name: value
         for name, value in os.environ.items()
@@ -64,6 +66,7 @@ def environment(pre_commit_home: Path) -> dict[str, str]:
         PRE_COMMIT_HOME=str(pre_commit_home),
         PRE_COMMIT_COLOR="never",
     )
+    env.update(offline_install_environment())
     return env
 
 
