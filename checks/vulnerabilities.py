@@ -71,9 +71,11 @@ def known_vulnerable_dependency(ctx: CheckContext) -> Iterator[Finding]:
       URLs have no index release to look up.
 
     Offline, and in pre-commit hooks, it finds nothing and makes no request.
-    When the vulnerability service cannot be reached, times out or fails, each
-    file is reported as not checked, with the reason: the run fails rather than
-    pass without looking, and the rest of the scan is reported as usual.
+    A query that meets a busy or failing service (429, 5xx) is asked again up
+    to three times, with backoff. When the vulnerability service still cannot
+    be reached, times out or fails, each file is reported as not checked, with
+    the reason: the run fails rather than pass without looking, and the rest
+    of the scan is reported as usual.
     `--osv-url` (or `REPO_HARDEN_OSV_URL`) points it at a mirror of the OSV
     API.
 

@@ -29,11 +29,21 @@ from pip_audit._service import (
     ServiceError,
     VulnerabilityResult,
 )
+from urllib3.util.retry import Retry
 
 from repo_harden.advisories import shown_url
 from repo_harden.model import Advisory, AdvisoryError, PackageVersion
 
 WORKERS = 8  # requests in flight at once
+# A query that meets a busy or failing service is asked again: after 429 or a 5xx up to
+# three times (waiting about 0.25, 0.5, then 1 s with jitter, or what Retry-After asks, up
+# to a minute), after a refused connection twice. A read timeout is not asked again: the
+# caller already waited `timeout` seconds.
+RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+STATUS_RETRIES = 3
+CONNECT_RETRIES = 2
+BACKOFF_SECONDS = 0.125
+RETRY_AFTER_CAP_SECONDS = 60.0
 
 Answer = list[tuple[Dependency, list[VulnerabilityResult]]]
 
@@ -58,6 +68,7 @@ class OsvLookup:
         self.shown = shown_url(query_url)
         self.timeout = timeout
         self.service = OsvService(timeout=timeout, osv_url=query_url)
+        _retry_transient_failures(self.service.session)
 
     def look_up(
         self, packages: Sequence[PackageVersion]
@@ -109,6 +120,37 @@ class OsvLookup:
         if isinstance(error, requests.Timeout):
             return f"{self.shown} did not answer within {self.timeout} s"
         return f"could not reach {self.shown}: {_reason(error)}"
+
+
+class _CappedRetry(Retry):
+    """urllib3's retry, with a service's Retry-After honoured up to a cap."""
+
+    def get_retry_after(self, response: object) -> float | None:
+        asked = super().get_retry_after(response)  # type: ignore[arg-type]
+        return None if asked is None else min(asked, RETRY_AFTER_CAP_SECONDS)
+
+
+def _retry_transient_failures(session: requests.Session) -> None:
+    """Make every adapter of pip-audit's session (CacheControl's, for http and https)
+    ask again after a transient failure. OSV's query is a POST that reads and changes
+    nothing, so it is safe to repeat. After the last try, the failing answer is returned
+    and pip-audit raises on it, so the message still names the status."""
+    retry = _CappedRetry(
+        total=None,
+        connect=CONNECT_RETRIES,
+        read=False,  # re-raised as it is, so the message says "did not answer"
+        status=STATUS_RETRIES,
+        other=False,
+        redirect=5,
+        allowed_methods=None,  # every method, POST included
+        status_forcelist=RETRIED_STATUSES,
+        backoff_factor=BACKOFF_SECONDS,
+        backoff_jitter=BACKOFF_SECONDS,
+        raise_on_status=False,
+    )
+    for adapter in session.adapters.values():
+        if isinstance(adapter, requests.adapters.HTTPAdapter):
+            adapter.max_retries = retry
 
 
 # What pip-audit raises reading an answer that is JSON but not OSV records.

@@ -81,6 +81,8 @@ class FakeOsv:
 
     records: list[dict[str, Any]] = field(default_factory=load_records)
     status: int = 200  # anything else: every query fails with it
+    # Answers given before any other, one per query: (status, Retry-After or None).
+    transient: list[tuple[int, str | None]] = field(default_factory=list)
     delay: float = 0.0  # seconds before each answer (for timeouts)
     queries: list[Query] = field(default_factory=list)
 
@@ -106,7 +108,16 @@ class FakeOsv:
         """(name, version) of every query, sorted."""
         return sorted((query.name, query.version) for query in self.queries)
 
-    def answer(self, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    def answer(self, path: str, body: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """(status, JSON body, extra headers) for one request."""
+        if self.transient:
+            status, retry_after = self.transient.pop(0)
+            self.queries.append(Query(path, "", ""))
+            headers = {} if retry_after is None else {"Retry-After": retry_after}
+            return status, {"code": 14, "message": "Unavailable"}, headers
+        return (*self._answer(path, body), {})
+
+    def _answer(self, path: str, body: bytes) -> tuple[int, dict[str, Any]]:
         if path != "/v1/query":
             return 404, {"code": 5, "message": "Not Found"}
         try:
@@ -128,13 +139,15 @@ def _handler(osv: FakeOsv) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status, answer = osv.answer(self.path, body)
+            status, answer, headers = osv.answer(self.path, body)
             time.sleep(osv.delay)
             data = json.dumps(answer).encode()
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
             except OSError:  # the client gave up waiting (the timeout tests)

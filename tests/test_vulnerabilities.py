@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -263,6 +264,37 @@ def test_a_slow_service_times_out(osv: FakeOsv) -> None:
     with pytest.raises(AdvisoryError) as raised:
         source.advisories([PackageVersion("jinja2", "2.10")])
     assert str(raised.value) == f"{osv.url}/v1/query did not answer within 1 s"
+
+
+def test_a_transient_failure_is_asked_again(osv: FakeOsv) -> None:
+    """A 503 and a 502 before the answer: the third try gets it, and the advisory is found."""
+    osv.transient = [(503, None), (502, None)]
+    source = pip_audit_source(osv.url)
+    found = source.advisories([PackageVersion("jinja2", "2.10")])
+    assert [advisory.id for advisory in found[PackageVersion("jinja2", "2.10")]] != []
+    assert len(osv.queries) == 3
+    assert osv.asked()[-1] == ("jinja2", "2.10")
+
+
+def test_a_rate_limit_is_waited_out_as_retry_after_asks(osv: FakeOsv) -> None:
+    osv.transient = [(429, "1")]
+    source = pip_audit_source(osv.url)
+    started = time.monotonic()
+    found = source.advisories([PackageVersion("jinja2", "2.10")])
+    assert time.monotonic() - started >= 1.0
+    assert found[PackageVersion("jinja2", "2.10")] != ()
+    assert len(osv.queries) == 2
+
+
+def test_a_service_that_keeps_failing_is_asked_four_times_then_reported(
+    osv: FakeOsv,
+) -> None:
+    osv.status = 500
+    source = pip_audit_source(osv.url)
+    with pytest.raises(AdvisoryError) as raised:
+        source.advisories([PackageVersion("jinja2", "2.10")])
+    assert str(raised.value) == f"{osv.url}/v1/query answered HTTP 500 Internal Server Error"
+    assert osv.asked() == [("jinja2", "2.10")] * 4
 
 
 def test_credentials_in_the_url_are_never_shown(cli: Any, osv: FakeOsv, tmp_path: Path) -> None:
