@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from repo_harden.file_kinds import MANIFEST_PATTERNS, PAIR_PATTERNS
 from repo_harden.globs import PathMatcher
 from repo_harden.lazy import lazy_import
-from repo_harden.model import CheckContext, Finding, OptionSpec, Severity
+from repo_harden.model import CheckContext, Finding, OptionSpec, Position, Severity
 from repo_harden.parse_cache import ParseCache
 from repo_harden.rules import check
 
@@ -158,7 +158,11 @@ def stale_lockfile(ctx: CheckContext) -> Iterator[Finding]:
       dependencies differ from its `package.json`.
     - `pnpm-lock.yaml` (`pnpm install --frozen-lockfile`): an importer whose
       specifiers differ from its `package.json` (with `autoInstallPeers`,
-      peers count), lockfile versions 5 to 9.
+      peers count; an override replaces the spec of the direct dependency it
+      names, and `-` removes it), lockfile versions 5 to 9; and recorded
+      `overrides` that differ from the root `package.json`'s `pnpm.overrides`
+      and `resolutions` (or pnpm 10's `overrides` in `pnpm-workspace.yaml`),
+      with `$name` references resolved as pnpm resolves them.
     - `uv.lock` (`uv lock --locked`): the requirements recorded for each
       workspace project differ from `pyproject.toml` (dependencies, extras and
       dependency groups, compared as `packaging` compares specifiers).
@@ -175,8 +179,8 @@ def stale_lockfile(ctx: CheckContext) -> Iterator[Finding]:
     A dependency removed from the manifest but still locked is reported where
     the tool would refuse it (yarn berry, pnpm, uv), not for npm, whose `npm ci`
     accepts it. The finding is on the manifest line that declares the
-    dependency; when only the lockfile is checked (a hook run on a commit of
-    just the lockfile), it is on the lockfile.
+    dependency; when only the lockfile (or `pnpm-workspace.yaml`) is checked,
+    as by a hook run on a commit of just that file, it is on that file.
 
     ## Why is this bad?
     CI that installs with a frozen lockfile fails; CI that does not installs
@@ -209,11 +213,24 @@ def _stale_finding(
     ctx: CheckContext, pair: lockfile_pairs.Pair, drift: dependencies.Drift
 ) -> Finding:
     fix = drift.fix or FIX_COMMANDS[pair.lock_name]
-    on_manifest = pair.manifest in ctx.files or pair.lockfile not in ctx.files
-    path = pair.manifest if on_manifest else pair.lockfile
-    at = drift.at if on_manifest else None
+    path, at = _finding_place(ctx, pair, drift)
     message = f"{pair.lockfile} is out of sync with {pair.manifest}: {drift.problem}; {fix}"
     return ctx.finding(path, at, message, f"{pair.lockfile}\0{drift.name}\0{drift.problem}")
+
+
+def _finding_place(
+    ctx: CheckContext, pair: lockfile_pairs.Pair, drift: dependencies.Drift
+) -> tuple[str, Position | None]:
+    """On the manifest, at the dependency; else on whichever side of the pair was given
+    (a hook sees only the committed files): the lockfile, or the pnpm-workspace.yaml
+    beside it."""
+    workspace = dependencies.join(dependencies.folder_of(pair.lockfile), "pnpm-workspace.yaml")
+    if pair.manifest in ctx.files:
+        return pair.manifest, drift.at
+    for given in (pair.lockfile, workspace):
+        if given in ctx.files:
+            return given, None
+    return pair.manifest, drift.at
 
 
 def _drift(
@@ -279,7 +296,24 @@ def _pnpm(
     lock = parsed.shaped(
         "pnpm-lock.yaml", pair.lockfile, lambda _: npm_lockfiles.read_pnpm_lock(text)
     )
-    return npm_lockfiles.pnpm_drift(manifest, lock, pair.member) if lock is not None else []
+    if lock is None:
+        return []
+    overrides = _pnpm_declared_overrides(parsed, tree, dependencies.folder_of(pair.lockfile))
+    return npm_lockfiles.pnpm_drift(manifest, lock, pair.member, overrides)
+
+
+def _pnpm_declared_overrides(
+    parsed: ParseCache, tree: dependencies.Tree, root: str
+) -> list[dict[str, str]]:
+    manifest_path = dependencies.join(root, "package.json")
+    workspace_path = dependencies.join(root, "pnpm-workspace.yaml")
+    manifest = manifests.package_json(parsed, manifest_path) if tree.has(manifest_path) else None
+    in_workspace = (
+        manifests.pnpm_workspace_overrides(parsed, workspace_path)
+        if tree.has(workspace_path)
+        else {}
+    )
+    return npm_lockfiles.pnpm_overrides(manifest, in_workspace)
 
 
 def _uv(

@@ -66,7 +66,8 @@ LOCK_MANIFESTS = {
     "Cargo.lock": "Cargo.toml",
     "go.sum": "go.mod",
 }
-PAIR_PATTERNS = tuple(sorted({*LOCK_MANIFESTS, *LOCK_MANIFESTS.values()}))
+# pnpm-workspace.yaml: its members and (pnpm 10) its overrides are part of the pair.
+PAIR_PATTERNS = tuple(sorted({*LOCK_MANIFESTS, *LOCK_MANIFESTS.values(), "pnpm-workspace.yaml"}))
 
 
 def file_name(path: str) -> str:

@@ -33,7 +33,7 @@ class Pair:
 
 def pairs_for(parsed: ParseCache, tree: Tree, files: list[str]) -> list[Pair]:
     found: dict[tuple[str, str], Pair] = {}
-    for path in files:
+    for path in _pair_sides(tree, files):
         name = path.rpartition("/")[2]
         pairs = (
             _from_lockfile(parsed, tree, path)
@@ -43,6 +43,16 @@ def pairs_for(parsed: ParseCache, tree: Tree, files: list[str]) -> list[Pair]:
         for pair in pairs:
             found.setdefault((pair.manifest, pair.lockfile), pair)
     return list(found.values())
+
+
+def _pair_sides(tree: Tree, files: list[str]) -> Iterator[str]:
+    """The files, with pnpm-workspace.yaml standing for the lockfile beside it (its
+    members, and pnpm 10's overrides, belong to that pair)."""
+    for path in files:
+        if path.rpartition("/")[2] != "pnpm-workspace.yaml":
+            yield path
+        elif tree.has(lock := join(folder_of(path), "pnpm-lock.yaml")):
+            yield lock
 
 
 def _from_manifest(parsed: ParseCache, tree: Tree, path: str) -> Iterator[Pair]:

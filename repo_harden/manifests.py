@@ -7,6 +7,7 @@ from repo_harden.composer_lockfiles import ComposerJson
 from repo_harden.npm_lockfiles import PackageJson, read_package_json
 from repo_harden.parse_cache import ParseCache
 from repo_harden.python_lockfiles import Pyproject
+from repo_harden.yaml_reader import fields, mapping_items, scalar
 
 
 def package_json(parsed: ParseCache, path: str) -> PackageJson | None:
@@ -14,6 +15,16 @@ def package_json(parsed: ParseCache, path: str) -> PackageJson | None:
     if document is None:
         return None
     return parsed.shaped("package.json", path, lambda p: read_package_json(p, document))
+
+
+def pnpm_workspace_overrides(parsed: ParseCache, path: str) -> dict[str, str]:
+    """pnpm-workspace.yaml's `overrides` (pnpm 10 reads them there)."""
+    listed = fields(parsed.yaml(path)).get("overrides")
+    return {
+        key.value: value.value
+        for key, node in mapping_items(listed)
+        if (value := scalar(node)) is not None
+    }
 
 
 def pyproject(parsed: ParseCache, path: str) -> Pyproject | None:

@@ -15,8 +15,8 @@ composing only the top-level sections or entries that are compared.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from repo_harden.dependencies import Drift
 from repo_harden.documents import DocumentError, JsonDocument, string, string_map, strings, table
@@ -52,6 +52,8 @@ class PackageJson:
     workspaces: tuple[str, ...]
     package_manager: str | None
     document: JsonDocument
+    resolutions: Mapping[str, str] = field(default_factory=dict)  # yarn's; pnpm reads it too
+    pnpm_overrides: Mapping[str, str] = field(default_factory=dict)
 
     def declared(self, *names: str) -> dict[str, str]:
         """The dependencies of the given fields, later fields winning, as npm merges them."""
@@ -88,6 +90,8 @@ def read_package_json(path: str, document: JsonDocument) -> PackageJson:
         workspaces=patterns,
         package_manager=string(root.get("packageManager")),
         document=document,
+        resolutions=string_map(root.get("resolutions")),
+        pnpm_overrides=string_map(table(root, "pnpm", "overrides")),
     )
 
 
@@ -293,6 +297,7 @@ class PnpmLock:
     importers: Mapping[str, PnpmImporter]
     auto_install_peers: bool
     exclude_links: bool
+    overrides: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_pnpm_lock(text: str) -> PnpmLock:
@@ -309,10 +314,12 @@ def read_pnpm_lock(text: str) -> PnpmLock:
             text[start:end] for name, (start, end) in sections.items() if name != "packages"
         )
         importers["."] = _importer(_compose_text(root, text, 0))
+    overrides_node = _compose_section(sections, "overrides", text)
     return PnpmLock(
         importers,
         auto_install_peers=auto_peers is not None and auto_peers.value == "true",
         exclude_links=exclude_links is not None and exclude_links.value == "true",
+        overrides={key.value: _text(value) for key, value in mapping_items(overrides_node)},
     )
 
 
@@ -336,9 +343,20 @@ def _text(node: Node | None) -> str:
     return found.value if found else ""
 
 
-def pnpm_drift(manifest: PackageJson, lock: PnpmLock, importer_id: str) -> list[Drift]:
+def pnpm_drift(
+    manifest: PackageJson,
+    lock: PnpmLock,
+    importer_id: str,
+    declared_overrides: Sequence[Mapping[str, str]] = (),
+) -> list[Drift]:
     """pnpm's `satisfiesPackageManifest`: the importer's specifiers must equal the
-    manifest's, field by field."""
+    manifest's, field by field, once the overrides the lockfile records are applied. At the
+    root (`importer_id` "."), `declared_overrides` are what the configuration may say (see
+    `pnpm_overrides`): `--frozen-lockfile` refuses a lockfile that recorded other ones."""
+    if importer_id == "." and declared_overrides:
+        drift = _overrides_drift(manifest, lock.overrides, declared_overrides)
+        if drift:
+            return drift
     importer = lock.importers.get(importer_id)
     if importer is None:
         name = manifest.name or importer_id
@@ -357,23 +375,124 @@ def pnpm_drift(manifest: PackageJson, lock: PnpmLock, importer_id: str) -> list[
     if lock.exclude_links:
         declared = {k: v for k, v in declared.items() if not v.startswith("link:")}
         specifiers = {k: v for k, v in specifiers.items() if not v.startswith("link:")}
-    drift = list(_specifier_drift(manifest, declared, specifiers))
+    accepted = _direct_overrides(declared, lock.overrides)
+    removed = {name for name, specs in accepted.items() if REMOVED in specs}
+    removed -= specifiers.keys()  # removed by the override, and the lockfile agrees
+    declared = {name: spec for name, spec in declared.items() if name not in removed}
+    fields_of = {
+        field_name: {name: spec for name, spec in deps.items() if name not in removed}
+        for field_name, deps in fields_of.items()
+    }
+    drift = list(_specifier_drift(manifest, declared, specifiers, accepted))
     if not drift:
         drift = list(_field_drift(manifest, fields_of, importer))
     return drift
 
 
+REMOVED = "-"  # an override's value that removes the dependency
+
+
+def pnpm_overrides(
+    root: PackageJson | None, workspace_overrides: Mapping[str, str]
+) -> list[dict[str, str]]:
+    """What pnpm may record under `overrides:`, one mapping per pnpm generation: the root
+    package.json's `resolutions` and `pnpm.overrides` (the latter winning a name both
+    give), and pnpm 10's `overrides` in pnpm-workspace.yaml, which it reads when the
+    package.json gives none. A value `$name` stands for the root's own spec of `name`.
+    Empty when a value cannot be worked out here (a `$` naming no dependency, a
+    `catalog:`): then the recorded overrides are not judged."""
+    in_manifest = {**root.resolutions, **root.pnpm_overrides} if root else {}
+    own_specs = root.declared(*ALL_FIELDS) if root else {}
+    candidates = [in_manifest] if in_manifest or not workspace_overrides else []
+    if workspace_overrides:
+        candidates.append(dict(workspace_overrides))
+    resolved = [_resolve_references(overrides, own_specs) for overrides in candidates]
+    return [] if None in resolved else [found for found in resolved if found is not None]
+
+
+def _resolve_references(
+    overrides: Mapping[str, str], own_specs: Mapping[str, str]
+) -> dict[str, str] | None:
+    resolved = {}
+    for selector, value in overrides.items():
+        referenced = value[1:] if value.startswith("$") else None
+        if value.startswith("catalog:") or (referenced is not None and referenced not in own_specs):
+            return None
+        resolved[selector] = own_specs[referenced] if referenced is not None else value
+    return resolved
+
+
+def _overrides_drift(
+    manifest: PackageJson, recorded: Mapping[str, str], declared: Sequence[Mapping[str, str]]
+) -> list[Drift]:
+    if any(dict(recorded) == dict(overrides) for overrides in declared):
+        return []
+    wanted = declared[0]
+    for selector in sorted(wanted.keys() | recorded.keys()):
+        now, was = wanted.get(selector), recorded.get(selector)
+        if now == was:
+            continue
+        if was is None:
+            problem = f"the override `{selector}: {now}` is not in pnpm-lock.yaml"
+        elif now is None:
+            problem = f"the override `{selector}` is in pnpm-lock.yaml but no longer declared"
+        else:
+            problem = f"the override `{selector}` is `{now}` but `{was}` in pnpm-lock.yaml"
+        return [Drift(selector, problem, _locate_override(manifest, selector))]
+    return []
+
+
+def _locate_override(manifest: PackageJson, selector: str) -> Position | None:
+    """The override's line in package.json (`pnpm.overrides` wins over `resolutions`, as in
+    pnpm), else the block's, else none (pnpm-workspace.yaml's overrides)."""
+    blocks = (
+        (("pnpm", "overrides"), manifest.pnpm_overrides),
+        (("resolutions",), manifest.resolutions),
+    )
+    exact = next(((*keys, selector) for keys, declared in blocks if selector in declared), None)
+    keys = exact or next((keys for keys, declared in blocks if declared), None)
+    return manifest.document.locate(*keys) if keys else None
+
+
+def _direct_overrides(
+    declared: Mapping[str, str], overrides: Mapping[str, str]
+) -> dict[str, frozenset[str]]:
+    """The specifiers the lockfile may give each overridden direct dependency. An override
+    of a bare name replaces the declared spec; one with a version range replaces it only
+    when the declared range falls inside, which is not worked out here, so either is
+    accepted. Overrides under a parent (`a>b`) never touch a direct dependency."""
+    accepted: dict[str, frozenset[str]] = {}
+    for selector, value in overrides.items():
+        if _PARENT_DELIMITER.search(selector):
+            continue
+        at = selector.rfind("@")
+        name, version_range = (selector[:at], selector[at + 1 :]) if at > 0 else (selector, "")
+        if name in declared:
+            accepted[name] = frozenset({value, declared[name]} if version_range else {value})
+    return accepted
+
+
+# pnpm's split of `parent>child` selectors: a `>` after a space, `|` or `@` is a range's.
+_PARENT_DELIMITER = re.compile(r"[^ |@]>")
+
+
 def _specifier_drift(
-    manifest: PackageJson, declared: Mapping[str, str], specifiers: Mapping[str, str]
+    manifest: PackageJson,
+    declared: Mapping[str, str],
+    specifiers: Mapping[str, str],
+    overridden: Mapping[str, frozenset[str]],
 ) -> Iterator[Drift]:
     for name, spec in declared.items():
         at = manifest.locate_dependency(name)
+        accepted = overridden.get(name, frozenset({spec}))
         if name not in specifiers:
             yield Drift(name, f"`{name}` is not in pnpm-lock.yaml", at)
-        elif specifiers[name] != spec:
+        elif specifiers[name] not in accepted:
             was = specifiers[name]
+            wanted = spec if spec in accepted else f"overridden to `{min(accepted)}`"
+            shown = f"`{wanted}`" if wanted == spec else wanted
             yield Drift(
-                name, f"`{name}` is `{spec}` in package.json but `{was}` in pnpm-lock.yaml", at
+                name, f"`{name}` is {shown} in package.json but `{was}` in pnpm-lock.yaml", at
             )
     for name in specifiers.keys() - declared.keys():
         yield Drift(name, f"`{name}` is in pnpm-lock.yaml but no longer in package.json")

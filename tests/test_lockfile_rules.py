@@ -113,6 +113,30 @@ EDITS = [
         "pnpm install",
     ),
     (
+        "pnpm/overrides",
+        "package.json",
+        '"debug>ms": "2.1.2"',
+        '"debug>ms": "2.1.3"',
+        "the override `debug>ms` is `2.1.3` but `2.1.2` in pnpm-lock.yaml",
+        "pnpm install",
+    ),
+    (  # `resolutions` are overrides to pnpm too
+        "pnpm/overrides",
+        "package.json",
+        '"is-number": "6.0.0"',
+        '"is-number": "7.0.0"',
+        "the override `is-number` is `7.0.0`",
+        "pnpm install",
+    ),
+    (
+        "pnpm/overrides",
+        "package.json",
+        '"is-positive": "^3.0.0"',
+        '"is-positive": "^3.0.0", "is-even": "^1.0.0"',
+        "`is-even` is not in pnpm-lock.yaml",
+        "pnpm install",
+    ),
+    (
         "yarn/classic",
         "package.json",
         '"ms": "^2.1.3"',
@@ -286,6 +310,21 @@ def test_one_line_manifest_edit_makes_lck002_fire(
     assert (first["path"], first["line"]) == (manifest, edited + 1)
     assert names in first["message"]
     assert f"`{command}`" in first["message"]
+
+
+def test_pnpm_10_overrides_in_the_workspace_file_are_compared(cli: Any, tmp_path: Path) -> None:
+    """pnpm 10 reads `overrides` from pnpm-workspace.yaml; `pnpm install --frozen-lockfile`
+    refuses the lockfile once they change (ERR_PNPM_LOCKFILE_CONFIG_MISMATCH)."""
+    repo = _fixture_repo(tmp_path, "pnpm/workspace-overrides")
+    workspace = repo / "pnpm-workspace.yaml"
+    workspace.write_text(workspace.read_text().replace("ms: 2.1.2", "ms: 2.1.3"))
+    findings = _scan(cli, repo)
+    assert _where(findings) == [("LCK002", "package.json", None)]
+    assert "the override `ms` is `2.1.3` but `2.1.2` in pnpm-lock.yaml" in findings[0]["message"]
+    # A commit of the workspace file alone (as the `lockfiles` hook sees it) finds it too.
+    alone = _scan(cli, repo, "pnpm-workspace.yaml")
+    assert _where(alone) == [("LCK002", "pnpm-workspace.yaml", None)]
+    assert alone[0]["message"] == findings[0]["message"]
 
 
 def test_lockfile_alone_gets_the_finding(cli: Any, tmp_path: Path) -> None:
@@ -618,6 +657,42 @@ LCK002_CASES: list[tuple[str, dict[str, str], Expected, str]] = [
         },
         [("LCK002", "package.json", 1)],
         "`ms` is in devDependencies in package.json but not in pnpm-lock.yaml",
+    ),
+    (
+        "pnpm: an overridden direct dependency whose override was dropped",
+        {
+            "package.json": '{"dependencies": {"ms": "^2.0.0"}}',
+            "pnpm-lock.yaml": "lockfileVersion: '9.0'\noverrides:\n  ms: 2.1.3\nimporters:\n  .:\n    dependencies:\n      ms:\n        specifier: 2.1.3\n        version: 2.1.3\n",
+        },
+        [("LCK002", "package.json", None)],
+        "the override `ms` is in pnpm-lock.yaml but no longer declared",
+    ),
+    (
+        "pnpm: an override whose `$` reference names no dependency is not judged",
+        {
+            "package.json": '{"dependencies": {"ms": "^2.0.0"}, "pnpm": {"overrides": {"debug": "$nothing"}}}',
+            "pnpm-lock.yaml": "lockfileVersion: '9.0'\noverrides:\n  debug: ^4.0.0\nimporters:\n  .:\n    dependencies:\n      ms:\n        specifier: ^2.0.0\n        version: 2.1.3\n",
+        },
+        [],
+        "",
+    ),
+    (
+        "pnpm: an override from a catalog is not judged",
+        {
+            "package.json": '{"dependencies": {"ms": "^2.0.0"}, "pnpm": {"overrides": {"ms": "catalog:"}}}',
+            "pnpm-lock.yaml": "lockfileVersion: '9.0'\noverrides:\n  ms: 2.1.3\nimporters:\n  .:\n    dependencies:\n      ms:\n        specifier: 2.1.3\n        version: 2.1.3\n",
+        },
+        [],
+        "",
+    ),
+    (
+        "pnpm: a direct dependency an override removes (`-`) is rightly not in the lockfile",
+        {
+            "package.json": '{"dependencies": {"ms": "^2.0.0", "debug": "^4.0.0"}, "pnpm": {"overrides": {"ms": "-"}}}',
+            "pnpm-lock.yaml": "lockfileVersion: '9.0'\noverrides:\n  ms: '-'\nimporters:\n  .:\n    dependencies:\n      debug:\n        specifier: ^4.0.0\n        version: 4.4.3\n",
+        },
+        [],
+        "",
     ),
     (
         "uv: a dependency removed",
