@@ -154,8 +154,10 @@ def stale_lockfile(ctx: CheckContext) -> Iterator[Finding]:
       version outside its range (node-semver rules); a git, file or tag spec
       that differs from the lockfile's record. Workspace members too.
     - `yarn.lock`, classic (`yarn install --frozen-lockfile`): a `name@range`
-      with no entry; berry (`yarn install --immutable`): a workspace entry whose
-      dependencies differ from its `package.json`.
+      with no entry (changed `resolutions` are accepted, as yarn 1 accepts
+      them); berry (`yarn install --immutable`): a workspace entry whose
+      dependencies differ from its `package.json`, or a root `resolutions`
+      entry for a locked package that has no entry of its own.
     - `pnpm-lock.yaml` (`pnpm install --frozen-lockfile`): an importer whose
       specifiers differ from its `package.json` (with `autoInstallPeers`,
       peers count; an override replaces the spec of the direct dependency it

@@ -249,7 +249,12 @@ def yarn_classic_drift(
 
 
 def yarn_berry_drift(manifest: PackageJson, lock: YarnLock, workspace: str) -> list[Drift]:
-    """`yarn install --immutable` fails when the workspace's entry lists other dependencies."""
+    """`yarn install --immutable` fails when the workspace's entry lists other dependencies,
+    or (at the root) when a resolution of a locked package has no entry of its own."""
+    if workspace == ".":
+        drift = _resolutions_drift(manifest, lock)
+        if drift:
+            return drift
     entry = lock.workspace_entry(workspace)
     if entry is None:
         name = manifest.name or workspace
@@ -267,6 +272,31 @@ def yarn_berry_drift(manifest: PackageJson, lock: YarnLock, workspace: str) -> l
         problem = f"the peer dependency `{name}` is not in yarn.lock"
         drift.append(Drift(name, problem, manifest.locate("peerDependencies", name)))
     return drift
+
+
+def _resolutions_drift(manifest: PackageJson, lock: YarnLock) -> list[Drift]:
+    """A resolution `name: range` makes every locked `name` the one entry `name@npm:range`.
+    Resolutions under a parent (`a/b`), with a protocol other than `npm:`, or for a
+    package that is not locked at all are left alone (yarn needs no entry for the last)."""
+    drift = []
+    for selector, value in manifest.resolutions.items():
+        name = _resolved_package(selector)
+        if name is None or (_PROTOCOL.match(value) and not value.startswith("npm:")):
+            continue
+        wanted = f"{name}@{value}" if value.startswith("npm:") else f"{name}@npm:{value}"
+        locked = any(key.startswith(f"{name}@") for key in lock.descriptors)
+        if locked and wanted not in lock.descriptors:
+            problem = f"the resolution `{selector}: {value}` has no entry in yarn.lock"
+            drift.append(Drift(selector, problem, manifest.locate("resolutions", selector)))
+    return drift
+
+
+def _resolved_package(selector: str) -> str | None:
+    """The package a resolution names for the whole tree (`name`, `@scope/name`,
+    `**/name`); None for one under a parent or for a version of it."""
+    name = selector.removeprefix("**/")
+    slashes = 1 if name.startswith("@") else 0
+    return name if name.count("/") == slashes and "@" not in name[1:] else None
 
 
 def _berry_dependency(

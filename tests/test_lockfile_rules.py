@@ -4,6 +4,7 @@ by the package managers themselves, and pairs copied from public projects
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,14 @@ EDITS = [
         '"ms": "^2.1.3"',
         '"ms": "^2.1.0"',
         "`ms@^2.1.0`",
+        "yarn install",
+    ),
+    (
+        "yarn/berry-resolutions",
+        "package.json",
+        '"ms": "2.1.2"',
+        '"ms": "2.1.0"',
+        "the resolution `ms: 2.1.0` has no entry in yarn.lock",
         "yarn install",
     ),
     (
@@ -325,6 +334,26 @@ def test_pnpm_10_overrides_in_the_workspace_file_are_compared(cli: Any, tmp_path
     alone = _scan(cli, repo, "pnpm-workspace.yaml")
     assert _where(alone) == [("LCK002", "pnpm-workspace.yaml", None)]
     assert alone[0]["message"] == findings[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("case", "resolutions"),
+    [
+        # yarn 4 needs no entry for a package that is not locked at all
+        ("yarn/berry-resolutions", {"left-pad": "1.2.0"}),
+        # yarn 1's `install --frozen-lockfile` accepts a lockfile whose resolutions changed
+        ("yarn/classic", {"ms": "2.1.0"}),
+    ],
+)
+def test_resolution_edits_the_package_manager_accepts_pass(
+    cli: Any, tmp_path: Path, case: str, resolutions: dict[str, str]
+) -> None:
+    repo = _fixture_repo(tmp_path, case)
+    manifest = repo / "package.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["resolutions"] = {**data.get("resolutions", {}), **resolutions}
+    manifest.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    assert _scan(cli, repo) == []
 
 
 def test_lockfile_alone_gets_the_finding(cli: Any, tmp_path: Path) -> None:
