@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 else:
     python_lockfiles = lazy_import("repo_harden.python_lockfiles")
 
-LOCKFILE_PATTERNS = ("uv.lock", "poetry.lock", "pylock.toml", "pylock.*.toml")
+LOCKFILE_PATTERNS = ("uv.lock", "poetry.lock", "Pipfile.lock", "pylock.toml", "pylock.*.toml")
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,9 @@ def known_vulnerable_dependency(ctx: CheckContext) -> Iterator[Finding]:
       includes too): each requirement pinned with `==` or `===`;
     - `uv.lock`, `poetry.lock`, `pylock.toml` and `pylock.*.toml`: each package
       locked from a package index, at its `[[package]]` entry (`[[packages]]` in
-      `pylock.toml`). The project itself, path and VCS dependencies and direct
-      URLs have no index release to look up.
+      `pylock.toml`); `Pipfile.lock`: each `default` and `develop` package
+      pinned with `==`, at its key. The project itself, path and VCS
+      dependencies and direct URLs have no index release to look up.
 
     Offline, and in pre-commit hooks, it finds nothing and makes no request.
     A query that meets a busy or failing service (429, 5xx) is asked again up
@@ -150,17 +151,22 @@ def _locked_pins(ctx: CheckContext) -> list[LockedPin]:
 
 def _is_lockfile(path: str) -> bool:
     name = path.rpartition("/")[2]
-    return name in ("uv.lock", "poetry.lock") or python_lockfiles.is_pylock(name)
+    return name in ("uv.lock", "poetry.lock", "Pipfile.lock") or python_lockfiles.is_pylock(name)
 
 
 def _locked_packages(ctx: CheckContext, path: str) -> list[python_lockfiles.LockedPackage]:
-    document = ctx.parsed.toml(path)
-    if document is None:
-        return []
-    read = ctx.parsed.shaped(
-        "locked-packages", path, lambda _: python_lockfiles.locked_packages(path, document)
-    )
-    return read or []
+    def read(_: str) -> list[python_lockfiles.LockedPackage] | None:
+        if path.rpartition("/")[2] == "Pipfile.lock":
+            pipfile_lock = ctx.parsed.json(path)
+            return (
+                python_lockfiles.pipfile_locked_packages(pipfile_lock)
+                if pipfile_lock is not None
+                else None
+            )
+        document = ctx.parsed.toml(path)
+        return python_lockfiles.locked_packages(path, document) if document is not None else None
+
+    return ctx.parsed.shaped("locked-packages", path, read) or []
 
 
 def _findings(

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from repo_harden.dependencies import Drift, canonical_name
 from repo_harden.documents import (
     DocumentError,
+    JsonDocument,
     TomlDocument,
     position_at,
     read_toml,
@@ -597,6 +598,23 @@ def locked_packages(path: str, document: TomlDocument) -> list[LockedPackage]:
         if name and version and from_index(entry):
             found.append(LockedPackage(canonical_name(name), version, at))
     return found
+
+
+def pipfile_locked_packages(document: JsonDocument) -> list[LockedPackage]:
+    """The index releases a `Pipfile.lock` pins (`"version": "==X"` in `default` and
+    `develop`), each at its key. VCS, path and file entries pin no index release."""
+    found = []
+    for section in ("default", "develop"):
+        for name, entry in table(document.root, section).items():
+            details = table(entry)
+            version = string(details.get("version")) or ""
+            if version.startswith("==") and not _PIPFILE_DIRECT.intersection(details):
+                at = document.locate(section, name)
+                found.append(LockedPackage(canonical_name(name), version[2:], at))
+    return found
+
+
+_PIPFILE_DIRECT = frozenset({"git", "hg", "svn", "bzr", "path", "file"})
 
 
 def _index_release_test(path: str) -> Callable[[Mapping[str, object]], bool]:

@@ -81,6 +81,7 @@ LOCKFILE_CASES = [
     ("uv/uv.lock", "uv.lock", 32, 172, UV_LOCKED),  # the virtual project is not asked about
     ("uv/pylock.toml", "pylock.toml", 28, 163, UV_LOCKED),
     ("poetry/poetry.lock", "poetry.lock", 54, 243, POETRY_LOCKED),
+    ("pipenv/Pipfile.lock", "Pipfile.lock", 41, 206, UV_LOCKED),  # at the package's key
 ]
 
 
@@ -168,10 +169,16 @@ def test_an_inline_ignore_with_a_reason_suppresses_it(
     assert located(scan_online(cli, repo, osv)) == []
 
 
-def test_a_lockfile_that_is_not_toml_is_rh000(cli: Any, osv: FakeOsv, tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "repo", {"uv.lock": "[[package]\nname = 'x'\n"})
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [("uv.lock", "[[package]\nname = 'x'\n"), ("Pipfile.lock", '{"default": {"jinja2": ')],
+)
+def test_a_lockfile_that_cannot_be_read_is_rh000(
+    cli: Any, osv: FakeOsv, tmp_path: Path, path: str, text: str
+) -> None:
+    repo = make_repo(tmp_path / "repo", {path: text})
     result = scan_online(cli, repo, osv, "--select", "LCK006,RH000")
-    assert [(f["rule"], f["path"]) for f in result.json()["findings"]] == [("RH000", "uv.lock")]
+    assert [(f["rule"], f["path"]) for f in result.json()["findings"]] == [("RH000", path)]
     assert osv.queries == []
 
 
