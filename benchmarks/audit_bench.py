@@ -16,7 +16,7 @@ free 304s, and wall time. Targets (issue #7): at most 1.5 requests per repositor
 A script, not a test: it prints numbers and fails only when it cannot run.
 
     python benchmarks/audit_bench.py [--repos 1000] [--latency 0.05] [--concurrency 16]
-                                     [--repo-harden-bin DIR] [--json]
+                                     [--org-ruleset] [--repo-harden-bin DIR] [--json]
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from tests.fake_github import FakeGitHub  # noqa: E402
+from tests.fake_github import FakeGitHub, FakeRuleset, strict_rules  # noqa: E402
 from tests.fake_osv import FakeOsv  # noqa: E402
 
 TARGETS = {"cold": 1.5, "warm": 0.05}
@@ -63,6 +63,8 @@ def main() -> int:
     try:
         with FakeGitHub() as fake, FakeOsv() as osv:
             org = fake.add_synthetic_org("bench", args.repos, seed=11)
+            if args.org_ruleset:
+                add_org_ruleset(fake, org.names())
             fake.delay = args.latency
             environment = {
                 **os.environ,
@@ -91,12 +93,27 @@ def main() -> int:
     return 0
 
 
+def add_org_ruleset(fake: FakeGitHub, names: list[str]) -> None:
+    """One organization ruleset on every repository: the case where the listing shows a
+    ruleset everywhere, so each repository's effective rules are asked over REST."""
+    baseline = FakeRuleset(
+        9000, "org baseline", strict_rules(), source_type="Organization", source="bench"
+    )
+    for name in names:
+        fake.repos[name].rulesets.append(baseline)
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repos", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per answer")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--repo-harden-bin", type=Path, help="folder of the repo-harden to time")
+    parser.add_argument(
+        "--org-ruleset",
+        action="store_true",
+        help="give every repository an organization ruleset (the most REST requests)",
+    )
     parser.add_argument("--json", action="store_true")
     return parser.parse_args()
 

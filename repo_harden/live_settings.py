@@ -127,14 +127,18 @@ def read_branch_policy(
     *,
     inactive_rulesets: bool = True,
     read_classic_protection: ClassicReader | None = None,
+    rulesets_known_absent: bool = False,
 ) -> BranchPolicy:
     """The branch's policy. The audit reads classic protection from its GraphQL listing
-    (`read_classic_protection`); `scan --online` asks the REST API."""
+    (`read_classic_protection`), and says when that listing showed no ruleset at any level
+    (`rulesets_known_absent`: no rule can apply, so nothing is asked); `scan --online`
+    asks the REST API."""
     reading = PolicyReading(branch)
     (read_classic_protection or _read_classic)(client, full_name, reading)
-    _read_active_rulesets(client, full_name, reading)
-    if inactive_rulesets:
-        _read_inactive_rulesets(client, full_name, reading)
+    if not rulesets_known_absent:
+        _read_active_rulesets(client, full_name, reading)
+        if inactive_rulesets:
+            _read_inactive_rulesets(client, full_name, reading)
     return reading.policy()
 
 

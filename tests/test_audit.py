@@ -20,8 +20,11 @@ from repo_harden.audit.queries import TREE_LEVELS
 from repo_harden.github_client import REDACTOR
 from tests.conftest import CliResult, make_repo
 from tests.fake_github import (
+    ADMIN,
+    READ,
     FakeGitHub,
     FakeRuleset,
+    Token,
     assert_github_shapes,
     classic_protection,
     strict_rules,
@@ -188,6 +191,32 @@ def test_an_organization_ruleset_is_read_once_for_all_its_repositories(
     for finding in result.json()["findings"]:
         by_repo.setdefault(finding["repository"], set()).add(finding["rule"])
     assert all({"BP007", "BP012"} <= by_repo.get(name, set()) for name in names), by_repo
+
+
+@pytest.mark.parametrize("role", [ADMIN, READ])
+def test_effective_rules_are_asked_only_where_a_ruleset_may_apply(
+    cli: Any, fake: FakeGitHub, tmp_path: Path, role: str
+) -> None:
+    """An administrator's listing shows every ruleset that applies, at any level: where it
+    shows none, the REST request is skipped and the result is the same. Others may not be
+    shown them, so for them every repository is asked."""
+    fake.tokens[TOKEN] = Token(role)
+    org_ruleset = FakeRuleset(50, "org baseline", strict_rules(), source_type="Organization",
+                              source="acme")  # fmt: skip
+    fake.add_repo("acme/bare", files={"README.md": "x"})
+    fake.add_repo("acme/own", files={"README.md": "x"},
+                  rulesets=[FakeRuleset(51, "main", strict_rules())])  # fmt: skip
+    fake.add_repo("acme/org", files={"README.md": "x"}, rulesets=[org_ruleset])
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json", "--select", "BP")
+    asked = {
+        e.path.split("/")[3] for e in fake.requests("/repos/{owner}/{repo}/rules/branches/{branch}")
+    }
+    assert asked == ({"own", "org"} if role == ADMIN else {"bare", "own", "org"})
+    rules = {(f["repository"], f["rule"]) for f in result.json()["findings"]}
+    unprotected = {repository for repository, rule in rules if rule == "BP001"}
+    # a reader cannot see classic protection, so it is BP012 (unknown), never "unprotected"
+    assert unprotected == ({"acme/bare"} if role == ADMIN else set())
+    assert (("acme/bare", "BP012") in rules) == (role == READ)
 
 
 def test_a_file_whose_graphql_text_is_truncated_is_read_whole_over_rest(
@@ -387,6 +416,11 @@ def test_a_secondary_rate_limit_is_waited_out(cli: Any, fake: FakeGitHub, tmp_pa
     assert all(status != "failed" for status, _ in statuses(result).values())
 
 
+def _add_ruleset_repo(fake: FakeGitHub) -> None:
+    ruleset = FakeRuleset(77, "protect main", strict_rules())
+    fake.add_repo("acme/zz-protected", files={"README.md": "x"}, rulesets=[ruleset])
+
+
 @pytest.mark.parametrize(
     ("resource", "graphql_type"),
     [("core", None), ("graphql", "RATE_LIMITED"), ("graphql", "RATE_LIMIT")],
@@ -395,6 +429,7 @@ def test_a_spent_budget_waits_for_its_reset(
     cli: Any, fake: FakeGitHub, tmp_path: Path, resource: str, graphql_type: str | None
 ) -> None:
     fake.add_synthetic_org("acme", 6, seed=2)
+    _add_ruleset_repo(fake)  # its effective rules are asked over REST (the `core` budget)
     if graphql_type is not None:
         fake.graphql_rate_limit_type = graphql_type
     fake.exhaust(resource, reset_in=1.5)
@@ -408,6 +443,7 @@ def test_waiting_longer_than_max_wait_fails_the_repositories_instead(
     cli: Any, fake: FakeGitHub, tmp_path: Path
 ) -> None:
     fake.add_synthetic_org("acme", 6, seed=2)
+    _add_ruleset_repo(fake)
     fake.exhaust("core", reset_in=3600)
     result = audit(cli, fake, tmp_path, "--org", "acme", "--max-wait", "5", "--format", "json")
     assert result.code == 3

@@ -33,7 +33,7 @@ branchProtectionRule {{
 
 RULESETS = 20
 _RULESETS = f"""
-rulesets(first: {RULESETS}) {{
+rulesets(first: {RULESETS}, includeParents: true) {{
   totalCount
   nodes {{
     databaseId name enforcement target

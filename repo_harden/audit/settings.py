@@ -130,6 +130,7 @@ def read_settings(api: CachedApi, listed: ListedRepository) -> RepoSettings:
         branch,
         inactive_rulesets=not listed_whole,  # else the listing has told which are inactive
         read_classic_protection=lambda _api, _name, reading: _classic(listed, reading),
+        rulesets_known_absent=_no_ruleset_anywhere(listed),
     )
     if listed_whole:
         policy = replace(policy, inactive=_inactive_rulesets(listed.rulesets, branch))
@@ -138,6 +139,15 @@ def read_settings(api: CachedApi, listed: ListedRepository) -> RepoSettings:
         branch_protection=policy,
         codeowners_errors=_codeowners_errors(listed.codeowners),
     )
+
+
+def _no_ruleset_anywhere(listed: ListedRepository) -> bool:
+    """The listing asks for the rulesets of the repository and of the levels above it
+    (`includeParents`, GraphQL's default). When it shows an administrator none at all, no
+    rule can apply to the branch and its effective rules need no request. Rulesets may be
+    hidden from others, so for them the REST answer is still asked."""
+    rulesets = listed.rulesets
+    return listed.can_administer and isinstance(rulesets, dict) and rulesets.get("totalCount") == 0
 
 
 def _listed_whole(rulesets: object) -> bool:
