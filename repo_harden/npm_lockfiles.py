@@ -519,8 +519,7 @@ def _specifier_drift(
             yield Drift(name, f"`{name}` is not in pnpm-lock.yaml", at)
         elif specifiers[name] not in accepted:
             was = specifiers[name]
-            wanted = spec if spec in accepted else f"overridden to `{min(accepted)}`"
-            shown = f"`{wanted}`" if wanted == spec else wanted
+            shown = f"`{spec}`" if spec in accepted else f"overridden to `{min(accepted)}`"
             yield Drift(
                 name, f"`{name}` is {shown} in package.json but `{was}` in pnpm-lock.yaml", at
             )

@@ -143,7 +143,7 @@ def read_settings(api: CachedApi, listed: ListedRepository) -> RepoSettings:
 
 def _no_ruleset_anywhere(listed: ListedRepository) -> bool:
     """The listing asks for the rulesets of the repository and of the levels above it
-    (`includeParents`, GraphQL's default). When it shows an administrator none at all, no
+    (`includeParents: true`, asked explicitly). When it shows an administrator none at all, no
     rule can apply to the branch and its effective rules need no request. Rulesets may be
     hidden from others, so for them the REST answer is still asked."""
     rulesets = listed.rulesets
