@@ -18,19 +18,31 @@ class PathMatcher:
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = tuple(patterns)
-        regexes = [_glob_regex(pattern) for pattern in self.patterns]
+        # Most patterns are plain names (`package.json`) or paths: they are looked up, and
+        # only real globs are compiled, since compiling is most of a short run's matching.
+        literal = [p for p in self.patterns if not _WILDCARD.search(p)]
+        self._names = frozenset(p.strip("/") for p in literal if "/" not in p.rstrip("/"))
+        self._paths = tuple(p.strip("/") for p in literal if "/" in p.rstrip("/"))
+        regexes = [_glob_regex(p) for p in self.patterns if _WILDCARD.search(p)]
         self._regex = re.compile("|".join(f"(?:{r})" for r in regexes)) if regexes else None
 
     def __bool__(self) -> bool:
-        return self._regex is not None
+        return bool(self.patterns)
 
     def matches(self, path: str) -> bool:
+        parts = path.split("/")
+        if self._names and not self._names.isdisjoint(parts):
+            return True
+        if any(path == anchored or path.startswith(f"{anchored}/") for anchored in self._paths):
+            return True
         if self._regex is None:
             return False
         if self._regex.fullmatch(path):
             return True
-        parts = path.split("/")
         return any(self._regex.fullmatch("/".join(parts[:i])) for i in range(1, len(parts)))
+
+
+_WILDCARD = re.compile(r"[*?\[]")
 
 
 @lru_cache(maxsize=512)
