@@ -36,7 +36,14 @@ if TYPE_CHECKING:
 else:
     python_lockfiles = lazy_import("repo_harden.python_lockfiles")
 
-LOCKFILE_PATTERNS = ("uv.lock", "poetry.lock", "Pipfile.lock", "pylock.toml", "pylock.*.toml")
+LOCKFILE_PATTERNS = (
+    "uv.lock",
+    "poetry.lock",
+    "pdm.lock",
+    "Pipfile.lock",
+    "pylock.toml",
+    "pylock.*.toml",
+)
 
 
 @dataclass(frozen=True)
@@ -65,11 +72,11 @@ def known_vulnerable_dependency(ctx: CheckContext) -> Iterator[Finding]:
     GHSA, CVE) and the versions that fix them. It reads:
     - requirements and constraints files (as LCK003 finds them, `-r` and `-c`
       includes too): each requirement pinned with `==` or `===`;
-    - `uv.lock`, `poetry.lock`, `pylock.toml` and `pylock.*.toml`: each package
-      locked from a package index, at its `[[package]]` entry (`[[packages]]` in
-      `pylock.toml`); `Pipfile.lock`: each `default` and `develop` package
-      pinned with `==`, at its key. The project itself, path and VCS
-      dependencies and direct URLs have no index release to look up.
+    - `uv.lock`, `poetry.lock`, `pdm.lock`, `pylock.toml` and `pylock.*.toml`:
+      each package locked from a package index, at its `[[package]]` entry
+      (`[[packages]]` in `pylock.toml`); `Pipfile.lock`: each `default` and
+      `develop` package pinned with `==`, at its key. The project itself, path
+      and VCS dependencies and direct URLs have no index release to look up.
 
     Offline, and in pre-commit hooks, it finds nothing and makes no request.
     A query that meets a busy or failing service (429, 5xx) is asked again up
@@ -151,7 +158,9 @@ def _locked_pins(ctx: CheckContext) -> list[LockedPin]:
 
 def _is_lockfile(path: str) -> bool:
     name = path.rpartition("/")[2]
-    return name in ("uv.lock", "poetry.lock", "Pipfile.lock") or python_lockfiles.is_pylock(name)
+    return name in ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock") or (
+        python_lockfiles.is_pylock(name)
+    )
 
 
 def _locked_packages(ctx: CheckContext, path: str) -> list[python_lockfiles.LockedPackage]:

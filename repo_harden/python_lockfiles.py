@@ -578,8 +578,8 @@ def is_pylock(path: str) -> bool:
 
 
 def locked_packages(path: str, document: TomlDocument) -> list[LockedPackage]:
-    """The index releases a `uv.lock`, `poetry.lock` or `pylock.toml` locks, each at its
-    `[[package]]` (`[[packages]]`) entry. The project itself, path and VCS dependencies
+    """The index releases a `uv.lock`, `poetry.lock`, `pdm.lock` or `pylock.toml` locks,
+    each at its `[[package]]` (`[[packages]]`) entry. The project itself, path and VCS dependencies
     and direct URLs are left out: no index release stands behind them."""
     key = "packages" if is_pylock(path) else "package"
     entries = _tables(document.root.get(key))
@@ -620,7 +620,17 @@ _PIPFILE_DIRECT = frozenset({"git", "hg", "svn", "bzr", "path", "file"})
 def _index_release_test(path: str) -> Callable[[Mapping[str, object]], bool]:
     if is_pylock(path):
         return _pylock_index_release
+    if path.endswith("pdm.lock"):
+        return _pdm_index_release
     return _poetry_index_release if path.endswith("poetry.lock") else _uv_index_release
+
+
+def _pdm_index_release(entry: Mapping[str, object]) -> bool:
+    """PDM records `git` (or `hg`, `svn`, `bzr`), `url` or `path` for what no index serves."""
+    return not _PDM_DIRECT & entry.keys()
+
+
+_PDM_DIRECT = frozenset({"git", "hg", "svn", "bzr", "url", "path"})
 
 
 def _uv_index_release(entry: Mapping[str, object]) -> bool:

@@ -81,6 +81,7 @@ LOCKFILE_CASES = [
     ("uv/uv.lock", "uv.lock", 32, 172, UV_LOCKED),  # the virtual project is not asked about
     ("uv/pylock.toml", "pylock.toml", 28, 163, UV_LOCKED),
     ("poetry/poetry.lock", "poetry.lock", 54, 243, POETRY_LOCKED),
+    ("pdm/pdm.lock", "pdm.lock", 44, 187, UV_LOCKED),
     ("pipenv/Pipfile.lock", "Pipfile.lock", 41, 206, UV_LOCKED),  # at the package's key
 ]
 
@@ -506,11 +507,37 @@ name = "local"
 directory = { path = "local", editable = true }
 """
 
+PDM_LOCK = """[metadata]
+lock_version = "4.5.0"
+
+[[package]]
+name = "jinja2"
+version = "2.10"
+groups = ["default"]
+
+[[package]]
+name = "tool"
+version = "1.0"
+git = "https://github.com/acme/tool"
+revision = "6f1e0c3d2b4a59687c8e7f1a2b3c4d5e6f708192"
+
+[[package]]
+name = "wheel-file"
+version = "2.0"
+url = "https://example.com/wheel_file-2.0-py3-none-any.whl"
+
+[[package]]
+name = "local"
+version = "0.1.0"
+path = "./local"
+"""
+
 
 @pytest.mark.parametrize(
     ("path", "text", "expected"),
     [
         ("uv.lock", UV_LOCK, [("jinja2", "2.10", 4)]),
+        ("pdm.lock", PDM_LOCK, [("jinja2", "2.10", 4)]),
         ("sub/poetry.lock", POETRY_LOCK, [("requests", "2.19.1", 1)]),
         ("pylock.dev.toml", PYLOCK, [("py", "1.11.0", 4)]),
     ],
