@@ -307,6 +307,8 @@ def _pnpm(
 def _pnpm_declared_overrides(
     parsed: ParseCache, tree: dependencies.Tree, root: str
 ) -> list[dict[str, str]]:
+    """What the workspace declares; nothing to judge by when a file that declares them
+    cannot be read (that file is RH000)."""
     manifest_path = dependencies.join(root, "package.json")
     workspace_path = dependencies.join(root, "pnpm-workspace.yaml")
     manifest = manifests.package_json(parsed, manifest_path) if tree.has(manifest_path) else None
@@ -315,6 +317,8 @@ def _pnpm_declared_overrides(
         if tree.has(workspace_path)
         else {}
     )
+    if in_workspace is None or (manifest is None and tree.has(manifest_path)):
+        return []
     return npm_lockfiles.pnpm_overrides(manifest, in_workspace)
 
 

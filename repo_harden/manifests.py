@@ -17,9 +17,13 @@ def package_json(parsed: ParseCache, path: str) -> PackageJson | None:
     return parsed.shaped("package.json", path, lambda p: read_package_json(p, document))
 
 
-def pnpm_workspace_overrides(parsed: ParseCache, path: str) -> dict[str, str]:
-    """pnpm-workspace.yaml's `overrides` (pnpm 10 reads them there)."""
-    listed = fields(parsed.yaml(path)).get("overrides")
+def pnpm_workspace_overrides(parsed: ParseCache, path: str) -> dict[str, str] | None:
+    """pnpm-workspace.yaml's `overrides` (pnpm 10 reads them there); None when the file
+    cannot be read (it is RH000)."""
+    root = parsed.yaml(path)
+    if path in parsed.problems:
+        return None
+    listed = fields(root).get("overrides")
     return {
         key.value: value.value
         for key, node in mapping_items(listed)

@@ -356,6 +356,15 @@ def test_resolution_edits_the_package_manager_accepts_pass(
     assert _scan(cli, repo) == []
 
 
+def test_an_unreadable_workspace_file_is_rh000_and_its_overrides_are_not_judged(
+    cli: Any, tmp_path: Path
+) -> None:
+    repo = _fixture_repo(tmp_path, "pnpm/workspace-overrides")
+    (repo / "pnpm-workspace.yaml").write_text("packages: [\noverrides: {\n")
+    findings = _scan(cli, repo)
+    assert _where(findings) == [("RH000", "pnpm-workspace.yaml", 3)]
+
+
 def test_lockfile_alone_gets_the_finding(cli: Any, tmp_path: Path) -> None:
     """A hook run on a commit of just the lockfile keeps the finding: it moves there."""
     repo = _fixture_repo(tmp_path, "npm/basic")
