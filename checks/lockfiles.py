@@ -300,7 +300,9 @@ def _pnpm(
     )
     if lock is None:
         return []
-    overrides = _pnpm_declared_overrides(parsed, tree, dependencies.folder_of(pair.lockfile))
+    root = dependencies.folder_of(pair.lockfile)
+    # The overrides are the workspace's: judged once, with its root importer.
+    overrides = _pnpm_declared_overrides(parsed, tree, root) if pair.member == "." else []
     return npm_lockfiles.pnpm_drift(manifest, lock, pair.member, overrides)
 
 

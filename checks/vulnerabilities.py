@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 from repo_harden.checks.requirements import REQUIREMENTS_PATTERNS, reached_files
 
+from repo_harden.globs import PathMatcher
 from repo_harden.lazy import lazy_import
 from repo_harden.model import (
     Advisory,
@@ -157,10 +159,12 @@ def _locked_pins(ctx: CheckContext) -> list[LockedPin]:
 
 
 def _is_lockfile(path: str) -> bool:
-    name = path.rpartition("/")[2]
-    return name in ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock") or (
-        python_lockfiles.is_pylock(name)
-    )
+    return _lockfile_matcher().matches(path)
+
+
+@cache
+def _lockfile_matcher() -> PathMatcher:
+    return PathMatcher(LOCKFILE_PATTERNS)
 
 
 def _locked_packages(ctx: CheckContext, path: str) -> list[python_lockfiles.LockedPackage]:

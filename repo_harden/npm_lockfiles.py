@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from repo_harden.dependencies import Drift
 from repo_harden.documents import DocumentError, JsonDocument, string, string_map, strings, table
@@ -52,8 +52,8 @@ class PackageJson:
     workspaces: tuple[str, ...]
     package_manager: str | None
     document: JsonDocument
-    resolutions: Mapping[str, str] = field(default_factory=dict)  # yarn's; pnpm reads it too
-    pnpm_overrides: Mapping[str, str] = field(default_factory=dict)
+    resolutions: Mapping[str, str]  # yarn's; pnpm reads them too
+    pnpm_overrides: Mapping[str, str]
 
     def declared(self, *names: str) -> dict[str, str]:
         """The dependencies of the given fields, later fields winning, as npm merges them."""
@@ -327,7 +327,7 @@ class PnpmLock:
     importers: Mapping[str, PnpmImporter]
     auto_install_peers: bool
     exclude_links: bool
-    overrides: Mapping[str, str] = field(default_factory=dict)
+    overrides: Mapping[str, str]
 
 
 def read_pnpm_lock(text: str) -> PnpmLock:
@@ -380,10 +380,10 @@ def pnpm_drift(
     declared_overrides: Sequence[Mapping[str, str]] = (),
 ) -> list[Drift]:
     """pnpm's `satisfiesPackageManifest`: the importer's specifiers must equal the
-    manifest's, field by field, once the overrides the lockfile records are applied. At the
-    root (`importer_id` "."), `declared_overrides` are what the configuration may say (see
+    manifest's, field by field, once the overrides the lockfile records are applied. For
+    the root, `declared_overrides` are what the configuration may say (see
     `pnpm_overrides`): `--frozen-lockfile` refuses a lockfile that recorded other ones."""
-    if importer_id == "." and declared_overrides:
+    if declared_overrides:
         drift = _overrides_drift(manifest, lock.overrides, declared_overrides)
         if drift:
             return drift

@@ -614,7 +614,8 @@ def pipfile_locked_packages(document: JsonDocument) -> list[LockedPackage]:
     return found
 
 
-_PIPFILE_DIRECT = frozenset({"git", "hg", "svn", "bzr", "path", "file"})
+_VCS_KEYS = frozenset({"git", "hg", "svn", "bzr"})
+_PIPFILE_DIRECT = _VCS_KEYS | {"path", "file"}
 
 
 def _index_release_test(path: str) -> Callable[[Mapping[str, object]], bool]:
@@ -630,7 +631,7 @@ def _pdm_index_release(entry: Mapping[str, object]) -> bool:
     return not _PDM_DIRECT & entry.keys()
 
 
-_PDM_DIRECT = frozenset({"git", "hg", "svn", "bzr", "url", "path"})
+_PDM_DIRECT = _VCS_KEYS | {"url", "path"}
 
 
 def _uv_index_release(entry: Mapping[str, object]) -> bool:
