@@ -382,13 +382,16 @@ def _composer(
 def _cargo(
     parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
 ) -> list[dependencies.Drift]:
-    manifest, text = manifests.cargo_manifest(parsed, pair.manifest), parsed.text(pair.lockfile)
-    if manifest is None or text is None:
+    manifest = manifests.cargo_manifest(parsed, pair.manifest)
+    document = parsed.toml(pair.lockfile)  # parsed once for every member; bad TOML is RH000
+    if manifest is None or document is None:
         return []
     root_path = lockfile_coverage.cargo_workspace_root(parsed, tree, pair.manifest)
     root = manifests.cargo_manifest(parsed, root_path) if root_path else None
-    lock = cargo_lockfiles.read_cargo_lock(text)
-    return cargo_lockfiles.cargo_lock_drift(manifest, root, lock)
+    lock = parsed.shaped(
+        "Cargo.lock", pair.lockfile, lambda _: cargo_lockfiles.read_cargo_lock(document)
+    )
+    return cargo_lockfiles.cargo_lock_drift(manifest, root, lock) if lock is not None else []
 
 
 def _go(

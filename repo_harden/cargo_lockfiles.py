@@ -7,7 +7,6 @@ bare version means `^version`, and comparators are separated by commas.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -17,7 +16,6 @@ from repo_harden.model import Position
 from repo_harden.node_semver import satisfies
 
 _KINDS = ("dependencies", "dev-dependencies", "build-dependencies")
-_LOCKED = re.compile(r'^name\s*=\s*"([^"]+)"\s*\nversion\s*=\s*"([^"]+)"', re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -82,20 +80,11 @@ class CargoLock:
     local_dependencies: Mapping[str, frozenset[str]]
 
 
-def read_cargo_lock(lock_text: str) -> CargoLock:
-    """The lockfile; one that is not TOML still yields its `name`/`version` pairs."""
-    import tomllib
-
-    try:
-        document = tomllib.loads(lock_text)
-    except tomllib.TOMLDecodeError:
-        versions: dict[str, list[str]] = {}
-        for name, version in _LOCKED.findall(lock_text):
-            versions.setdefault(name, []).append(version)
-        return CargoLock(versions, {})
-    versions = {}
+def read_cargo_lock(document: TomlDocument) -> CargoLock:
+    versions: dict[str, list[str]] = {}
     local: dict[str, frozenset[str]] = {}
-    for entry in document.get("package") or ():
+    packages = document.root.get("package")
+    for entry in packages if isinstance(packages, list) else ():
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             continue
         name = entry["name"]

@@ -845,6 +845,12 @@ BAD_FILES: list[tuple[str, dict[str, str], str, str]] = [
         "not a composer.lock",
     ),
     ("Cargo.toml not TOML", {"Cargo.toml": "[package\n"}, "Cargo.toml", "invalid TOML"),
+    (
+        "Cargo.lock not TOML",
+        {"Cargo.toml": CARGO_TOML, "Cargo.lock": "version = 4\n[[package]\n"},
+        "Cargo.lock",
+        "invalid TOML",
+    ),
 ]
 
 
