@@ -37,8 +37,7 @@ sys.path.insert(0, str(PROJECT))
 
 from fixture_git import commit_all  # noqa: E402
 
-from repo_harden.documents import read_json  # noqa: E402
-from repo_harden.npm_lockfiles import (  # noqa: E402
+from repo_harden.ecosystems.npm import (  # noqa: E402
     package_lock_drift,
     pnpm_drift,
     read_package_json,
@@ -46,6 +45,7 @@ from repo_harden.npm_lockfiles import (  # noqa: E402
     read_yarn_lock,
     yarn_classic_drift,
 )
+from repo_harden.readers.documents import read_json  # noqa: E402
 
 DIRECT = 300
 

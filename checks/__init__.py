@@ -10,17 +10,17 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
-from repo_harden.model import Check
+from repo_harden.core.model import Check
 
 CHECK_MODULES: dict[str, tuple[str, ...]] = {
     "repo_harden.checks.pinning": ("PIN001", "PIN002"),
-    "repo_harden.checks.downloads": ("DL001", "DL002", "DL003", "DL004", "DL006"),
-    "repo_harden.checks.dockerfiles": ("DL005",),
-    "repo_harden.checks.lockfiles": ("LCK001", "LCK002"),
-    "repo_harden.checks.requirements": ("LCK003", "LCK004"),
-    "repo_harden.checks.package_indexes": ("LCK005",),
-    "repo_harden.checks.vulnerabilities": ("LCK006",),
-    "repo_harden.checks.codeowners": ("OWN001", "OWN002", "OWN003"),
+    "repo_harden.checks.downloads.in_scripts": ("DL001", "DL002", "DL003", "DL004", "DL006"),
+    "repo_harden.checks.downloads.in_dockerfiles": ("DL005",),
+    "repo_harden.checks.lockfiles.lockfile_rules": ("LCK001", "LCK002"),
+    "repo_harden.checks.lockfiles.requirement_pins": ("LCK003", "LCK004"),
+    "repo_harden.checks.lockfiles.indexes": ("LCK005",),
+    "repo_harden.checks.lockfiles.vulnerable": ("LCK006",),
+    "repo_harden.checks.ownership": ("OWN001", "OWN002", "OWN003"),
     "repo_harden.checks.branch_protection": tuple(f"BP{number:03}" for number in range(1, 13)),
 }
 

@@ -12,18 +12,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from repo_harden.file_kinds import SETTINGS_FILES, SETTINGS_PATTERNS
-from repo_harden.lazy import lazy_import
-from repo_harden.model import Check, CheckContext, CheckFunction, Finding, Position, Severity
-from repo_harden.rules import check
+from repo_harden.core.declare import check
+from repo_harden.core.lazy import lazy_import
+from repo_harden.core.model import Check, CheckContext, CheckFunction, Finding, Position, Severity
+from repo_harden.readers.file_kinds import SETTINGS_FILES, SETTINGS_PATTERNS
 
 if TYPE_CHECKING:
-    from repo_harden import branch_policy, branch_requirements, codeowners, settings_file
+    from repo_harden.core import branch_policy, branch_requirements
+    from repo_harden.readers import codeowners, settings_file
 else:
-    branch_policy = lazy_import("repo_harden.branch_policy")
-    branch_requirements = lazy_import("repo_harden.branch_requirements")
-    codeowners = lazy_import("repo_harden.codeowners")
-    settings_file = lazy_import("repo_harden.settings_file")
+    branch_policy = lazy_import("repo_harden.core.branch_policy")
+    branch_requirements = lazy_import("repo_harden.core.branch_requirements")
+    codeowners = lazy_import("repo_harden.readers.codeowners")
+    settings_file = lazy_import("repo_harden.readers.settings_file")
 
 
 @dataclass(frozen=True)

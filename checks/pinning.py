@@ -6,17 +6,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from repo_harden.file_kinds import SCRIPT_PATTERNS
-from repo_harden.model import CheckContext, Finding, OptionSpec, Severity
-from repo_harden.rules import check
-from repo_harden.workflows import (
+from repo_harden.core.declare import check
+from repo_harden.core.model import CheckContext, Finding, OptionSpec, Severity
+from repo_harden.readers.file_kinds import SCRIPT_PATTERNS
+from repo_harden.readers.workflows import (
     ACTION_PATTERNS,
     WORKFLOW_PATTERNS,
     Step,
     is_action_path,
     is_workflow_path,
 )
-from repo_harden.yaml_reader import Scalar
+from repo_harden.readers.yaml import Scalar
 
 WORKFLOW_AND_ACTION_PATTERNS = WORKFLOW_PATTERNS + ACTION_PATTERNS
 
@@ -241,7 +241,7 @@ def unpinned_image(ctx: CheckContext) -> Iterator[Finding]:
                 yield ctx.finding(path, where.at, message, where.value)
         if yaml and not any(word in (ctx.parsed.text(path) or "") for word in ("docker", "podman")):
             continue  # no `docker run` to look for: the shell reader is not even imported
-        from repo_harden.checks.docker_commands import image_references
+        from repo_harden.shell.docker import image_references
 
         for at, image, kind in image_references(ctx, path):
             message = unpinned_image_message(image, kind)

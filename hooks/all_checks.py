@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from repo_harden.hook_runner import run_hook
+from repo_harden.frontend.hook import run_hook
 
 
 def main(argv: Sequence[str] | None = None) -> int:

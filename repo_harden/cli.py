@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from repo_harden import __version__
-from repo_harden.errors import FatalError
+from repo_harden.core.errors import FatalError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 

@@ -7,7 +7,7 @@ import stat
 import threading
 from pathlib import Path
 
-from repo_harden.atomic import write_atomically
+from repo_harden.frontend.output import write_atomically
 
 
 def test_replaces_a_file_whole_and_keeps_its_mode(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from repo_harden.audit.queries import TREE_LEVELS
-from repo_harden.github_client import REDACTOR
+from repo_harden.github.client import REDACTOR
 from tests.conftest import CliResult, make_repo
 from tests.fake_github import (
     ADMIN,

@@ -16,10 +16,10 @@ from repo_harden.audit.settings import rest_classic
 from repo_harden.audit.snapshot import GitHubSnapshot, decoded
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry
 from repo_harden.audit.transport import Governor, RateLimitWaitTooLong
-from repo_harden.branch_policy import Origin
-from repo_harden.errors import UsageError
-from repo_harden.protection_readers import read_classic
-from repo_harden.settings_tree import from_json
+from repo_harden.core.branch_policy import Origin
+from repo_harden.core.errors import UsageError
+from repo_harden.readers.protection import read_classic
+from repo_harden.readers.settings_tree import from_json
 
 SCHEMA = Path(__file__).parent / "data" / "github" / "schema.graphql"
 

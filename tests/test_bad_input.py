@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from repo_harden.local_repo import MAX_FILE_BYTES
+from repo_harden.sources.local import MAX_FILE_BYTES
 from tests.conftest import CliResult, git, make_repo, workflow
 
 Cli = Callable[..., CliResult]

@@ -413,4 +413,4 @@ def test_hook_and_offline_scan_never_import_pygithub(tmp_path: Path) -> None:
         }
         assert "repo_harden.checks.branch_protection" in imported
         assert not {"github", "requests", "urllib3"} & imported
-        assert "repo_harden.github_client" not in imported
+        assert "repo_harden.github.client" not in imported

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from repo_harden.registry import catalogue
-from repo_harden.ruledocs import readme_with_table, rules_document
-from repo_harden.rules import DOC_HEADINGS
+from repo_harden.core.declare import DOC_HEADINGS
+from repo_harden.engine.registry import catalogue
+from repo_harden.reporters.rule_docs import readme_with_table, rules_document
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = list(catalogue().rules.values())
@@ -37,14 +37,16 @@ def test_rule_names_are_unique() -> None:
 
 def test_readme_rule_table_is_generated_from_the_registry() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert readme == readme_with_table(readme, RULES), "run `python -m repo_harden.ruledocs`"
+    assert readme == readme_with_table(readme, RULES), (
+        "run `python -m repo_harden.reporters.rule_docs`"
+    )
     for rule in RULES:
         assert f"| {rule.name} |" in readme
 
 
 def test_rules_document_is_current() -> None:
     current = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
-    assert current == rules_document(RULES), "run `python -m repo_harden.ruledocs`"
+    assert current == rules_document(RULES), "run `python -m repo_harden.reporters.rule_docs`"
 
 
 def _hooks() -> list[dict[str, Any]]:
@@ -92,10 +94,10 @@ def test_code_table_matches_what_the_modules_declare() -> None:
 HOOK_FAMILIES = [
     ("repo_harden.hooks.pinned_actions", {"repo_harden.checks.pinning"}),
     ("repo_harden.hooks.lockfiles", {
-        "repo_harden.checks.lockfiles", "repo_harden.checks.requirements",
-        "repo_harden.checks.package_indexes", "repo_harden.checks.vulnerabilities",
+        "repo_harden.checks.lockfiles.lockfile_rules", "repo_harden.checks.lockfiles.requirement_pins",
+        "repo_harden.checks.lockfiles.indexes", "repo_harden.checks.lockfiles.vulnerable",
     }),
-    ("repo_harden.hooks.codeowners", {"repo_harden.checks.codeowners"}),
+    ("repo_harden.hooks.codeowners", {"repo_harden.checks.ownership"}),
 ]  # fmt: skip
 
 
@@ -113,7 +115,8 @@ def test_a_hook_imports_only_its_rule_families(
     )
     probe = (
         f"import sys; from {hook} import main; main(['README.md']); "
-        "print(sorted(m for m in sys.modules if m.startswith('repo_harden.checks.')))"
+        "from repo_harden.checks import CHECK_MODULES; "
+        "print(sorted(m for m in sys.modules if m in CHECK_MODULES))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True

@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from repo_harden.codeowners import (
+from repo_harden.core.model import RepoSettings
+from repo_harden.readers.codeowners import (
     MAX_BYTES,
     CodeownersFile,
     ownership,
@@ -22,7 +23,6 @@ from repo_harden.codeowners import (
     present_locations,
     shadowed,
 )
-from repo_harden.model import RepoSettings
 
 GITHUB_EXAMPLE = """\
 # This is a comment.

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from repo_harden.dockerfile import expand, read_dockerfile
-from repo_harden.model import Position
+from repo_harden.core.model import Position
+from repo_harden.readers.dockerfile import expand, read_dockerfile
 from tests.conftest import make_repo, workflow
 
 DIGEST = "sha256:" + "b" * 64

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import jsonschema
 import pytest
 
-from repo_harden.github_client import GitHubClient, GitHubError, token_from_env
-from repo_harden.online import OnlineOptions, repository_from_remote
+from repo_harden.frontend.online import OnlineOptions, repository_from_remote
+from repo_harden.github.client import GitHubClient, GitHubError, token_from_env
 from tests.fake_github import (
     ADMIN,
     BRANCH_NOT_PROTECTED,

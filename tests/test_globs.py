@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from repo_harden.globs import PathMatcher
+from repo_harden.core.globs import PathMatcher
 
 CASES = [
     ("*.yml", "a.yml", True),
@@ -44,7 +44,7 @@ def _by_regex_only(pattern: str, path: str) -> bool:
     on the path and on each of its folders."""
     import re
 
-    from repo_harden.globs import _glob_regex
+    from repo_harden.core.globs import _glob_regex
 
     regex = re.compile(_glob_regex(pattern))
     parts = path.split("/")

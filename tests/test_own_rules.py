@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from repo_harden.checks.codeowners import reported_error_findings
+from repo_harden.checks.ownership import reported_error_findings
 from repo_harden.hooks.codeowners import main as codeowners_hook
 from ruamel.yaml import YAML
 
-from repo_harden.codeowners import MAX_BYTES, ReportedError
-from repo_harden.local_repo import LocalRepo
-from repo_harden.model import CheckContext
-from repo_harden.parse_cache import ParseCache
-from repo_harden.registry import catalogue
-from repo_harden.rules import DOC_HEADINGS
+from repo_harden.core.declare import DOC_HEADINGS
+from repo_harden.core.model import CheckContext
+from repo_harden.core.parsed import ParseCache
+from repo_harden.engine.registry import catalogue
+from repo_harden.readers.codeowners import MAX_BYTES, ReportedError
+from repo_harden.sources.local import LocalRepo
 from tests.conftest import CliResult, make_repo, workflow
 
 Cli = Callable[..., CliResult]
@@ -503,8 +503,9 @@ def test_excluded_paths_need_no_owner(cli: Any, tmp_path: Path) -> None:
 def test_default_sensitive_globs_match_the_sensitive_list() -> None:
     """The check's file patterns (kept in file_kinds, so declaring them loads no parser)
     are exactly the globs of the built-in sensitive list."""
-    from repo_harden.file_kinds import DEFAULT_SENSITIVE_GLOBS
-    from repo_harden.sensitive_paths import default_sensitive_paths
+    from repo_harden.checks.ownership.sensitive_paths import default_sensitive_paths
+
+    from repo_harden.readers.file_kinds import DEFAULT_SENSITIVE_GLOBS
 
     globs = tuple(glob for entry in default_sensitive_paths(()) for glob in entry.globs)
     assert globs == DEFAULT_SENSITIVE_GLOBS

@@ -17,5 +17,9 @@ def test_every_package_of_the_source_tree_is_listed_for_the_wheel() -> None:
         ".".join(init.parent.relative_to(ROOT).parts)
         for init in (ROOT / "repo_harden").rglob("__init__.py")
     }
-    found.update(folders)  # repo_harden.checks and .hooks live in their own folders
+    for package, folder in folders.items():  # repo_harden.checks and .hooks: their own folders
+        found.update(
+            ".".join((package, *init.parent.relative_to(ROOT / folder).parts))
+            for init in (ROOT / folder).rglob("__init__.py")
+        )
     assert found == listed

@@ -19,10 +19,10 @@ import pytest
 
 from repo_harden import __version__
 from repo_harden.cli import main, use_color
-from repo_harden.model import Finding, Severity, fingerprint
-from repo_harden.policy import Reported
-from repo_harden.registry import catalogue
-from repo_harden.reporters.github import annotation
+from repo_harden.core.model import Finding, Severity, fingerprint
+from repo_harden.engine.policy import Reported
+from repo_harden.engine.registry import catalogue
+from repo_harden.reporters.annotations import annotation
 from tests.conftest import DATA, CliResult, make_repo, workflow
 
 Cli = Callable[..., CliResult]

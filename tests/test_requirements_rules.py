@@ -11,8 +11,8 @@ import pytest
 from repo_harden.hooks.lockfiles import main as lockfiles_hook
 from ruamel.yaml import YAML
 
-from repo_harden.globs import PathMatcher
-from repo_harden.registry import catalogue
+from repo_harden.core.globs import PathMatcher
+from repo_harden.engine.registry import catalogue
 from tests.conftest import make_repo
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from repo_harden.model import Position
-from repo_harden.shell import Word, parse_args, parse_shell, unwrap
-from repo_harden.source_map import SourceMap
+from repo_harden.core.model import Position
+from repo_harden.readers.source_map import SourceMap
+from repo_harden.shell.analyser import Word, parse_args, parse_shell, unwrap
 
 
 def commands(script: str) -> list[tuple[list[str], int, int]]:
@@ -133,10 +133,10 @@ def test_unwrap() -> None:
 def test_tree_sitter_is_imported_only_to_parse() -> None:
     code = (
         "import sys\n"
-        "import repo_harden.shell, repo_harden.scripts, repo_harden.checks\n"
+        "import repo_harden.shell.analyser, repo_harden.shell.blocks, repo_harden.checks\n"
         "assert 'tree_sitter' not in sys.modules\n"
-        "from repo_harden.shell import parse_shell\n"
-        "from repo_harden.source_map import SourceMap\n"
+        "from repo_harden.shell.analyser import parse_shell\n"
+        "from repo_harden.readers.source_map import SourceMap\n"
         "parse_shell(SourceMap.verbatim('true'))\n"
         "assert 'tree_sitter' in sys.modules\n"
     )

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from repo_harden.advisories import osv_query_url, pip_audit_source
-from repo_harden.documents import read_toml
-from repo_harden.errors import UsageError
-from repo_harden.model import AdvisoryError, PackageVersion
-from repo_harden.python_lockfiles import locked_packages
+from repo_harden.advisories.source import osv_query_url, pip_audit_source
+from repo_harden.core.errors import UsageError
+from repo_harden.core.model import AdvisoryError, PackageVersion
+from repo_harden.ecosystems.python import locked_packages
+from repo_harden.readers.documents import read_toml
 from tests.conftest import TESTS, make_repo, workflow
 from tests.fake_osv import FakeOsv
 
@@ -209,9 +209,9 @@ def test_offline_scans_and_hooks_never_ask_nor_import_pip_audit(
         [sys.executable, "-m", "repo_harden", "scan", "--online", "--select", "LCK003"],
     ):
         imported = _imported(command, repo, osv)
-        assert "repo_harden.checks.requirements" in imported, command
+        assert "repo_harden.checks.lockfiles.requirement_pins" in imported, command
         assert not {name for name in imported if name.startswith("pip_audit")}, command
-        assert "repo_harden.pip_audit_osv" not in imported, command
+        assert "repo_harden.advisories.pip_audit" not in imported, command
     assert osv.queries == []
 
 

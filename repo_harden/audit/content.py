@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from repo_harden.audit import queries
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry
 from repo_harden.audit.transport import Transport
-from repo_harden.github_client import GitHubError
+from repo_harden.github.client import GitHubError
 
 T = TypeVar("T")
 TREES_PER_QUERY = 20

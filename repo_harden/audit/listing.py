@@ -10,7 +10,7 @@ from typing import Any
 
 from repo_harden.audit import queries
 from repo_harden.audit.transport import Transport
-from repo_harden.errors import UsageError
+from repo_harden.core.errors import UsageError
 
 NAMED_PER_QUERY = 50
 

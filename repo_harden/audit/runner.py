@@ -31,22 +31,22 @@ from repo_harden.audit.settings import CachedApi, read_settings
 from repo_harden.audit.snapshot import GitHubSnapshot
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry
 from repo_harden.audit.transport import Stats, Transport
-from repo_harden.config import (
+from repo_harden.core.errors import ConfigError
+from repo_harden.core.globs import PathMatcher
+from repo_harden.core.lazy import load_deferred
+from repo_harden.core.model import AdvisorySource, Finding, RepoSettings, Rule, Severity
+from repo_harden.engine.config import (
     CONFIG_FILE,
     PYPROJECT,
     Config,
     config_path_in,
     parse_config,
 )
-from repo_harden.errors import ConfigError
-from repo_harden.github_client import GitHubError
-from repo_harden.globs import PathMatcher
-from repo_harden.lazy import load_deferred
-from repo_harden.model import AdvisorySource, Finding, RepoSettings, Rule, Severity
-from repo_harden.policy import Reported
-from repo_harden.registry import catalogue
+from repo_harden.engine.policy import Reported
+from repo_harden.engine.registry import catalogue
+from repo_harden.frontend.local_scan import judge, selected_checks
+from repo_harden.github.client import GitHubError
 from repo_harden.reporters import RepositoryStatus
-from repo_harden.scan import judge, selected_checks
 
 AUDITED, SKIPPED, FAILED = "audited", "skipped", "failed"
 GRAPHQL_BATCHES_IN_FLIGHT = 4

@@ -23,23 +23,23 @@ from urllib.parse import urlencode
 from repo_harden.audit.listing import ListedRepository
 from repo_harden.audit.store import Store
 from repo_harden.audit.transport import Transport
-from repo_harden.branch_policy import Origin, ProtectionSource, ProtectionUnknown
-from repo_harden.github_client import GitHubError
-from repo_harden.live_settings import (
+from repo_harden.core.branch_policy import Origin, ProtectionSource, ProtectionUnknown
+from repo_harden.core.model import RepoSettings
+from repo_harden.github.client import GitHubError
+from repo_harden.github.live_settings import (
     ADMIN_PERMISSION,
     Params,
     PolicyReading,
     read_branch_policy,
     reported_error,
 )
-from repo_harden.model import RepoSettings
-from repo_harden.protection_readers import (
+from repo_harden.readers.protection import (
     read_classic,
     read_ruleset_header,
     read_ruleset_rules,
     targets_branch,
 )
-from repo_harden.settings_tree import from_json
+from repo_harden.readers.settings_tree import from_json
 
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 _RULESET = re.compile(r"/rulesets/(\d+)$")

@@ -12,8 +12,8 @@ import posixpath
 from collections.abc import Callable, MutableMapping, Sequence
 
 from repo_harden.audit.store import StoredBlob, TreeEntry
-from repo_harden.local_repo import MAX_FILE_BYTES
-from repo_harden.model import RepoSettings
+from repo_harden.core.model import RepoSettings
+from repo_harden.sources.local import MAX_FILE_BYTES
 
 SYMLINK_MODE = 0o120000
 _SNIFF_BYTES = 8192

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from repo_harden.github_client import DEFAULT_API_URL, REDACTOR, GitHubError
+from repo_harden.github.client import DEFAULT_API_URL, REDACTOR, GitHubError
 
 if TYPE_CHECKING:
     from github import Github

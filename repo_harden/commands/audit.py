@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, TextIO
 
 from repo_harden.audit.runner import Audit, AuditOptions, AuditResult, Progress
 from repo_harden.cli import EXIT_FINDINGS, EXIT_OK, use_color
-from repo_harden.config import parse_fail_on
-from repo_harden.errors import UsageError
-from repo_harden.model import AdvisorySource, Rule, Severity
+from repo_harden.core.errors import UsageError
+from repo_harden.core.model import AdvisorySource, Rule, Severity
+from repo_harden.engine.config import parse_fail_on
 from repo_harden.reporters import Report, renderer
 from repo_harden.reporters.text import summary
 
@@ -31,10 +31,10 @@ def run_audit(args: argparse.Namespace) -> int:
     import gc
 
     gc.disable()
-    from repo_harden.atomic import write_atomically
     from repo_harden.audit.store import Store
     from repo_harden.audit.transport import Governor, Transport
-    from repo_harden.github_client import DEFAULT_API_URL
+    from repo_harden.frontend.output import write_atomically
+    from repo_harden.github.client import DEFAULT_API_URL
 
     options = audit_options(args)
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:
@@ -72,9 +72,9 @@ def run_audit(args: argparse.Namespace) -> int:
 
 def audit_options(args: argparse.Namespace) -> AuditOptions:
     from repo_harden.audit.listing import parse_shard
-    from repo_harden.config import check_selector, load_config
-    from repo_harden.online import checked_repository
-    from repo_harden.registry import catalogue
+    from repo_harden.engine.config import check_selector, load_config
+    from repo_harden.engine.registry import catalogue
+    from repo_harden.frontend.online import checked_repository
 
     if not (args.org or args.user or args.repo):
         raise UsageError("audit: name what to audit with --org, --user or --repo")
@@ -106,7 +106,7 @@ def audit_options(args: argparse.Namespace) -> AuditOptions:
 def _advisories(args: argparse.Namespace) -> AdvisorySource:
     """LCK006's source of known vulnerabilities: `--osv-url`, `REPO_HARDEN_OSV_URL` or OSV's
     own API. pip-audit is imported only when a locked Python dependency is looked up."""
-    from repo_harden.advisories import osv_url_setting, pip_audit_source
+    from repo_harden.advisories.source import osv_url_setting, pip_audit_source
 
     return pip_audit_source(osv_url_setting(args.osv_url, os.environ))
 
@@ -116,7 +116,7 @@ def audit_auth(args: argparse.Namespace, environ: Mapping[str, str]) -> Auth:
     token in GITHUB_TOKEN or GH_TOKEN."""
     from github import Auth
 
-    from repo_harden.github_client import REDACTOR, require_token
+    from repo_harden.github.client import REDACTOR, require_token
 
     app = (args.app_id, args.app_key, args.installation_id)
     if any(part is not None for part in app):

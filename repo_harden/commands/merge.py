@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from repo_harden.commands.audit import audit_exit_code, fail_on_of
-from repo_harden.errors import UsageError
-from repo_harden.model import Finding, Rule, Severity
-from repo_harden.policy import Reported
-from repo_harden.registry import catalogue
+from repo_harden.core.errors import UsageError
+from repo_harden.core.model import Finding, Rule, Severity
+from repo_harden.engine.policy import Reported
+from repo_harden.engine.registry import catalogue
 from repo_harden.reporters import Report, RepositoryStatus, renderer
 from repo_harden.reporters.text import summary
 
@@ -21,7 +21,7 @@ _FINDING_FIELDS = ("rule", "path", "line", "column", "message", "fingerprint", "
 
 
 def run_merge(args: argparse.Namespace) -> int:
-    from repo_harden.atomic import write_atomically
+    from repo_harden.frontend.output import write_atomically
 
     rules = dict(catalogue(()).rules)
     reported: list[Reported] = []

@@ -11,15 +11,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from repo_harden.cli import EXIT_FINDINGS, EXIT_OK
-from repo_harden.codeowners import (
+from repo_harden.core.errors import UsageError
+from repo_harden.readers.codeowners import (
     CodeownersFile,
     Ownership,
     ownership,
     parse_codeowners,
     present_locations,
 )
-from repo_harden.errors import UsageError
-from repo_harden.local_repo import LocalRepo, find_root
+from repo_harden.sources.local import LocalRepo, find_root
 
 
 def run_owners(args: argparse.Namespace) -> int:

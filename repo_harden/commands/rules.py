@@ -6,10 +6,10 @@ import argparse
 import json
 import sys
 
-from repo_harden.errors import UsageError
-from repo_harden.model import Rule
-from repo_harden.registry import catalogue
-from repo_harden.ruledocs import markdown_table, rule_page
+from repo_harden.core.errors import UsageError
+from repo_harden.core.model import Rule
+from repo_harden.engine.registry import catalogue
+from repo_harden.reporters.rule_docs import markdown_table, rule_page
 
 
 def run_rules(args: argparse.Namespace) -> int:

@@ -10,16 +10,16 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from repo_harden.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, use_color
-from repo_harden.config import parse_fail_on
-from repo_harden.errors import UsageError
-from repo_harden.model import Severity
-from repo_harden.policy import Reported
+from repo_harden.core.errors import UsageError
+from repo_harden.core.model import Severity
+from repo_harden.engine.config import parse_fail_on
+from repo_harden.engine.policy import Reported
+from repo_harden.frontend.local_scan import ScanOptions, ScanResult, scan_paths
 from repo_harden.reporters import Report, renderer
 from repo_harden.reporters.text import summary
-from repo_harden.scan import ScanOptions, ScanResult, scan_paths
 
 if TYPE_CHECKING:
-    from repo_harden.online import OnlineOptions
+    from repo_harden.frontend.online import OnlineOptions
 
 
 def scan_options(args: argparse.Namespace) -> ScanOptions:
@@ -35,16 +35,16 @@ def scan_options(args: argparse.Namespace) -> ScanOptions:
 def online_options(args: argparse.Namespace) -> OnlineOptions | None:
     """`--online`, `--repo`, `--api-url` and `--osv-url`; the token, and the OSV URL when no
     option gives it, come from the environment. A token is required only once the rules
-    that read live settings are known to run (see `repo_harden.online`)."""
+    that read live settings are known to run (see `repo_harden.frontend.online`)."""
     if not getattr(args, "online", False):
         if getattr(args, "repo", None) or getattr(args, "api_url", None):
             raise UsageError("--repo and --api-url need --online")
         if getattr(args, "osv_url", None):
             raise UsageError("--osv-url needs --online")
         return None
-    from repo_harden.advisories import osv_url_setting
-    from repo_harden.github_client import token_from_env
-    from repo_harden.online import OnlineOptions, checked_repository
+    from repo_harden.advisories.source import osv_url_setting
+    from repo_harden.frontend.online import OnlineOptions, checked_repository
+    from repo_harden.github.client import token_from_env
 
     repository = checked_repository(args.repo) if args.repo else None
     osv_url = osv_url_setting(args.osv_url, os.environ)
@@ -85,8 +85,8 @@ def run_scan(args: argparse.Namespace) -> int:
     import gc
 
     gc.disable()  # a scan allocates many long-lived YAML nodes; collecting them only costs time
-    from repo_harden.atomic import write_atomically
-    from repo_harden.baseline import baseline_document, load_baseline, split_by_baseline
+    from repo_harden.engine.baseline import baseline_document, load_baseline, split_by_baseline
+    from repo_harden.frontend.output import write_atomically
 
     known = load_baseline(args.baseline) if args.baseline else None
     result = scan_paths(args.paths, scan_options(args))

@@ -10,12 +10,12 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
-from repo_harden.config import Waiver, find_config, load_config
-from repo_harden.globs import PathMatcher
-from repo_harden.local_repo import LocalRepo, find_root
-from repo_harden.policy import relative_config_path
-from repo_harden.registry import catalogue
-from repo_harden.suppressions import find_suppressions
+from repo_harden.core.globs import PathMatcher
+from repo_harden.engine.config import Waiver, find_config, load_config
+from repo_harden.engine.policy import relative_config_path
+from repo_harden.engine.registry import catalogue
+from repo_harden.engine.suppressions import find_suppressions
+from repo_harden.sources.local import LocalRepo, find_root
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from repo_harden.model import Rule
-from repo_harden.policy import Reported
+from repo_harden.core.model import Rule
+from repo_harden.engine.policy import Reported
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def renderer(name: str) -> Renderer:
 
         return render_html
     if name == "github":
-        from repo_harden.reporters.github import render_github
+        from repo_harden.reporters.annotations import render_github
 
         return render_github
     from repo_harden.reporters.text import render_text

@@ -8,8 +8,8 @@ from collections import Counter
 from html import escape
 
 from repo_harden import __version__
-from repo_harden.model import Severity
-from repo_harden.policy import Reported
+from repo_harden.core.model import Severity
+from repo_harden.engine.policy import Reported
 from repo_harden.reporters import Report
 from repo_harden.reporters.sarif import rule_url
 from repo_harden.reporters.text import location, summary

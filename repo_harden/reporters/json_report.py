@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from repo_harden import __version__
-from repo_harden.policy import Reported
+from repo_harden.engine.policy import Reported
 from repo_harden.reporters import Report
 
 

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from repo_harden import __version__
-from repo_harden.model import Rule, Severity
-from repo_harden.policy import Reported
+from repo_harden.core.model import Rule, Severity
+from repo_harden.engine.policy import Reported
 from repo_harden.reporters import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

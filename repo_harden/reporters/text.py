@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from repo_harden.model import Severity
-from repo_harden.policy import Reported
+from repo_harden.core.model import Severity
+from repo_harden.engine.policy import Reported
 from repo_harden.reporters import Report
 
 _COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.NOTE: "36"}

@@ -1,0 +1,1 @@
+"""DL: tools and files downloaded or installed with no pin or no verification."""

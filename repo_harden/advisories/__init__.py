@@ -1,0 +1,1 @@
+"""Known vulnerabilities (LCK006): an OSV service, asked through pip-audit."""

@@ -1,0 +1,141 @@
+"""`Cargo.toml` and `Cargo.lock`: a direct dependency must be locked at a version its
+requirement allows, as `cargo build --locked` demands.
+
+Cargo's requirement syntax is node-semver's with two differences, bridged here: a
+bare version means `^version`, and comparators are separated by commas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from repo_harden.core.model import Position
+from repo_harden.ecosystems.node_semver import satisfies
+from repo_harden.ecosystems.tree import Drift
+from repo_harden.readers.documents import TomlDocument, string, table
+
+_KINDS = ("dependencies", "dev-dependencies", "build-dependencies")
+
+
+@dataclass(frozen=True)
+class CargoDependency:
+    key: str  # as written in the table
+    package: str  # the crate's real name (`package = ...` renames)
+    requirement: str | None
+    at: Position | None
+
+
+@dataclass(frozen=True)
+class CargoManifest:
+    path: str
+    document: TomlDocument
+
+    @property
+    def package_name(self) -> str | None:
+        return string(table(self.document.root, "package").get("name"))
+
+    @property
+    def workspace(self) -> Mapping[str, object] | None:
+        root = self.document.root
+        return table(root, "workspace") if "workspace" in root else None
+
+    def dependencies(self, workspace_root: CargoManifest | None) -> Iterator[CargoDependency]:
+        """Every direct dependency, target-specific ones included."""
+        inherited = table(workspace_root.workspace if workspace_root else {}, "dependencies")
+        for key_path, entries in self._tables():
+            for key, value in entries.items():
+                spec: object = value
+                if table(value).get("workspace") is True:
+                    base = inherited.get(key)
+                    spec = {"version": base} if isinstance(base, str) else table(base)
+                package = string(table(spec).get("package")) or key
+                requirement = string(spec) or string(table(spec).get("version"))
+                at = self.document.locate((*key_path, key))
+                yield CargoDependency(key, package, requirement, at)
+
+    def _tables(self) -> Iterator[tuple[tuple[str, ...], Mapping[str, object]]]:
+        root = self.document.root
+        if "package" not in root:
+            return
+        for kind in _KINDS:
+            yield (kind,), table(root, kind)
+        for target, values in table(root, "target").items():
+            for kind in _KINDS:
+                yield ("target", target, kind), table(values, kind)
+
+    @property
+    def declares_dependencies(self) -> bool:
+        return any(entries for _, entries in self._tables()) or bool(
+            table(self.workspace or {}, "dependencies")
+        )
+
+
+@dataclass(frozen=True)
+class CargoLock:
+    """What `cargo build --locked` compares: the locked versions of each crate, and for each
+    crate of the workspace (an entry with no `source`), the crates it depends on."""
+
+    versions: Mapping[str, list[str]]
+    local_dependencies: Mapping[str, frozenset[str]]
+
+
+def read_cargo_lock(document: TomlDocument) -> CargoLock:
+    versions: dict[str, list[str]] = {}
+    local: dict[str, frozenset[str]] = {}
+    packages = document.root.get("package")
+    for entry in packages if isinstance(packages, list) else ():
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            continue
+        name = entry["name"]
+        versions.setdefault(name, []).append(str(entry.get("version", "")))
+        if "source" not in entry:
+            # Each is "name", "name version" or "name version (source)".
+            listed = entry.get("dependencies") or ()
+            local[name] = frozenset(str(d).split(" ", 1)[0] for d in listed)
+    return CargoLock(versions, local)
+
+
+def cargo_lock_drift(
+    manifest: CargoManifest, workspace_root: CargoManifest | None, lock: CargoLock
+) -> list[Drift]:
+    drift = []
+    name = manifest.package_name
+    if name is not None and name not in lock.versions:
+        at = manifest.document.locate(("package", "name"))
+        drift.append(Drift(name, f"the package `{name}` itself is not in Cargo.lock", at))
+    own = lock.local_dependencies.get(name) if name is not None else None
+    for dependency in manifest.dependencies(workspace_root):
+        problem = _dependency_drift(dependency, lock.versions.get(dependency.package), own, name)
+        if problem is not None:
+            drift.append(Drift(dependency.key, problem, dependency.at))
+    return drift
+
+
+def _dependency_drift(
+    dependency: CargoDependency,
+    versions: list[str] | None,
+    own: frozenset[str] | None,
+    package: str | None,
+) -> str | None:
+    if not versions:
+        return f"`{dependency.key}` is not in Cargo.lock"
+    if dependency.requirement and not any(
+        cargo_requirement_allows(dependency.requirement, v) is not False for v in versions
+    ):
+        return (
+            f"`{dependency.key}` requires `{dependency.requirement}`, "
+            f"but Cargo.lock locks {', '.join(versions)}"
+        )
+    if own is not None and dependency.package not in own:
+        return (
+            f"`{dependency.key}` is locked for other crates, but Cargo.lock does not list it "
+            f"among `{package}`'s dependencies"
+        )
+    return None
+
+
+def cargo_requirement_allows(requirement: str, version: str) -> bool | None:
+    parts = [part.strip() for part in requirement.split(",")]
+    comparators = [f"^{part}" if part[:1].isdigit() else part for part in parts]
+    return satisfies(version, " ".join(comparators))

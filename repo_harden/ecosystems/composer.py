@@ -1,0 +1,134 @@
+"""`composer.json` and `composer.lock`: Composer's `content-hash`, recomputed as
+`Composer\\Package\\Locker::getContentHash` computes it.
+
+That is the MD5 of PHP's `json_encode` (no flags: `/` escaped as `\\/`, non-ASCII
+as `\\uXXXX`) of the relevant keys, after `json_decode` into PHP arrays (an empty
+object becomes `[]`) and `ksort` of the top level.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from repo_harden.core.model import Position
+from repo_harden.ecosystems.tree import Drift
+from repo_harden.readers.documents import DocumentError, JsonDocument, string, table
+
+_RELEVANT_KEYS = (
+    "name",
+    "version",
+    "require",
+    "require-dev",
+    "conflict",
+    "replace",
+    "provide",
+    "minimum-stability",
+    "prefer-stable",
+    "repositories",
+    "extra",
+)
+_PLATFORM_PREFIXES = ("ext-", "lib-")
+_PLATFORM_NAMES = frozenset(
+    {
+        "php",
+        "php-64bit",
+        "php-ipv6",
+        "php-zts",
+        "php-debug",
+        "hhvm",
+        "composer",
+        "composer-plugin-api",
+        "composer-runtime-api",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ComposerJson:
+    path: str
+    document: JsonDocument
+
+    @property
+    def data(self) -> Mapping[str, object]:
+        root = self.document.root
+        if not isinstance(root, dict):
+            raise DocumentError(
+                "not a composer.json: the top level is not an object", Position(1, 1)
+            )
+        return root
+
+    def requirements(self, section: str) -> list[str]:
+        return [str(name) for name in table(self.data, section)]
+
+    @property
+    def declares_dependencies(self) -> bool:
+        return any(
+            not is_platform(name)
+            for section in ("require", "require-dev")
+            for name in self.requirements(section)
+        )
+
+
+def is_platform(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _PLATFORM_NAMES or lowered.startswith(_PLATFORM_PREFIXES)
+
+
+def composer_content_hash(data: Mapping[str, object]) -> str:
+    relevant: dict[str, object] = {key: data[key] for key in _RELEVANT_KEYS if key in data}
+    config = table(data, "config")
+    if config.get("platform") is not None:
+        relevant["config"] = {"platform": config["platform"]}
+    ordered = {key: relevant[key] for key in sorted(relevant)}
+    encoded = json.dumps(_as_php(ordered), separators=(",", ":"), ensure_ascii=True)
+    return hashlib.md5(encoded.replace("/", "\\/").encode()).hexdigest()
+
+
+def _as_php(value: object) -> object:
+    """JSON decoded into PHP arrays: `{}` is `[]`, keys 0..n-1 in order make a list."""
+    if isinstance(value, dict):
+        if list(value) == [str(i) for i in range(len(value))]:
+            return [_as_php(item) for item in value.values()]
+        return {key: _as_php(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_php(item) for item in value]
+    return value
+
+
+def composer_lock_drift(manifest: ComposerJson, lock: JsonDocument) -> list[Drift] | None:
+    """None when the hash matches; else the requirements missing from the lock, or the
+    mismatch itself."""
+    root = lock.root
+    if not isinstance(root, dict):
+        raise DocumentError("not a composer.lock: the top level is not an object", Position(1, 1))
+    recorded = string(root.get("content-hash"))
+    if recorded is None or recorded == composer_content_hash(manifest.data):
+        return None
+    locked = {
+        str(string(table(package).get("name")) or "").lower()
+        for section in ("packages", "packages-dev")
+        for package in (root.get(section) or [])
+        if isinstance(package, dict)
+    }
+    locked |= {
+        name.lower() for section in ("platform", "platform-dev") for name in table(root, section)
+    }
+    drift = []
+    for section in ("require", "require-dev"):
+        for name in manifest.requirements(section):
+            if name.lower() not in locked:
+                at = manifest.document.locate(section, name)
+                fix = f"run `composer update {name}`"
+                drift.append(Drift(name, f"`{name}` ({section}) is not in composer.lock", at, fix))
+    if drift:
+        return drift
+    at = manifest.document.locate("require")
+    problem = (
+        "its content-hash no longer matches composer.json: a requirement, repository or "
+        "other locked setting changed"
+    )
+    fix = "run `composer update <package>` for a changed requirement, else `composer update --lock`"
+    return [Drift("", problem, at, fix)]

@@ -1,0 +1,111 @@
+"""`go.mod` and `go.sum`: every required module version needs a checksum line, or the go
+command stops with "missing go.sum entry" (`-mod=readonly`, the default since Go 1.16).
+
+`replace` directives are followed: a module replaced by a local folder needs no
+checksum, one replaced by another module needs that module's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from repo_harden.core.model import Position
+from repo_harden.ecosystems.tree import Drift
+
+_BLOCK_START = re.compile(r"^\s*(require|replace|exclude)\s*\(\s*(?://.*)?$")
+_DIRECTIVE = re.compile(r"^\s*(require|replace|exclude)\s+(.+)$")
+
+
+@dataclass(frozen=True)
+class GoRequirement:
+    module: str
+    version: str
+    at: Position
+
+
+@dataclass(frozen=True)
+class GoMod:
+    requirements: tuple[GoRequirement, ...]
+    replacements: dict[tuple[str, str | None], tuple[str, str | None]]
+
+    def checksummed(self, requirement: GoRequirement) -> tuple[str, str] | None:
+        """The module version whose checksum go.sum must hold; None for a local folder."""
+        target = self.replacements.get((requirement.module, requirement.version))
+        target = target or self.replacements.get((requirement.module, None))
+        if target is None:
+            return requirement.module, requirement.version
+        module, version = target
+        if version is None or module.startswith((".", "/")):
+            return None
+        return module, version
+
+
+def read_go_mod(text: str) -> GoMod:
+    requirements: list[GoRequirement] = []
+    replacements: dict[tuple[str, str | None], tuple[str, str | None]] = {}
+    block: str | None = None
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("//", 1)[0].strip()
+        if block is not None:
+            if line == ")":
+                block = None
+            elif line:
+                _directive(
+                    block,
+                    line,
+                    Position(number, raw.index(line[0]) + 1),
+                    requirements,
+                    replacements,
+                )
+            continue
+        start = _BLOCK_START.match(raw)
+        if start:
+            block = start.group(1)
+            continue
+        single = _DIRECTIVE.match(line)
+        if single:
+            at = Position(number, raw.index(single.group(2)[0], raw.index(single.group(1))) + 1)
+            _directive(single.group(1), single.group(2), at, requirements, replacements)
+    return GoMod(tuple(requirements), replacements)
+
+
+def _directive(
+    kind: str,
+    words_text: str,
+    at: Position,
+    requirements: list[GoRequirement],
+    replacements: dict[tuple[str, str | None], tuple[str, str | None]],
+) -> None:
+    words = [word.strip('"') for word in words_text.split()]
+    if kind == "require" and len(words) >= 2:
+        requirements.append(GoRequirement(words[0], words[1], at))
+    elif kind == "replace" and "=>" in words:
+        arrow = words.index("=>")
+        old, new = words[:arrow], words[arrow + 1 :]
+        if old and new:
+            source = (old[0], old[1] if len(old) > 1 else None)
+            replacements[source] = (new[0], new[1] if len(new) > 1 else None)
+
+
+def go_sum_entries(texts: Iterable[str]) -> frozenset[tuple[str, str]]:
+    """(module, version) pairs with a checksum; `v1.2.3/go.mod` lines count as `v1.2.3`."""
+    found = set()
+    for text in texts:
+        for line in text.splitlines():
+            words = line.split()
+            if len(words) >= 3:
+                found.add((words[0], words[1].removesuffix("/go.mod")))
+    return frozenset(found)
+
+
+def go_sum_drift(go_mod: GoMod, sums: frozenset[tuple[str, str]]) -> list[Drift]:
+    drift = []
+    for requirement in go_mod.requirements:
+        needed = go_mod.checksummed(requirement)
+        if needed is not None and needed not in sums:
+            module, version = needed
+            problem = f"`{module} {version}` has no checksum line in go.sum"
+            drift.append(Drift(requirement.module, problem, requirement.at))
+    return drift

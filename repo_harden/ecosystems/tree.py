@@ -1,0 +1,117 @@
+"""What the lockfile readers of every ecosystem report, and the tree they read it in."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from repo_harden.core.model import Position
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One way a lockfile disagrees with its manifest, as the package manager sees it.
+
+    `name` is the dependency as the manifest names it; `problem` completes the
+    sentence "... lockfile is out of sync: ...". `at` is where the manifest declares
+    it, when it still does.
+    """
+
+    name: str
+    problem: str
+    at: Position | None = None
+    fix: str | None = None  # a command that fits this drift better than the tool's usual one
+
+
+class Tree:
+    """Every path of the repository, indexed by folder, for finding a manifest's lockfile."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self.paths = paths
+
+    @cached_property
+    def _files(self) -> frozenset[str]:
+        return frozenset(self.paths)
+
+    @cached_property
+    def _by_folder(self) -> dict[str, list[str]]:
+        folders: dict[str, list[str]] = {}
+        for path in self.paths:
+            folder, _, name = path.rpartition("/")
+            folders.setdefault(folder, []).append(name)
+        return folders
+
+    def has(self, path: str) -> bool:
+        return path in self._files
+
+    def names_in(self, folder: str) -> list[str]:
+        """The file names directly in a folder ("" is the root)."""
+        return self._by_folder.get(folder, [])
+
+    def first_present(self, folder: str, names: Iterable[str]) -> str | None:
+        """The path of the first of `names` that exists in `folder`."""
+        for name in names:
+            path = join(folder, name)
+            if path in self._files:
+                return path
+        return None
+
+
+def join(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name
+
+
+def folder_of(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def ancestors(folder: str) -> Iterator[str]:
+    """The folders above `folder`, nearest first, ending with the root ""."""
+    while folder:
+        folder = folder_of(folder)
+        yield folder
+
+
+def relative(folder: str, base: str) -> str | None:
+    """`folder` relative to `base` ("." for the same folder), or None if it is not inside."""
+    if folder == base:
+        return "."
+    if not base:
+        return folder
+    return folder[len(base) + 1 :] if folder.startswith(base + "/") else None
+
+
+def glob_matches(pattern: str, path: str) -> bool:
+    """A workspace glob (`packages/*`, `apps/**`, `./libs/a`) against a relative folder."""
+    pattern = posixpath.normpath(pattern.strip().rstrip("/"))
+    return _glob_regex(pattern).fullmatch(path) is not None
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    out = []
+    for index, part in enumerate(re.split(r"(\*\*/?|\*|\?)", pattern)):
+        if index % 2 == 0:
+            out.append(re.escape(part))
+        elif part.startswith("**"):
+            out.append("(?:.*/)?" if part.endswith("/") else ".*")
+        else:
+            out.append("[^/]*" if part == "*" else "[^/]")
+    return re.compile("".join(out))
+
+
+def workspace_member(patterns: Iterable[str], folder: str) -> bool:
+    """Whether `folder` matches the globs, `!`-negations last-wins (pnpm, npm)."""
+    member = False
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        if glob_matches(pattern.lstrip("!"), folder):
+            member = not negated
+    return member
+
+
+def canonical_name(name: str) -> str:
+    """A Python distribution name in its PEP 503 normal form."""
+    return re.sub(r"[-_.]+", "-", name).lower()

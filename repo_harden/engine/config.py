@@ -1,0 +1,276 @@
+"""Configuration: `.repo-harden.toml`, or `[tool.repo-harden]` in `pyproject.toml`.
+
+Read with `tomllib`; unknown keys are errors (exit 2), so a typo never turns a
+check off silently. Incomplete waivers are not errors: they become RH002
+findings, so the scan still runs and the problem stays visible.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Collection, Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repo_harden.core.branch_requirements import BranchRequirements, parse_requirements
+from repo_harden.core.errors import ConfigError
+from repo_harden.core.model import Check, Severity
+
+CONFIG_FILE = ".repo-harden.toml"
+PYPROJECT = "pyproject.toml"
+_TOP_KEYS = {
+    "select",
+    "ignore",
+    "exclude",
+    "fail-on",
+    "severity",
+    "rules",
+    "waivers",
+    "branch-protection",
+}
+_WAIVER_FIELDS = ("rule", "path", "owner", "reason", "expires")
+_WAIVER_HEADER = re.compile(
+    r"^\s*\[\[\s*(?:tool\s*\.\s*[\"']?repo-harden[\"']?\s*\.\s*)?waivers\s*\]\]"
+)
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A time-bound exception; `problems` says what makes it invalid (then it waives nothing)."""
+
+    rule: str
+    path: str
+    owner: str
+    reason: str
+    expires: datetime.date | None
+    line: int | None
+    problems: tuple[str, ...] = ()
+
+    def expired(self, today: datetime.date) -> bool:
+        return self.expires is not None and self.expires < today
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings after validation. `source` is the file they came from, if any."""
+
+    source: Path | None = None
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    fail_on: Severity | None = Severity.WARNING
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    rule_options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    waivers: tuple[Waiver, ...] = ()
+    branch_protection: BranchRequirements = field(default_factory=BranchRequirements)
+
+
+def find_config(root: Path) -> Path | None:
+    """The config file of a checkout: `.repo-harden.toml` first, then a pyproject that has ours."""
+    dedicated = root / CONFIG_FILE
+    if dedicated.is_file():
+        return dedicated
+    pyproject = root / PYPROJECT
+    if pyproject.is_file() and "repo-harden" in pyproject.read_text(errors="replace"):
+        return pyproject
+    return None
+
+
+def load_config(path: Path | None, checks: Mapping[str, Check], codes: Collection[str]) -> Config:
+    """The config at `path`. Rule codes are checked against every code that exists;
+    options only for the `checks` loaded in this run (the others are not used by it)."""
+    if path is None:
+        return Config()
+    path = shown_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read it ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return parse_config(path, text, checks, codes)
+
+
+def config_path_in(paths: Collection[str], read_text: Callable[[str], str | None]) -> str | None:
+    """Which file of a repository is its config, by the rule `find_config` follows on disk."""
+    if CONFIG_FILE in paths:
+        return CONFIG_FILE
+    if PYPROJECT in paths and "repo-harden" in (read_text(PYPROJECT) or ""):
+        return PYPROJECT
+    return None
+
+
+def parse_config(
+    path: Path, text: str, checks: Mapping[str, Check], codes: Collection[str]
+) -> Config:
+    """A config file's text; `path` is how messages name it."""
+    import tomllib  # only when there is a config file to read
+
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    table = _our_table(path, document)
+    return _parse(path, text, table, checks, set(codes))
+
+
+def shown_path(path: Path) -> Path:
+    """The path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def _our_table(path: Path, document: Mapping[str, object]) -> Mapping[str, object]:
+    tool = document.get("tool")
+    nested = tool.get("repo-harden") if isinstance(tool, dict) else None
+    if path.name == PYPROJECT or nested is not None:
+        if nested is None:
+            return {}
+        if not isinstance(nested, dict):
+            raise ConfigError(f"{path}: [tool.repo-harden] must be a table")
+        return nested
+    return document
+
+
+def _parse(
+    path: Path,
+    text: str,
+    table: Mapping[str, object],
+    checks: Mapping[str, Check],
+    codes: set[str],
+) -> Config:
+    unknown = sorted(set(table) - _TOP_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown setting {', '.join(map(repr, unknown))}; "
+            f"known settings are {', '.join(sorted(_TOP_KEYS))}"
+        )
+    return Config(
+        source=path,
+        select=tuple(_selectors(path, table, "select", codes)) or ("ALL",),
+        ignore=tuple(_selectors(path, table, "ignore", codes)),
+        exclude=tuple(_strings(path, table, "exclude")),
+        fail_on=parse_fail_on(str(table.get("fail-on", "warning")), f"{path}: fail-on"),
+        severity=_severities(path, table, codes),
+        rule_options=_rule_options(path, table, checks, codes),
+        waivers=_waivers(path, text, table, codes),
+        branch_protection=parse_requirements(
+            table.get("branch-protection", {}), f"{path}: [branch-protection]"
+        ),
+    )
+
+
+def parse_fail_on(value: str, where: str) -> Severity | None:
+    if value == "never":
+        return None
+    try:
+        return Severity(value)
+    except ValueError:
+        raise ConfigError(
+            f"{where}: expected error, warning, note or never, not {value!r}"
+        ) from None
+
+
+def _strings(path: Path, table: Mapping[str, object], key: str) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ConfigError(f"{path}: {key} must be a list of strings")
+    return value
+
+
+def _selectors(path: Path, table: Mapping[str, object], key: str, codes: set[str]) -> list[str]:
+    selectors = [s.strip().upper() for s in _strings(path, table, key)]
+    for selector in selectors:
+        check_selector(selector, codes, f"{path}: {key}")
+    return selectors
+
+
+def check_selector(selector: str, codes: AbstractSet[str], where: str) -> None:
+    """A selector is ALL, a rule code, or a prefix of at least one code."""
+    if selector != "ALL" and not any(code.startswith(selector) for code in codes):
+        raise ConfigError(f"{where}: {selector!r} matches no rule (see `repo-harden rules`)")
+
+
+def _severities(path: Path, table: Mapping[str, object], codes: set[str]) -> dict[str, Severity]:
+    raw = table.get("severity", {})
+    if not isinstance(raw, dict):
+        raise ConfigError(f'{path}: severity must be a table of CODE = "error|warning|note"')
+    result: dict[str, Severity] = {}
+    for code, value in raw.items():
+        if code not in codes:
+            raise ConfigError(f"{path}: severity: unknown rule {code!r}")
+        level = parse_fail_on(str(value), f"{path}: severity.{code}")
+        if level is None:
+            raise ConfigError(f"{path}: severity.{code}: use `ignore` to turn a rule off")
+        result[code] = level
+    return result
+
+
+def _rule_options(
+    path: Path, table: Mapping[str, object], checks: Mapping[str, Check], codes: set[str]
+) -> dict[str, Mapping[str, object]]:
+    raw = table.get("rules", {})
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: rules must be a table of [rules.CODE] tables")
+    result: dict[str, Mapping[str, object]] = {}
+    for code, options in raw.items():
+        check = checks.get(code)
+        if code in codes and check is None and isinstance(options, dict):
+            result[code] = options  # a family this run does not load (a hook's)
+            continue
+        if check is None or not isinstance(options, dict):
+            raise ConfigError(f"{path}: [rules.{code}]: no rule {code!r} takes options")
+        known = {spec.key: spec for spec in check.options}
+        for key, value in options.items():
+            spec = known.get(key)
+            if spec is None:
+                names = ", ".join(known) or "none"
+                raise ConfigError(
+                    f"{path}: [rules.{code}]: unknown option {key!r} (known: {names})"
+                )
+            if not isinstance(value, spec.kind):
+                raise ConfigError(f"{path}: [rules.{code}].{key} must be a {spec.kind.__name__}")
+        result[code] = options
+    return result
+
+
+def _waivers(
+    path: Path, text: str, table: Mapping[str, object], codes: set[str]
+) -> tuple[Waiver, ...]:
+    raw = table.get("waivers", [])
+    if not isinstance(raw, list):
+        raise ConfigError(f"{path}: waivers must be an array of tables ([[waivers]])")
+    header_lines = [n for n, line in enumerate(text.splitlines(), 1) if _WAIVER_HEADER.match(line)]
+    waivers = []
+    for index, entry in enumerate(raw):
+        line = header_lines[index] if index < len(header_lines) else None
+        waivers.append(_waiver(entry, line, codes))
+    return tuple(waivers)
+
+
+def _waiver(entry: object, line: int | None, codes: set[str]) -> Waiver:
+    fields: Mapping[str, object] = entry if isinstance(entry, dict) else {}
+    problems = [f"missing `{name}`" for name in _WAIVER_FIELDS if not fields.get(name)]
+    problems += [f"unknown field `{name}`" for name in fields if name not in _WAIVER_FIELDS]
+    rule = str(fields.get("rule", "")).strip().upper()
+    if rule and rule not in codes:
+        problems.append(f"unknown rule `{rule}`")
+    expires = fields.get("expires")
+    if expires is not None and not isinstance(expires, datetime.date):
+        problems.append("`expires` must be a TOML date such as 2027-03-31 (no quotes)")
+        expires = None
+    if isinstance(expires, datetime.datetime):
+        expires = expires.date()
+    return Waiver(
+        rule=rule,
+        path=str(fields.get("path", "")),
+        owner=str(fields.get("owner", "")),
+        reason=str(fields.get("reason", "")),
+        expires=expires,
+        line=line,
+        problems=tuple(problems),
+    )

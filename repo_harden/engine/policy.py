@@ -1,0 +1,164 @@
+"""Turn raw findings into what is reported: inline ignores, waivers, severities, selection."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from repo_harden.core.globs import PathMatcher
+from repo_harden.core.model import Finding, Rule, Severity, fingerprint
+from repo_harden.engine.config import Config, Waiver
+from repo_harden.engine.engine_rules import EXPIRED_WAIVER, INVALID_SUPPRESSION
+from repo_harden.engine.run import RuleSelection, sort_key
+from repo_harden.engine.suppressions import Suppression, find_suppressions
+
+ReadText = Callable[[str], str | None]
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A finding as the user sees it: with its rule and the severity the config gives it."""
+
+    finding: Finding
+    rule: Rule
+    severity: Severity
+    repository: str | None = None
+
+
+@dataclass
+class Outcome:
+    reported: list[Reported] = field(default_factory=list)
+    suppressed_inline: int = 0
+    waived: int = 0
+
+
+def apply_policy(
+    findings: Iterable[Finding],
+    *,
+    config: Config,
+    rules: Mapping[str, Rule],
+    codes: AbstractSet[str],
+    read_text: ReadText,
+    config_path: str,
+    today: datetime.date,
+) -> Outcome:
+    """Apply inline ignores, then waivers, then severities and selection. `codes` are all
+    the rule codes that exist, loaded or not: an ignore may name a rule a hook does not run."""
+    outcome = Outcome()
+    inline = _InlineIgnores(read_text, codes)
+    kept: list[Finding] = []
+    for finding in findings:
+        if inline.suppresses(finding):
+            outcome.suppressed_inline += 1
+        else:
+            kept.append(finding)
+    kept = _apply_waivers(kept, config.waivers, today, outcome)
+    kept += inline.invalid_findings()
+    kept += waiver_findings(config.waivers, config_path, today)
+    selection = RuleSelection.from_config(config)
+    excluded = PathMatcher(config.exclude)
+    for finding in sorted(kept, key=sort_key):
+        rule = rules[finding.rule]
+        if selection.enabled(rule.code) and not (finding.path and excluded.matches(finding.path)):
+            severity = config.severity.get(rule.code, rule.severity)
+            outcome.reported.append(Reported(finding, rule, severity))
+    return outcome
+
+
+class _InlineIgnores:
+    """Ignore comments, read only from files that have findings."""
+
+    def __init__(self, read_text: ReadText, codes: AbstractSet[str]) -> None:
+        self._read_text = read_text
+        self._codes = codes
+        self._by_path: dict[str, list[Suppression]] = {}
+
+    def suppresses(self, finding: Finding) -> bool:
+        if not finding.path or finding.line is None:
+            return False
+        line = finding.line
+        return any(s.covers(finding.rule, line) for s in self._suppressions(finding.path))
+
+    def _suppressions(self, path: str) -> list[Suppression]:
+        if path not in self._by_path:
+            text = self._read_text(path)
+            self._by_path[path] = list(find_suppressions(text, self._codes)) if text else []
+        return self._by_path[path]
+
+    def invalid_findings(self) -> list[Finding]:
+        return [
+            Finding(
+                INVALID_SUPPRESSION.code,
+                path,
+                s.line,
+                s.column,
+                f"inline ignore {'; '.join(s.problems)}, so it suppresses nothing; "
+                "write `# repo-harden: ignore[CODE] <reason>`",
+                fingerprint(INVALID_SUPPRESSION.code, path, ",".join(s.codes) + s.reason),
+            )
+            for path, suppressions in self._by_path.items()
+            for s in suppressions
+            if s.problems
+        ]
+
+
+def _apply_waivers(
+    findings: list[Finding], waivers: Iterable[Waiver], today: datetime.date, outcome: Outcome
+) -> list[Finding]:
+    valid = [(w, PathMatcher([w.path])) for w in waivers if not w.problems]
+    kept = []
+    for finding in findings:
+        matching = [
+            w for w, paths in valid if w.rule == finding.rule and paths.matches(finding.path)
+        ]
+        if any(not w.expired(today) for w in matching):
+            outcome.waived += 1
+            continue
+        if matching:
+            expired = max(w.expires for w in matching if w.expires)
+            note = f"{finding.message} (its waiver expired on {expired})"
+            kept.append(replace(finding, message=note))
+        else:
+            kept.append(finding)
+    return kept
+
+
+def waiver_findings(
+    waivers: Iterable[Waiver], config_path: str, today: datetime.date
+) -> list[Finding]:
+    """RH002 for each incomplete waiver, RH001 for each expired one, at its line in the config."""
+    found = []
+    for index, waiver in enumerate(waivers):
+        subject = f"{waiver.rule}:{waiver.path}:{index}"
+        if waiver.problems:
+            message = f"waiver {'; '.join(waiver.problems)}, so it waives nothing"
+            rule = INVALID_SUPPRESSION.code
+        elif waiver.expired(today):
+            message = (
+                f"waiver of {waiver.rule} for `{waiver.path}` (owner {waiver.owner}) expired on "
+                f"{waiver.expires}; fix the findings or renew it"
+            )
+            rule = EXPIRED_WAIVER.code
+        else:
+            continue
+        found.append(
+            Finding(
+                rule, config_path, waiver.line, 1, message, fingerprint(rule, config_path, subject)
+            )
+        )
+    return found
+
+
+def relative_config_path(config_source: Path | None, root: Path) -> str:
+    """The config file as a repo-relative path when it lives in the checkout."""
+    if config_source is None:
+        return ""
+    resolved = config_source.resolve()
+    return (
+        resolved.relative_to(root).as_posix()
+        if resolved.is_relative_to(root)
+        else str(config_source)
+    )

@@ -1,0 +1,170 @@
+"""Run the selected checks over a snapshot and collect their findings.
+
+A check that crashes is a bug in repo-harden, not in the user's files: the
+run goes on, and the crash is kept for the front end to report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
+
+from repo_harden.core.globs import PathMatcher
+from repo_harden.core.model import (
+    Check,
+    CheckContext,
+    Finding,
+    RepoSettings,
+    RepoSnapshot,
+    fingerprint,
+)
+from repo_harden.core.parsed import ParseCache
+from repo_harden.engine.config import Config
+from repo_harden.engine.engine_rules import UNPARSEABLE
+
+
+class RuleSelection:
+    """`select` and `ignore` by code or prefix; the most specific wins, ties go to ignore.
+    RH000 (a file the selected rules could not read) is on unless an ignore names it."""
+
+    def __init__(self, select: Sequence[str], ignore: Sequence[str]) -> None:
+        self.select = tuple(select)
+        self.ignore = tuple(ignore)
+
+    def enabled(self, code: str) -> bool:
+        selected = _longest_match(code, self.select)
+        ignored = _longest_match(code, self.ignore)
+        if code == UNPARSEABLE.code and ignored <= 0:
+            # A file the selected rules could not read is never passed in silence (as ruff
+            # reports syntax errors whatever is selected): only an ignore that names RH000
+            # (or RH) hides it.
+            return True
+        return selected > ignored
+
+    @classmethod
+    def from_config(cls, config: Config) -> RuleSelection:
+        return cls(config.select, config.ignore)
+
+
+def _longest_match(code: str, selectors: Sequence[str]) -> int:
+    lengths = [0 if s == "ALL" else len(s) for s in selectors if s == "ALL" or code.startswith(s)]
+    return max(lengths, default=-1)
+
+
+@dataclass
+class CheckRun:
+    """The raw outcome of running checks: findings before any policy, and crashes."""
+
+    findings: list[Finding] = field(default_factory=list)
+    crashes: list[str] = field(default_factory=list)
+
+
+def run_checks(
+    snapshot: RepoSnapshot,
+    checks: Sequence[Check],
+    config: Config,
+    targets: Collection[str] | None = None,
+) -> CheckRun:
+    """Run `checks` on the files they read; with `targets`, only on those files."""
+    excluded = PathMatcher(config.exclude)
+    if excluded:
+        snapshot = ExcludingSnapshot(snapshot, excluded)
+    parsed = ParseCache(snapshot)
+    listed = targets if targets is not None else snapshot.paths()
+    candidates = [path for path in listed if not excluded.matches(path)]
+    run = CheckRun()
+    files_for: dict[tuple[str, ...], list[str]] = {}  # checks of a family share patterns
+    for check in checks:
+        files = files_for.get(check.patterns)
+        if files is None:
+            wanted = PathMatcher(check.patterns)
+            files = files_for[check.patterns] = [p for p in candidates if wanted.matches(p)]
+        # A repository-level check runs on a whole scan even with no file (to say one is
+        # missing); in a hook, only when a committed file is one it reads.
+        if not files and (targets is not None or not check.repository_level):
+            continue
+        options = config.rule_options.get(check.rule.code, {})
+        context = CheckContext(
+            check.rule,
+            snapshot,
+            files,
+            options,
+            parsed,
+            branch_requirements=config.branch_protection,
+        )
+        try:
+            run.findings.extend(check.run(context))
+        except Exception:
+            import traceback
+
+            run.crashes.append(f"{check.rule.code} crashed:\n{traceback.format_exc()}")
+    run.findings.extend(_unparseable(parsed))
+    run.findings = _distinct(run.findings)
+    return run
+
+
+class ExcludingSnapshot:
+    """A snapshot without the excluded paths, so that checks which look at the whole tree
+    (coverage by CODEOWNERS, lockfile beside manifest) never see them either."""
+
+    def __init__(self, inner: RepoSnapshot, excluded: PathMatcher) -> None:
+        self._inner = inner
+        self._excluded = excluded
+        self._paths: list[str] | None = None
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    @property
+    def settings(self) -> RepoSettings | None:
+        return self._inner.settings
+
+    def paths(self) -> Sequence[str]:
+        if self._paths is None:
+            self._paths = [p for p in self._inner.paths() if not self._excluded.matches(p)]
+        return self._paths
+
+    def read_text(self, path: str) -> str | None:
+        return None if self._excluded.matches(path) else self._inner.read_text(path)
+
+    def unreadable_reason(self, path: str) -> str | None:
+        return self._inner.unreadable_reason(path)
+
+
+def _unparseable(parsed: ParseCache) -> list[Finding]:
+    found = []
+    for path, problem in sorted(parsed.problems.items()):
+        line = problem.at.line if problem.at else None
+        column = problem.at.column if problem.at else None
+        found.append(
+            Finding(
+                UNPARSEABLE.code,
+                path,
+                line,
+                column,
+                problem.message,
+                fingerprint(UNPARSEABLE.code, path, problem.message),
+            )
+        )
+    return found
+
+
+def _distinct(findings: list[Finding]) -> list[Finding]:
+    """Drop findings reported twice at one place (YAML aliases share nodes); make each
+    fingerprint unique by numbering repeats of the same problem in the same file."""
+    # Aliases repeat a node, and its message; two problems at one place stay two.
+    unique = list({(f.rule, f.path, f.line, f.column, f.message): f for f in findings}.values())
+    unique.sort(key=sort_key)
+    seen: dict[str, int] = {}
+    result = []
+    for finding in unique:
+        count = seen.get(finding.fingerprint, 0)
+        seen[finding.fingerprint] = count + 1
+        repeat = fingerprint(finding.fingerprint, "", str(count))
+        result.append(replace(finding, fingerprint=repeat) if count else finding)
+    return result
+
+
+def sort_key(finding: Finding) -> tuple[str, int, int, str]:
+    return (finding.path, finding.line or 0, finding.column or 0, finding.rule)

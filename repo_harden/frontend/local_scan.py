@@ -1,0 +1,155 @@
+"""Scan a local checkout: the one pipeline behind `repo-harden scan` and the hooks."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from repo_harden.core.errors import UsageError
+from repo_harden.core.model import Check, RepoSnapshot, Rule
+from repo_harden.engine.config import Config, check_selector, find_config, load_config
+from repo_harden.engine.policy import Outcome, apply_policy, relative_config_path
+from repo_harden.engine.registry import Catalogue, catalogue
+from repo_harden.engine.run import RuleSelection, run_checks
+from repo_harden.sources.local import LocalRepo, find_root
+
+if TYPE_CHECKING:
+    from repo_harden.frontend.online import OnlineOptions
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """What the command line adds to the config file."""
+
+    config_file: Path | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    only: tuple[str, ...] = field(default=())
+    today: datetime.date | None = None
+    online: OnlineOptions | None = None  # --online: live settings, known vulnerabilities
+
+
+@dataclass
+class ScanResult:
+    root: Path
+    config: Config
+    outcome: Outcome
+    crashes: list[str]
+    files_checked: int
+    rules: dict[str, Rule]
+
+
+def scan_paths(paths: Sequence[Path], options: ScanOptions) -> ScanResult:
+    """Scan the checkout that holds `paths`; report only findings under them."""
+    paths = list(paths) or [Path.cwd()]
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"{path}: no such file or folder")
+    root = find_root(paths[0].resolve())
+    targets = None if [p.resolve() for p in paths] == [root] else paths  # the whole checkout
+    return scan_checkout(root, targets, options)
+
+
+def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptions) -> ScanResult:
+    found = catalogue(options.only)
+    config = _effective_config(root, options, found)
+    repo = LocalRepo(root)
+    wanted = _target_files(repo, targets) if targets is not None else None
+    checks = selected_checks(found, config, options.only)
+    if options.online is not None:
+        from repo_harden.frontend.online import online_settings
+
+        reading = [check.rule.code for check in checks if check.needs_settings]
+        repo.settings = online_settings(repo.root, options.online, reading)
+    today = options.today or datetime.date.today()
+    config_path = relative_config_path(config.source, repo.root)
+    outcome, crashes = judge(
+        repo,
+        checks,
+        found=found,
+        config=config,
+        config_path=config_path,
+        today=today,
+        wanted=wanted,
+    )
+    if wanted is not None:
+        keep = set(wanted)
+        keep.add("")  # repository-level findings concern every file
+        outcome.reported = [r for r in outcome.reported if r.finding.path in keep]
+    files = len(wanted) if wanted is not None else len(repo.paths())
+    return ScanResult(repo.root, config, outcome, crashes, files, dict(found.rules))
+
+
+def selected_checks(found: Catalogue, config: Config, only: tuple[str, ...] = ()) -> list[Check]:
+    """The checks the config (and a hook's families, `only`) turn on."""
+    selection = RuleSelection.from_config(config)
+    return [
+        check
+        for code, check in found.checks.items()
+        if selection.enabled(code) and (not only or code.startswith(only))
+    ]
+
+
+def judge(
+    snapshot: RepoSnapshot,
+    checks: Sequence[Check],
+    *,
+    found: Catalogue,
+    config: Config,
+    config_path: str,
+    today: datetime.date,
+    wanted: Collection[str] | None = None,
+) -> tuple[Outcome, list[str]]:
+    """Run the checks on a snapshot and apply the config's policy: the one judgement that
+    `scan`, the hooks and `audit` share, so the same files give the same findings."""
+    run = run_checks(snapshot, checks, config, wanted)
+    outcome = apply_policy(
+        run.findings,
+        config=config,
+        rules=found.rules,
+        codes=found.codes,
+        read_text=snapshot.read_text,
+        config_path=config_path,
+        today=today,
+    )
+    return outcome, run.crashes
+
+
+def _effective_config(root: Path, options: ScanOptions, found: Catalogue) -> Config:
+    config_file = options.config_file or find_config(root)
+    if options.config_file is not None and not options.config_file.is_file():
+        raise UsageError(f"{options.config_file}: no such config file")
+    config = load_config(config_file, found.checks, found.codes)
+    for selector in (*options.select, *options.ignore):
+        check_selector(selector, found.codes, "command line")
+    return replace(
+        config,
+        select=options.select or config.select,
+        ignore=config.ignore + options.ignore,
+        exclude=config.exclude + options.exclude,
+    )
+
+
+def _target_files(repo: LocalRepo, targets: Sequence[Path]) -> list[str]:
+    """Repo-relative files under the given paths: a file itself, or a folder's files."""
+    wanted: list[str] = []
+    for target in targets:
+        absolute = target.absolute()
+        try:
+            relative = absolute.relative_to(repo.root)
+        except ValueError:
+            try:
+                relative = absolute.resolve().relative_to(repo.root)
+            except ValueError:
+                raise UsageError(f"{target}: not inside the checkout at {repo.root}") from None
+        posix = relative.as_posix()
+        if absolute.is_dir():
+            prefix = "" if posix == "." else f"{posix}/"
+            wanted.extend(p for p in repo.paths() if p.startswith(prefix))
+        else:
+            wanted.append(posix)
+    return list(dict.fromkeys(wanted))

@@ -1,0 +1,118 @@
+"""`repo-harden scan --online`: which GitHub repository a checkout is, its live settings,
+and where known vulnerabilities are looked up.
+
+The repository is `--repo OWNER/NAME`, or the path of the `origin` remote. A remote URL
+may hold credentials (`https://x-access-token:...@github.com/...`), so only its path is
+kept, and the URL itself is never shown. Only the rules that read live settings (BP,
+OWN003) need a token: LCK006 asks an OSV service, which needs none.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from repo_harden.core.errors import UsageError
+from repo_harden.core.model import RepoSettings
+
+_FULL_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_SCP_LIKE = re.compile(r"^(?:[^@/]+@)?[^/:]+:(?P<path>[^/].*)$")
+
+
+@dataclass(frozen=True)
+class OnlineOptions:
+    """What `--online` needs. The token (None: none in the environment) is kept out of
+    `repr`; `osv_url` is the OSV API's base URL (None: OSV's own)."""
+
+    token: str | None = field(repr=False)
+    repository: str | None = None
+    api_url: str | None = None
+    osv_url: str | None = None
+
+
+def repository_from_remote(url: str) -> str | None:
+    """`owner/name` from a remote URL: https, ssh, or scp-like `git@host:owner/name.git`."""
+    url = url.strip()
+    if "://" in url:
+        path = urlsplit(url).path
+    else:
+        found = _SCP_LIKE.match(url)
+        path = found.group("path") if found else ""
+    parts = [part for part in path.strip("/").split("/") if part]
+    if len(parts) < 2:
+        return None
+    name = f"{parts[-2]}/{parts[-1].removesuffix('.git')}"
+    return name if _FULL_NAME.match(name) else None
+
+
+def origin_repository(root: Path) -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", "remote", "get-url", "origin"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    return repository_from_remote(result.stdout) if result.returncode == 0 else None
+
+
+def checked_repository(value: str) -> str:
+    if not _FULL_NAME.match(value):
+        raise UsageError(f"--repo: expected OWNER/NAME, not {value!r}")
+    return value
+
+
+def online_settings(
+    root: Path, options: OnlineOptions, reading_settings: Sequence[str]
+) -> RepoSettings:
+    """What `--online` adds to a scan: the advisory source for LCK006 (pip-audit is loaded
+    only if LCK006 looks something up), and the live settings from GitHub when one of the
+    selected rules, `reading_settings` (codes), reads them."""
+    from repo_harden.advisories.source import pip_audit_source
+
+    settings = RepoSettings()
+    if reading_settings:
+        settings = read_online_settings(root, options, reading_settings)
+    return replace(settings, advisories=pip_audit_source(options.osv_url))
+
+
+def read_online_settings(
+    root: Path, options: OnlineOptions, reading_settings: Sequence[str]
+) -> RepoSettings:
+    from repo_harden.github.client import DEFAULT_API_URL, GitHubClient, MissingTokenError
+    from repo_harden.github.live_settings import read_live_settings
+
+    if options.token is None:
+        raise MissingTokenError(
+            "--online needs a GitHub token: set GITHUB_TOKEN or GH_TOKEN; "
+            f"{_code_ranges(reading_settings)} read live settings from GitHub (LCK006 "
+            "needs no token: `--online --select LCK006`)"
+        )
+    full_name = options.repository or origin_repository(root)
+    if full_name is None:
+        raise UsageError(
+            "--online: cannot tell which GitHub repository this is (no `origin` remote "
+            "with an OWNER/NAME path); pass --repo OWNER/NAME"
+        )
+    with GitHubClient(options.token, options.api_url or DEFAULT_API_URL) as client:
+        return read_live_settings(client, full_name)
+
+
+def _code_ranges(codes: Sequence[str]) -> str:
+    """`BP001-BP012, OWN003`: each run of consecutive codes of one family as a range."""
+    runs: list[list[tuple[str, int, str]]] = []
+    for code in sorted(codes):
+        family = code.rstrip("0123456789")
+        number = int(code[len(family) :] or 0)
+        if runs and runs[-1][-1][0] == family and runs[-1][-1][1] + 1 == number:
+            runs[-1].append((family, number, code))
+        else:
+            runs.append([(family, number, code)])
+    return ", ".join(run[0][2] if len(run) == 1 else f"{run[0][2]}-{run[-1][2]}" for run in runs)

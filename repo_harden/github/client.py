@@ -1,0 +1,228 @@
+"""The GitHub API, through PyGithub: the one client of `scan --online` and the org audit.
+
+PyGithub (and requests under it) is imported when a client is made, never before, so a
+hook or an offline scan does not pay for it. The token is in no text that leaves this
+module: error messages and PyGithub's log records are redacted, and exceptions are
+raised afresh (`from None`), without the library's exception, which holds the response.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from repo_harden.core.errors import FatalError
+
+if TYPE_CHECKING:
+    from github import Github
+
+T = TypeVar("T")
+
+DEFAULT_API_URL = "https://api.github.com"
+TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
+REDACTED = "***"
+_LOGGERS = ("github", "github.Requester", "github.GithubRetry", "urllib3.connectionpool")
+_NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
+
+
+class GitHubError(FatalError):
+    """A request failed. `status` is the HTTP status (None when GitHub was not reached) and
+    `api_message` GitHub's `message`; both, like the text, are free of the token."""
+
+    def __init__(self, text: str, status: int | None = None, api_message: str = "") -> None:
+        super().__init__(text)
+        self.status = status
+        self.api_message = api_message
+
+
+class MissingTokenError(FatalError):
+    """No token in the environment."""
+
+
+def token_from_env(environ: Mapping[str, str]) -> str | None:
+    """The first of GITHUB_TOKEN and GH_TOKEN that is set and not blank."""
+    for name in TOKEN_VARIABLES:
+        value = environ.get(name, "").strip()
+        if value:
+            return value
+    return None
+
+
+def require_token(environ: Mapping[str, str], why: str) -> str:
+    token = token_from_env(environ)
+    if token is None:
+        raise MissingTokenError(f"{why} needs a GitHub token: set GITHUB_TOKEN or GH_TOKEN")
+    return token
+
+
+class Redactor(logging.Filter):
+    """Replaces every registered secret in a text or a log record with `***`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: set[str] = set()
+
+    def add(self, secret: str) -> None:
+        if secret:
+            self._secrets.add(secret)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secrets:
+            record.msg = self(record.getMessage())
+            record.args = None
+        return True
+
+
+REDACTOR = Redactor()
+for _name in _LOGGERS:
+    logging.getLogger(_name).addFilter(REDACTOR)
+
+
+@dataclass(frozen=True)
+class RepositoryInfo:
+    full_name: str
+    default_branch: str
+    archived: bool
+    fork: bool
+
+
+class GitHubClient:
+    """A token, an API URL (`https://HOST/api/v3` for GitHub Enterprise Server) and a
+    PyGithub connection. `retries` apply to 5xx answers and dropped connections;
+    `min_interval` spaces requests out (PyGithub's own default, 0.25 s, would make a
+    handful of sequential requests slow for nothing; an audit sets its own pace)."""
+
+    def __init__(
+        self,
+        token: str,
+        api_url: str = DEFAULT_API_URL,
+        *,
+        retries: int = 2,
+        backoff: float = 0.5,
+        timeout: float = 15.0,
+        min_interval: float | None = None,
+    ) -> None:
+        REDACTOR.add(token)
+        self.api_url = api_url.rstrip("/")
+        self._github = _connect(
+            token,
+            self.api_url,
+            retries=retries,
+            backoff=backoff,
+            timeout=timeout,
+            min_interval=min_interval,
+        )
+
+    def __repr__(self) -> str:
+        return f"GitHubClient({self.api_url!r})"
+
+    def __enter__(self) -> GitHubClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._github.close()
+
+    def repository(self, full_name: str) -> RepositoryInfo:
+        """The repository, through PyGithub's own `get_repo`."""
+
+        def read() -> RepositoryInfo:
+            repo = self._github.get_repo(full_name)
+            return RepositoryInfo(repo.full_name, repo.default_branch, repo.archived, repo.fork)
+
+        return _translated(f"reading the repository {full_name}", read)
+
+    def get(self, path: str, params: Mapping[str, str | int] | None = None) -> object:
+        """The JSON of `GET path` (relative to the API URL, or a URL the API gave)."""
+        return self.get_with_headers(path, params)[0]
+
+    def get_with_headers(
+        self, path: str, params: Mapping[str, str | int] | None = None
+    ) -> tuple[object, Mapping[str, str]]:
+        def read() -> tuple[object, Mapping[str, str]]:
+            headers, data = self._github.requester.requestJsonAndCheck(
+                "GET", path, parameters=dict(params) if params else None
+            )
+            return data, headers
+
+        return _translated(f"GET {path}", read)
+
+    def get_pages(self, path: str, params: Mapping[str, str | int] | None = None) -> list[object]:
+        """Every item of a paginated list, following the `Link: rel="next"` headers."""
+        items: list[object] = []
+        url: str | None = path
+        query: Mapping[str, str | int] | None = {"per_page": 100, **(params or {})}
+        while url is not None:
+            data, headers = self.get_with_headers(url, query)
+            if not isinstance(data, list):
+                raise GitHubError(f"GET {path}: expected a list, got {type(data).__name__}")
+            items.extend(data)
+            found = _NEXT_LINK.search(headers.get("link", ""))
+            url, query = (found.group(1), None) if found else (None, None)
+        return items
+
+
+def _translated(what: str, request: Callable[[], T]) -> T:
+    """`request()`, with PyGithub's and requests' exceptions turned into a redacted
+    `GitHubError` raised outside the handler, so it does not even carry them as context."""
+    from github import GithubException
+    from requests import RequestException
+
+    failure: GitHubError
+    try:
+        return request()
+    except GithubException as error:
+        failure = _api_error(what, error.status, error.data)
+    except RequestException as error:
+        reason = REDACTOR(str(error).splitlines()[0] if str(error) else type(error).__name__)
+        failure = GitHubError(f"{REDACTOR(what)}: GitHub could not be reached ({reason})")
+    raise failure
+
+
+def _api_error(what: str, status: int, data: object) -> GitHubError:
+    message = data.get("message") if isinstance(data, dict) else None
+    api_message = REDACTOR(str(message)) if message else ""
+    text = f"{REDACTOR(what)}: HTTP {status}" + (f" {api_message}" if api_message else "")
+    return GitHubError(text, status, api_message)
+
+
+def _connect(
+    token: str,
+    api_url: str,
+    *,
+    retries: int,
+    backoff: float,
+    timeout: float,
+    min_interval: float | None,
+) -> Github:
+    from github import Auth, Github, GithubRetry
+
+    library_logger = logging.getLogger("github")
+    if library_logger.level == logging.INFO:
+        # PyGithub's default prints every 403 to stderr; a 403 is an answer the caller handles.
+        library_logger.setLevel(logging.WARNING)
+    retry = GithubRetry(
+        total=retries,
+        backoff_factor=backoff,
+        raise_on_status=False,
+        max_rate_limit_wait=60,
+    )
+    return Github(
+        auth=Auth.Token(token),
+        base_url=api_url,
+        retry=retry,
+        timeout=int(timeout),
+        per_page=100,
+        seconds_between_requests=min_interval,
+        seconds_between_writes=min_interval,
+    )

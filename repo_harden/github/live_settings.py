@@ -1,0 +1,228 @@
+"""Live settings of a repository, read through the API into `RepoSettings`: the default
+branch and its `BranchPolicy`.
+
+Requests: classic protection (`GET .../branches/{branch}/protection`, admin only), the
+branch's effective rules (`GET .../rules/branches/{branch}`: every active ruleset of the
+repository and its organization that applies, readable by anyone who can read the
+repository), the details of each of those rulesets (name, bypass actors), and, to
+explain an unprotected branch, the rulesets that are not active. A 401, 403 or 404 is
+"could not be read", with the permission that was missing; never "unprotected".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import quote
+
+from repo_harden.core.branch_policy import (
+    BranchPolicy,
+    Origin,
+    ProtectionSource,
+    ProtectionUnknown,
+    Scope,
+)
+from repo_harden.core.model import RepoSettings
+from repo_harden.github.client import GitHubClient, GitHubError
+from repo_harden.readers.codeowners import ReportedError
+from repo_harden.readers.protection import (
+    RulesetHeader,
+    read_classic,
+    read_ruleset_header,
+    read_ruleset_rules,
+    targets_branch,
+)
+from repo_harden.readers.settings_tree import Tree, from_json
+
+ADMIN_PERMISSION = (
+    "admin access to the repository (a fine-grained token or a GitHub App needs the "
+    '"Administration" repository permission, read)'
+)
+READ_PERMISSION = "read access to the repository"
+RULESET_EDITOR = (
+    "a token that can edit the ruleset (repository admin; organization owner for an "
+    "organization ruleset)"
+)
+VALID_TOKEN = "a valid token (GitHub rejected this one)"
+_NOT_PROTECTED = "Branch not protected"
+_UNREADABLE = (401, 403, 404)
+
+Params = Mapping[str, str | int] | None
+
+
+class ApiReader(Protocol):
+    """What the readers need of a client: `GitHubClient`, or the audit's cached one."""
+
+    def get(self, path: str, params: Params = None) -> object: ...
+
+    def get_pages(self, path: str, params: Params = None) -> list[object]: ...
+
+
+@dataclass
+class PolicyReading:
+    """What one repository's reads have gathered so far."""
+
+    branch: str
+    sources: list[ProtectionSource] = field(default_factory=list)
+    inactive: list[ProtectionSource] = field(default_factory=list)
+    unknown: list[ProtectionUnknown] = field(default_factory=list)
+
+    def gap(self, what: str, error: GitHubError, permission: str, *, bypass: bool = False) -> None:
+        needed = VALID_TOKEN if error.status == 401 else permission
+        reason = f"HTTP {error.status}" + (f" {error.api_message}" if error.api_message else "")
+        scope: Scope = "bypass-actors" if bypass else "protection"
+        self.unknown.append(ProtectionUnknown(what, reason, needed, scope))
+
+    def policy(self) -> BranchPolicy:
+        return BranchPolicy(
+            self.branch, tuple(self.sources), tuple(self.inactive), tuple(self.unknown)
+        )
+
+
+def read_live_settings(
+    client: GitHubClient, full_name: str, *, inactive_rulesets: bool = True
+) -> RepoSettings:
+    """The default branch and its protection. Raises `GitHubError` only when the repository
+    itself cannot be read; a protection that cannot be read is part of the policy."""
+    branch = client.repository(full_name).default_branch
+    policy = read_branch_policy(client, full_name, branch, inactive_rulesets=inactive_rulesets)
+    errors = read_codeowners_errors(client, full_name, branch)
+    return RepoSettings(default_branch=branch, branch_protection=policy, codeowners_errors=errors)
+
+
+def read_codeowners_errors(
+    client: ApiReader, full_name: str, branch: str
+) -> tuple[ReportedError, ...] | None:
+    """What GitHub itself reports about the CODEOWNERS file GitHub uses (unknown users,
+    teams without write access...); () when there is no file, None when it cannot be read."""
+    try:
+        data = client.get(f"/repos/{full_name}/codeowners/errors", {"ref": branch})
+    except GitHubError as error:
+        return () if error.status == 404 else None
+    errors = data.get("errors") if isinstance(data, dict) else None
+    return tuple(reported_error(e) for e in errors or () if isinstance(e, dict))
+
+
+def reported_error(error: dict[str, object]) -> ReportedError:
+    suggestion = error.get("suggestion")
+    return ReportedError(
+        path=str(error.get("path", "")),
+        line=int(str(error.get("line", 1))),
+        column=int(str(error.get("column", 1))),
+        kind=str(error.get("kind", "error")),
+        message=str(error.get("message", "")).split("\n", 1)[0],
+        source=str(error.get("source", "")),
+        suggestion=str(suggestion) if suggestion else None,
+    )
+
+
+ClassicReader = Callable[[ApiReader, str, "PolicyReading"], None]
+
+
+def read_branch_policy(
+    client: ApiReader,
+    full_name: str,
+    branch: str,
+    *,
+    inactive_rulesets: bool = True,
+    read_classic_protection: ClassicReader | None = None,
+    rulesets_known_absent: bool = False,
+) -> BranchPolicy:
+    """The branch's policy. The audit reads classic protection from its GraphQL listing
+    (`read_classic_protection`), and says when that listing showed no ruleset at any level
+    (`rulesets_known_absent`: no rule can apply, so nothing is asked); `scan --online`
+    asks the REST API."""
+    reading = PolicyReading(branch)
+    (read_classic_protection or _read_classic)(client, full_name, reading)
+    if not rulesets_known_absent:
+        _read_active_rulesets(client, full_name, reading)
+        if inactive_rulesets:
+            _read_inactive_rulesets(client, full_name, reading)
+    return reading.policy()
+
+
+def _branch_path(full_name: str, branch: str) -> str:
+    return f"/repos/{full_name}/branches/{quote(branch, safe='/')}"
+
+
+def _read_classic(client: ApiReader, full_name: str, reading: PolicyReading) -> None:
+    try:
+        data = client.get(f"{_branch_path(full_name, reading.branch)}/protection")
+    except GitHubError as error:
+        if error.status == 404 and error.api_message == _NOT_PROTECTED:
+            return
+        if error.status not in _UNREADABLE:
+            raise
+        reading.gap(f"classic branch protection of `{reading.branch}`", error, ADMIN_PERMISSION)
+        return
+    reading.sources.append(read_classic(from_json(data), Origin("classic")))
+
+
+def _read_active_rulesets(client: ApiReader, full_name: str, reading: PolicyReading) -> None:
+    path = f"/repos/{full_name}/rules/branches/{quote(reading.branch, safe='/')}"
+    try:
+        rules = client.get_pages(path)
+    except GitHubError as error:
+        if error.status == 404:
+            return  # a server without rulesets (GitHub Enterprise Server before 3.11)
+        if error.status not in _UNREADABLE:
+            raise
+        reading.gap(f"the rulesets that apply to `{reading.branch}`", error, READ_PERMISSION)
+        return
+    by_ruleset: dict[int, list[Tree]] = {}
+    sources: dict[int, str] = {}
+    for rule in rules:
+        if isinstance(rule, Mapping) and isinstance(rule.get("ruleset_id"), int):
+            ruleset_id: int = rule["ruleset_id"]
+            by_ruleset.setdefault(ruleset_id, []).append(from_json(rule))
+            sources[ruleset_id] = str(rule.get("ruleset_source") or full_name)
+    for ruleset_id, trees in by_ruleset.items():
+        header = _ruleset_header(client, full_name, ruleset_id, sources[ruleset_id], reading)
+        reading.sources.append(read_ruleset_rules(header, trees, None))
+
+
+def _ruleset_header(
+    client: ApiReader, full_name: str, ruleset_id: int, source: str, reading: PolicyReading
+) -> RulesetHeader:
+    """The name and bypass list of an active ruleset; when hidden, a gap in the bypass list."""
+    fallback = f"{ruleset_id} of {source}"
+    what = f"the bypass actors of ruleset {fallback}"
+    try:
+        details = client.get(f"/repos/{full_name}/rulesets/{ruleset_id}")
+    except GitHubError as error:
+        if error.status not in _UNREADABLE:
+            raise
+        reading.gap(what, error, RULESET_EDITOR, bypass=True)
+        return RulesetHeader(fallback, "active", "branch", None, None, Origin("ruleset", fallback))
+    header = read_ruleset_header(from_json(details), path=None, fallback_name=fallback)
+    if header.bypass_actors is None:
+        hidden = f"the bypass actors of ruleset `{header.name}`"
+        reading.unknown.append(
+            ProtectionUnknown(hidden, "GitHub hid them", RULESET_EDITOR, "bypass-actors")
+        )
+    return header
+
+
+def _read_inactive_rulesets(client: ApiReader, full_name: str, reading: PolicyReading) -> None:
+    """Rulesets in evaluate or disabled mode that target the branch: they protect nothing,
+    but an unprotected branch's finding should name them. Best effort."""
+    try:
+        listed = client.get_pages(f"/repos/{full_name}/rulesets", {"includes_parents": "true"})
+    except GitHubError:
+        return
+    for summary in listed:
+        if not isinstance(summary, Mapping) or summary.get("enforcement") == "active":
+            continue
+        ruleset_id = summary.get("id")
+        try:
+            details = from_json(client.get(f"/repos/{full_name}/rulesets/{ruleset_id}"))
+        except GitHubError:
+            continue
+        header = read_ruleset_header(details, path=None, fallback_name=str(ruleset_id))
+        if header.target != "branch" or not targets_branch(
+            header.conditions, reading.branch, is_default=True
+        ):
+            continue
+        rules = details.get("rules")
+        reading.inactive.append(read_ruleset_rules(header, rules.items() if rules else [], None))

@@ -1,0 +1,301 @@
+"""CODEOWNERS with GitHub's own semantics: which file GitHub reads, which lines it uses,
+and which line decides who owns a path.
+
+Written here because the PyPI `codeowners` matcher differs from GitHub on `[ ]`,
+`\\#` and `!`, and reports no errors. The rules, from GitHub's documentation:
+
+- GitHub reads the first of `.github/CODEOWNERS`, `CODEOWNERS`, `docs/CODEOWNERS`;
+  a file over 3 MB is not loaded.
+- Patterns follow gitignore, except that `!` negation, `[ ]` ranges and `\\#`
+  escapes do not work; a line GitHub cannot use is skipped.
+- The last matching line wins; a line with a pattern and no owners un-owns what
+  it matches. `docs/*` owns the files directly in `docs/`, `docs/` everything
+  below it. Paths are case-sensitive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from repo_harden.core.model import RepoSnapshot
+from repo_harden.readers.file_kinds import CODEOWNERS_LOCATIONS as LOCATIONS
+
+MAX_BYTES = 3 * 1024 * 1024
+
+_TOKEN = re.compile(r"(?:\\.|\S)+")
+# Enterprise managed users add `_shortcode` to their name.
+_USER = r"@[A-Za-z0-9][A-Za-z0-9_-]*"
+_OWNER = re.compile(
+    rf"{_USER}|{_USER}/[A-Za-z0-9_][A-Za-z0-9_.-]*|[^@\s]+@[^@\s]+\.[^@\s.]+",
+)
+
+
+@dataclass(frozen=True)
+class OwnershipLine:
+    """A line GitHub uses: a pattern and its owners (no owners: it un-owns what it matches)."""
+
+    line: int
+    column: int
+    pattern: str
+    owners: tuple[str, ...]
+    regex: re.Pattern[str] = field(compare=False, repr=False)
+
+    def matches(self, path: str) -> bool:
+        return self.regex.fullmatch(path) is not None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something GitHub rejects or ignores, at its 1-based line and column when it has one.
+    `subject` is the offending text, for the finding's fingerprint."""
+
+    line: int | None
+    column: int | None
+    message: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class CodeownersFile:
+    """A parsed CODEOWNERS: the lines GitHub uses, in order, and what it skips."""
+
+    path: str
+    rules: tuple[OwnershipLine, ...]
+    problems: tuple[Problem, ...]
+    size: int
+    loaded: bool = True
+
+    def deciding_rule(self, path: str) -> OwnershipLine | None:
+        """The last line that matches `path`, or None when no line does."""
+        for rule in reversed(self.rules):
+            if rule.matches(path):
+                return rule
+        return None
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Who owns a path, and why: the file GitHub reads and the line that decides."""
+
+    path: str
+    source: str | None
+    rule: OwnershipLine | None
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        return self.rule.owners if self.rule else ()
+
+    @property
+    def owned(self) -> bool:
+        return bool(self.owners)
+
+    def reason(self) -> str:
+        """Why the path has these owners, in words, naming the deciding line."""
+        if self.source is None:
+            return "there is no CODEOWNERS file in `.github/`, the root or `docs/`"
+        if self.rule is None:
+            return f"no line of {self.source} matches it"
+        where = f"{self.source}:{self.rule.line} `{self.rule.pattern}`"
+        if not self.rule.owners:
+            return f"the last matching line, {where}, names no owners, so it un-owns it"
+        return f"the last matching line is {where}"
+
+
+@dataclass(frozen=True)
+class ReportedError:
+    """An error GitHub itself reports for a CODEOWNERS file (GraphQL
+    `Repository.codeowners.errors`: unknown owners, owners without write access...).
+
+    The seam for the online source: it fills these, and OWN003 reports each one
+    through `reported_error_findings` in `repo_harden.checks.ownership`.
+    """
+
+    path: str
+    line: int
+    column: int
+    kind: str
+    message: str
+    source: str
+    suggestion: str | None = None
+
+
+def present_locations(snapshot: RepoSnapshot) -> tuple[str, ...]:
+    """The CODEOWNERS files that exist, in the order GitHub looks for them. Probed by
+    reading, so a hook lists no files; an unreadable file exists all the same."""
+    return tuple(
+        location
+        for location in LOCATIONS
+        if snapshot.read_text(location) is not None
+        or snapshot.unreadable_reason(location) is not None
+    )
+
+
+def ownership(codeowners: CodeownersFile | None, path: str) -> Ownership:
+    if codeowners is None:
+        return Ownership(path, None, None)
+    return Ownership(path, codeowners.path, codeowners.deciding_rule(path))
+
+
+def read_codeowners(path: str, text: str | None) -> CodeownersFile | None:
+    return parse_codeowners(path, text) if text is not None else None
+
+
+def parse_codeowners(path: str, text: str) -> CodeownersFile:
+    size = len(text.encode("utf-8"))
+    if size > MAX_BYTES:
+        return CodeownersFile(path, (), (_too_large(path, size),), size, loaded=False)
+    rules: list[OwnershipLine] = []
+    problems: list[Problem] = []
+    for number, line in enumerate(text.split("\n"), 1):
+        rule, found = parse_line(number, line.removesuffix("\r"))
+        problems += found
+        if rule is not None:
+            rules.append(rule)
+    return CodeownersFile(path, tuple(rules), tuple(problems), size)
+
+
+def _too_large(path: str, size: int) -> Problem:
+    return Problem(
+        None,
+        None,
+        f"{path} is {size / 1048576:.1f} MiB; GitHub does not load a CODEOWNERS file over "
+        "3 MB, so none of its lines counts and nothing has an owner. Shorten it with "
+        "wider patterns (a folder instead of its files)",
+        "over 3 MB",
+    )
+
+
+def parse_line(number: int, line: str) -> tuple[OwnershipLine | None, list[Problem]]:
+    """A line's rule, or None for a comment, a blank line or a line GitHub skips."""
+    tokens = list(_tokens(line))
+    if not tokens:
+        return None, []
+    (pattern, column), owners = tokens[0], tokens[1:]
+    problems = list(pattern_problems(number, pattern, column))
+    problems += [p for owner in owners if (p := owner_problem(number, *owner)) is not None]
+    if problems:
+        return None, problems
+    names = tuple(name for name, _ in owners)
+    return OwnershipLine(number, column, pattern, names, compile_pattern(pattern)), []
+
+
+def _tokens(line: str) -> Iterator[tuple[str, int]]:
+    """Whitespace-separated words with their 1-based column, up to a `#` comment."""
+    for match in _TOKEN.finditer(line):
+        if match.group().startswith("#"):
+            return
+        yield match.group(), match.start() + 1
+
+
+def pattern_problems(number: int, pattern: str, column: int) -> Iterator[Problem]:
+    if pattern.startswith("!"):
+        yield Problem(
+            number,
+            column,
+            f"`{pattern}`: GitHub does not support `!` to negate a pattern, so this line "
+            "excludes nothing; to take paths out of an owner's reach, add a later line "
+            "for them with other owners, or with none",
+            pattern,
+        )
+    if pattern.startswith("\\#"):
+        yield Problem(
+            number,
+            column,
+            f"`{pattern}`: GitHub does not support escaping a leading `#` with `\\`, so "
+            f"this line does not match `{pattern[1:]}`; match it with a wildcard instead, "
+            f"such as `?{pattern[2:]}`",
+            pattern,
+        )
+    bracket = pattern.find("[")
+    if bracket != -1:
+        yield Problem(
+            number,
+            column + bracket,
+            f"`{pattern}`: GitHub does not support `[ ]` character ranges (nor GitLab "
+            "`[Section]` headers), so this line matches nothing it was meant to; "
+            "write one line per alternative",
+            pattern,
+        )
+    if _OWNER.fullmatch(pattern) and pattern.startswith("@"):
+        yield Problem(
+            number,
+            column,
+            f"`{pattern}` is an owner where a pattern should be, so it owns nothing; "
+            f"to make it the default owner write `* {pattern}`",
+            pattern,
+        )
+
+
+def owner_problem(number: int, owner: str, column: int) -> Problem | None:
+    if _OWNER.fullmatch(owner):
+        return None
+    hint = "write `@user`, `@org/team` or an email address"
+    if owner.endswith(",") or owner.startswith(","):
+        hint = "separate owners with spaces, not commas"
+    elif not owner.startswith("@") and "@" not in owner:
+        hint = f"a user or team starts with `@`: `@{owner}`"
+    return Problem(
+        number,
+        column,
+        f"`{owner}` is not an owner GitHub understands, so GitHub skips this line; {hint}",
+        owner,
+    )
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern_regex(pattern))
+
+
+@lru_cache(maxsize=4096)
+def pattern_regex(pattern: str) -> str:
+    """The regex (for `fullmatch` on a repo-relative path) of a CODEOWNERS pattern.
+
+    gitignore rules: a slash at the start or in the middle anchors the pattern at
+    the root, otherwise it matches at any depth; a trailing slash matches only a
+    folder; a match on a folder covers everything below it. GitHub's exception: a
+    last segment of just `*` (`docs/*`) matches the files directly in the folder.
+    """
+    directory = pattern.endswith("/")
+    anchored = "/" in pattern.rstrip("/")
+    segments = pattern.strip("/").split("/")
+    parts = [] if anchored else ["(?:.*/)?"]
+    last = len(segments) - 1
+    for index, segment in enumerate(segments):
+        if segment == "**":
+            parts.append(".*" if index == last else "(?:.*/)?")
+            continue
+        parts.append(_segment_regex(segment))
+        if index < last:
+            parts.append("/")
+    if directory:
+        parts.append("/.*")
+    elif segments[-1] not in ("*", "**"):
+        parts.append("(?:/.*)?")
+    return "".join(parts)
+
+
+def _segment_regex(segment: str) -> str:
+    out: list[str] = []
+    index = 0
+    while index < len(segment):
+        char = segment[index]
+        if char == "\\" and index + 1 < len(segment):
+            index += 1
+            out.append(re.escape(segment[index]))
+        elif char == "*":
+            if not out or out[-1] != "[^/]*":
+                out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        else:
+            out.append(re.escape(char))
+        index += 1
+    return "".join(out)
+
+
+def shadowed(present: Sequence[str]) -> tuple[str, ...]:
+    """The CODEOWNERS files GitHub never reads, because it reads `present[0]`."""
+    return tuple(present[1:])

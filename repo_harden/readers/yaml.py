@@ -1,0 +1,195 @@
+"""The one YAML reader: ruamel.yaml's C composer, with a position on every node.
+
+It composes nodes and never constructs Python objects, so aliases stay shared
+nodes and an alias bomb costs no more than its text. Callers walk the nodes
+through the small typed helpers below and turn them into dataclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ruamel.yaml.cyaml import CSafeLoader
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
+
+from repo_harden.core.model import Position
+
+__all__ = [
+    "Node",
+    "Scalar",
+    "YamlError",
+    "compose",
+    "fields",
+    "mapping_get",
+    "mapping_items",
+    "scalar",
+]
+
+
+class YamlError(Exception):
+    """The text is not YAML; `position` is where the parser gave up, when it knows."""
+
+    def __init__(self, message: str, position: Position | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A scalar's text and where it starts."""
+
+    value: str
+    at: Position
+
+
+class _UntypedLoader(CSafeLoader):
+    """The C composer without implicit tag resolution: every scalar stays text, which is
+    all the checks read, and resolving tags in Python was a third of the parse time."""
+
+    def resolve(self, kind: type[Node], value: object, implicit: object) -> str:
+        return _DEFAULT_TAGS[kind]
+
+    def descend_resolver(self, current_node: object, current_index: object) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
+_DEFAULT_TAGS = {
+    ScalarNode: "tag:yaml.org,2002:str",
+    SequenceNode: "tag:yaml.org,2002:seq",
+    MappingNode: "tag:yaml.org,2002:map",
+}
+
+
+# The C composer recurses once per level of nesting: about 30,000 levels of `[` overflow
+# the C stack of the main thread (a segfault, not an exception), and far fewer do on a
+# thread's smaller stack. No real workflow nests more than a few dozen levels.
+MAX_DEPTH = 500
+# Every collection starts at one of these characters, so the text cannot nest deeper than
+# it holds them: most files are cleared by counting, without a second parse.
+_COLLECTION_STARTS = "[{-?:"
+
+
+def compose(text: str) -> Node | None:
+    """Compose one YAML document; None for an empty one."""
+    if sum(map(text.count, _COLLECTION_STARTS)) > MAX_DEPTH:
+        _check_depth(text)
+    try:
+        loader = _UntypedLoader(text)
+    except UnicodeError as error:  # a lone surrogate, from a source that decodes leniently
+        raise YamlError(f"not valid Unicode text: {error}", None) from None
+    try:
+        node: Node | None = loader.get_single_node()
+    except MarkedYAMLError as error:
+        raise YamlError(_describe(error), _mark_position(error)) from None
+    except ReaderError as error:
+        raise YamlError(_describe_reader(error), _offset_position(text, error.position)) from None
+    except (YAMLError, ValueError) as error:
+        raise YamlError(str(error).strip() or type(error).__name__, None) from None
+    finally:
+        loader.dispose()
+    return node
+
+
+def _check_depth(text: str) -> None:
+    """Raise YamlError where collections nest deeper than MAX_DEPTH. Reads parser events only:
+    libyaml keeps its own stack, and the pass stops at the first level too deep."""
+    loader = _UntypedLoader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise YamlError(
+                        f"collections nested more than {MAX_DEPTH} levels deep",
+                        Position(mark.line + 1, mark.column + 1),
+                    )
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except (YAMLError, ValueError):
+        return  # a syntax error comes first: composing reports it, no deeper than here
+    finally:
+        loader.dispose()
+
+
+def _describe(error: MarkedYAMLError) -> str:
+    parts = [error.context, error.problem]
+    return ", ".join(part for part in parts if part) or "invalid YAML"
+
+
+def _describe_reader(error: ReaderError) -> str:
+    """One line, without the `in "<unicode string>", position N` that str() appends."""
+    character = error.character
+    code = ord(character) if isinstance(character, bytes | str) else int(character)
+    return f"unacceptable character U+{code:04X}: {error.reason}"
+
+
+def _offset_position(text: str, offset: object) -> Position | None:
+    """The line and column of a reader error, which libyaml gives as a UTF-8 byte offset."""
+    if not isinstance(offset, int):
+        return None
+    before = text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "ignore")
+    line_start = before.rfind("\n") + 1
+    return Position(before.count("\n") + 1, len(before) - line_start + 1)
+
+
+def _mark_position(error: MarkedYAMLError) -> Position | None:
+    mark = error.problem_mark or error.context_mark
+    return Position(mark.line + 1, mark.column + 1) if mark is not None else None
+
+
+def position(node: Node) -> Position:
+    mark = node.start_mark
+    return Position(mark.line + 1, mark.column + 1)
+
+
+def scalar(node: Node | None) -> Scalar | None:
+    """The node as a scalar, or None if it is absent or a collection."""
+    if isinstance(node, ScalarNode) and isinstance(node.value, str):
+        return Scalar(node.value, position(node))
+    return None
+
+
+def mapping_items(node: Node | None) -> list[tuple[Scalar, Node]]:
+    """The scalar-keyed entries of a mapping; [] for anything else."""
+    if not isinstance(node, MappingNode):
+        return []
+    items = []
+    for key_node, value_node in node.value:
+        key = scalar(key_node)
+        if key is not None:
+            items.append((key, value_node))
+    return items
+
+
+def mapping_get(node: Node | None, key: str) -> Node | None:
+    """The value under `key` (the last one wins), or None. For many keys, use `fields`."""
+    return fields(node).get(key)
+
+
+def fields(node: Node | None) -> dict[str, Node]:
+    """A mapping's values by key text, read in one pass (the last duplicate wins)."""
+    if not isinstance(node, MappingNode):
+        return {}
+    return {
+        key.value: value
+        for key, value in node.value
+        if isinstance(key, ScalarNode) and isinstance(key.value, str)
+    }
+
+
+def sequence_items(node: Node | None) -> list[Node]:
+    return list(node.value) if isinstance(node, SequenceNode) else []
+
+
+def is_mapping(node: Node | None) -> bool:
+    return isinstance(node, MappingNode)

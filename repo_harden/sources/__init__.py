@@ -1,0 +1,2 @@
+"""Where snapshots come from: a checkout on disk (the org audit reads GitHub in
+`repo_harden.audit`)."""

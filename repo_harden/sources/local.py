@@ -1,0 +1,142 @@
+"""A checkout on disk as a `RepoSnapshot`: the files git knows, or every file of a folder."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Sequence
+from pathlib import Path
+
+from repo_harden.core.model import RepoSettings
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+_SNIFF_BYTES = 8192
+
+
+class LocalRepo:
+    """A local checkout. Paths are read lazily: a hook that checks one file lists nothing."""
+
+    def __init__(self, root: Path, name: str | None = None) -> None:
+        self.root = root.resolve()
+        self.name = name or self.root.name
+        self.settings: RepoSettings | None = None
+        self._paths: list[str] | None = None
+        self._problems: dict[str, str] = {}
+        self._texts: dict[str, str | None] = {}
+        self._real_folders: dict[Path, Path] = {}
+
+    def paths(self) -> Sequence[str]:
+        if self._paths is None:
+            listed = _git_files(self.root)
+            self._paths = listed if listed is not None else _walk_files(self.root)
+        return self._paths
+
+    def read_text(self, path: str) -> str | None:
+        """Read once: the checks and the inline-ignore scan share the text."""
+        if path not in self._texts:
+            self._texts[path] = self._decode(path)
+        return self._texts[path]
+
+    def _decode(self, path: str) -> str | None:
+        data = self._read_bytes(path)
+        if data is None:
+            return None
+        if b"\0" in data[:_SNIFF_BYTES]:
+            self._problems[path] = "it is a binary file"
+            return None
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            self._problems[path] = f"it is not valid UTF-8 (byte {error.start})"
+            return None
+
+    def unreadable_reason(self, path: str) -> str | None:
+        return self._problems.get(path)
+
+    def _inside_root(self, file: Path) -> bool:
+        """Whether the file, after symlinks, is still in the checkout. Folders are resolved
+        once each; only a file that is itself a link is resolved on its own."""
+        folder = self._real_folders.get(file.parent)
+        if folder is None:
+            folder = self._real_folders[file.parent] = file.parent.resolve()
+        real = file.resolve() if file.is_symlink() else folder / file.name
+        return real.is_relative_to(self.root)
+
+    def _read_bytes(self, path: str) -> bytes | None:
+        file = self.root / path
+        try:
+            if not self._inside_root(file):
+                self._problems[path] = "it is a symbolic link that points outside the repository"
+                return None
+            info = file.stat()
+            if not stat.S_ISREG(info.st_mode):
+                if not stat.S_ISDIR(info.st_mode):  # a FIFO would block the read forever
+                    self._problems[path] = "it is not a regular file"
+                return None
+            size = info.st_size
+            if size > MAX_FILE_BYTES:
+                self._problems[path] = (
+                    f"it is too large ({size / 1048576:.1f} MiB; "
+                    f"the limit is {MAX_FILE_BYTES // 1048576} MiB)"
+                )
+                return None
+            return file.read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            pass
+        except OSError as error:
+            self._problems[path] = f"it could not be read ({error.strerror})"
+        except RuntimeError:  # Python < 3.13 raises it from resolve() for a symlink loop
+            self._problems[path] = "it is a symbolic link that loops"
+        return None
+
+
+def find_root(start: Path) -> Path:
+    """The top of the git checkout that holds `start`, or `start` (a folder) itself."""
+    folder = start if start.is_dir() else start.parent
+    if (folder / ".git").exists():
+        return folder.resolve()
+    import subprocess  # a hook run from the root of the checkout never needs it
+
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return folder.resolve()
+    top = result.stdout.strip()
+    return Path(top).resolve() if result.returncode == 0 and top else folder.resolve()
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Tracked files plus untracked ones git does not ignore; None outside a checkout."""
+    if not (root / ".git").exists():
+        return None
+    import subprocess
+
+    try:
+        result = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    if result.returncode != 0:
+        return None
+    names = dict.fromkeys(result.stdout.decode("utf-8", "surrogateescape").split("\0"))
+    return [name for name in names if name and os.path.lexists(root / name)]
+
+
+def _walk_files(root: Path) -> list[str]:
+    found: list[str] = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(name for name in subfolders if name != ".git")
+        relative = Path(folder).relative_to(root).as_posix()
+        prefix = "" if relative == "." else f"{relative}/"
+        found.extend(prefix + name for name in sorted(files))
+    return found
