@@ -16,6 +16,7 @@ from repo_harden.core.declare import check
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Check, CheckContext, CheckFunction, Finding, Position, Severity
 from repo_harden.readers.file_kinds import SETTINGS_FILES, SETTINGS_PATTERNS
+from repo_harden.readers.yaml import YAML
 
 if TYPE_CHECKING:
     from repo_harden.core import branch_policy, branch_requirements
@@ -62,7 +63,7 @@ def declared_policy(ctx: CheckContext) -> settings_file.DeclaredPolicy | None:
     for path in SETTINGS_FILES:  # the settings app reads settings.yml; .yaml only if alone
         if path not in files:
             continue
-        root = ctx.parsed.yaml(path)
+        root = ctx.parsed.read(YAML, path)
         if root is None:
             continue
         declared = settings_file.read_declared(path, root, default_branch)

@@ -10,7 +10,9 @@ from repo_harden.core.declare import check
 from repo_harden.core.model import CheckContext, Finding, OptionSpec, Severity
 from repo_harden.readers.file_kinds import SCRIPT_PATTERNS
 from repo_harden.readers.workflows import (
+    ACTION,
     ACTION_PATTERNS,
+    WORKFLOW,
     WORKFLOW_PATTERNS,
     Step,
     is_action_path,
@@ -76,11 +78,11 @@ def is_trusted(uses: UsesReference, trusted: tuple[str, ...]) -> bool:
 
 def _steps_of(ctx: CheckContext, path: str) -> Iterator[Step]:
     if is_action_path(path):
-        action = ctx.parsed.action(path)
+        action = ctx.parsed.read(ACTION, path)
         if action is not None:
             yield from action.steps
         return
-    workflow = ctx.parsed.workflow(path)
+    workflow = ctx.parsed.read(WORKFLOW, path)
     for job in workflow.jobs if workflow else ():
         yield from job.steps
 
@@ -88,7 +90,7 @@ def _steps_of(ctx: CheckContext, path: str) -> Iterator[Step]:
 def _remote_uses(ctx: CheckContext, path: str) -> Iterator[Scalar]:
     """Every `uses:` of a path: job-level (reusable workflows) and step-level."""
     if not is_action_path(path):
-        workflow = ctx.parsed.workflow(path)
+        workflow = ctx.parsed.read(WORKFLOW, path)
         for job in workflow.jobs if workflow else ():
             if job.uses is not None:
                 yield job.uses
@@ -174,11 +176,11 @@ def unpinned_image_message(image: str, where: str) -> str | None:
 def _images(ctx: CheckContext, path: str) -> Iterator[tuple[Scalar, str, str]]:
     """(where, image text, kind) for every container image a workflow or action names."""
     if is_action_path(path):
-        action = ctx.parsed.action(path)
+        action = ctx.parsed.read(ACTION, path)
         if action and action.image and action.image.value.startswith("docker://"):
             yield action.image, action.image.value.removeprefix("docker://"), "action image"
     else:
-        workflow = ctx.parsed.workflow(path)
+        workflow = ctx.parsed.read(WORKFLOW, path)
         for job in workflow.jobs if workflow else ():
             if job.container_image is not None:
                 yield job.container_image, job.container_image.value, "job container image"

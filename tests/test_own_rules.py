@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 
 from repo_harden.core.declare import DOC_HEADINGS
 from repo_harden.core.model import CheckContext
-from repo_harden.core.parsed import ParseCache
+from repo_harden.core.parsed import ParsedFiles
 from repo_harden.engine.registry import catalogue
 from repo_harden.readers.codeowners import MAX_BYTES, ReportedError
 from repo_harden.sources.local import LocalRepo
@@ -393,7 +393,7 @@ def test_own003_reports_errors_github_reports(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {CODEOWNERS: "* @ghost\n"})
     snapshot = LocalRepo(repo)
     rule = catalogue().rules["OWN003"]
-    ctx = CheckContext(rule, snapshot, [CODEOWNERS], {}, ParseCache(snapshot))
+    ctx = CheckContext(rule, snapshot, [CODEOWNERS], {}, ParsedFiles(snapshot))
     error = ReportedError(
         CODEOWNERS, 1, 3, "Unknown owner", "Unknown owner on line 1", "* @ghost", "check it"
     )

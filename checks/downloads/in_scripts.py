@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 from repo_harden.core.declare import check
 from repo_harden.core.model import CheckContext, Finding, Severity
 from repo_harden.readers.file_kinds import SCRIPT_PATTERNS
-from repo_harden.readers.workflows import ACTION_PATTERNS, WORKFLOW_PATTERNS, Step, is_action_path
+from repo_harden.readers.requirements import REQUIREMENTS
+from repo_harden.readers.workflows import (
+    ACTION,
+    ACTION_PATTERNS,
+    WORKFLOW,
+    WORKFLOW_PATTERNS,
+    Step,
+    is_action_path,
+)
 
 if TYPE_CHECKING:
     from repo_harden.shell.analyser import Command, ShellScript
@@ -366,7 +374,7 @@ def _requirements_file(ctx: CheckContext, path: str, name: str) -> str | None:
         normal = posixpath.normpath(candidate)
         if normal.startswith("../"):
             continue
-        parsed = ctx.parsed.requirements(normal)
+        parsed = ctx.parsed.read(REQUIREMENTS, normal)
         if parsed is None:
             continue
         if any(r.is_hashed for r in parsed.requirements) or not any(
@@ -422,9 +430,9 @@ def unpinned_tool_version(ctx: CheckContext) -> Iterator[Finding]:
 
 def _steps(ctx: CheckContext, path: str) -> Iterator[Step]:
     if is_action_path(path):
-        action = ctx.parsed.action(path)
+        action = ctx.parsed.read(ACTION, path)
         yield from action.steps if action else ()
         return
-    workflow = ctx.parsed.workflow(path)
+    workflow = ctx.parsed.read(WORKFLOW, path)
     for job in workflow.jobs if workflow else ():
         yield from job.steps

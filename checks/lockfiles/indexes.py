@@ -11,6 +11,8 @@ from repo_harden.checks.lockfiles.requirement_pins import REQUIREMENTS_PATTERNS,
 from repo_harden.core.declare import check
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import CheckContext, Finding, Severity
+from repo_harden.readers.documents import TOML
+from repo_harden.readers.yaml import YAML
 
 if TYPE_CHECKING:
     from repo_harden.readers import package_indexes
@@ -159,7 +161,9 @@ def _config_settings(
         )
         yield from _npm_findings(settings)
     elif name == ".yarnrc.yml":
-        yield from _yarn_berry_findings(package_indexes.yarnrc_yml_settings(ctx.parsed.yaml(path)))
+        yield from _yarn_berry_findings(
+            package_indexes.yarnrc_yml_settings(ctx.parsed.read(YAML, path))
+        )
     else:
         yield from _toml_findings(ctx, path, name)
 
@@ -204,7 +208,7 @@ def _is_registry(key: str) -> bool:
 def _toml_findings(
     ctx: CheckContext, path: str, name: str
 ) -> Iterator[tuple[package_indexes.IndexSetting, str]]:
-    document = ctx.parsed.toml(path)
+    document = ctx.parsed.read(TOML, path)
     if document is None:
         return
     if name == "Pipfile":

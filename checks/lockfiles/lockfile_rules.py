@@ -10,7 +10,8 @@ from repo_harden.core.declare import check
 from repo_harden.core.globs import PathMatcher
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import CheckContext, Finding, OptionSpec, Position, Severity
-from repo_harden.core.parsed import ParseCache
+from repo_harden.core.parsed import ParsedFiles
+from repo_harden.readers.documents import JSON, TOML
 from repo_harden.readers.file_kinds import MANIFEST_PATTERNS, PAIR_PATTERNS
 
 if TYPE_CHECKING:
@@ -234,43 +235,43 @@ def _finding_place(
 
 
 def _drift(
-    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+    parsed: ParsedFiles, tree: dependencies.Tree, pair: lockfile_pairs.Pair
 ) -> list[dependencies.Drift]:
     judge = _JUDGES[pair.lock_name]
     return judge(parsed, tree, pair)
 
 
 def _npm(
-    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+    parsed: ParsedFiles, tree: dependencies.Tree, pair: lockfile_pairs.Pair
 ) -> list[dependencies.Drift]:
-    manifest, lock = manifests.package_json(parsed, pair.manifest), parsed.json(pair.lockfile)
+    manifest, lock = manifests.package_json(parsed, pair.manifest), parsed.read(JSON, pair.lockfile)
     if manifest is None or lock is None:
         return []
     location = "" if pair.member == "." else pair.member
     return (
-        parsed.shaped(
+        parsed.memo(
             f"npm-drift:{pair.manifest}",
             pair.lockfile,
-            lambda _: npm_lockfiles.package_lock_drift(manifest, lock, location),
+            lambda: npm_lockfiles.package_lock_drift(manifest, lock, location),
         )
         or []
     )
 
 
 def _yarn(
-    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+    parsed: ParsedFiles, tree: dependencies.Tree, pair: lockfile_pairs.Pair
 ) -> list[dependencies.Drift]:
     manifest, text = manifests.package_json(parsed, pair.manifest), parsed.text(pair.lockfile)
     if manifest is None or text is None:
         return []
-    lock = parsed.shaped("yarn.lock", pair.lockfile, lambda _: npm_lockfiles.read_yarn_lock(text))
+    lock = parsed.memo("yarn.lock", pair.lockfile, lambda: npm_lockfiles.read_yarn_lock(text))
     if lock is None:
         return []
     if lock.berry:
-        found = parsed.shaped(
+        found = parsed.memo(
             f"yarn-drift:{pair.manifest}",
             pair.lockfile,
-            lambda _: npm_lockfiles.yarn_berry_drift(manifest, lock, pair.member),
+            lambda: npm_lockfiles.yarn_berry_drift(manifest, lock, pair.member),
         )
         return found or []
     return npm_lockfiles.yarn_classic_drift(
@@ -278,7 +279,7 @@ def _yarn(
     )
 
 
-def _workspace_names(parsed: ParseCache, tree: dependencies.Tree, lockfile: str) -> frozenset[str]:
+def _workspace_names(parsed: ParsedFiles, tree: dependencies.Tree, lockfile: str) -> frozenset[str]:
     names = set()
     for member in lockfile_pairs.workspace_members(parsed, tree, lockfile):
         found = manifests.package_json(parsed, member)
@@ -288,14 +289,12 @@ def _workspace_names(parsed: ParseCache, tree: dependencies.Tree, lockfile: str)
 
 
 def _pnpm(
-    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+    parsed: ParsedFiles, tree: dependencies.Tree, pair: lockfile_pairs.Pair
 ) -> list[dependencies.Drift]:
     manifest, text = manifests.package_json(parsed, pair.manifest), parsed.text(pair.lockfile)
     if manifest is None or text is None:
         return []
-    lock = parsed.shaped(
-        "pnpm-lock.yaml", pair.lockfile, lambda _: npm_lockfiles.read_pnpm_lock(text)
-    )
+    lock = parsed.memo("pnpm-lock.yaml", pair.lockfile, lambda: npm_lockfiles.read_pnpm_lock(text))
     if lock is None:
         return []
     root = dependencies.folder_of(pair.lockfile)
@@ -305,7 +304,7 @@ def _pnpm(
 
 
 def _pnpm_declared_overrides(
-    parsed: ParseCache, tree: dependencies.Tree, root: str
+    parsed: ParsedFiles, tree: dependencies.Tree, root: str
 ) -> list[dict[str, str]]:
     """What the workspace declares; nothing to judge by when a file that declares them
     cannot be read (that file is RH000)."""
@@ -323,40 +322,40 @@ def _pnpm_declared_overrides(
 
 
 def _uv(
-    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+    parsed: ParsedFiles, tree: dependencies.Tree, pair: lockfile_pairs.Pair
 ) -> list[dependencies.Drift]:
     project, text = manifests.pyproject(parsed, pair.manifest), parsed.text(pair.lockfile)
     if project is None or text is None:
         return []
-    projects = parsed.shaped(
-        "uv.lock", pair.lockfile, lambda _: python_lockfiles.read_uv_projects(text)
+    projects = parsed.memo(
+        "uv.lock", pair.lockfile, lambda: python_lockfiles.read_uv_projects(text)
     )
     if projects is None:
         return []
-    found = parsed.shaped(
+    found = parsed.memo(
         f"uv-drift:{pair.lockfile}",
         pair.manifest,
-        lambda _: python_lockfiles.uv_lock_drift(project, projects),
+        lambda: python_lockfiles.uv_lock_drift(project, projects),
     )
     return found or []
 
 
 def _poetry(
-    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+    parsed: ParsedFiles, tree: dependencies.Tree, pair: lockfile_pairs.Pair
 ) -> list[dependencies.Drift]:
     project, text = manifests.pyproject(parsed, pair.manifest), parsed.text(pair.lockfile)
     if project is None or text is None:
         return []
-    found = parsed.shaped(
-        "poetry.lock", pair.lockfile, lambda _: python_lockfiles.poetry_lock_drift(project, text)
+    found = parsed.memo(
+        "poetry.lock", pair.lockfile, lambda: python_lockfiles.poetry_lock_drift(project, text)
     )
     return found or []
 
 
 def _pipenv(
-    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+    parsed: ParsedFiles, tree: dependencies.Tree, pair: lockfile_pairs.Pair
 ) -> list[dependencies.Drift]:
-    pipfile, lock = parsed.toml(pair.manifest), parsed.json(pair.lockfile)
+    pipfile, lock = parsed.read(TOML, pair.manifest), parsed.read(JSON, pair.lockfile)
     if pipfile is None or lock is None:
         return []
     root = lock.root if isinstance(lock.root, dict) else {}
@@ -364,36 +363,39 @@ def _pipenv(
 
 
 def _composer(
-    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+    parsed: ParsedFiles, tree: dependencies.Tree, pair: lockfile_pairs.Pair
 ) -> list[dependencies.Drift]:
-    manifest, lock = manifests.composer_json(parsed, pair.manifest), parsed.json(pair.lockfile)
+    manifest, lock = (
+        manifests.composer_json(parsed, pair.manifest),
+        parsed.read(JSON, pair.lockfile),
+    )
     if manifest is None or lock is None:
         return []
-    found = parsed.shaped(
+    found = parsed.memo(
         "composer.lock",
         pair.lockfile,
-        lambda _: composer_lockfiles.composer_lock_drift(manifest, lock),
+        lambda: composer_lockfiles.composer_lock_drift(manifest, lock),
     )
     return found or []
 
 
 def _cargo(
-    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+    parsed: ParsedFiles, tree: dependencies.Tree, pair: lockfile_pairs.Pair
 ) -> list[dependencies.Drift]:
     manifest = manifests.cargo_manifest(parsed, pair.manifest)
-    document = parsed.toml(pair.lockfile)  # parsed once for every member; bad TOML is RH000
+    document = parsed.read(TOML, pair.lockfile)  # parsed once for every member; bad TOML is RH000
     if manifest is None or document is None:
         return []
     root_path = lockfile_coverage.cargo_workspace_root(parsed, tree, pair.manifest)
     root = manifests.cargo_manifest(parsed, root_path) if root_path else None
-    lock = parsed.shaped(
-        "Cargo.lock", pair.lockfile, lambda _: cargo_lockfiles.read_cargo_lock(document)
+    lock = parsed.memo(
+        "Cargo.lock", pair.lockfile, lambda: cargo_lockfiles.read_cargo_lock(document)
     )
     return cargo_lockfiles.cargo_lock_drift(manifest, root, lock) if lock is not None else []
 
 
 def _go(
-    parsed: ParseCache, tree: dependencies.Tree, pair: lockfile_pairs.Pair
+    parsed: ParsedFiles, tree: dependencies.Tree, pair: lockfile_pairs.Pair
 ) -> list[dependencies.Drift]:
     go_mod, go_sum = parsed.text(pair.manifest), parsed.text(pair.lockfile)
     if go_mod is None or go_sum is None:

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 from repo_harden.core.declare import check
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import CheckContext, Finding, Severity
-from repo_harden.core.parsed import ParseCache
+from repo_harden.core.parsed import ParsedFiles
+from repo_harden.readers.requirements import REQUIREMENTS
 
 if TYPE_CHECKING:
-    from repo_harden import requirements
+    from repo_harden.readers import requirements
 else:
     requirements = lazy_import("repo_harden.readers.requirements")
 
@@ -34,7 +35,7 @@ class Reached:
     constraint: bool
 
 
-def reached_files(parsed: ParseCache, files: list[str]) -> Iterator[Reached]:
+def reached_files(parsed: ParsedFiles, files: list[str]) -> Iterator[Reached]:
     """The checked files and the files they include with `-r` and `-c`, each once; `*.in`
     files are a compiler's input and are left alone."""
     seen: set[str] = set()
@@ -44,7 +45,7 @@ def reached_files(parsed: ParseCache, files: list[str]) -> Iterator[Reached]:
         if path in seen or path.endswith(".in") or "://" in path:
             continue
         seen.add(path)
-        found = parsed.requirements(path)
+        found = parsed.read(REQUIREMENTS, path)
         if found is None:
             continue
         yield Reached(found, constraint)

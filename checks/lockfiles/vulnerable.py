@@ -32,6 +32,7 @@ from repo_harden.core.model import (
     Position,
     Severity,
 )
+from repo_harden.readers.documents import JSON, TOML
 
 if TYPE_CHECKING:
     from repo_harden.ecosystems import python as python_lockfiles
@@ -168,18 +169,18 @@ def _lockfile_matcher() -> PathMatcher:
 
 
 def _locked_packages(ctx: CheckContext, path: str) -> list[python_lockfiles.LockedPackage]:
-    def read(_: str) -> list[python_lockfiles.LockedPackage] | None:
+    def read() -> list[python_lockfiles.LockedPackage] | None:
         if path.rpartition("/")[2] == "Pipfile.lock":
-            pipfile_lock = ctx.parsed.json(path)
+            pipfile_lock = ctx.parsed.read(JSON, path)
             return (
                 python_lockfiles.pipfile_locked_packages(pipfile_lock)
                 if pipfile_lock is not None
                 else None
             )
-        document = ctx.parsed.toml(path)
+        document = ctx.parsed.read(TOML, path)
         return python_lockfiles.locked_packages(path, document) if document is not None else None
 
-    return ctx.parsed.shaped("locked-packages", path, read) or []
+    return ctx.parsed.memo("locked-packages", path, read) or []
 
 
 def _findings(

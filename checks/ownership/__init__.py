@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from repo_harden.core.declare import check
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import CheckContext, Finding, OptionSpec, Position, Severity
+from repo_harden.readers.codeowners import CODEOWNERS
 from repo_harden.readers.file_kinds import CODEOWNERS_PATTERNS, DEFAULT_SENSITIVE_GLOBS
 
 if TYPE_CHECKING:
@@ -150,7 +151,7 @@ def unowned_sensitive_path(ctx: CheckContext) -> Iterator[Finding]:
     - https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners#codeowners-syntax
     """
     present = codeowners_parser.present_locations(ctx.snapshot)
-    codeowners = ctx.parsed.codeowners(present[0]) if present else None
+    codeowners = ctx.parsed.read(CODEOWNERS, present[0]) if present else None
     if codeowners is None:
         return  # no file: OWN001; unreadable: RH000
     entries = (
@@ -301,7 +302,7 @@ def invalid_codeowners(ctx: CheckContext) -> Iterator[Finding]:
         if path in ignored:
             yield ctx.finding(path, None, _shadowed_message(path, present[0]), "shadowed")
             continue
-        codeowners = ctx.parsed.codeowners(path)
+        codeowners = ctx.parsed.read(CODEOWNERS, path)
         for problem in codeowners.problems if codeowners else ():
             yield _problem_finding(ctx, path, problem)
     settings = ctx.snapshot.settings

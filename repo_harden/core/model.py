@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from repo_harden.core.branch_policy import BranchPolicy
     from repo_harden.core.branch_requirements import BranchRequirements
-    from repo_harden.core.parsed import ParseCache
+    from repo_harden.core.parsed import ParsedFiles
     from repo_harden.readers.codeowners import ReportedError
 
 
@@ -149,7 +149,7 @@ class CheckContext:
         snapshot: RepoSnapshot,
         files: Sequence[str],
         options: Mapping[str, object],
-        parsed: ParseCache,
+        parsed: ParsedFiles,
         *,
         branch_requirements: BranchRequirements | None = None,
     ) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from repo_harden.core.parsed import ParseCache
+from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems.coverage import cargo_workspace_root, js_workspace_patterns
 from repo_harden.ecosystems.manifests import cargo_manifest, pyproject
 from repo_harden.ecosystems.tree import Tree, ancestors, folder_of, join, relative, workspace_member
@@ -31,7 +31,7 @@ class Pair:
         return self.lockfile.rpartition("/")[2]
 
 
-def pairs_for(parsed: ParseCache, tree: Tree, files: list[str]) -> list[Pair]:
+def pairs_for(parsed: ParsedFiles, tree: Tree, files: list[str]) -> list[Pair]:
     found: dict[tuple[str, str], Pair] = {}
     for path in _pair_sides(tree, files):
         name = path.rpartition("/")[2]
@@ -55,7 +55,7 @@ def _pair_sides(tree: Tree, files: list[str]) -> Iterator[str]:
             yield lock
 
 
-def _from_manifest(parsed: ParseCache, tree: Tree, path: str) -> Iterator[Pair]:
+def _from_manifest(parsed: ParsedFiles, tree: Tree, path: str) -> Iterator[Pair]:
     name = path.rpartition("/")[2]
     folder = folder_of(path)
     locks = [lock for lock, manifest in LOCK_MANIFESTS.items() if manifest == name]
@@ -76,7 +76,7 @@ def _from_manifest(parsed: ParseCache, tree: Tree, path: str) -> Iterator[Pair]:
             return
 
 
-def _from_lockfile(parsed: ParseCache, tree: Tree, path: str) -> Iterator[Pair]:
+def _from_lockfile(parsed: ParsedFiles, tree: Tree, path: str) -> Iterator[Pair]:
     folder = folder_of(path)
     manifest = join(folder, LOCK_MANIFESTS[path.rpartition("/")[2]])
     if tree.has(manifest):
@@ -85,7 +85,7 @@ def _from_lockfile(parsed: ParseCache, tree: Tree, path: str) -> Iterator[Pair]:
         yield Pair(member, path, relative(folder_of(member), folder) or ".")
 
 
-def workspace_members(parsed: ParseCache, tree: Tree, lockfile: str) -> list[str]:
+def workspace_members(parsed: ParsedFiles, tree: Tree, lockfile: str) -> list[str]:
     """The workspace members' manifests a root lockfile also locks (not the root's own)."""
     name = lockfile.rpartition("/")[2]
     root = folder_of(lockfile)

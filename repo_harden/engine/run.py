@@ -18,7 +18,7 @@ from repo_harden.core.model import (
     RepoSnapshot,
     fingerprint,
 )
-from repo_harden.core.parsed import ParseCache
+from repo_harden.core.parsed import ParsedFiles
 from repo_harden.engine.config import Config
 from repo_harden.engine.engine_rules import UNPARSEABLE
 
@@ -69,7 +69,7 @@ def run_checks(
     excluded = PathMatcher(config.exclude)
     if excluded:
         snapshot = ExcludingSnapshot(snapshot, excluded)
-    parsed = ParseCache(snapshot)
+    parsed = ParsedFiles(snapshot)
     listed = targets if targets is not None else snapshot.paths()
     candidates = [path for path in listed if not excluded.matches(path)]
     run = CheckRun()
@@ -132,7 +132,7 @@ class ExcludingSnapshot:
         return self._inner.unreadable_reason(path)
 
 
-def _unparseable(parsed: ParseCache) -> list[Finding]:
+def _unparseable(parsed: ParsedFiles) -> list[Finding]:
     found = []
     for path, problem in sorted(parsed.problems.items()):
         line = problem.at.line if problem.at else None

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from repo_harden.core.model import RepoSnapshot
+from repo_harden.core.parsed import ParsedFiles, Reading
 from repo_harden.readers.file_kinds import CODEOWNERS_LOCATIONS as LOCATIONS
 
 MAX_BYTES = 3 * 1024 * 1024
@@ -299,3 +300,11 @@ def _segment_regex(segment: str) -> str:
 def shadowed(present: Sequence[str]) -> tuple[str, ...]:
     """The CODEOWNERS files GitHub never reads, because it reads `present[0]`."""
     return tuple(present[1:])
+
+
+def _codeowners_of(parsed: ParsedFiles, path: str) -> CodeownersFile | None:
+    return read_codeowners(path, parsed.text(path))
+
+
+CODEOWNERS = Reading("codeowners", _codeowners_of)
+"""A CODEOWNERS file, parsed once for OWN001-OWN003."""

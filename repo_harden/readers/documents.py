@@ -16,15 +16,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from repo_harden.core.model import Position
+from repo_harden.core.parsed import ParsedFiles, ParseError, Reading
 
 
-class DocumentError(Exception):
+class DocumentError(ParseError):
     """A file is not what its name says: bad syntax, or the wrong shape."""
-
-    def __init__(self, message: str, position: Position | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.position = position
 
 
 def position_at(text: str, offset: int) -> Position:
@@ -189,3 +185,19 @@ def string_map(value: object) -> dict[str, str]:
     if not isinstance(value, Mapping):
         return {}
     return {str(key): item for key, item in value.items() if isinstance(item, str)}
+
+
+def _json_of(parsed: ParsedFiles, path: str) -> JsonDocument | None:
+    text = parsed.text(path)
+    return read_json(text) if text is not None else None
+
+
+def _toml_of(parsed: ParsedFiles, path: str) -> TomlDocument | None:
+    text = parsed.text(path)
+    return read_toml(text) if text is not None else None
+
+
+JSON = Reading("json", _json_of)
+"""A JSON manifest or lockfile; invalid JSON is RH000."""
+TOML = Reading("toml", _toml_of)
+"""A TOML manifest, lockfile or config; invalid TOML is RH000."""

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from repo_harden.core.model import Position
+from repo_harden.core.parsed import ParsedFiles, Reading
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|(?:git|hg|svn|bzr)\+)", re.IGNORECASE)
@@ -302,3 +303,18 @@ def _vcs_commit(url: str) -> bool:
     if url.lower().startswith("svn+"):
         return revision.lstrip("r").isdigit()
     return _COMMIT.match(revision) is not None
+
+
+def _requirements_of(parsed: ParsedFiles, path: str) -> RequirementsFile | None:
+    text = parsed.text(path)
+    if text is None:
+        return None
+    requirements = read_requirements(path, text)
+    if requirements.errors:  # the rest of the file is still read; its first bad line is RH000
+        first = requirements.errors[0]
+        parsed.problem(path, first.message, first.at)
+    return requirements
+
+
+REQUIREMENTS = Reading("requirements", _requirements_of)
+"""A pip requirements or constraints file."""

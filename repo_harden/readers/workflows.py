@@ -8,13 +8,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from repo_harden.core.parsed import ParsedFiles, ParseError, Reading
 from repo_harden.readers.yaml import (
+    YAML,
     Node,
     Scalar,
     fields,
     is_mapping,
     mapping_get,
     mapping_items,
+    position,
     scalar,
     sequence_items,
 )
@@ -72,20 +75,18 @@ class ActionMetadata:
     steps: tuple[Step, ...]
 
 
-class NotAWorkflowError(Exception):
-    """Valid YAML that is not shaped like a workflow or action at all."""
-
-
 def read_workflow(root: Node | None) -> Workflow:
     if root is not None and not is_mapping(root):
-        raise NotAWorkflowError("the top level is not a mapping, so this is not a workflow")
+        message = "the top level is not a mapping, so this is not a workflow"
+        raise ParseError(message, position(root))
     jobs = tuple(_read_job(key, node) for key, node in mapping_items(mapping_get(root, "jobs")))
     return Workflow(jobs, _default_shell(mapping_get(root, "defaults")))
 
 
 def read_action(root: Node | None) -> ActionMetadata:
     if root is not None and not is_mapping(root):
-        raise NotAWorkflowError("the top level is not a mapping, so this is not action metadata")
+        message = "the top level is not a mapping, so this is not action metadata"
+        raise ParseError(message, position(root))
     runs = mapping_get(root, "runs")
     steps = tuple(_read_step(node) for node in sequence_items(mapping_get(runs, "steps")))
     return ActionMetadata(
@@ -141,3 +142,19 @@ def _image_of(node: Node | None) -> Scalar | None:
 def _service_images(node: Node | None) -> tuple[Scalar, ...]:
     images = (_image_of(service) for _, service in mapping_items(node))
     return tuple(image for image in images if image is not None)
+
+
+def _workflow_of(parsed: ParsedFiles, path: str) -> Workflow | None:
+    root = parsed.read(YAML, path)
+    return read_workflow(root) if root is not None else None
+
+
+def _action_of(parsed: ParsedFiles, path: str) -> ActionMetadata | None:
+    root = parsed.read(YAML, path)
+    return read_action(root) if root is not None else None
+
+
+WORKFLOW = Reading("workflow", _workflow_of)
+"""A workflow file (`.github/workflows/*.yml`)."""
+ACTION = Reading("action", _action_of)
+"""Action metadata (`action.yml`)."""

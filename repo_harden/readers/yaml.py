@@ -16,8 +16,10 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
 from repo_harden.core.model import Position
+from repo_harden.core.parsed import ParsedFiles, ParseError, Reading
 
 __all__ = [
+    "YAML",
     "Node",
     "Scalar",
     "YamlError",
@@ -29,13 +31,8 @@ __all__ = [
 ]
 
 
-class YamlError(Exception):
+class YamlError(ParseError):
     """The text is not YAML; `position` is where the parser gave up, when it knows."""
-
-    def __init__(self, message: str, position: Position | None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.position = position
 
 
 @dataclass(frozen=True)
@@ -95,6 +92,20 @@ def compose(text: str) -> Node | None:
     finally:
         loader.dispose()
     return node
+
+
+def _read_yaml(parsed: ParsedFiles, path: str) -> Node | None:
+    text = parsed.text(path)
+    if text is None:
+        return None
+    try:
+        return compose(text)
+    except YamlError as error:
+        raise ParseError(f"invalid YAML: {error.message}", error.position) from None
+
+
+YAML = Reading("yaml", _read_yaml)
+"""Any YAML file, composed into nodes with positions."""
 
 
 def _check_depth(text: str) -> None:

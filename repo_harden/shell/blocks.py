@@ -23,12 +23,12 @@ from repo_harden.readers.file_kinds import (
     may_be_shell_script,
 )
 from repo_harden.readers.source_map import FileLines, SourceMap
-from repo_harden.readers.workflows import Step, is_action_path, is_workflow_path
+from repo_harden.readers.workflows import ACTION, WORKFLOW, Step, is_action_path, is_workflow_path
 from repo_harden.readers.yaml import Scalar
 from repo_harden.shell.analyser import SHELLS, ShellScript, parse_shell, script_from_argv
 
 if TYPE_CHECKING:
-    from repo_harden.core.parsed import ParseCache
+    from repo_harden.core.parsed import ParsedFiles
     from repo_harden.readers.dockerfile import Dockerfile, Instruction
 
 _SHEBANG = re.compile(r"#!\s*\S*?(?:/env\s+(?:-\S+\s+)*|/)(?:bash|sh|dash|ash|ksh|mksh)(?:\s|$)")
@@ -91,29 +91,28 @@ class ScriptBlock:
         return self._parsed
 
 
-def scripts_of(cache: ParseCache, path: str) -> tuple[ScriptBlock, ...]:
+def scripts_of(cache: ParsedFiles, path: str) -> tuple[ScriptBlock, ...]:
     """Every piece of shell the file at `path` runs, read once per run."""
-    return cache.shaped("scripts", path, lambda p: read_scripts(cache, p)) or ()
+    return cache.memo("scripts", path, lambda: read_scripts(cache, path)) or ()
 
 
-def dockerfile_of(cache: ParseCache, path: str) -> Dockerfile | None:
+def dockerfile_of(cache: ParsedFiles, path: str) -> Dockerfile | None:
     """The Dockerfile at `path`, read once per run; None when it cannot be read."""
 
-    def read(p: str) -> Dockerfile | None:
+    def read() -> Dockerfile | None:
         from repo_harden.readers.dockerfile import read_dockerfile
 
-        text = cache.text(p)
+        text = cache.text(path)
         return read_dockerfile(text) if text is not None else None
 
-    return cache.shaped("dockerfile", path, read)
+    return cache.memo("dockerfile", path, read)
 
 
-def read_scripts(cache: ParseCache, path: str) -> tuple[ScriptBlock, ...]:
+def read_scripts(cache: ParsedFiles, path: str) -> tuple[ScriptBlock, ...]:
     """Every piece of shell the file at `path` runs."""
-    from repo_harden.core.parsed import FileProblem
 
     def report(at: Position, message: str) -> None:
-        cache.problems.setdefault(path, FileProblem(message, at))
+        cache.problem(path, message, at)
 
     if is_workflow_path(path) or is_action_path(path):
         return tuple(_yaml_blocks(cache, path, report))
@@ -140,7 +139,7 @@ def is_shell_script(path: str, text: str) -> bool:
 
 
 def _yaml_blocks(
-    cache: ParseCache, path: str, report: Callable[[Position, str], None]
+    cache: ParsedFiles, path: str, report: Callable[[Position, str], None]
 ) -> Iterator[ScriptBlock]:
     file_text = cache.text(path) or ""
     lines: list[FileLines] = []  # built when a first block is located
@@ -165,16 +164,16 @@ def _yaml_blocks(
         )
 
 
-def _run_steps(cache: ParseCache, path: str) -> Iterator[tuple[Step, str | None, bool, object]]:
+def _run_steps(cache: ParsedFiles, path: str) -> Iterator[tuple[Step, str | None, bool, object]]:
     """Each step with the dialect its `run:` is read in, whether that is known for sure, and
     its job (the steps of a job run one after another on the same files)."""
     if is_action_path(path):
-        action = cache.action(path)
+        action = cache.read(ACTION, path)
         for step in action.steps if action else ():
             dialect = _dialect(step.shell)
             yield step, dialect[0] if dialect else "sh", dialect is not None, path
         return
-    workflow = cache.workflow(path)
+    workflow = cache.read(WORKFLOW, path)
     if workflow is None:
         return
     for job in workflow.jobs:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from repo_harden.core.model import CheckContext, Position
 from repo_harden.readers.file_kinds import is_dockerfile_path
-from repo_harden.readers.workflows import Step, is_action_path, is_workflow_path
+from repo_harden.readers.workflows import ACTION, WORKFLOW, Step, is_action_path, is_workflow_path
 from repo_harden.shell.analyser import Command, ShellScript, Word, program_name
 from repo_harden.shell.blocks import dockerfile_of, scripts_of
 
@@ -51,10 +51,10 @@ def image_references(ctx: CheckContext, path: str) -> Iterator[tuple[Position, s
 
 def _steps(ctx: CheckContext, path: str) -> list[Step]:
     if is_action_path(path):
-        action = ctx.parsed.action(path)
+        action = ctx.parsed.read(ACTION, path)
         return list(action.steps) if action else []
     if is_workflow_path(path):
-        workflow = ctx.parsed.workflow(path)
+        workflow = ctx.parsed.read(WORKFLOW, path)
         return [step for job in workflow.jobs for step in job.steps] if workflow else []
     return []
 
