@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
-from repo_harden.core.model import Check
+from repo_harden.core.declare import Check
 
 CHECK_MODULES: dict[str, tuple[str, ...]] = {
     "repo_harden.checks.pinning": ("PIN001", "PIN002"),

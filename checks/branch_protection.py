@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from repo_harden.core.declare import check
+from repo_harden.core.declare import Check, CheckContext, CheckFunction, check
 from repo_harden.core.lazy import lazy_import
-from repo_harden.core.model import Check, CheckContext, CheckFunction, Finding, Position, Severity
+from repo_harden.core.model import Finding, Position, Severity
 from repo_harden.readers.file_kinds import SETTINGS_FILES, SETTINGS_PATTERNS
 from repo_harden.readers.yaml import YAML
 

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from repo_harden.core.declare import check
-from repo_harden.core.model import CheckContext, Finding, OptionSpec, Severity
+from repo_harden.core.declare import CheckContext, OptionSpec, check
+from repo_harden.core.model import Finding, Severity
 from repo_harden.readers.file_kinds import SCRIPT_PATTERNS
 from repo_harden.readers.workflows import (
     ACTION,

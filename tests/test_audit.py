@@ -663,7 +663,7 @@ def test_progress_is_drawn_on_a_terminal_and_not_in_ci(monkeypatch: pytest.Monke
     from repo_harden.audit.runner import AuditResult
     from repo_harden.audit.transport import Stats
     from repo_harden.commands.audit import TerminalProgress, show_progress
-    from repo_harden.reporters import RepositoryStatus
+    from repo_harden.engine.records import RepositoryStatus
 
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.setenv("TERM", "xterm")

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from repo_harden.core.model import RepoSettings
+from repo_harden.core.snapshot import RepoSettings
 from repo_harden.readers.codeowners import (
     MAX_BYTES,
     CodeownersFile,

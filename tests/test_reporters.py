@@ -18,10 +18,11 @@ import jsonschema
 import pytest
 
 from repo_harden import __version__
-from repo_harden.cli import main, use_color
+from repo_harden.cli import main
 from repo_harden.core.model import Finding, Severity, fingerprint
 from repo_harden.engine.policy import Reported
 from repo_harden.engine.registry import catalogue
+from repo_harden.frontend.output import use_color
 from repo_harden.reporters.annotations import annotation
 from tests.conftest import DATA, CliResult, make_repo, workflow
 

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from repo_harden.advisories.source import osv_query_url, pip_audit_source
+from repo_harden.core.advisory import AdvisoryError, PackageVersion
 from repo_harden.core.errors import UsageError
-from repo_harden.core.model import AdvisoryError, PackageVersion
 from repo_harden.ecosystems.python import locked_packages
 from repo_harden.readers.documents import read_toml
 from tests.conftest import TESTS, make_repo, workflow

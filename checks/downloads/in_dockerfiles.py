@@ -1,5 +1,4 @@
-"""Dockerfile rules: DL005 (`ADD` from the network without a checksum) and the
-Dockerfile part of PIN002 (`FROM` and `COPY --from` images not pinned by digest)."""
+"""DL005: a Dockerfile `ADD`s from the network without a checksum."""
 
 from __future__ import annotations
 
@@ -7,15 +6,14 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from repo_harden.core.declare import check
-from repo_harden.core.model import CheckContext, Finding, Position, Severity
+from repo_harden.core.declare import CheckContext, check
+from repo_harden.core.model import Finding, Severity
 from repo_harden.readers.file_kinds import DOCKERFILE_PATTERNS
 
 if TYPE_CHECKING:
-    from repo_harden.readers.dockerfile import Dockerfile, DockerWord, Instruction
+    from repo_harden.readers.dockerfile import Instruction
 
 _COMMIT = re.compile(r"^[0-9a-fA-F]{40}$")
-_WHOLE_VARIABLE = re.compile(r"^\$(\{[A-Za-z_]\w*\}|[A-Za-z_]\w*)$")
 
 
 @check("DL005", "remote-add-without-checksum", Severity.ERROR, DOCKERFILE_PATTERNS)
@@ -89,34 +87,3 @@ def _remote_problem(source: str, checksum: bool) -> str | None:
             "`--checksum=sha256:<digest>` (or download it in a `RUN` and verify it)"
         )
     return None
-
-
-def base_images(dockerfile: Dockerfile) -> Iterator[tuple[Position, str, str]]:
-    """(where, image, what) for each image a Dockerfile pulls: `FROM` (not `scratch`, not an
-    earlier stage) and `COPY --from`. An image that is a variable with no known value, or
-    whose digest is a variable, cannot be judged and is left out."""
-    for stage in dockerfile.stages:
-        if stage.image is not None:
-            image = _judged(stage.instruction, stage.image, dockerfile, stage.index)
-            if image is not None:
-                yield stage.image.at, image, "Dockerfile base image"
-    for instruction in dockerfile.instructions:
-        source = instruction.flags.get("from")
-        if instruction.keyword == "COPY" and source is not None:
-            image = _judged(instruction, source, dockerfile, instruction.stage + 1)
-            if image is not None:
-                yield source.at, image, "`COPY --from` image"
-
-
-def _judged(
-    instruction: Instruction, word: DockerWord, dockerfile: Dockerfile, stage: int
-) -> str | None:
-    expanded, known = instruction.expand(word.text)
-    if expanded.lower() == "scratch" or dockerfile.stage_named(expanded, stage):
-        return None
-    if known:
-        return expanded
-    digest = expanded.rpartition("@")[2]
-    if _WHOLE_VARIABLE.match(word.text) or ("$" in digest and "@" in expanded):
-        return None
-    return expanded

@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from repo_harden.core.declare import check
-from repo_harden.core.model import CheckContext, Finding, Severity
+from repo_harden.core.declare import CheckContext, check
+from repo_harden.core.model import Finding, Severity
 from repo_harden.readers.file_kinds import SCRIPT_PATTERNS
 from repo_harden.readers.requirements import REQUIREMENTS
 from repo_harden.readers.workflows import (

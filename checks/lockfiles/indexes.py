@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from repo_harden.checks.lockfiles.requirement_pins import REQUIREMENTS_PATTERNS, reached_files
 
-from repo_harden.core.declare import check
+from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.lazy import lazy_import
-from repo_harden.core.model import CheckContext, Finding, Severity
+from repo_harden.core.model import Finding, Severity
 from repo_harden.readers.documents import TOML
 from repo_harden.readers.yaml import YAML
 

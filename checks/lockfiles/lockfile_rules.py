@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from repo_harden.core.declare import check
+from repo_harden.core.declare import CheckContext, OptionSpec, check
 from repo_harden.core.globs import PathMatcher
 from repo_harden.core.lazy import lazy_import
-from repo_harden.core.model import CheckContext, Finding, OptionSpec, Position, Severity
+from repo_harden.core.model import Finding, Position, Severity
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.readers.documents import JSON, TOML
 from repo_harden.readers.file_kinds import MANIFEST_PATTERNS, PAIR_PATTERNS

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from repo_harden.core.declare import check
+from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.lazy import lazy_import
-from repo_harden.core.model import CheckContext, Finding, Severity
+from repo_harden.core.model import Finding, Severity
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.readers.requirements import REQUIREMENTS
 

@@ -20,18 +20,11 @@ from typing import TYPE_CHECKING
 
 from repo_harden.checks.lockfiles.requirement_pins import REQUIREMENTS_PATTERNS, reached_files
 
-from repo_harden.core.declare import check
+from repo_harden.core.advisory import Advisory, AdvisoryError, PackageVersion
+from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.globs import PathMatcher
 from repo_harden.core.lazy import lazy_import
-from repo_harden.core.model import (
-    Advisory,
-    AdvisoryError,
-    CheckContext,
-    Finding,
-    PackageVersion,
-    Position,
-    Severity,
-)
+from repo_harden.core.model import Finding, Position, Severity
 from repo_harden.readers.documents import JSON, TOML
 
 if TYPE_CHECKING:

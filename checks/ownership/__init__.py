@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from repo_harden.core.declare import check
+from repo_harden.core.declare import CheckContext, OptionSpec, check
 from repo_harden.core.lazy import lazy_import
-from repo_harden.core.model import CheckContext, Finding, OptionSpec, Position, Severity
+from repo_harden.core.model import Finding, Position, Severity
+from repo_harden.core.snapshot import ReportedError
 from repo_harden.readers.codeowners import CODEOWNERS
 from repo_harden.readers.file_kinds import CODEOWNERS_PATTERNS, DEFAULT_SENSITIVE_GLOBS
 
@@ -325,7 +326,7 @@ def _problem_finding(ctx: CheckContext, path: str, problem: codeowners_parser.Pr
 
 
 def reported_error_findings(
-    ctx: CheckContext, errors: Iterable[codeowners_parser.ReportedError]
+    ctx: CheckContext, errors: Iterable[ReportedError]
 ) -> Iterator[Finding]:
     """OWN003 for the errors GitHub itself reports, the online part of the rule.
 

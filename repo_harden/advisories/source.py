@@ -18,8 +18,8 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+from repo_harden.core.advisory import Advisory, AdvisorySource, PackageVersion
 from repo_harden.core.errors import UsageError
-from repo_harden.core.model import Advisory, AdvisorySource, PackageVersion
 
 if TYPE_CHECKING:
     from repo_harden.advisories.pip_audit import OsvLookup

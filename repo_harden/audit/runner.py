@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from repo_harden import __version__
 from repo_harden.audit import listing as listings
@@ -31,10 +31,12 @@ from repo_harden.audit.settings import CachedApi, read_settings
 from repo_harden.audit.snapshot import GitHubSnapshot
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry
 from repo_harden.audit.transport import Stats, Transport
+from repo_harden.core.advisory import AdvisorySource
 from repo_harden.core.errors import ConfigError
 from repo_harden.core.globs import PathMatcher
 from repo_harden.core.lazy import load_deferred
-from repo_harden.core.model import AdvisorySource, Finding, RepoSettings, Rule, Severity
+from repo_harden.core.model import Rule
+from repo_harden.core.snapshot import RepoSettings
 from repo_harden.engine.config import (
     CONFIG_FILE,
     PYPROJECT,
@@ -42,13 +44,21 @@ from repo_harden.engine.config import (
     config_path_in,
     parse_config,
 )
+from repo_harden.engine.judge import judge, selected_checks
+from repo_harden.engine.overrides import Overrides, apply_overrides
 from repo_harden.engine.policy import Reported
+from repo_harden.engine.records import (
+    AUDITED,
+    FAILED,
+    SKIPPED,
+    RecordError,
+    RepositoryStatus,
+    finding_record,
+    reported_from_record,
+)
 from repo_harden.engine.registry import catalogue
-from repo_harden.frontend.local_scan import judge, selected_checks
 from repo_harden.github.client import GitHubError
-from repo_harden.reporters import RepositoryStatus
 
-AUDITED, SKIPPED, FAILED = "audited", "skipped", "failed"
 GRAPHQL_BATCHES_IN_FLIGHT = 4
 
 
@@ -62,9 +72,7 @@ class AuditOptions:
     shard: tuple[int, int] | None = None
     config: Config | None = None  # --config: one config for every repository
     config_text: str = ""
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
+    overrides: Overrides = field(default_factory=Overrides)  # --select, --ignore, --exclude
     today: datetime.date = field(default_factory=datetime.date.today)
     advisories: AdvisorySource | None = None  # LCK006's known vulnerabilities
 
@@ -84,11 +92,10 @@ class AuditResult:
         return [repo for repo in self.repositories if repo.status == FAILED]
 
 
-class Progress:
+class Progress(Protocol):
     """What the audit tells as it goes; the command line draws it on a terminal."""
 
-    def update(self, result: AuditResult, stats: Stats, rate_left: int | None) -> None:
-        pass
+    def update(self, result: AuditResult, stats: Stats, rate_left: int | None) -> None: ...
 
 
 class Audit:
@@ -114,7 +121,7 @@ class Audit:
         self._batch_pool = ThreadPoolExecutor(
             max_workers=min(GRAPHQL_BATCHES_IN_FLIGHT, concurrency), thread_name_prefix="batch"
         )
-        self._progress = progress or Progress()
+        self._progress = progress
         self._wanted = PathMatcher(
             [p for check in self.found.checks.values() for p in check.patterns]
             + [CONFIG_FILE, PYPROJECT]
@@ -195,7 +202,8 @@ class Audit:
         for name in (listed.full_name for listed in candidates):
             if name in failures:
                 self._status(name, FAILED, failures[name])
-        self._progress.update(self.result, self.transport.stats, self._rate_left())
+        if self._progress is not None:
+            self._progress.update(self.result, self.transport.stats, self._rate_left())
 
     def _settings(
         self, candidates: Sequence[ListedRepository], failures: Failures
@@ -221,9 +229,9 @@ class Audit:
             listed.head,
             repr(settings),
             self._org_config_key,
-            self.options.select,
-            self.options.ignore,
-            self.options.exclude,
+            self.options.overrides.select,
+            self.options.overrides.ignore,
+            self.options.overrides.exclude,
             self.options.today.isoformat(),  # waivers expire, advisories are published
             sorted(self.found.codes),
         ]
@@ -281,7 +289,7 @@ class Audit:
             return None
         return {
             "files": len(snapshot.paths()),
-            "findings": [_finding_record(item) for item in outcome.reported],
+            "findings": [finding_record(item) for item in outcome.reported],
             "suppressed_inline": outcome.suppressed_inline,
             "waived": outcome.waived,
         }
@@ -300,32 +308,16 @@ class Audit:
                 shown = Path(f"{snapshot.name}/{found_path}")
                 config = parse_config(shown, text, self.found.checks, self.found.codes)
                 source = found_path
-        config = replace(
-            config,
-            select=self.options.select or config.select,
-            ignore=config.ignore + self.options.ignore,
-            exclude=config.exclude + self.options.exclude,
-        )
-        return config, source
+        return apply_overrides(config, self.options.overrides), source
 
     # Results ------------------------------------------------------------------------------
 
     def _record(self, name: str, document: Mapping[str, Any]) -> None:
         for record in document["findings"]:
-            rule = self.rules.get(record["rule"])
-            if rule is None:
-                continue
-            finding = Finding(
-                record["rule"],
-                record["path"],
-                record["line"],
-                record["column"],
-                record["message"],
-                record["fingerprint"],
-            )
-            self.result.reported.append(
-                Reported(finding, rule, Severity(record["severity"]), repository=name)
-            )
+            try:
+                self.result.reported.append(reported_from_record(record, self.rules, name))
+            except RecordError:
+                continue  # written by this version (the cache key says so): never in practice
         self.result.files_checked += int(document["files"])
         self.result.suppressed_inline += int(document["suppressed_inline"])
         self.result.waived += int(document["waived"])
@@ -338,16 +330,3 @@ class Audit:
         budgets = self.transport.governor.budgets
         known = [b.remaining for b in budgets.values() if b.remaining is not None]
         return min(known) if known else None
-
-
-def _finding_record(item: Reported) -> dict[str, Any]:
-    finding = item.finding
-    return {
-        "rule": finding.rule,
-        "path": finding.path,
-        "line": finding.line,
-        "column": finding.column,
-        "message": finding.message,
-        "fingerprint": finding.fingerprint,
-        "severity": item.severity.value,
-    }

@@ -24,7 +24,7 @@ from repo_harden.audit.listing import ListedRepository
 from repo_harden.audit.store import Store
 from repo_harden.audit.transport import Transport
 from repo_harden.core.branch_policy import Origin, ProtectionSource, ProtectionUnknown
-from repo_harden.core.model import RepoSettings
+from repo_harden.core.snapshot import RepoSettings
 from repo_harden.github.client import GitHubError
 from repo_harden.github.live_settings import (
     ADMIN_PERMISSION,

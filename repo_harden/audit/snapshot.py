@@ -12,7 +12,7 @@ import posixpath
 from collections.abc import Callable, MutableMapping, Sequence
 
 from repo_harden.audit.store import StoredBlob, TreeEntry
-from repo_harden.core.model import RepoSettings
+from repo_harden.core.snapshot import RepoSettings
 from repo_harden.sources.local import MAX_FILE_BYTES
 
 SYMLINK_MODE = 0o120000

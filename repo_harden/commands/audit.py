@@ -10,30 +10,123 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from repo_harden.audit.runner import Audit, AuditOptions, AuditResult, Progress
-from repo_harden.cli import EXIT_FINDINGS, EXIT_OK, use_color
+from repo_harden.commands import EXIT_CODES_HELP
+from repo_harden.commands.scan import add_osv_url_option
 from repo_harden.core.errors import UsageError
-from repo_harden.core.model import AdvisorySource, Rule, Severity
-from repo_harden.engine.config import parse_fail_on
-from repo_harden.reporters import Report, renderer
-from repo_harden.reporters.text import summary
+from repo_harden.frontend.options import add_rule_options, overrides_from
+from repo_harden.reporters import AUDIT_FORMATS, Report
 
 if TYPE_CHECKING:
     from github.Auth import Auth
 
+    from repo_harden.audit.runner import AuditOptions, AuditResult
     from repo_harden.audit.transport import Stats
+    from repo_harden.commands import Subcommands
+    from repo_harden.core.advisory import AdvisorySource
+    from repo_harden.core.model import Rule, Severity
 
-EXIT_INCOMPLETE = 3
+_EPILOG = f"""\
+{EXIT_CODES_HELP}  3  some repositories could not be audited (the others are still reported)
+
+examples:
+  GITHUB_TOKEN=... repo-harden audit --org acme
+  repo-harden audit --org acme --format json -o acme.json --shard 1/4
+  repo-harden audit --repo acme/api --repo acme/web --select BP,OWN
+  repo-harden merge shard-*.json --format sarif -o acme.sarif
+"""
+EXIT_CODES_AUDIT_HELP = _EPILOG.split("examples:", maxsplit=1)[0]
+
+
+def add_parser(commands: Subcommands) -> None:
+    audit = commands.add_parser(
+        "audit",
+        help="audit every repository of a GitHub organization or user through the API",
+        description="Run every check on the default branch of each repository, read through "
+        "the GitHub API (no clone), with its live settings. Results are cached by head "
+        "commit: a re-audit of an unchanged organization costs little more than the "
+        "listing, and an interrupted audit resumes.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    audit.set_defaults(run=run)
+    what = audit.add_argument_group("what to audit")
+    what.add_argument(
+        "--org", action="append", default=[], metavar="ORG", help="an organization (repeatable)"
+    )
+    what.add_argument(
+        "--user", action="append", default=[], metavar="USER", help="a user's own repositories"
+    )
+    what.add_argument(
+        "--repo", action="append", default=[], metavar="OWNER/NAME", help="one repository"
+    )
+    what.add_argument("--include-archived", action="store_true", help="audit archived ones too")
+    what.add_argument("--include-forks", action="store_true", help="audit forks too")
+    what.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="audit only the K-th of N deterministic shares (CI matrix jobs; join with merge)",
+    )
+    access = audit.add_argument_group(
+        "access", "a token in GITHUB_TOKEN or GH_TOKEN, or a GitHub App installation"
+    )
+    access.add_argument("--app-id", metavar="ID")
+    access.add_argument("--app-key", metavar="FILE", help="the app's private key (PEM)")
+    access.add_argument("--installation-id", type=int, metavar="ID")
+    access.add_argument(
+        "--api-url",
+        metavar="URL",
+        help="default https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3",
+    )
+    add_osv_url_option(access)
+    pace = audit.add_argument_group("pace and cache")
+    pace.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        metavar="N",
+        help="requests in flight at once (default 16, at most 100)",
+    )
+    pace.add_argument(
+        "--max-wait",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="longest time to wait, in all, for rate limits to reset (default 3600: one "
+        "reset of GitHub's hourly budget; past it, repositories fail and a re-run resumes)",
+    )
+    pace.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="where trees, blobs, ETags and results are kept (default ~/.cache/repo-harden)",
+    )
+    pace.add_argument("--no-cache", action="store_true", help="keep nothing between runs")
+    audit.add_argument(
+        "--format",
+        choices=AUDIT_FORMATS,
+        default="text",
+        help="text (default): findings, then a table per repository and per rule family; "
+        "html: the same as one page (with -o)",
+    )
+    audit.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
+    add_rule_options(
+        audit,
+        config_help="one config for every repository (default: each repository's own)",
+        fail_on_default="the --config file's fail-on, or warning",
+    )
+
+
 MAX_CONCURRENCY = 100
 
 
-def run_audit(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     import gc
 
     gc.disable()
+    from repo_harden.audit.runner import Audit
     from repo_harden.audit.store import Store
     from repo_harden.audit.transport import Governor, Transport
-    from repo_harden.frontend.output import write_atomically
+    from repo_harden.frontend.output import deliver, exit_code, use_color
     from repo_harden.github.client import DEFAULT_API_URL
 
     options = audit_options(args)
@@ -57,34 +150,32 @@ def run_audit(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.finish()
     report = audit_report(result, audit.rules, color=args.output is None and use_color(sys.stdout))
-    rendered = renderer(args.format)(report)
-    footer = cost_line(stats, result)
-    if args.output is not None:
-        write_atomically(args.output, rendered)
-        print(f"{summary(report)}\n{footer}\nWrote the {args.format} report to {args.output}.")
-    else:
-        sys.stdout.write(rendered)
-        print(footer, file=sys.stderr)
-    for crash in result.crashes:
-        print(f"repo-harden: internal error, please report it: {crash}", file=sys.stderr)
-    return audit_exit_code(report, fail_on_of(args))
+    deliver(report, args.format, args.output, footer=cost_line(stats, result))
+    return exit_code(
+        report.reported,
+        audit_fail_on(options),
+        repositories=report.repositories or (),
+        crashes=result.crashes,
+    )
 
 
 def audit_options(args: argparse.Namespace) -> AuditOptions:
     from repo_harden.audit.listing import parse_shard
-    from repo_harden.engine.config import check_selector, load_config
+    from repo_harden.audit.runner import AuditOptions
+    from repo_harden.engine.config import load_config
+    from repo_harden.engine.overrides import check_selectors
     from repo_harden.engine.registry import catalogue
     from repo_harden.frontend.online import checked_repository
+    from repo_harden.frontend.options import require_file
 
     if not (args.org or args.user or args.repo):
         raise UsageError("audit: name what to audit with --org, --user or --repo")
     found = catalogue(())
-    for selector in (*args.select, *args.ignore):
-        check_selector(selector, found.codes, "command line")
+    overrides = overrides_from(args)
+    check_selectors(overrides, found.codes)
     config, text = None, ""
     if args.config is not None:
-        if not args.config.is_file():
-            raise UsageError(f"{args.config}: no such config file")
+        require_file(args.config, "config file")
         config = load_config(args.config, found.checks, found.codes)
         text = args.config.read_text(encoding="utf-8")
     return AuditOptions(
@@ -96,11 +187,18 @@ def audit_options(args: argparse.Namespace) -> AuditOptions:
         shard=parse_shard(args.shard) if args.shard else None,
         config=config,
         config_text=text,
-        select=tuple(args.select),
-        ignore=tuple(args.ignore),
-        exclude=tuple(args.exclude),
+        overrides=overrides,
         advisories=_advisories(args),
     )
+
+
+def audit_fail_on(options: AuditOptions) -> Severity | None:
+    """`--fail-on`, else the `--config` file's `fail-on`, else warning: the organization's
+    threshold (each repository's own config chooses its findings, not the audit's exit)."""
+    from repo_harden.engine.config import Config
+    from repo_harden.engine.overrides import apply_overrides
+
+    return apply_overrides(options.config or Config(), options.overrides).fail_on
 
 
 def _advisories(args: argparse.Namespace) -> AdvisorySource:
@@ -159,21 +257,6 @@ def audit_report(result: AuditResult, rules: Mapping[str, Rule], color: bool) ->
     )
 
 
-def fail_on_of(args: argparse.Namespace) -> Severity | None:
-    return parse_fail_on(args.fail_on or "warning", "--fail-on")
-
-
-def audit_exit_code(report: Report, fail_on: Severity | None) -> int:
-    """3 when a repository could not be audited (the rest is still reported); else 1 for
-    findings at or above --fail-on."""
-    if any(repo.status == "failed" for repo in report.repositories or ()):
-        return EXIT_INCOMPLETE
-    if fail_on is None:
-        return EXIT_OK
-    failing = any(item.severity.rank >= fail_on.rank for item in report.reported)
-    return EXIT_FINDINGS if failing else EXIT_OK
-
-
 def cost_line(stats: Stats, result: AuditResult) -> str:
     counts = stats.counts
     return (
@@ -189,7 +272,7 @@ def show_progress(stream: TextIO) -> bool:
     return stream.isatty() and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
 
 
-class TerminalProgress(Progress):
+class TerminalProgress:
     """One line on stderr, redrawn: repositories done, requests made, rate limit left."""
 
     def __init__(self, stream: TextIO) -> None:

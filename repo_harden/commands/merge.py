@@ -4,34 +4,52 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from repo_harden.commands.audit import audit_exit_code, fail_on_of
+from repo_harden.commands.audit import EXIT_CODES_AUDIT_HELP
 from repo_harden.core.errors import UsageError
-from repo_harden.core.model import Finding, Rule, Severity
-from repo_harden.engine.policy import Reported
-from repo_harden.engine.registry import catalogue
-from repo_harden.reporters import Report, RepositoryStatus, renderer
-from repo_harden.reporters.text import summary
+from repo_harden.frontend.options import add_fail_on_option
+from repo_harden.reporters import AUDIT_FORMATS
 
-_FINDING_FIELDS = ("rule", "path", "line", "column", "message", "fingerprint", "severity")
+if TYPE_CHECKING:
+    from repo_harden.commands import Subcommands
+    from repo_harden.core.model import Rule
+    from repo_harden.engine.policy import Reported
+    from repo_harden.engine.records import RepositoryStatus
 
 
-def run_merge(args: argparse.Namespace) -> int:
-    from repo_harden.frontend.output import write_atomically
+def add_parser(commands: Subcommands) -> None:
+    merge = commands.add_parser(
+        "merge",
+        help="join the JSON reports of audit shards into one report",
+        description="Join JSON reports of `repo-harden audit --shard K/N` (or any audits) "
+        "into one report; its exit code is the audit's, for the whole organization.",
+        epilog=EXIT_CODES_AUDIT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    merge.set_defaults(run=run)
+    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT.json")
+    merge.add_argument("--format", choices=AUDIT_FORMATS, default="text")
+    merge.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
+    add_fail_on_option(merge, "warning")
+
+
+def run(args: argparse.Namespace) -> int:
+    from repo_harden.engine.config import Config
+    from repo_harden.engine.overrides import Overrides, apply_overrides
+    from repo_harden.engine.registry import catalogue
+    from repo_harden.frontend.output import deliver, exit_code
+    from repo_harden.reporters import Report
 
     rules = dict(catalogue(()).rules)
     reported: list[Reported] = []
     statuses: dict[str, RepositoryStatus] = {}
     for path in args.reports:
-        document = _read_report(path)
-        for record in document["findings"]:
-            reported.append(_reported(path, record, rules))
-        for repo in document.get("repositories") or ():
-            status = RepositoryStatus(str(repo["name"]), str(repo["status"]), repo.get("reason"))
+        found, repositories = _read_report(path, rules)
+        reported.extend(found)
+        for status in repositories:
             statuses[status.name] = _worse(statuses.get(status.name), status)
     reported = list({_identity(item): item for item in reported}.values())
     report = Report(
@@ -39,21 +57,34 @@ def run_merge(args: argparse.Namespace) -> int:
         rules=rules,
         repositories=sorted(statuses.values(), key=lambda repo: repo.name.lower()),
     )
-    rendered = renderer(args.format)(report)
-    if args.output is not None:
-        write_atomically(args.output, rendered)
-        print(f"{summary(report)}\nWrote the {args.format} report to {args.output}.")
-    else:
-        sys.stdout.write(rendered)
-    return audit_exit_code(report, fail_on_of(args))
+    deliver(report, args.format, args.output)
+    fail_on = apply_overrides(Config(), Overrides(fail_on=args.fail_on)).fail_on
+    return exit_code(report.reported, fail_on, repositories=report.repositories or ())
 
 
-def _read_report(path: Path) -> Mapping[str, Any]:
+def _read_report(
+    path: Path, rules: Mapping[str, Rule]
+) -> tuple[list[Reported], list[RepositoryStatus]]:
+    from repo_harden.engine.records import RecordError, reported_from_record, status_from_record
+
+    document = _read_json(path)
+    try:
+        found = [reported_from_record(record, rules) for record in document["findings"]]
+        repositories = document.get("repositories") or []
+        if not isinstance(repositories, list):
+            raise RecordError("`repositories` is not a list")
+        statuses = [status_from_record(record) for record in repositories]
+    except RecordError as error:
+        raise UsageError(f"{path}: not a repo-harden JSON report: {error}") from None
+    return found, statuses
+
+
+def _read_json(path: Path) -> Mapping[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise UsageError(f"{path}: cannot read it ({error.strerror})") from None
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise UsageError(f"{path}: not a JSON report ({error})") from None
     if not (
         isinstance(document, dict)
@@ -62,30 +93,6 @@ def _read_report(path: Path) -> Mapping[str, Any]:
     ):
         raise UsageError(f"{path}: not a repo-harden JSON report (--format json)")
     return document
-
-
-def _reported(path: Path, record: object, rules: Mapping[str, Rule]) -> Reported:
-    if not isinstance(record, dict) or any(key not in record for key in _FINDING_FIELDS):
-        raise UsageError(f"{path}: a finding lacks one of {', '.join(_FINDING_FIELDS)}")
-    rule = rules.get(str(record["rule"]))
-    if rule is None:
-        raise UsageError(
-            f"{path}: rule {record['rule']} is unknown to this repo-harden; "
-            "merge with the version that wrote the report"
-        )
-    finding = Finding(
-        rule.code,
-        str(record["path"]),
-        record["line"],
-        record["column"],
-        str(record["message"]),
-        str(record["fingerprint"]),
-    )
-    try:
-        severity = Severity(record["severity"])
-    except ValueError:
-        raise UsageError(f"{path}: unknown severity {record['severity']!r}") from None
-    return Reported(finding, rule, severity, repository=record.get("repository"))
 
 
 def _identity(item: Reported) -> tuple[str | None, str, str]:

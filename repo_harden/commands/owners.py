@@ -9,9 +9,9 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from repo_harden.cli import EXIT_FINDINGS, EXIT_OK
-from repo_harden.core.errors import UsageError
+from repo_harden.core.errors import ExitCode, UsageError
 from repo_harden.readers.codeowners import (
     CodeownersFile,
     Ownership,
@@ -21,8 +21,25 @@ from repo_harden.readers.codeowners import (
 )
 from repo_harden.sources.local import LocalRepo, find_root
 
+if TYPE_CHECKING:
+    from repo_harden.commands import Subcommands
 
-def run_owners(args: argparse.Namespace) -> int:
+
+def add_parser(commands: Subcommands) -> None:
+    owners = commands.add_parser(
+        "owners",
+        help="who owns each path under GitHub's CODEOWNERS rules, and which line decides",
+        description="For each PATH (which need not exist yet), print the CODEOWNERS line that "
+        "decides its owners, like `git check-ignore -v`: SOURCE:LINE:PATTERN, the owners, "
+        "the path. A folder stands for the files in it. Exit 0 when every path has an "
+        "owner, 1 otherwise.",
+    )
+    owners.set_defaults(run=run)
+    owners.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    owners.add_argument("--format", choices=["text", "json"], default="text")
+
+
+def run(args: argparse.Namespace) -> int:
     repo = LocalRepo(find_root(Path.cwd()))
     codeowners = load_codeowners(repo)
     paths = [path for given in args.paths for path in repo_paths(repo, given)]
@@ -31,7 +48,7 @@ def run_owners(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(json_report(codeowners, results), indent=2) + "\n")
     else:
         sys.stdout.writelines(text_line(result) + "\n" for result in results)
-    return EXIT_OK if all(result.owned for result in results) else EXIT_FINDINGS
+    return ExitCode.OK if all(result.owned for result in results) else ExitCode.FINDINGS
 
 
 def load_codeowners(repo: LocalRepo) -> CodeownersFile | None:

@@ -5,14 +5,35 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from repo_harden.core.errors import UsageError
 from repo_harden.core.model import Rule
 from repo_harden.engine.registry import catalogue
 from repo_harden.reporters.rule_docs import markdown_table, rule_page
 
+if TYPE_CHECKING:
+    from repo_harden.commands import Subcommands
 
-def run_rules(args: argparse.Namespace) -> int:
+
+def add_parser(commands: Subcommands) -> None:
+    rules = commands.add_parser(
+        "rules",
+        help="list the rules, or explain one",
+        description="List every rule with its code, name, severity and summary, "
+        "or print the documentation of one rule.",
+    )
+    rules.set_defaults(run=run)
+    rules.add_argument("code", nargs="?", metavar="CODE", help="a rule code (PIN001) or name")
+    rules.add_argument(
+        "--format",
+        choices=["text", "json", "markdown"],
+        default="text",
+        help="markdown prints the table the README embeds",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
     rules = catalogue().rules
     if args.code:
         rule = find_rule(args.code, list(rules.values()))

@@ -5,31 +5,107 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from repo_harden.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, use_color
+from repo_harden.commands import EXIT_CODES_HELP
 from repo_harden.core.errors import UsageError
-from repo_harden.core.model import Severity
-from repo_harden.engine.config import parse_fail_on
-from repo_harden.engine.policy import Reported
-from repo_harden.frontend.local_scan import ScanOptions, ScanResult, scan_paths
-from repo_harden.reporters import Report, renderer
-from repo_harden.reporters.text import summary
+from repo_harden.frontend.options import add_rule_options, overrides_from
+from repo_harden.reporters import SCAN_FORMATS
 
 if TYPE_CHECKING:
+    from repo_harden.commands import Subcommands
+    from repo_harden.frontend.local_scan import ScanOptions, ScanResult
     from repo_harden.frontend.online import OnlineOptions
+    from repo_harden.reporters import Report
+
+_EPILOG = f"""\
+{EXIT_CODES_HELP}
+examples:
+  repo-harden scan                          scan the checkout you are in
+  repo-harden scan --format sarif -o rh.sarif
+  repo-harden scan .github/workflows/ci.yml --select PIN
+  GITHUB_TOKEN=... repo-harden scan --online   live branch protection and drift too
+  repo-harden scan --online --select LCK006    known vulnerabilities of locked Python packages
+"""
+
+
+def add_parser(commands: Subcommands) -> None:
+    scan = commands.add_parser(
+        "scan",
+        help="scan a checkout, or files in it",
+        description="Scan a checkout: the files git tracks plus untracked ones it does not ignore "
+        "(every file, outside git). With PATHs, report only on those files and folders.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scan.set_defaults(run=run)
+    scan.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="default: the current folder"
+    )
+    scan.add_argument(
+        "--format",
+        choices=SCAN_FORMATS,
+        default="text",
+        help="text (default), json, sarif (GitHub code scanning) or github (annotations)",
+    )
+    scan.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
+    scan.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="report and fail only on findings that are not in this baseline",
+    )
+    scan.add_argument(
+        "--write-baseline",
+        type=Path,
+        metavar="FILE",
+        help="record today's findings in FILE (to adopt repo-harden on an old repository)",
+    )
+    _add_online_options(scan)
+    add_rule_options(scan)
+
+
+def _add_online_options(scan: argparse.ArgumentParser) -> None:
+    online = scan.add_argument_group(
+        "online", "what only the network knows: GitHub's live settings, OSV's advisories"
+    )
+    online.add_argument(
+        "--online",
+        action="store_true",
+        help="also read the live settings (branch protection, BP rules and drift; CODEOWNERS "
+        "errors, OWN003) from GitHub, with the token in GITHUB_TOKEN or GH_TOKEN, and look up "
+        "the known vulnerabilities of locked Python dependencies (LCK006, needs no token)",
+    )
+    online.add_argument(
+        "--repo",
+        metavar="OWNER/NAME",
+        help="the GitHub repository (default: the `origin` remote's)",
+    )
+    online.add_argument(
+        "--api-url",
+        metavar="URL",
+        help="the API (default https://api.github.com; GitHub Enterprise Server: "
+        "https://HOST/api/v3)",
+    )
+    add_osv_url_option(online)
+
+
+def add_osv_url_option(group: argparse._ArgumentGroup) -> None:
+    """`--osv-url`, where LCK006 looks up known vulnerabilities (scan and audit)."""
+    group.add_argument(
+        "--osv-url",
+        metavar="URL",
+        help="the OSV API that LCK006 asks, by its base URL, e.g. a mirror's "
+        "(default: $REPO_HARDEN_OSV_URL, else https://api.osv.dev)",
+    )
 
 
 def scan_options(args: argparse.Namespace) -> ScanOptions:
-    return ScanOptions(
-        config_file=args.config,
-        select=tuple(args.select),
-        ignore=tuple(args.ignore),
-        exclude=tuple(args.exclude),
-        online=online_options(args),
-    )
+    from repo_harden.frontend.local_scan import ScanOptions
+
+    return ScanOptions(overrides=overrides_from(args), online=online_options(args))
 
 
 def online_options(args: argparse.Namespace) -> OnlineOptions | None:
@@ -52,6 +128,8 @@ def online_options(args: argparse.Namespace) -> OnlineOptions | None:
 
 
 def build_report(result: ScanResult, color: bool) -> Report:
+    from repo_harden.reporters import Report
+
     return Report(
         reported=result.outcome.reported,
         rules=result.rules,
@@ -62,31 +140,13 @@ def build_report(result: ScanResult, color: bool) -> Report:
     )
 
 
-def fail_on_of(args: argparse.Namespace, result: ScanResult) -> Severity | None:
-    """`--fail-on` when given, else the config's `fail-on`."""
-    return parse_fail_on(args.fail_on, "--fail-on") if args.fail_on else result.config.fail_on
-
-
-def exit_code(reported: Iterable[Reported], fail_on: Severity | None) -> int:
-    if fail_on is None:
-        return EXIT_OK
-    failing = any(item.severity.rank >= fail_on.rank for item in reported)
-    return EXIT_FINDINGS if failing else EXIT_OK
-
-
-def report_crashes(crashes: list[str]) -> int:
-    """Crashes are repo-harden's bugs: show them in full, and fail the run."""
-    for crash in crashes:
-        print(f"repo-harden: internal error, please report it: {crash}", file=sys.stderr)
-    return EXIT_USAGE if crashes else EXIT_OK
-
-
-def run_scan(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     import gc
 
     gc.disable()  # a scan allocates many long-lived YAML nodes; collecting them only costs time
     from repo_harden.engine.baseline import baseline_document, load_baseline, split_by_baseline
-    from repo_harden.frontend.output import write_atomically
+    from repo_harden.frontend.local_scan import scan_paths
+    from repo_harden.frontend.output import deliver, exit_code, use_color, write_atomically
 
     known = load_baseline(args.baseline) if args.baseline else None
     result = scan_paths(args.paths, scan_options(args))
@@ -95,17 +155,11 @@ def run_scan(args: argparse.Namespace) -> int:
         count = len(result.outcome.reported)
         plural = "s" if count != 1 else ""
         print(f"Wrote {count} finding{plural} to the baseline {args.write_baseline}.")
-        return report_crashes(result.crashes)
-    fail_on = fail_on_of(args, result)
+        return exit_code((), None, crashes=result.crashes)
     to_terminal = args.output is None and args.format == "text"
     report = build_report(result, color=to_terminal and use_color(sys.stdout))
     if known is not None:
         new, accepted = split_by_baseline(report.reported, known)
         report = replace(report, reported=new, baselined=len(accepted))
-    rendered = renderer(args.format)(report)
-    if args.output is not None:
-        write_atomically(args.output, rendered)
-        print(f"{summary(report)}\nWrote the {args.format} report to {args.output}.")
-    else:
-        sys.stdout.write(rendered)
-    return report_crashes(result.crashes) or exit_code(report.reported, fail_on)
+    deliver(report, args.format, args.output)
+    return exit_code(report.reported, result.config.fail_on, crashes=result.crashes)

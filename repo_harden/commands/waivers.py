@@ -9,6 +9,7 @@ import sys
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from repo_harden.core.globs import PathMatcher
 from repo_harden.engine.config import Waiver, find_config, load_config
@@ -16,6 +17,9 @@ from repo_harden.engine.policy import relative_config_path
 from repo_harden.engine.registry import catalogue
 from repo_harden.engine.suppressions import find_suppressions
 from repo_harden.sources.local import LocalRepo, find_root
+
+if TYPE_CHECKING:
+    from repo_harden.commands import Subcommands
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,27 @@ class InlineIgnore:
     problems: tuple[str, ...]
 
 
-def run_waivers(args: argparse.Namespace) -> int:
+def add_parser(commands: Subcommands) -> None:
+    waivers = commands.add_parser(
+        "waivers",
+        help="list every exception: waivers with owner and expiry, and inline ignores",
+        description="List the waivers of the config file with their owner, reason and expiry "
+        "(expired and invalid ones marked), and every inline `# repo-harden: ignore[...]`.",
+    )
+    waivers.set_defaults(run=run)
+    waivers.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the checkout (default: the current folder)",
+    )
+    waivers.add_argument("--config", type=Path, metavar="FILE", help="config file to read")
+    waivers.add_argument("--format", choices=["text", "json"], default="text")
+
+
+def run(args: argparse.Namespace) -> int:
     root = find_root((args.path or Path.cwd()).resolve())
     found = catalogue()
     config_file = args.config or find_config(root)

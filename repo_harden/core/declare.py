@@ -1,10 +1,85 @@
-"""Declaring rules: the code, name and severity in a decorator, the docs in the docstring."""
+"""Declaring rules: the code, name and severity in a decorator, the docs in the docstring;
+and what a check receives (`CheckContext`) and returns (findings)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
-from repo_harden.core.model import Check, CheckFunction, OptionSpec, Rule, Severity
+from repo_harden.core.branch_requirements import BranchRequirements
+from repo_harden.core.model import Finding, Position, Rule, Severity, fingerprint
+from repo_harden.core.parsed import ParsedFiles
+from repo_harden.core.snapshot import RepoSnapshot
+
+
+class CheckContext:
+    """What a check sees: the snapshot, its options, the files it may report on."""
+
+    def __init__(
+        self,
+        rule: Rule,
+        snapshot: RepoSnapshot,
+        files: Sequence[str],
+        options: Mapping[str, object],
+        parsed: ParsedFiles,
+        *,
+        branch_requirements: BranchRequirements | None = None,
+    ) -> None:
+        self.rule = rule
+        self.snapshot = snapshot
+        self.files = files
+        self.options = options
+        self.parsed = parsed
+        self.branch_requirements = branch_requirements  # the config's [branch-protection]
+
+    def finding(self, path: str, at: Position | None, message: str, subject: str) -> Finding:
+        """A finding of this check's rule; `subject` is the offending text, for the fingerprint."""
+        return Finding(
+            rule=self.rule.code,
+            path=path,
+            line=at.line if at else None,
+            column=at.column if at else None,
+            message=message,
+            fingerprint=fingerprint(self.rule.code, path, subject),
+        )
+
+    def string_list_option(self, key: str) -> tuple[str, ...]:
+        """An option that must be a list of strings (validated when the config is loaded)."""
+        value = self.options.get(key, ())
+        if isinstance(value, list | tuple):
+            return tuple(str(item) for item in value)
+        return ()
+
+
+CheckFunction = Callable[[CheckContext], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """A per-rule option a check accepts in the config, with its help text."""
+
+    key: str
+    help: str
+    kind: type = list
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule and the function that finds it.
+
+    `patterns` are the globs of repository paths the check reads: the engine hands
+    it only those files, and the GitHub source fetches only those. A check with
+    `repository_level` runs on a whole scan even when no file matches (it may report
+    that one is missing, with `path` ""); in a hook, only when a committed file matches.
+    """
+
+    rule: Rule
+    run: CheckFunction
+    patterns: tuple[str, ...]
+    needs_settings: bool = False
+    repository_level: bool = False
+    options: tuple[OptionSpec, ...] = field(default=())
+
 
 DOC_HEADINGS = ("## What it does", "## Why is this bad?", "## Example", "## Fix")
 

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from repo_harden.core.model import Position, RepoSnapshot
+from repo_harden.core.model import Position
+from repo_harden.core.snapshot import RepoSnapshot
 
 T = TypeVar("T")
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repo_harden.core.branch_requirements import BranchRequirements, parse_requirements
+from repo_harden.core.declare import Check
 from repo_harden.core.errors import ConfigError
-from repo_harden.core.model import Check, Severity
+from repo_harden.core.model import Severity
 
 CONFIG_FILE = ".repo-harden.toml"
 PYPROJECT = "pyproject.toml"

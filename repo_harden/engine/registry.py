@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from repo_harden.core.declare import Check
 from repo_harden.core.errors import FatalError
-from repo_harden.core.model import Check, Rule
+from repo_harden.core.model import Rule
 from repo_harden.engine.engine_rules import ENGINE_RULES
 
 PLUGIN_GROUP = "repo_harden.checks"

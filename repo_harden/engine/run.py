@@ -9,16 +9,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
+from repo_harden.core.declare import Check, CheckContext
 from repo_harden.core.globs import PathMatcher
-from repo_harden.core.model import (
-    Check,
-    CheckContext,
-    Finding,
-    RepoSettings,
-    RepoSnapshot,
-    fingerprint,
-)
+from repo_harden.core.model import Finding, fingerprint
 from repo_harden.core.parsed import ParsedFiles
+from repo_harden.core.snapshot import RepoSettings, RepoSnapshot
 from repo_harden.engine.config import Config
 from repo_harden.engine.engine_rules import UNPARSEABLE
 

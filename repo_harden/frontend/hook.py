@@ -11,8 +11,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from repo_harden.cli import EXIT_USAGE, add_common_options, silence_stdout, use_color
-from repo_harden.core.errors import FatalError
+from repo_harden.core.errors import ExitCode, FatalError
+from repo_harden.frontend.options import add_rule_options, overrides_from
+from repo_harden.frontend.output import silence_stdout, use_color
 
 
 def run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) -> int:
@@ -26,13 +27,13 @@ def run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) ->
     parser.add_argument(
         "filenames", nargs="*", type=Path, help="files to check (pre-commit passes them)"
     )
-    add_common_options(parser)
+    add_rule_options(parser)
     args = parser.parse_args(argv)
     try:
         code = _check(args, only)
     except FatalError as error:
         print(f"repo-harden: error: {error}", file=sys.stderr)
-        code = EXIT_USAGE
+        code = ExitCode.USAGE
     except BrokenPipeError:
         code = silence_stdout()
     if argv is None:
@@ -50,25 +51,17 @@ def _exit_now(code: int) -> None:
 
 
 def _check(args: argparse.Namespace, only: tuple[str, ...]) -> int:
-    from dataclasses import replace
-
-    from repo_harden.commands.scan import (
-        build_report,
-        exit_code,
-        fail_on_of,
-        report_crashes,
-        scan_options,
-    )
-    from repo_harden.frontend.local_scan import scan_checkout
+    from repo_harden.frontend.local_scan import ScanOptions, scan_checkout
+    from repo_harden.frontend.output import exit_code
     from repo_harden.reporters.text import render_line
     from repo_harden.sources.local import find_root
 
     if not args.filenames:
-        return 0
+        return ExitCode.OK
     root = find_root(Path.cwd())
-    result = scan_checkout(root, args.filenames, replace(scan_options(args), only=only))
-    report = build_report(result, color=use_color(sys.stdout))
-    for item in report.reported:
-        print(render_line(item, report.color))
-    fail_on = fail_on_of(args, result)
-    return report_crashes(result.crashes) or exit_code(report.reported, fail_on)
+    options = ScanOptions(overrides=overrides_from(args), only=only)
+    result = scan_checkout(root, args.filenames, options)
+    color = use_color(sys.stdout)
+    for item in result.outcome.reported:
+        print(render_line(item, color))
+    return exit_code(result.outcome.reported, result.config.fail_on, crashes=result.crashes)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repo_harden.core.errors import UsageError
-from repo_harden.core.model import Check, RepoSnapshot, Rule
-from repo_harden.engine.config import Config, check_selector, find_config, load_config
-from repo_harden.engine.policy import Outcome, apply_policy, relative_config_path
+from repo_harden.core.model import Rule
+from repo_harden.engine.config import Config, find_config, load_config
+from repo_harden.engine.judge import judge, selected_checks
+from repo_harden.engine.overrides import Overrides, apply_overrides, check_selectors
+from repo_harden.engine.policy import Outcome, relative_config_path
 from repo_harden.engine.registry import Catalogue, catalogue
-from repo_harden.engine.run import RuleSelection, run_checks
+from repo_harden.frontend.options import require_file
 from repo_harden.sources.local import LocalRepo, find_root
 
 if TYPE_CHECKING:
@@ -22,13 +24,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ScanOptions:
-    """What the command line adds to the config file."""
+    """How to scan: the command line's overrides of the config, a hook's rule families
+    (`only`), the date waivers expire against, and `--online`."""
 
-    config_file: Path | None = None
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    only: tuple[str, ...] = field(default=())
+    overrides: Overrides = field(default_factory=Overrides)
+    only: tuple[str, ...] = ()
     today: datetime.date | None = None
     online: OnlineOptions | None = None  # --online: live settings, known vulnerabilities
 
@@ -56,7 +56,7 @@ def scan_paths(paths: Sequence[Path], options: ScanOptions) -> ScanResult:
 
 def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptions) -> ScanResult:
     found = catalogue(options.only)
-    config = _effective_config(root, options, found)
+    config = _effective_config(root, options.overrides, found)
     repo = LocalRepo(root)
     wanted = _target_files(repo, targets) if targets is not None else None
     checks = selected_checks(found, config, options.only)
@@ -84,54 +84,11 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
     return ScanResult(repo.root, config, outcome, crashes, files, dict(found.rules))
 
 
-def selected_checks(found: Catalogue, config: Config, only: tuple[str, ...] = ()) -> list[Check]:
-    """The checks the config (and a hook's families, `only`) turn on."""
-    selection = RuleSelection.from_config(config)
-    return [
-        check
-        for code, check in found.checks.items()
-        if selection.enabled(code) and (not only or code.startswith(only))
-    ]
-
-
-def judge(
-    snapshot: RepoSnapshot,
-    checks: Sequence[Check],
-    *,
-    found: Catalogue,
-    config: Config,
-    config_path: str,
-    today: datetime.date,
-    wanted: Collection[str] | None = None,
-) -> tuple[Outcome, list[str]]:
-    """Run the checks on a snapshot and apply the config's policy: the one judgement that
-    `scan`, the hooks and `audit` share, so the same files give the same findings."""
-    run = run_checks(snapshot, checks, config, wanted)
-    outcome = apply_policy(
-        run.findings,
-        config=config,
-        rules=found.rules,
-        codes=found.codes,
-        read_text=snapshot.read_text,
-        config_path=config_path,
-        today=today,
-    )
-    return outcome, run.crashes
-
-
-def _effective_config(root: Path, options: ScanOptions, found: Catalogue) -> Config:
-    config_file = options.config_file or find_config(root)
-    if options.config_file is not None and not options.config_file.is_file():
-        raise UsageError(f"{options.config_file}: no such config file")
-    config = load_config(config_file, found.checks, found.codes)
-    for selector in (*options.select, *options.ignore):
-        check_selector(selector, found.codes, "command line")
-    return replace(
-        config,
-        select=options.select or config.select,
-        ignore=config.ignore + options.ignore,
-        exclude=config.exclude + options.exclude,
-    )
+def _effective_config(root: Path, overrides: Overrides, found: Catalogue) -> Config:
+    require_file(overrides.config_file, "config file")
+    config = load_config(overrides.config_file or find_config(root), found.checks, found.codes)
+    check_selectors(overrides, found.codes)
+    return apply_overrides(config, overrides)
 
 
 def _target_files(repo: LocalRepo, targets: Sequence[Path]) -> list[str]:

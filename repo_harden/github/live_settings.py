@@ -23,9 +23,8 @@ from repo_harden.core.branch_policy import (
     ProtectionUnknown,
     Scope,
 )
-from repo_harden.core.model import RepoSettings
+from repo_harden.core.snapshot import ReportedError, RepoSettings
 from repo_harden.github.client import GitHubClient, GitHubError
-from repo_harden.readers.codeowners import ReportedError
 from repo_harden.readers.protection import (
     RulesetHeader,
     read_classic,

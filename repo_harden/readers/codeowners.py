@@ -20,8 +20,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from repo_harden.core.model import RepoSnapshot
 from repo_harden.core.parsed import ParsedFiles, Reading
+from repo_harden.core.snapshot import RepoSnapshot
 from repo_harden.readers.file_kinds import CODEOWNERS_LOCATIONS as LOCATIONS
 
 MAX_BYTES = 3 * 1024 * 1024
@@ -103,24 +103,6 @@ class Ownership:
         if not self.rule.owners:
             return f"the last matching line, {where}, names no owners, so it un-owns it"
         return f"the last matching line is {where}"
-
-
-@dataclass(frozen=True)
-class ReportedError:
-    """An error GitHub itself reports for a CODEOWNERS file (GraphQL
-    `Repository.codeowners.errors`: unknown owners, owners without write access...).
-
-    The seam for the online source: it fills these, and OWN003 reports each one
-    through `reported_error_findings` in `repo_harden.checks.ownership`.
-    """
-
-    path: str
-    line: int
-    column: int
-    kind: str
-    message: str
-    source: str
-    suggestion: str | None = None
 
 
 def present_locations(snapshot: RepoSnapshot) -> tuple[str, ...]:

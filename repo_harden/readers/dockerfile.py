@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from repo_harden.core.model import Position
@@ -291,3 +292,37 @@ def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         return value[1:-1]
     return value
+
+
+_WHOLE_VARIABLE = re.compile(r"^\$(\{[A-Za-z_]\w*\}|[A-Za-z_]\w*)$")
+
+
+def base_images(dockerfile: Dockerfile) -> Iterator[tuple[Position, str, str]]:
+    """(where, image, what) for each image a Dockerfile pulls: `FROM` (not `scratch`, not an
+    earlier stage) and `COPY --from`. An image that is a variable with no known value, or
+    whose digest is a variable, cannot be judged and is left out."""
+    for stage in dockerfile.stages:
+        if stage.image is not None:
+            image = _judged(stage.instruction, stage.image, dockerfile, stage.index)
+            if image is not None:
+                yield stage.image.at, image, "Dockerfile base image"
+    for instruction in dockerfile.instructions:
+        source = instruction.flags.get("from")
+        if instruction.keyword == "COPY" and source is not None:
+            image = _judged(instruction, source, dockerfile, instruction.stage + 1)
+            if image is not None:
+                yield source.at, image, "`COPY --from` image"
+
+
+def _judged(
+    instruction: Instruction, word: DockerWord, dockerfile: Dockerfile, stage: int
+) -> str | None:
+    expanded, known = instruction.expand(word.text)
+    if expanded.lower() == "scratch" or dockerfile.stage_named(expanded, stage):
+        return None
+    if known:
+        return expanded
+    digest = expanded.rpartition("@")[2]
+    if _WHOLE_VARIABLE.match(word.text) or ("$" in digest and "@" in expanded):
+        return None
+    return expanded

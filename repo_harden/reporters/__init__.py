@@ -7,15 +7,7 @@ from dataclasses import dataclass, field
 
 from repo_harden.core.model import Rule
 from repo_harden.engine.policy import Reported
-
-
-@dataclass(frozen=True)
-class RepositoryStatus:
-    """For audits: whether a repository was audited, skipped or failed, and why."""
-
-    name: str
-    status: str
-    reason: str | None = None
+from repo_harden.engine.records import RepositoryStatus
 
 
 @dataclass(frozen=True)
@@ -34,10 +26,16 @@ class Report:
 
 
 Renderer = Callable[[Report], str]
-FORMATS = ("text", "json", "sarif", "github")
+SCAN_FORMATS = ("text", "json", "sarif", "github")
+AUDIT_FORMATS = ("text", "json", "sarif", "html")
 
 
 def renderer(name: str) -> Renderer:
+    """The renderer of a format by its name; the modules are imported only when used."""
+    if name == "text":
+        from repo_harden.reporters.text import render_text
+
+        return render_text
     if name == "json":
         from repo_harden.reporters.json_report import render_json
 
@@ -54,6 +52,4 @@ def renderer(name: str) -> Renderer:
         from repo_harden.reporters.annotations import render_github
 
         return render_github
-    from repo_harden.reporters.text import render_text
-
-    return render_text
+    raise ValueError(f"no report format {name!r}")

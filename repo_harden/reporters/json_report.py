@@ -6,25 +6,8 @@ import json
 from typing import Any
 
 from repo_harden import __version__
-from repo_harden.engine.policy import Reported
+from repo_harden.engine.records import finding_record, repository_record
 from repo_harden.reporters import Report
-
-
-def finding_record(item: Reported) -> dict[str, Any]:
-    finding = item.finding
-    record: dict[str, Any] = {
-        "rule": finding.rule,
-        "name": item.rule.name,
-        "severity": item.severity.value,
-        "path": finding.path,
-        "line": finding.line,
-        "column": finding.column,
-        "message": finding.message,
-        "fingerprint": finding.fingerprint,
-    }
-    if item.repository is not None:
-        record["repository"] = item.repository
-    return record
 
 
 def render_json(report: Report) -> str:
@@ -34,8 +17,5 @@ def render_json(report: Report) -> str:
         "findings": [finding_record(item) for item in report.reported],
     }
     if report.repositories is not None:
-        document["repositories"] = [
-            {"name": repo.name, "status": repo.status, "reason": repo.reason}
-            for repo in report.repositories
-        ]
+        document["repositories"] = [repository_record(repo) for repo in report.repositories]
     return json.dumps(document, indent=2) + "\n"

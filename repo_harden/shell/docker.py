@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from repo_harden.core.model import CheckContext, Position
+from repo_harden.core.declare import CheckContext
+from repo_harden.core.model import Position
 from repo_harden.readers.file_kinds import is_dockerfile_path
 from repo_harden.readers.workflows import ACTION, WORKFLOW, Step, is_action_path, is_workflow_path
 from repo_harden.shell.analyser import Command, ShellScript, Word, program_name
@@ -37,7 +38,7 @@ def image_references(ctx: CheckContext, path: str) -> Iterator[tuple[Position, s
     """PIN002 outside workflow YAML: (where, image, what) for Dockerfile `FROM` and
     `COPY --from`, and for `docker run|create|pull` in any shell the file runs."""
     if is_dockerfile_path(path):
-        from repo_harden.checks.downloads.in_dockerfiles import base_images
+        from repo_harden.readers.dockerfile import base_images
 
         dockerfile = dockerfile_of(ctx.parsed, path)
         if dockerfile is not None:

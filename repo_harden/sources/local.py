@@ -7,7 +7,7 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
-from repo_harden.core.model import RepoSettings
+from repo_harden.core.snapshot import RepoSettings
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 _SNIFF_BYTES = 8192

@@ -1,0 +1,50 @@
+"""The one judgement that `scan`, the hooks and `audit` share: the checks a config turns on,
+run over a snapshot, with the config's policy applied. The same files give the same findings
+whichever front end read them."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Collection, Sequence
+
+from repo_harden.core.declare import Check
+from repo_harden.core.snapshot import RepoSnapshot
+from repo_harden.engine.config import Config
+from repo_harden.engine.policy import Outcome, apply_policy
+from repo_harden.engine.registry import Catalogue
+from repo_harden.engine.run import RuleSelection, run_checks
+
+
+def selected_checks(found: Catalogue, config: Config, only: tuple[str, ...] = ()) -> list[Check]:
+    """The checks the config (and a hook's families, `only`) turn on."""
+    selection = RuleSelection.from_config(config)
+    return [
+        check
+        for code, check in found.checks.items()
+        if selection.enabled(code) and (not only or code.startswith(only))
+    ]
+
+
+def judge(
+    snapshot: RepoSnapshot,
+    checks: Sequence[Check],
+    *,
+    found: Catalogue,
+    config: Config,
+    config_path: str,
+    today: datetime.date,
+    wanted: Collection[str] | None = None,
+) -> tuple[Outcome, list[str]]:
+    """Run the checks on a snapshot and apply the config's policy; with `wanted`, only on
+    those files. Returns the outcome and the checks' crashes (repo-harden's own bugs)."""
+    run = run_checks(snapshot, checks, config, wanted)
+    outcome = apply_policy(
+        run.findings,
+        config=config,
+        rules=found.rules,
+        codes=found.codes,
+        read_text=snapshot.read_text,
+        config_path=config_path,
+        today=today,
+    )
+    return outcome, run.crashes
