@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,13 +86,36 @@ def _evaluate(value: str, context: dict[str, str]) -> str:
     return _EXPRESSION.sub(lambda match: context[match.group(1)], value)
 
 
+def action_checkout(runner_temp: Path) -> Path:
+    """The action as the runner fetches it: a copy of the project's files, so that pip's
+    in-tree build never writes into the checkout under test."""
+    copy = runner_temp / "action"
+    if not copy.exists():
+        tracked = (
+            subprocess.run(
+                ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                cwd=ROOT,
+                capture_output=True,
+                check=True,
+            )
+            .stdout.decode()
+            .split("\0")
+        )
+        for name in filter(None, tracked):
+            if (ROOT / name).is_file():
+                (copy / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / name, copy / name)
+    return copy
+
+
 def run_action(workspace: Path, runner_temp: Path, inputs: dict[str, str]) -> tuple[int, str, str]:
     """Run action.yml's steps with bash, as a runner would: -eo pipefail, env from `env:`,
     inputs with their defaults, and GITHUB_OUTPUT collected. Returns (exit, log, outputs)."""
-    action = YAML(typ="safe").load(ROOT / "action.yml")
+    action_path = action_checkout(runner_temp)
+    action = YAML(typ="safe").load(action_path / "action.yml")
     context = {f"inputs.{k}": str(v.get("default", "")) for k, v in action["inputs"].items()}
     context.update({f"inputs.{k}": v for k, v in inputs.items()})
-    context["github.action_path"] = str(ROOT)
+    context["github.action_path"] = str(action_path)
     outputs = runner_temp / "github_output"
     outputs.write_text("")
     log = ""

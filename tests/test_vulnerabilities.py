@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from repo_harden.advisories.source import osv_query_url, pip_audit_source
+from repo_harden.advisories.osv_url import osv_query_url
+from repo_harden.advisories.source import pip_audit_source
 from repo_harden.core.advisory import AdvisoryError, PackageVersion
 from repo_harden.core.errors import UsageError
 from repo_harden.ecosystems.python import locked_packages

@@ -31,7 +31,7 @@ from pip_audit._service import (
 )
 from urllib3.util.retry import Retry
 
-from repo_harden.advisories.source import shown_url
+from repo_harden.advisories.osv_url import shown_url
 from repo_harden.core.advisory import Advisory, AdvisoryError, PackageVersion
 
 WORKERS = 8  # requests in flight at once

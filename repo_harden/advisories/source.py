@@ -16,17 +16,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
+from repo_harden.advisories.osv_url import osv_query_url, shown_url
 from repo_harden.core.advisory import Advisory, AdvisorySource, PackageVersion
-from repo_harden.core.errors import UsageError
 
 if TYPE_CHECKING:
     from repo_harden.advisories.pip_audit import OsvLookup
 
-OSV_API = "https://api.osv.dev"
-OSV_URL_VARIABLE = "REPO_HARDEN_OSV_URL"
-QUERY_PATH = "/v1/query"
 TIMEOUT_SECONDS = 15  # pip-audit's own default
 
 
@@ -41,38 +37,6 @@ def pip_audit_source(
     one-line reason, and is not remembered. Raises `UsageError` for a URL that is not
     http(s)."""
     return PipAuditSource(osv_query_url(osv_url), timeout)
-
-
-def osv_url_setting(option: str | None, environ: Mapping[str, str]) -> str | None:
-    """The OSV API to use: the `--osv-url` option, else `REPO_HARDEN_OSV_URL`, else None
-    (OSV's own). Checked, so that a bad URL stops the run before it starts."""
-    if option:
-        osv_query_url(option, named="--osv-url")
-        return option
-    value = environ.get(OSV_URL_VARIABLE) or None
-    if value is not None:
-        osv_query_url(value, named=OSV_URL_VARIABLE)
-    return value
-
-
-def osv_query_url(base: str | None, *, named: str = "--osv-url") -> str:
-    """The query endpoint of the OSV API at `base` (`https://osv.example/api` asks
-    `https://osv.example/api/v1/query`); a URL that ends in `/v1/query` is kept."""
-    parts = urlsplit((base or OSV_API).strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{named}: expected an http or https URL, not {shown_url(base or '')!r}")
-    path = parts.path.rstrip("/")
-    if not path.endswith(QUERY_PATH):
-        path += QUERY_PATH
-    return urlunsplit(parts._replace(path=path))
-
-
-def shown_url(url: str) -> str:
-    """A URL as messages may show it: without credentials (`https://user:secret@host`)."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 class PipAuditSource:

@@ -204,7 +204,8 @@ def audit_fail_on(options: AuditOptions) -> Severity | None:
 def _advisories(args: argparse.Namespace) -> AdvisorySource:
     """LCK006's source of known vulnerabilities: `--osv-url`, `REPO_HARDEN_OSV_URL` or OSV's
     own API. pip-audit is imported only when a locked Python dependency is looked up."""
-    from repo_harden.advisories.source import osv_url_setting, pip_audit_source
+    from repo_harden.advisories.osv_url import osv_url_setting
+    from repo_harden.advisories.source import pip_audit_source
 
     return pip_audit_source(osv_url_setting(args.osv_url, os.environ))
 

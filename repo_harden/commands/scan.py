@@ -118,7 +118,7 @@ def online_options(args: argparse.Namespace) -> OnlineOptions | None:
         if getattr(args, "osv_url", None):
             raise UsageError("--osv-url needs --online")
         return None
-    from repo_harden.advisories.source import osv_url_setting
+    from repo_harden.advisories.osv_url import osv_url_setting
     from repo_harden.frontend.online import OnlineOptions, checked_repository
     from repo_harden.github.client import token_from_env
 
