@@ -37,14 +37,10 @@ sys.path.insert(0, str(PROJECT))
 
 from fixture_git import commit_all  # noqa: E402
 
-from repo_harden.ecosystems.npm import (  # noqa: E402
-    package_lock_drift,
-    pnpm_drift,
-    read_package_json,
-    read_pnpm_lock,
-    read_yarn_lock,
-    yarn_classic_drift,
-)
+from repo_harden.ecosystems.npm import package_lock_drift  # noqa: E402
+from repo_harden.ecosystems.package_json import read_package_json  # noqa: E402
+from repo_harden.ecosystems.pnpm import pnpm_drift, read_pnpm_lock  # noqa: E402
+from repo_harden.ecosystems.yarn import read_yarn_lock, yarn_classic_drift  # noqa: E402
 from repo_harden.readers.documents import read_json  # noqa: E402
 
 DIRECT = 300

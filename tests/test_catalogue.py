@@ -94,7 +94,8 @@ def test_code_table_matches_what_the_modules_declare() -> None:
 HOOK_FAMILIES = [
     ("repo_harden.hooks.pinned_actions", {"repo_harden.checks.pinning"}),
     ("repo_harden.hooks.lockfiles", {
-        "repo_harden.checks.lockfiles.lockfile_rules", "repo_harden.checks.lockfiles.requirement_pins",
+        "repo_harden.checks.lockfiles.missing", "repo_harden.checks.lockfiles.stale",
+        "repo_harden.checks.lockfiles.requirement_pins",
         "repo_harden.checks.lockfiles.indexes", "repo_harden.checks.lockfiles.vulnerable",
     }),
     ("repo_harden.hooks.codeowners", {"repo_harden.checks.ownership"}),

@@ -20,8 +20,9 @@ from repo_harden.advisories.osv_url import osv_query_url
 from repo_harden.advisories.source import pip_audit_source
 from repo_harden.core.advisory import AdvisoryError, PackageVersion
 from repo_harden.core.errors import UsageError
-from repo_harden.ecosystems.python import locked_packages
-from repo_harden.readers.documents import read_toml
+from repo_harden.core.parsed import ParsedFiles
+from repo_harden.ecosystems.registry import for_lockfile
+from repo_harden.sources.memory import MemoryRepo
 from tests.conftest import TESTS, make_repo, workflow
 from tests.fake_osv import FakeOsv
 
@@ -546,5 +547,7 @@ path = "./local"
 def test_locked_packages_are_index_releases(
     path: str, text: str, expected: list[tuple[str, str, int]]
 ) -> None:
-    found = locked_packages(path, read_toml(text))
+    ecosystem = for_lockfile(path.rpartition("/")[2])
+    assert ecosystem is not None and ecosystem.locked_packages is not None
+    found = ecosystem.locked_packages(ParsedFiles(MemoryRepo({path: text})), path)
     assert [(p.name, p.version, p.at.line if p.at else None) for p in found] == expected

@@ -16,30 +16,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
 
 from repo_harden.checks.lockfiles.requirement_pins import REQUIREMENTS_PATTERNS, reached_files
 
 from repo_harden.core.advisory import Advisory, AdvisoryError, PackageVersion
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.globs import PathMatcher
-from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Finding, Position, Severity
-from repo_harden.readers.documents import JSON, TOML
+from repo_harden.ecosystems import registry
+from repo_harden.ecosystems.ecosystem import LockedPackage
 
-if TYPE_CHECKING:
-    from repo_harden.ecosystems import python as python_lockfiles
-else:
-    python_lockfiles = lazy_import("repo_harden.ecosystems.python")
-
-LOCKFILE_PATTERNS = (
-    "uv.lock",
-    "poetry.lock",
-    "pdm.lock",
-    "Pipfile.lock",
-    "pylock.toml",
-    "pylock.*.toml",
-)
+LOCKFILE_PATTERNS = registry.locked_package_patterns("pypi")
 
 
 @dataclass(frozen=True)
@@ -161,19 +148,11 @@ def _lockfile_matcher() -> PathMatcher:
     return PathMatcher(LOCKFILE_PATTERNS)
 
 
-def _locked_packages(ctx: CheckContext, path: str) -> list[python_lockfiles.LockedPackage]:
-    def read() -> list[python_lockfiles.LockedPackage] | None:
-        if path.rpartition("/")[2] == "Pipfile.lock":
-            pipfile_lock = ctx.parsed.read(JSON, path)
-            return (
-                python_lockfiles.pipfile_locked_packages(pipfile_lock)
-                if pipfile_lock is not None
-                else None
-            )
-        document = ctx.parsed.read(TOML, path)
-        return python_lockfiles.locked_packages(path, document) if document is not None else None
-
-    return ctx.parsed.memo("locked-packages", path, read) or []
+def _locked_packages(ctx: CheckContext, path: str) -> list[LockedPackage]:
+    ecosystem = registry.for_lockfile(path.rpartition("/")[2])
+    if ecosystem is None or ecosystem.locked_packages is None:
+        return []
+    return ecosystem.locked_packages(ctx.parsed, path)
 
 
 def _findings(

@@ -11,10 +11,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from repo_harden.core.model import Position
+from repo_harden.core.parsed import ParsedFiles, Reading
+from repo_harden.ecosystems.ecosystem import Declaration, Drift, Ecosystem, Pair
 from repo_harden.ecosystems.node_semver import satisfies
-from repo_harden.ecosystems.tree import Drift
-from repo_harden.readers.documents import TomlDocument, string, table
+from repo_harden.ecosystems.tree import Tree, ancestors, folder_of, join, relative, workspace_member
+from repo_harden.readers.documents import TOML, TomlDocument, string, strings, table
 
+LOCKFILES = ("Cargo.lock",)
 _KINDS = ("dependencies", "dev-dependencies", "build-dependencies")
 
 
@@ -139,3 +142,95 @@ def cargo_requirement_allows(requirement: str, version: str) -> bool | None:
     parts = [part.strip() for part in requirement.split(",")]
     comparators = [f"^{part}" if part[:1].isdigit() else part for part in parts]
     return satisfies(version, " ".join(comparators))
+
+
+def _cargo_toml_of(parsed: ParsedFiles, path: str) -> CargoManifest | None:
+    document = parsed.read(TOML, path)
+    return CargoManifest(path, document) if document is not None else None
+
+
+CARGO_TOML = Reading("Cargo.toml", _cargo_toml_of)
+
+
+def workspace_root(parsed: ParsedFiles, tree: Tree, path: str) -> str | None:
+    """The Cargo.toml of the workspace a package belongs to (itself for a root), as
+    Cargo finds it: the nearest ancestor with `[workspace]` that does not exclude it."""
+    manifest = parsed.read(CARGO_TOML, path)
+    if manifest is not None and manifest.workspace is not None:
+        return path
+    folder = folder_of(path)
+    for root in ancestors(folder):
+        candidate = join(root, "Cargo.toml")
+        if not tree.has(candidate):
+            continue
+        found = parsed.read(CARGO_TOML, candidate)
+        workspace = found.workspace if found else None
+        if workspace is not None:
+            member = relative(folder, root) or ""
+            return (
+                None if workspace_member(strings(workspace.get("exclude")), member) else candidate
+            )
+    return None
+
+
+def declares(parsed: ParsedFiles, tree: Tree, path: str) -> Declaration | None:
+    manifest = parsed.read(CARGO_TOML, path)
+    if manifest is None or not manifest.declares_dependencies:
+        return None
+    document = manifest.document
+    return Declaration(document.locate(("dependencies",)) or document.locate(("package",)))
+
+
+def covers(parsed: ParsedFiles, tree: Tree, path: str) -> bool:
+    root = workspace_root(parsed, tree, path)
+    lock = join(folder_of(root or path), "Cargo.lock")
+    return tree.has(lock) or tree.has(join(folder_of(path), "Cargo.lock"))
+
+
+def hint(parsed: ParsedFiles, tree: Tree, path: str) -> str:
+    root = workspace_root(parsed, tree, path)
+    where = f" at the workspace root ({root})" if root and root != path else ""
+    return f"`Cargo.lock`{where}"
+
+
+def drift(parsed: ParsedFiles, tree: Tree, pair: Pair) -> list[Drift]:
+    manifest = parsed.read(CARGO_TOML, pair.manifest)
+    document = parsed.read(TOML, pair.lockfile)  # parsed once for every member; bad TOML is RH000
+    if manifest is None or document is None:
+        return []
+    root_path = workspace_root(parsed, tree, pair.manifest)
+    root = parsed.read(CARGO_TOML, root_path) if root_path else None
+    lock = parsed.memo("Cargo.lock", pair.lockfile, lambda: read_cargo_lock(document))
+    return cargo_lock_drift(manifest, root, lock) if lock is not None else []
+
+
+def workspace_members(parsed: ParsedFiles, tree: Tree, lockfile: str) -> list[str]:
+    root = folder_of(lockfile)
+    root_manifest = join(root, "Cargo.toml")
+    found = parsed.read(CARGO_TOML, root_manifest) if tree.has(root_manifest) else None
+    if found is None or found.workspace is None:
+        return []
+    return [
+        path
+        for path in tree.paths
+        if path.endswith("Cargo.toml")
+        and path != root_manifest
+        and path.rpartition("/")[2] == "Cargo.toml"
+        and relative(folder_of(path), root) is not None
+        and workspace_root(parsed, tree, path) == root_manifest
+    ]
+
+
+ECOSYSTEM = Ecosystem(
+    name="cargo",
+    manifests=("Cargo.toml",),
+    lockfiles=LOCKFILES,
+    lock_command="cargo generate-lockfile",
+    declares=declares,
+    covers=covers,
+    hint=hint,
+    drift=drift,
+    fix_command="run `cargo update --workspace`",
+    workspace_members=workspace_members,
+    purl_type="cargo",
+)

@@ -14,8 +14,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from repo_harden.core.model import Position
-from repo_harden.ecosystems.tree import Drift
-from repo_harden.readers.documents import DocumentError, JsonDocument, string, table
+from repo_harden.core.parsed import ParsedFiles, Reading
+from repo_harden.ecosystems.ecosystem import (
+    Declaration,
+    Drift,
+    Ecosystem,
+    Pair,
+    lockfile_beside,
+    named_hint,
+)
+from repo_harden.ecosystems.tree import Tree
+from repo_harden.readers.documents import JSON, DocumentError, JsonDocument, string, table
 
 _RELEVANT_KEYS = (
     "name",
@@ -132,3 +141,48 @@ def composer_lock_drift(manifest: ComposerJson, lock: JsonDocument) -> list[Drif
     )
     fix = "run `composer update <package>` for a changed requirement, else `composer update --lock`"
     return [Drift("", problem, at, fix)]
+
+
+LOCKFILES = ("composer.lock",)
+
+
+def _composer_json_of(parsed: ParsedFiles, path: str) -> ComposerJson | None:
+    document = parsed.read(JSON, path)
+    if document is None:
+        return None
+    manifest = ComposerJson(path, document)
+    manifest.data  # noqa: B018 - raises DocumentError when the top level is not an object
+    return manifest
+
+
+COMPOSER_JSON = Reading("composer.json", _composer_json_of)
+
+
+def declares(parsed: ParsedFiles, tree: Tree, path: str) -> Declaration | None:
+    manifest = parsed.read(COMPOSER_JSON, path)
+    if manifest is None or not manifest.declares_dependencies:
+        return None
+    return Declaration(manifest.document.locate("require"))
+
+
+def drift(parsed: ParsedFiles, tree: Tree, pair: Pair) -> list[Drift]:
+    manifest = parsed.read(COMPOSER_JSON, pair.manifest)
+    lock = parsed.read(JSON, pair.lockfile)
+    if manifest is None or lock is None:
+        return []
+    found = parsed.memo("composer.lock", pair.lockfile, lambda: composer_lock_drift(manifest, lock))
+    return found or []
+
+
+ECOSYSTEM = Ecosystem(
+    name="composer",
+    manifests=("composer.json",),
+    lockfiles=LOCKFILES,
+    lock_command="composer update",
+    declares=declares,
+    covers=lockfile_beside(LOCKFILES),
+    hint=named_hint("composer.lock"),
+    drift=drift,
+    fix_command="run `composer update`",
+    purl_type="composer",
+)

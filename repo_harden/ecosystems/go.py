@@ -12,7 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from repo_harden.core.model import Position
-from repo_harden.ecosystems.tree import Drift
+from repo_harden.core.parsed import ParsedFiles
+from repo_harden.ecosystems.ecosystem import Declaration, Drift, Ecosystem, Pair, named_hint
+from repo_harden.ecosystems.tree import Tree, ancestors, folder_of, join
+from repo_harden.readers.documents import position_at
 
 _BLOCK_START = re.compile(r"^\s*(require|replace|exclude)\s*\(\s*(?://.*)?$")
 _DIRECTIVE = re.compile(r"^\s*(require|replace|exclude)\s+(.+)$")
@@ -109,3 +112,49 @@ def go_sum_drift(go_mod: GoMod, sums: frozenset[tuple[str, str]]) -> list[Drift]
             problem = f"`{module} {version}` has no checksum line in go.sum"
             drift.append(Drift(requirement.module, problem, requirement.at))
     return drift
+
+
+LOCKFILES = ("go.sum",)
+_REQUIRE = re.compile(r"^[ \t]*require\b", re.MULTILINE)
+
+
+def declares(parsed: ParsedFiles, tree: Tree, path: str) -> Declaration | None:
+    text = parsed.text(path) or ""
+    found = _REQUIRE.search(text)
+    return Declaration(position_at(text, found.start())) if found else None
+
+
+def _work_sums(tree: Tree, folder: str) -> list[str]:
+    """The `go.work.sum` files of the workspaces above a module (and beside it)."""
+    return [
+        join(root, "go.work.sum")
+        for root in (folder, *ancestors(folder))
+        if tree.has(join(root, "go.work.sum"))
+    ]
+
+
+def covers(parsed: ParsedFiles, tree: Tree, path: str) -> bool:
+    folder = folder_of(path)
+    return tree.has(join(folder, "go.sum")) or bool(_work_sums(tree, folder))
+
+
+def drift(parsed: ParsedFiles, tree: Tree, pair: Pair) -> list[Drift]:
+    go_mod, go_sum = parsed.text(pair.manifest), parsed.text(pair.lockfile)
+    if go_mod is None or go_sum is None:
+        return []
+    work_sums = [parsed.text(path) or "" for path in _work_sums(tree, folder_of(pair.manifest))]
+    return go_sum_drift(read_go_mod(go_mod), go_sum_entries([go_sum, *work_sums]))
+
+
+ECOSYSTEM = Ecosystem(
+    name="go",
+    manifests=("go.mod",),
+    lockfiles=LOCKFILES,
+    lock_command="go mod tidy",
+    declares=declares,
+    covers=covers,
+    hint=named_hint("go.sum"),
+    drift=drift,
+    fix_command="run `go mod tidy`",
+    purl_type="golang",
+)

@@ -1,29 +1,12 @@
-"""What the lockfile readers of every ecosystem report, and the tree they read it in."""
+"""The repository's paths, indexed by folder, as the ecosystems look for a manifest's
+lockfile; and the workspace globs of npm, pnpm, uv and Cargo."""
 
 from __future__ import annotations
 
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import cached_property
-
-from repo_harden.core.model import Position
-
-
-@dataclass(frozen=True)
-class Drift:
-    """One way a lockfile disagrees with its manifest, as the package manager sees it.
-
-    `name` is the dependency as the manifest names it; `problem` completes the
-    sentence "... lockfile is out of sync: ...". `at` is where the manifest declares
-    it, when it still does.
-    """
-
-    name: str
-    problem: str
-    at: Position | None = None
-    fix: str | None = None  # a command that fits this drift better than the tool's usual one
 
 
 class Tree:
@@ -50,6 +33,23 @@ class Tree:
     def names_in(self, folder: str) -> list[str]:
         """The file names directly in a folder ("" is the root)."""
         return self._by_folder.get(folder, [])
+
+    def manifests_matching(
+        self, root: str, manifest: str, members: Iterable[str], exclude: Iterable[str]
+    ) -> list[str]:
+        """The `manifest` files of the workspace at `root` whose folders match `members` and
+        not `exclude` (the root's own manifest, and node_modules, are never members)."""
+        members, exclude = tuple(members), tuple(exclude)
+        found = []
+        for path in self.paths:
+            if path.rpartition("/")[2] != manifest:
+                continue
+            member = relative(folder_of(path), root)
+            if member in (None, ".") or "node_modules/" in path:
+                continue
+            if workspace_member(members, member) and not workspace_member(exclude, member):
+                found.append(path)
+        return found
 
     def first_present(self, folder: str, names: Iterable[str]) -> str | None:
         """The path of the first of `names` that exists in `folder`."""
@@ -110,8 +110,3 @@ def workspace_member(patterns: Iterable[str], folder: str) -> bool:
         if glob_matches(pattern.lstrip("!"), folder):
             member = not negated
     return member
-
-
-def canonical_name(name: str) -> str:
-    """A Python distribution name in its PEP 503 normal form."""
-    return re.sub(r"[-_.]+", "-", name).lower()

@@ -180,6 +180,11 @@ def strings(value: object) -> tuple[str, ...]:
     return tuple(item for item in value if isinstance(item, str))
 
 
+def tables(value: object) -> list[Mapping[str, object]]:
+    """The mappings of a list (TOML's arrays of tables); [] for anything else."""
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
 def string_map(value: object) -> dict[str, str]:
     """The string values of a mapping, by key; non-string values are left out."""
     if not isinstance(value, Mapping):

@@ -36,39 +36,6 @@ SCRIPT_PATTERNS = (
 ) + SHELL_SCRIPT_PATTERNS
 SHELL_EXTENSIONS = (".sh", ".bash")
 
-# Manifests that declare dependencies (LCK001).
-MANIFEST_PATTERNS = (
-    "package.json",
-    "pyproject.toml",
-    "Pipfile",
-    "go.mod",
-    "Cargo.toml",
-    "Gemfile",
-    "gems.rb",
-    "composer.json",
-    "pubspec.yaml",
-    "Package.swift",
-    "mix.exs",
-    "*.tf",
-    "*.csproj",
-    "*.fsproj",
-    "*.vbproj",
-)
-
-JS_LOCKS = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml")
-# Lockfile name -> the manifest name it locks.
-LOCK_MANIFESTS = {
-    **dict.fromkeys(JS_LOCKS, "package.json"),
-    "uv.lock": "pyproject.toml",
-    "poetry.lock": "pyproject.toml",
-    "Pipfile.lock": "Pipfile",
-    "composer.lock": "composer.json",
-    "Cargo.lock": "Cargo.toml",
-    "go.sum": "go.mod",
-}
-# pnpm-workspace.yaml: its members and (pnpm 10) its overrides are part of the pair.
-PAIR_PATTERNS = tuple(sorted({*LOCK_MANIFESTS, *LOCK_MANIFESTS.values(), "pnpm-workspace.yaml"}))
-
 
 def file_name(path: str) -> str:
     return path.rsplit("/", 1)[-1]

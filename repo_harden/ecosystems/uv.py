@@ -1,0 +1,219 @@
+"""uv: `pyproject.toml` locked by `uv.lock`, judged as `uv lock --locked` judges it: the
+project's entry in `uv.lock` records the requirements it was locked for (`[package.metadata]
+requires-dist`, `requires-dev`); they must equal the manifest's, compared as `packaging`
+compares them. A uv workspace's members are locked by the root's `uv.lock`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from packaging.utils import canonicalize_name
+
+from repo_harden.core.model import Position
+from repo_harden.core.parsed import ParsedFiles
+from repo_harden.ecosystems import pyproject as pyprojects
+from repo_harden.ecosystems.ecosystem import Drift, Ecosystem, Pair, named_hint
+from repo_harden.ecosystems.pyproject import PYPROJECT, Declared, Pyproject
+from repo_harden.ecosystems.toml_locks import locked_reader
+from repo_harden.ecosystems.tree import Tree, folder_of, join
+from repo_harden.readers.documents import (
+    DocumentError,
+    position_at,
+    read_toml,
+    string,
+    table,
+    tables,
+)
+
+LOCKFILES = ("uv.lock",)
+
+
+def drift(parsed: ParsedFiles, tree: Tree, pair: Pair) -> list[Drift]:
+    project, text = parsed.read(PYPROJECT, pair.manifest), parsed.text(pair.lockfile)
+    if project is None or text is None:
+        return []
+    projects = parsed.memo("uv.lock", pair.lockfile, lambda: read_uv_projects(text))
+    if projects is None:
+        return []
+    found = parsed.memo(
+        f"uv-drift:{pair.lockfile}", pair.manifest, lambda: uv_lock_drift(project, projects)
+    )
+    return found or []
+
+
+def covers(parsed: ParsedFiles, tree: Tree, path: str) -> bool:
+    folder = folder_of(path)
+    return tree.has(join(folder, "uv.lock")) or pyprojects.in_uv_workspace(parsed, tree, path)
+
+
+def workspace_members(parsed: ParsedFiles, tree: Tree, lockfile: str) -> list[str]:
+    root = folder_of(lockfile)
+    root_manifest = join(root, "pyproject.toml")
+    project = parsed.read(PYPROJECT, root_manifest) if tree.has(root_manifest) else None
+    workspace = project.uv_workspace() if project else None
+    return tree.manifests_matching(root, "pyproject.toml", *workspace) if workspace else []
+
+
+def index_release(entry: Mapping[str, object]) -> bool:
+    """uv records where each package comes from: `registry`, or a path, VCS or URL."""
+    source = table(entry, "source")
+    return not source or "registry" in source
+
+
+_UV_PACKAGE = re.compile(r"^\[\[package\]\]\s*$", re.MULTILINE)
+_LOCAL_SOURCE = re.compile(r"^source\s*=\s*\{\s*(editable|virtual|directory)\s*=", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class UvProject:
+    """A workspace project's entry in uv.lock, with the requirements it was locked for."""
+
+    name: str
+    requires: Mapping[str, tuple[tuple[str, str], ...]]  # group -> ((name, specifier), ...)
+    has_metadata: bool
+
+
+def read_uv_projects(text: str) -> dict[str, UvProject]:
+    """The local projects of a uv.lock, by name. Only their `[[package]]` blocks are
+    parsed: a lockfile of thousands of packages holds a handful of them."""
+    projects = {}
+    starts = [match.start() for match in _UV_PACKAGE.finditer(text)]
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(text)
+        head = text[start : min(end, start + 400)]
+        if not _LOCAL_SOURCE.search(head):
+            continue
+        block = _parse_block(text, start, end)
+        for package in tables(block.get("package")):
+            project = _uv_project(package)
+            if project is not None:
+                projects[project.name] = project
+    return projects
+
+
+def _parse_block(text: str, start: int, end: int) -> Mapping[str, object]:
+    try:
+        return read_toml(text[start:end]).root
+    except DocumentError as error:
+        line = text.count("\n", 0, start)
+        at = error.position
+        raise DocumentError(
+            error.message, Position(at.line + line, at.column) if at else position_at(text, start)
+        ) from None
+
+
+def _uv_project(package: object) -> UvProject | None:
+    name = string(table(package).get("name"))
+    if name is None:
+        return None
+    metadata = table(package, "metadata")
+    requires: dict[str, tuple[tuple[str, str], ...]] = {}
+    for entry in tables(metadata.get("requires-dist")):
+        extra = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", string(entry.get("marker")) or "")
+        group = f"extra:{canonicalize_name(extra.group(1))}" if extra else ""
+        requires[group] = (*requires.get(group, ()), _uv_requirement(entry))
+    for group, entries in table(metadata, "requires-dev").items():
+        key = f"group:{canonicalize_name(group)}"
+        requires[key] = tuple(_uv_requirement(entry) for entry in tables(entries))
+    return UvProject(canonicalize_name(name), requires, bool(metadata))
+
+
+def _uv_requirement(entry: Mapping[str, object]) -> tuple[str, str]:
+    return canonicalize_name(string(entry.get("name")) or ""), string(entry.get("specifier")) or ""
+
+
+def uv_lock_drift(pyproject: Pyproject, projects: Mapping[str, UvProject]) -> list[Drift]:
+    """What `uv lock --locked` would find changed in this project's requirements."""
+    name = pyproject.name
+    if name is None or pyproject.dynamic_dependencies:
+        return []
+    declared: dict[str, list[Declared]] = {}
+    for requirement in pyproject.declared():
+        declared.setdefault(requirement.group, []).append(requirement)
+    project = projects.get(name)
+    if project is None:
+        return [Drift(name, f"the project `{name}` is not in uv.lock", pyproject.dependencies_at())]
+    if not project.has_metadata:
+        return []
+    sources = table(pyproject.data, "tool", "uv", "sources")
+    sourced: set[str] = {canonicalize_name(name) for name in sources}
+    drift = []
+    for group in sorted(declared.keys() | project.requires.keys()):
+        if group.startswith("group:") and _includes_groups(pyproject):
+            continue
+        locked = project.requires.get(group, ())
+        drift += _group_drift(declared.get(group, []), locked, sourced, group)
+    return drift
+
+
+def _includes_groups(pyproject: Pyproject) -> bool:
+    groups = table(pyproject.data, "dependency-groups").values()
+    return any(
+        isinstance(item, Mapping)
+        for values in groups
+        if isinstance(values, list)
+        for item in values
+    )
+
+
+def _group_drift(
+    declared: list[Declared], locked: tuple[tuple[str, str], ...], sourced: set[str], group: str
+) -> list[Drift]:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    def specifier_set(text: str) -> SpecifierSet | str:
+        try:
+            return SpecifierSet(text)
+        except InvalidSpecifier:
+            return text
+
+    where = _group_label(group)
+    remaining = [(name, specifier_set(spec)) for name, spec in locked]
+    drift = []
+    for requirement in declared:
+        wanted = specifier_set(requirement.specifier)
+        candidates = [item for item in remaining if item[0] == requirement.name]
+        exact = next((c for c in candidates if c[1] == wanted or requirement.name in sourced), None)
+        if exact is not None:
+            remaining.remove(exact)
+            continue
+        if candidates:
+            remaining.remove(candidates[0])
+            was = str(candidates[0][1]) or "any version"
+            problem = (
+                f"`{requirement.written}`{where} in pyproject.toml, but uv.lock was locked "
+                f"for `{requirement.name}{was if was != 'any version' else ''}`"
+            )
+        else:
+            problem = f"`{requirement.written}`{where} is not in uv.lock"
+        drift.append(Drift(requirement.name, problem, requirement.at))
+    for name, _ in remaining:
+        drift.append(Drift(name, f"`{name}`{where} is in uv.lock but no longer in pyproject.toml"))
+    return drift
+
+
+def _group_label(group: str) -> str:
+    if group.startswith("extra:"):
+        return f" (extra `{group[6:]}`)"
+    if group.startswith("group:"):
+        return f" (group `{group[6:]}`)"
+    return ""
+
+
+ECOSYSTEM = Ecosystem(
+    name="uv",
+    manifests=("pyproject.toml",),
+    lockfiles=LOCKFILES,
+    lock_command="uv lock",
+    declares=pyprojects.declares,
+    covers=covers,
+    chosen=pyprojects.chosen_by("uv"),
+    hint=named_hint("uv.lock"),
+    drift=drift,
+    fix_command="run `uv lock`",
+    workspace_members=workspace_members,
+    locked_packages=locked_reader("package", index_release),
+    purl_type="pypi",
+)
