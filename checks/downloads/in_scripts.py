@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.model import Finding, Severity
 from repo_harden.readers.file_kinds import SCRIPT_PATTERNS
-from repo_harden.readers.requirements import REQUIREMENTS
 from repo_harden.readers.workflows import (
     ACTION,
     ACTION_PATTERNS,
@@ -369,6 +368,8 @@ def _unhashed_message(ctx: CheckContext, path: str, install: Install) -> str | N
 def _requirements_file(ctx: CheckContext, path: str, name: str) -> str | None:
     """The repository's requirements file a `-r` names, when it has requirements from an
     index and no hash at all; None when it is hashed, absent or has nothing to check."""
+    from repo_harden.readers.requirements import REQUIREMENTS
+
     folder = "" if path.startswith(".github/") else posixpath.dirname(path)
     for candidate in dict.fromkeys((posixpath.join(folder, name), name)):
         normal = posixpath.normpath(candidate)

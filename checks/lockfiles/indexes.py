@@ -11,12 +11,12 @@ from repo_harden.checks.lockfiles.requirement_pins import REQUIREMENTS_PATTERNS,
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Finding, Severity
-from repo_harden.readers.documents import TOML
 from repo_harden.readers.yaml import YAML
 
 if TYPE_CHECKING:
-    from repo_harden.readers import package_indexes
+    from repo_harden.readers import documents, package_indexes
 else:
+    documents = lazy_import("repo_harden.readers.documents")
     package_indexes = lazy_import("repo_harden.readers.package_indexes")
 
 CONFIG_PATTERNS = (
@@ -208,7 +208,7 @@ def _is_registry(key: str) -> bool:
 def _toml_findings(
     ctx: CheckContext, path: str, name: str
 ) -> Iterator[tuple[package_indexes.IndexSetting, str]]:
-    document = ctx.parsed.read(TOML, path)
+    document = ctx.parsed.read(documents.TOML, path)
     if document is None:
         return
     if name == "Pipfile":

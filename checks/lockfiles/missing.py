@@ -8,8 +8,6 @@ from repo_harden.core.declare import CheckContext, OptionSpec, check
 from repo_harden.core.globs import PathMatcher
 from repo_harden.core.model import Finding, Severity
 from repo_harden.ecosystems import registry
-from repo_harden.ecosystems.coverage import missing_lockfile
-from repo_harden.ecosystems.tree import Tree
 
 
 @check(
@@ -86,6 +84,9 @@ def missing_lockfile_check(ctx: CheckContext) -> Iterator[Finding]:
     - https://docs.npmjs.com/cli/configuring-npm/package-lock-json
     - https://docs.astral.sh/uv/concepts/projects/sync/
     """
+    from repo_harden.ecosystems.coverage import missing_lockfile
+    from repo_harden.ecosystems.tree import Tree
+
     exempt = PathMatcher(ctx.string_list_option("exempt-paths"))
     tree = Tree(ctx.snapshot.paths())
     for path in ctx.files:

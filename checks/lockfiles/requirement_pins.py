@@ -11,7 +11,6 @@ from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Finding, Severity
 from repo_harden.core.parsed import ParsedFiles
-from repo_harden.readers.requirements import REQUIREMENTS
 
 if TYPE_CHECKING:
     from repo_harden.readers import requirements
@@ -45,7 +44,7 @@ def reached_files(parsed: ParsedFiles, files: list[str]) -> Iterator[Reached]:
         if path in seen or path.endswith(".in") or "://" in path:
             continue
         seen.add(path)
-        found = parsed.read(REQUIREMENTS, path)
+        found = parsed.read(requirements.REQUIREMENTS, path)
         if found is None:
             continue
         yield Reached(found, constraint)

@@ -5,13 +5,15 @@ before a frozen install. What each manager checks is its ecosystem's `drift`
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.model import Finding, Position, Severity
 from repo_harden.ecosystems import registry
-from repo_harden.ecosystems.ecosystem import Drift, Pair
-from repo_harden.ecosystems.pairs import pairs_for
 from repo_harden.ecosystems.tree import Tree, folder_of, join
+
+if TYPE_CHECKING:
+    from repo_harden.ecosystems.ecosystem import Drift, Pair
 
 
 @check("LCK002", "stale-lockfile", Severity.ERROR, registry.pair_patterns())
@@ -79,10 +81,12 @@ def stale_lockfile(ctx: CheckContext) -> Iterator[Finding]:
     - https://docs.astral.sh/uv/concepts/projects/sync/#checking-if-the-lockfile-is-up-to-date
     - https://python-poetry.org/docs/cli/#check
     """
+    from repo_harden.ecosystems.pairs import pairs_for
+
     tree = Tree(ctx.snapshot.paths())
     for pair in pairs_for(ctx.parsed, tree, list(ctx.files)):
-        ecosystem, _ = registry.judged_lockfiles()[pair.lock_name]
-        assert ecosystem.drift is not None  # judged_lockfiles lists only those that judge
+        ecosystem = registry.for_lockfile(pair.lock_name)
+        assert ecosystem is not None and ecosystem.drift is not None  # judged: the table says so
         for drift in ecosystem.drift(ctx.parsed, tree, pair):
             yield _stale_finding(ctx, pair, drift, ecosystem.fix_command or "")
 

@@ -16,15 +16,22 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from repo_harden.checks.lockfiles.requirement_pins import REQUIREMENTS_PATTERNS, reached_files
 
-from repo_harden.core.advisory import Advisory, AdvisoryError, PackageVersion
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.globs import PathMatcher
+from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Finding, Position, Severity
 from repo_harden.ecosystems import registry
-from repo_harden.ecosystems.ecosystem import LockedPackage
+
+if TYPE_CHECKING:
+    from repo_harden.core import advisory as advisory_model
+    from repo_harden.core.advisory import Advisory, AdvisoryError, PackageVersion
+    from repo_harden.ecosystems.ecosystem import LockedPackage
+else:
+    advisory_model = lazy_import("repo_harden.core.advisory")
 
 LOCKFILE_PATTERNS = registry.locked_package_patterns("pypi")
 
@@ -107,7 +114,7 @@ def known_vulnerable_dependency(ctx: CheckContext) -> Iterator[Finding]:
         return
     try:
         found = source.advisories({pin.package for pin in pins})
-    except AdvisoryError as error:
+    except advisory_model.AdvisoryError as error:
         for path in dict.fromkeys(pin.path for pin in pins):
             yield ctx.finding(path, None, _not_checked_message(path, error), "not checked")
         return
@@ -130,11 +137,11 @@ def _locked_pins(ctx: CheckContext) -> list[LockedPin]:
         for requirement in reached.file.requirements:
             version = requirement.pinned_version
             if requirement.name is not None and version is not None:
-                package = PackageVersion(requirement.name, version)
+                package = advisory_model.PackageVersion(requirement.name, version)
                 pins.append(LockedPin(package, reached.file.path, requirement.at))
     for path in lockfiles:
         for locked in _locked_packages(ctx, path):
-            package = PackageVersion(locked.name, locked.version)
+            package = advisory_model.PackageVersion(locked.name, locked.version)
             pins.append(LockedPin(package, path, locked.at))
     return pins
 

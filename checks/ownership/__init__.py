@@ -10,7 +10,6 @@ from repo_harden.core.declare import CheckContext, OptionSpec, check
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Finding, Position, Severity
 from repo_harden.core.snapshot import ReportedError
-from repo_harden.readers.codeowners import CODEOWNERS
 from repo_harden.readers.file_kinds import CODEOWNERS_PATTERNS, DEFAULT_SENSITIVE_GLOBS
 
 if TYPE_CHECKING:
@@ -152,7 +151,7 @@ def unowned_sensitive_path(ctx: CheckContext) -> Iterator[Finding]:
     - https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners#codeowners-syntax
     """
     present = codeowners_parser.present_locations(ctx.snapshot)
-    codeowners = ctx.parsed.read(CODEOWNERS, present[0]) if present else None
+    codeowners = ctx.parsed.read(codeowners_parser.CODEOWNERS, present[0]) if present else None
     if codeowners is None:
         return  # no file: OWN001; unreadable: RH000
     entries = (
@@ -303,7 +302,7 @@ def invalid_codeowners(ctx: CheckContext) -> Iterator[Finding]:
         if path in ignored:
             yield ctx.finding(path, None, _shadowed_message(path, present[0]), "shadowed")
             continue
-        codeowners = ctx.parsed.read(CODEOWNERS, path)
+        codeowners = ctx.parsed.read(codeowners_parser.CODEOWNERS, path)
         for problem in codeowners.problems if codeowners else ():
             yield _problem_finding(ctx, path, problem)
     settings = ctx.snapshot.settings

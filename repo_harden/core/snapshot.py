@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from repo_harden.core.advisory import AdvisorySource
-from repo_harden.core.branch_policy import BranchPolicy
+if TYPE_CHECKING:
+    from repo_harden.core.advisory import AdvisorySource
+    from repo_harden.core.branch_policy import BranchPolicy
 
 
 @dataclass(frozen=True)

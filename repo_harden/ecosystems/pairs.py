@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems.ecosystem import Pair
-from repo_harden.ecosystems.registry import WORKSPACE_MANIFESTS, judged_lockfiles
+from repo_harden.ecosystems.registry import for_lockfile, judged_lockfiles
 from repo_harden.ecosystems.tree import Tree, ancestors, folder_of, join, relative
 
 
@@ -41,13 +41,13 @@ def _pair_sides(tree: Tree, files: list[str]) -> Iterator[str]:
 def _from_manifest(parsed: ParsedFiles, tree: Tree, path: str) -> Iterator[Pair]:
     name = path.rpartition("/")[2]
     folder = folder_of(path)
-    locks = [lock for lock, (_, manifest) in judged_lockfiles().items() if manifest == name]
+    locks = [lock for lock, manifest in judged_lockfiles().items() if manifest == name]
     beside = [join(folder, lock) for lock in locks if tree.has(join(folder, lock))]
     for lock in beside:
         yield Pair(path, lock, ".")
-    if beside or name not in WORKSPACE_MANIFESTS:
+    workspace_locks = [lock for lock in locks if _locks_workspaces(lock)]
+    if beside or not workspace_locks:
         return
-    workspace_locks = [lock for lock in locks if judged_lockfiles()[lock][0].workspace_members]
     for root in ancestors(folder):
         roots = [join(root, lock) for lock in workspace_locks if tree.has(join(root, lock))]
         if roots and path in workspace_members(parsed, tree, roots[0]):
@@ -58,7 +58,7 @@ def _from_manifest(parsed: ParsedFiles, tree: Tree, path: str) -> Iterator[Pair]
 
 def _from_lockfile(parsed: ParsedFiles, tree: Tree, path: str) -> Iterator[Pair]:
     folder = folder_of(path)
-    manifest = join(folder, judged_lockfiles()[path.rpartition("/")[2]][1])
+    manifest = join(folder, judged_lockfiles()[path.rpartition("/")[2]])
     if tree.has(manifest):
         yield Pair(manifest, path, ".")
     for member in workspace_members(parsed, tree, path):
@@ -67,7 +67,12 @@ def _from_lockfile(parsed: ParsedFiles, tree: Tree, path: str) -> Iterator[Pair]
 
 def workspace_members(parsed: ParsedFiles, tree: Tree, lockfile: str) -> list[str]:
     """The workspace members' manifests a root lockfile also locks (not the root's own)."""
-    ecosystem = judged_lockfiles()[lockfile.rpartition("/")[2]][0]
-    if ecosystem.workspace_members is None:
+    ecosystem = for_lockfile(lockfile.rpartition("/")[2])
+    if ecosystem is None or ecosystem.workspace_members is None:
         return []
     return ecosystem.workspace_members(parsed, tree, lockfile)
+
+
+def _locks_workspaces(lockfile: str) -> bool:
+    ecosystem = for_lockfile(lockfile)
+    return ecosystem is not None and ecosystem.workspace_members is not None

@@ -8,8 +8,6 @@ import hashlib
 import json
 from collections.abc import Mapping
 
-from packaging.utils import canonicalize_name
-
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems.ecosystem import (
     Declaration,
@@ -20,6 +18,7 @@ from repo_harden.ecosystems.ecosystem import (
     lockfile_beside,
     named_hint,
 )
+from repo_harden.ecosystems.pyproject import python_name
 from repo_harden.ecosystems.toml_locks import VCS_KEYS
 from repo_harden.ecosystems.tree import Tree
 from repo_harden.readers.documents import JSON, TOML, JsonDocument, TomlDocument, string, table
@@ -67,7 +66,7 @@ def pipfile_hashes(data: Mapping[str, object]) -> set[str]:
     def content(normalise: bool, categories: bool) -> str:
         def section(value: object) -> Mapping[str, object]:
             found = table(value)
-            return {canonicalize_name(k): v for k, v in found.items()} if normalise else found
+            return {python_name(k): v for k, v in found.items()} if normalise else found
 
         meta = {"sources": sources, "requires": table(data, "requires")}
         result: dict[str, object] = {
@@ -91,9 +90,9 @@ def pipfile_lock_drift(pipfile: TomlDocument, lock: Mapping[str, object]) -> lis
         return None
     drift = []
     for section, locked_section in (("packages", "default"), ("dev-packages", "develop")):
-        locked = {canonicalize_name(k): v for k, v in table(lock, locked_section).items()}
+        locked = {python_name(k): v for k, v in table(lock, locked_section).items()}
         for name, value in table(pipfile.root, section).items():
-            problem = _pipenv_problem(name, value, locked.get(canonicalize_name(name)), section)
+            problem = _pipenv_problem(name, value, locked.get(python_name(name)), section)
             if problem is not None:
                 drift.append(Drift(name, problem, pipfile.locate((section, name))))
     if drift:
@@ -129,7 +128,7 @@ def pipfile_locked_packages(document: JsonDocument) -> list[LockedPackage]:
             version = string(details.get("version")) or ""
             if version.startswith("==") and not _DIRECT_KEYS.intersection(details):
                 at = document.locate(section, name)
-                found.append(LockedPackage(canonicalize_name(name), version[2:], at))
+                found.append(LockedPackage(python_name(name), version[2:], at))
     return found
 
 

@@ -10,8 +10,6 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 
-from packaging.utils import canonicalize_name
-
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems import pyproject as pyprojects
 from repo_harden.ecosystems.ecosystem import (
@@ -21,7 +19,7 @@ from repo_harden.ecosystems.ecosystem import (
     lockfile_beside,
     named_hint,
 )
-from repo_harden.ecosystems.pyproject import PYPROJECT, Pyproject
+from repo_harden.ecosystems.pyproject import PYPROJECT, Pyproject, python_name
 from repo_harden.ecosystems.toml_locks import locked_reader
 from repo_harden.ecosystems.tree import Tree
 from repo_harden.readers.documents import read_toml, string, table, tables
@@ -115,7 +113,7 @@ def _locked_versions(lock: Mapping[str, object]) -> dict[str, list[str]]:
     for package in tables(lock.get("package")):
         name, version = string(package.get("name")), string(package.get("version"))
         if name and version:
-            versions.setdefault(canonicalize_name(name), []).append(version)
+            versions.setdefault(python_name(name), []).append(version)
     return versions
 
 
@@ -140,7 +138,7 @@ def _poetry_requirements(pyproject: Pyproject) -> Iterator[tuple[str, str, str |
         constraint = string(value) or string(table(value).get("version"))
         local = any(key in table(value) for key in ("path", "git", "url"))
         written = f"{name} = {json.dumps(constraint)}" if constraint else name
-        yield canonicalize_name(name), written, None if local else constraint
+        yield python_name(name), written, None if local else constraint
 
 
 def poetry_constraint_allows(constraint: str, version_text: str) -> bool | None:

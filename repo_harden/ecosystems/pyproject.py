@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from packaging.utils import canonicalize_name
-
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, Reading
 from repo_harden.ecosystems.ecosystem import Declaration, ManifestQuestion
@@ -16,6 +14,14 @@ from repo_harden.ecosystems.tree import Tree, ancestors, folder_of, join, relati
 from repo_harden.readers.documents import TOML, DocumentError, TomlDocument, string, strings, table
 
 PYTHON_MANIFESTS = ("pyproject.toml",)
+
+
+def python_name(name: str) -> str:
+    """A distribution name in its PEP 503 normal form, as `packaging` gives it (imported on
+    first use: `packaging.utils` loads `packaging.tags`, a fifth of a hook's start-up)."""
+    from packaging.utils import canonicalize_name
+
+    return canonicalize_name(name)
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,7 @@ class Pyproject:
     def name(self) -> str | None:
         found = string(table(self.data, "project").get("name"))
         found = found or string(table(self.data, "tool", "poetry").get("name"))
-        return canonicalize_name(found) if found else None
+        return python_name(found) if found else None
 
     @property
     def dynamic_dependencies(self) -> bool:
@@ -99,10 +105,10 @@ class Pyproject:
         found = self._parse(strings(project.get("dependencies")), "", ("project", "dependencies"))
         for extra, values in table(project, "optional-dependencies").items():
             extra_at = ("project", "optional-dependencies", extra)
-            found += self._parse(strings(values), f"extra:{canonicalize_name(extra)}", extra_at)
+            found += self._parse(strings(values), f"extra:{python_name(extra)}", extra_at)
         for group, values in table(self.data, "dependency-groups").items():
             group_at = ("dependency-groups", group)
-            found += self._parse(strings(values), f"group:{canonicalize_name(group)}", group_at)
+            found += self._parse(strings(values), f"group:{python_name(group)}", group_at)
         legacy = strings(table(self.data, "tool", "uv").get("dev-dependencies"))
         found += self._parse(legacy, "group:dev", ("tool", "uv", "dev-dependencies"))
         return found
@@ -118,7 +124,7 @@ class Pyproject:
                 at = self.document.locate(where, text)
                 raise DocumentError(f"invalid requirement `{text}`: {error}", at) from None
             at = self.document.locate(where, text)
-            name = canonicalize_name(parsed.name)
+            name = python_name(parsed.name)
             found.append(Declared(name, text, str(parsed.specifier), group, at))
         return found
 
@@ -130,7 +136,7 @@ class Pyproject:
         poetry = table(self.data, "tool", "poetry")
         for key_path, values in self._poetry_tables(poetry):
             for key in values:
-                if canonicalize_name(key) == name:
+                if python_name(key) == name:
                     return self.document.locate((*key_path, key))
         return None
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from packaging.utils import canonicalize_name
-
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems.ecosystem import LockedPackage
+from repo_harden.ecosystems.pyproject import python_name
 from repo_harden.readers.documents import TOML, TomlDocument, position_at, string, tables
 
 _ENTRY_HEADER = re.compile(r"^\[\[\s*(package|packages)\s*\]\][ \t]*(?:#.*)?$", re.MULTILINE)
@@ -51,5 +50,5 @@ def entries(document: TomlDocument, key: str, from_index: IndexRelease) -> list[
     for entry, at in zip(listed, positions, strict=True):
         name, version = string(entry.get("name")), string(entry.get("version"))
         if name and version and from_index(entry):
-            found.append(LockedPackage(canonicalize_name(name), version, at))
+            found.append(LockedPackage(python_name(name), version, at))
     return found

@@ -9,13 +9,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from packaging.utils import canonicalize_name
-
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems import pyproject as pyprojects
 from repo_harden.ecosystems.ecosystem import Drift, Ecosystem, Pair, named_hint
-from repo_harden.ecosystems.pyproject import PYPROJECT, Declared, Pyproject
+from repo_harden.ecosystems.pyproject import PYPROJECT, Declared, Pyproject, python_name
 from repo_harden.ecosystems.toml_locks import locked_reader
 from repo_harden.ecosystems.tree import Tree, folder_of, join
 from repo_harden.readers.documents import (
@@ -112,16 +110,16 @@ def _uv_project(package: object) -> UvProject | None:
     requires: dict[str, tuple[tuple[str, str], ...]] = {}
     for entry in tables(metadata.get("requires-dist")):
         extra = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", string(entry.get("marker")) or "")
-        group = f"extra:{canonicalize_name(extra.group(1))}" if extra else ""
+        group = f"extra:{python_name(extra.group(1))}" if extra else ""
         requires[group] = (*requires.get(group, ()), _uv_requirement(entry))
     for group, entries in table(metadata, "requires-dev").items():
-        key = f"group:{canonicalize_name(group)}"
+        key = f"group:{python_name(group)}"
         requires[key] = tuple(_uv_requirement(entry) for entry in tables(entries))
-    return UvProject(canonicalize_name(name), requires, bool(metadata))
+    return UvProject(python_name(name), requires, bool(metadata))
 
 
 def _uv_requirement(entry: Mapping[str, object]) -> tuple[str, str]:
-    return canonicalize_name(string(entry.get("name")) or ""), string(entry.get("specifier")) or ""
+    return python_name(string(entry.get("name")) or ""), string(entry.get("specifier")) or ""
 
 
 def uv_lock_drift(pyproject: Pyproject, projects: Mapping[str, UvProject]) -> list[Drift]:
@@ -138,7 +136,7 @@ def uv_lock_drift(pyproject: Pyproject, projects: Mapping[str, UvProject]) -> li
     if not project.has_metadata:
         return []
     sources = table(pyproject.data, "tool", "uv", "sources")
-    sourced: set[str] = {canonicalize_name(name) for name in sources}
+    sourced: set[str] = {python_name(name) for name in sources}
     drift = []
     for group in sorted(declared.keys() | project.requires.keys()):
         if group.startswith("group:") and _includes_groups(pyproject):
