@@ -135,17 +135,16 @@ def unprotected_default_branch(ctx: CheckContext) -> Iterator[Finding]:
     branch is what gets released, and what workflows with secrets run.
 
     ## Example
-    ```yaml
-    # .github/settings.yml
+    ```yaml title=".github/settings.yml"
     branches:
       - name: main
         protection: null
     ```
 
     ## Fix
-    Protect the branch, preferably with a ruleset (rulesets stack, and reading them needs
-    no admin rights):
-    ```yaml
+    Protect the branch, preferably with a ruleset (rulesets stack, and reading
+    them needs no admin rights):
+    ```yaml title=".github/settings.yml"
     rulesets:
       - name: default branch
         target: branch
@@ -209,7 +208,7 @@ def reviews_not_required(ctx: CheckContext) -> Iterator[Finding]:
     of eyes is the cheapest control there is.
 
     ## Example
-    ```yaml
+    ```yaml title=".github/settings.yml"
     branches:
       - name: main
         protection:
@@ -219,7 +218,10 @@ def reviews_not_required(ctx: CheckContext) -> Iterator[Finding]:
 
     ## Fix
     Require at least one approval (or as many as the policy says):
-    ```yaml
+    ```yaml title=".github/settings.yml"
+    branches:
+      - name: main
+        protection:
           required_pull_request_reviews:
             required_approving_review_count: 1
     ```
@@ -264,7 +266,7 @@ def force_push_allowed(ctx: CheckContext) -> Iterator[Finding]:
     after the fact, and the evidence of what was merged disappears with them.
 
     ## Example
-    ```yaml
+    ```yaml title=".github/settings.yml"
     branches:
       - name: main
         protection:
@@ -272,8 +274,15 @@ def force_push_allowed(ctx: CheckContext) -> Iterator[Finding]:
     ```
 
     ## Fix
-    Remove `allow_force_pushes: true` (classic protection blocks force pushes by
-    default), or add `- type: non_fast_forward` to the ruleset's rules.
+    Remove `allow_force_pushes: true` (classic protection blocks force pushes
+    by default), or add `- type: non_fast_forward` to the ruleset's rules:
+    ```yaml title=".github/settings.yml"
+    branches:
+      - name: main
+        protection:
+          required_pull_request_reviews:
+            required_approving_review_count: 1
+    ```
     """
     found = protected_policy(ctx)
     if found is None:
@@ -301,7 +310,7 @@ def deletion_allowed(ctx: CheckContext) -> Iterator[Finding]:
     unprotected branch with whatever history the pusher chose.
 
     ## Example
-    ```yaml
+    ```yaml title=".github/settings.yml"
     branches:
       - name: main
         protection:
@@ -309,7 +318,15 @@ def deletion_allowed(ctx: CheckContext) -> Iterator[Finding]:
     ```
 
     ## Fix
-    Remove `allow_deletions: true`, or add `- type: deletion` to the ruleset's rules.
+    Remove `allow_deletions: true`, or add `- type: deletion` to the
+    ruleset's rules:
+    ```yaml title=".github/settings.yml"
+    branches:
+      - name: main
+        protection:
+          required_pull_request_reviews:
+            required_approving_review_count: 1
+    ```
     """
     found = protected_policy(ctx)
     if found is None:
@@ -340,14 +357,24 @@ def code_owner_review_not_required(ctx: CheckContext) -> Iterator[Finding]:
     says so. Any other approver can merge a change to a workflow.
 
     ## Example
-    ```yaml
+    With a CODEOWNERS file in the repository:
+    ```text title=".github/CODEOWNERS"
+    * @acme/developers
+    ```
+    ```yaml title=".github/settings.yml"
+    branches:
+      - name: main
+        protection:
           required_pull_request_reviews:
             required_approving_review_count: 1
             require_code_owner_reviews: false
     ```
 
     ## Fix
-    ```yaml
+    ```yaml title=".github/settings.yml"
+    branches:
+      - name: main
+        protection:
           required_pull_request_reviews:
             required_approving_review_count: 1
             require_code_owner_reviews: true
@@ -384,14 +411,20 @@ def stale_reviews_not_dismissed(ctx: CheckContext) -> Iterator[Finding]:
     get a harmless change approved, then push anything on top and merge it.
 
     ## Example
-    ```yaml
+    ```yaml title=".github/settings.yml"
+    branches:
+      - name: main
+        protection:
           required_pull_request_reviews:
             required_approving_review_count: 1
             dismiss_stale_reviews: false
     ```
 
     ## Fix
-    ```yaml
+    ```yaml title=".github/settings.yml"
+    branches:
+      - name: main
+        protection:
           required_pull_request_reviews:
             required_approving_review_count: 1
             dismiss_stale_reviews: true
@@ -433,22 +466,35 @@ def admins_bypass(ctx: CheckContext) -> Iterator[Finding]:
     for first. Exemptions should be few, named, and deliberate.
 
     ## Example
-    ```yaml
+    ```yaml title=".github/settings.yml"
     branches:
       - name: main
         protection:
           enforce_admins: false
     rulesets:
       - name: main
+        target: branch
+        enforcement: active
+        conditions:
+          ref_name:
+            include: ["~DEFAULT_BRANCH"]
         bypass_actors:
           - actor_id: 5
             actor_type: RepositoryRole
             bypass_mode: always
+        rules:
+          - type: deletion
     ```
 
     ## Fix
-    Set `enforce_admins: true`, remove the bypass actors, or, for the few that must stay
-    (a release app), allow them by name:
+    Set `enforce_admins: true`, and remove the bypass actors:
+    ```yaml title=".github/settings.yml"
+    branches:
+      - name: main
+        protection:
+          enforce_admins: true
+    ```
+    For the few that must stay (a release app), allow them by name:
     ```toml
     [tool.repo-harden.branch-protection]
     allowed-bypass-actors = ["Integration:12345"]
@@ -499,7 +545,7 @@ def status_checks_not_required(ctx: CheckContext) -> Iterator[Finding]:
     still says no.
 
     ## Example
-    ```yaml
+    ```yaml title=".github/settings.yml"
     branches:
       - name: main
         protection:
@@ -507,11 +553,15 @@ def status_checks_not_required(ctx: CheckContext) -> Iterator[Finding]:
     ```
 
     ## Fix
-    ```yaml
+    ```yaml title=".github/settings.yml"
+    branches:
+      - name: main
+        protection:
           required_status_checks:
             strict: true
             contexts: ["test"]
     ```
+    and name the checks that must be among them:
     ```toml
     [tool.repo-harden.branch-protection]
     required-status-checks = ["test"]
@@ -555,13 +605,19 @@ def last_push_approval_not_required(ctx: CheckContext) -> Iterator[Finding]:
     a change only one of them saw.
 
     ## Example
-    ```yaml
+    ```yaml title=".github/settings.yml"
+    branches:
+      - name: main
+        protection:
           required_pull_request_reviews:
             required_approving_review_count: 1
     ```
 
     ## Fix
-    ```yaml
+    ```yaml title=".github/settings.yml"
+    branches:
+      - name: main
+        protection:
           required_pull_request_reviews:
             required_approving_review_count: 1
             require_last_push_approval: true
@@ -594,15 +650,32 @@ def signed_commits_not_required(ctx: CheckContext) -> Iterator[Finding]:
     signature ties each commit to a key GitHub has verified.
 
     ## Example
-    ```yaml
+    With signed commits required by the policy:
+    ```toml title=".repo-harden.toml"
+    [branch-protection]
+    require-signed-commits = true
+    ```
+    ```yaml title=".github/settings.yml"
     rulesets:
       - name: main
+        target: branch
+        enforcement: active
+        conditions:
+          ref_name:
+            include: ["~DEFAULT_BRANCH"]
         rules:
           - type: pull_request
     ```
 
     ## Fix
-    ```yaml
+    ```yaml title=".github/settings.yml"
+    rulesets:
+      - name: main
+        target: branch
+        enforcement: active
+        conditions:
+          ref_name:
+            include: ["~DEFAULT_BRANCH"]
         rules:
           - type: pull_request
           - type: required_signatures

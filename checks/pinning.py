@@ -128,17 +128,25 @@ def unpinned_action(ctx: CheckContext) -> Iterator[Finding]:
     cannot be moved.
 
     ## Example
-    ```yaml
-    steps:
-      - uses: actions/checkout@v4
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
     ```
 
     ## Fix
     Pin the full commit SHA and keep the tag in a comment, so that Dependabot
     or Renovate can still propose updates:
-    ```yaml
-    steps:
-      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
     ```
     Owners you trust to keep their tags (your own organisation, say) can be
     allowed in the configuration:
@@ -213,21 +221,32 @@ def unpinned_image(ctx: CheckContext) -> Iterator[Finding]:
     image and cannot be re-pointed.
 
     ## Example
-    ```yaml
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
     jobs:
       test:
+        runs-on: ubuntu-latest
         container: node:20
         services:
           db:
             image: postgres:16
+        steps:
+          - run: npm test
     ```
 
     ## Fix
     Keep the tag for readers and add the digest, which wins:
-    ```yaml
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
     jobs:
       test:
+        runs-on: ubuntu-latest
         container: node:20@sha256:2b6a0c3f0f4e1b0e6a1f3a2c6b8b3d7e1f9a4c2d5e8b7a6f3c2d1e0f9a8b7c6d
+        services:
+          db:
+            image: postgres:16@sha256:9f1c4a6e2d8b7c3a5e1f0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a
+        steps:
+          - run: npm test
     ```
     `docker buildx imagetools inspect node:20` prints the digest; Dependabot
     and Renovate keep digests up to date.

@@ -16,7 +16,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -250,10 +249,7 @@ def alias_bomb() -> str:
 def test_alias_bomb_is_not_expanded(tmp_path: Path, cli: Cli) -> None:
     bomb = f"{WORKFLOWS}/bomb.yml"
     repo = make_repo(tmp_path / "repo", {GOOD_PATH: GOOD, bomb: alias_bomb()})
-    started = time.perf_counter()
     result = cli("scan", "--format", "json", cwd=repo)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 2.0, f"the alias bomb took {elapsed:.2f} s"
     assert_clean_run(result)
     assert_good_still_checked(result)
     # Valid YAML: no RH000. The one anchored step is one place, reported once, however
@@ -275,10 +271,7 @@ def test_file_over_the_size_limit_is_not_read(tmp_path: Path, cli: Cli) -> None:
             out.write(block)
     assert huge.stat().st_size > 50 * 1000 * 1000 > MAX_FILE_BYTES
 
-    started = time.perf_counter()
     result = cli("scan", "--format", "json", cwd=repo)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 5.0, f"the 50 MB file took {elapsed:.2f} s"
     assert_clean_run(result)
     assert_good_still_checked(result)
     assert_rh000(
@@ -295,9 +288,7 @@ def test_sparse_file_over_the_size_limit_is_not_read(tmp_path: Path, cli: Cli) -
     huge = repo / WORKFLOWS / "sparse.yml"
     with huge.open("wb") as out:
         out.truncate(50 * 1024 * 1024)
-    started = time.perf_counter()
     result = cli("scan", "--format", "json", cwd=repo)
-    assert time.perf_counter() - started < 5.0
     assert_clean_run(result)
     assert_good_still_checked(result)
     assert_rh000(result, f"{WORKFLOWS}/sparse.yml", r"too large \(50\.0 MiB; the limit", None)

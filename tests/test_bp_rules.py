@@ -14,6 +14,7 @@ import pytest
 from repo_harden.hooks.branch_protection import main as branch_protection_hook
 
 from tests.conftest import make_repo
+from tests.rule_tables import scan_files
 
 SETTINGS = ".github/settings.yml"
 OWNERS = {".github/CODEOWNERS": "* @acme/developers\n"}
@@ -298,14 +299,12 @@ def _scan(cli: Any, repo: Path, *args: str) -> Expected:
     [case[1:] for case in CASES],
     ids=[case[0] for case in CASES],
 )
-def test_declared_settings(
-    cli: Any, tmp_path: Path, settings: str, config: str, expected: Expected
-) -> None:
+def test_declared_settings(settings: str, config: str, expected: Expected) -> None:
     files = {SETTINGS: settings, **OWNERS}
     if config:
         files[".repo-harden.toml"] = "[branch-protection]\n" + config
-    repo = make_repo(tmp_path / "repo", files)
-    assert _scan(cli, repo) == expected
+    found = scan_files(files, select=["BP", "RH"])
+    assert [(f["rule"], f["line"], f["column"]) for f in found] == expected
 
 
 def test_code_owner_review_is_not_asked_for_without_codeowners(cli: Any, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from repo_harden.hooks.unpinned_downloads import main as hook_main
 from ruamel.yaml import YAML
 
 from tests.conftest import make_repo, workflow
+from tests.rule_tables import located, scan_files
 
 SH = "install.sh"
 WF = ".github/workflows/ci.yml"
@@ -26,11 +27,8 @@ Expected = list[tuple[str, str, int, int]]
 Case = tuple[str, dict[str, str], Expected]
 
 
-def scan(cli: Any, tmp_path: Path, files: dict[str, str], select: str) -> Expected:
-    repo = make_repo(tmp_path / "repo", files)
-    result = cli("scan", "--format", "json", "--select", f"{select},RH000", cwd=repo)
-    assert result.code in (0, 1), result.err
-    return [(f["rule"], f["path"], f["line"], f["column"]) for f in result.json()["findings"]]
+def scan(files: dict[str, str], select: str) -> Expected:
+    return located(scan_files(files, select=[*select.split(","), "RH000"]))
 
 
 def sh(text: str) -> dict[str, str]:
@@ -80,8 +78,8 @@ DL001_CASES: list[Case] = [
 
 
 @cases(DL001_CASES)
-def test_dl001(cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected) -> None:
-    assert scan(cli, tmp_path, files, "DL001") == expected
+def test_dl001(files: dict[str, str], expected: Expected) -> None:
+    assert scan(files, "DL001") == expected
 
 
 WORKFLOW_CASES: list[Case] = [
@@ -127,10 +125,8 @@ WORKFLOW_CASES: list[Case] = [
 
 
 @cases(WORKFLOW_CASES)
-def test_positions_and_shells(
-    cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected
-) -> None:
-    assert scan(cli, tmp_path, files, "DL001") == expected
+def test_positions_and_shells(files: dict[str, str], expected: Expected) -> None:
+    assert scan(files, "DL001") == expected
 
 
 DL002_CASES: list[Case] = [
@@ -175,8 +171,8 @@ DL002_CASES: list[Case] = [
 
 
 @cases(DL002_CASES)
-def test_dl002(cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected) -> None:
-    assert scan(cli, tmp_path, files, "DL002") == expected
+def test_dl002(files: dict[str, str], expected: Expected) -> None:
+    assert scan(files, "DL002") == expected
 
 
 DL003_POSITIVE = [
@@ -275,8 +271,8 @@ DL003_CASES: list[Case] = [
 
 
 @cases(DL003_CASES)
-def test_dl003(cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected) -> None:
-    assert scan(cli, tmp_path, files, "DL003") == expected
+def test_dl003(files: dict[str, str], expected: Expected) -> None:
+    assert scan(files, "DL003") == expected
 
 
 HASHED = f"black==24.8.0 \\\n    --hash=sha256:{DIGEST}\n"
@@ -300,8 +296,8 @@ DL004_CASES: list[Case] = [
 
 
 @cases(DL004_CASES)
-def test_dl004(cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected) -> None:
-    assert scan(cli, tmp_path, files, "DL004") == expected
+def test_dl004(files: dict[str, str], expected: Expected) -> None:
+    assert scan(files, "DL004") == expected
 
 
 def with_inputs(uses: str, inputs: str) -> dict[str, str]:
@@ -324,8 +320,8 @@ DL006_CASES: list[Case] = [
 
 
 @cases(DL006_CASES)
-def test_dl006(cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected) -> None:
-    assert scan(cli, tmp_path, files, "DL006") == expected
+def test_dl006(files: dict[str, str], expected: Expected) -> None:
+    assert scan(files, "DL006") == expected
 
 
 SOURCES_CASES: list[Case] = [
@@ -339,10 +335,8 @@ SOURCES_CASES: list[Case] = [
 
 
 @cases(SOURCES_CASES)
-def test_script_sources(
-    cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected
-) -> None:
-    assert scan(cli, tmp_path, files, "DL001,DL003") == expected
+def test_script_sources(files: dict[str, str], expected: Expected) -> None:
+    assert scan(files, "DL001,DL003") == expected
 
 
 def test_messages_say_what_and_how(cli: Any, tmp_path: Path) -> None:

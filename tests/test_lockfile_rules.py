@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import TESTS, make_repo
+from tests.rule_tables import scan_files
 
 FIXTURES = TESTS / "fixtures" / "lockfiles"
 PUBLIC = FIXTURES / "public"
@@ -545,19 +546,17 @@ LCK001_CASES: list[tuple[str, dict[str, str], Expected]] = [
 @pytest.mark.parametrize(
     ("files", "expected"), [c[1:] for c in LCK001_CASES], ids=[c[0] for c in LCK001_CASES]
 )
-def test_lck001(cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected) -> None:
-    repo = make_repo(tmp_path / "repo", files)
-    assert _where([f for f in _scan(cli, repo) if f["rule"] == "LCK001"]) == expected
+def test_lck001(files: dict[str, str], expected: Expected) -> None:
+    assert _where(scan_files(files, select=["LCK001"], ignore=["RH000"])) == expected
 
 
-def test_lck001_message_names_the_command(cli: Any, tmp_path: Path) -> None:
+def test_lck001_message_names_the_command() -> None:
     files = {
         "web/package.json": '{"packageManager": "pnpm@9.15.0", "dependencies": {"ms": "^2"}}',
         "api/pyproject.toml": POETRY,
         "svc/pyproject.toml": PEP621,
     }
-    repo = make_repo(tmp_path / "repo", files)
-    messages = {f["path"]: f["message"] for f in _scan(cli, repo)}
+    messages = {f["path"]: f["message"] for f in scan_files(files, select=["LCK", "RH"])}
     assert "run `pnpm install`" in messages["web/package.json"]
     assert "run `poetry lock`" in messages["api/pyproject.toml"]
     assert "run `uv lock`" in messages["svc/pyproject.toml"]
@@ -760,11 +759,8 @@ LCK002_CASES: list[tuple[str, dict[str, str], Expected, str]] = [
     [c[1:] for c in LCK002_CASES],
     ids=[c[0] for c in LCK002_CASES],
 )
-def test_lck002(
-    cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected, message: str
-) -> None:
-    repo = make_repo(tmp_path / "repo", files)
-    findings = [f for f in _scan(cli, repo) if f["rule"] == "LCK002"]
+def test_lck002(files: dict[str, str], expected: Expected, message: str) -> None:
+    findings = scan_files(files, select=["LCK002"], ignore=["RH000"])
     assert _where(findings) == expected
     if message:
         assert message in findings[0]["message"]
@@ -857,13 +853,7 @@ BAD_FILES: list[tuple[str, dict[str, str], str, str]] = [
 @pytest.mark.parametrize(
     ("files", "path", "reason"), [c[1:] for c in BAD_FILES], ids=[c[0] for c in BAD_FILES]
 )
-def test_bad_manifest_or_lockfile_is_rh000(
-    cli: Any, tmp_path: Path, files: dict[str, str], path: str, reason: str
-) -> None:
-    repo = make_repo(tmp_path / "repo", files)
-    result = cli("scan", "--format", "json", "--select", "LCK,RH", cwd=repo)
-    assert result.code in (0, 1), result.err
-    assert result.err == ""
-    bad = [f for f in result.json()["findings"] if f["rule"] == "RH000"]
+def test_bad_manifest_or_lockfile_is_rh000(files: dict[str, str], path: str, reason: str) -> None:
+    bad = [f for f in scan_files(files, select=["LCK", "RH"]) if f["rule"] == "RH000"]
     assert [f["path"] for f in bad] == [path]
     assert reason in bad[0]["message"]

@@ -21,6 +21,7 @@ from repo_harden.engine.registry import catalogue
 from repo_harden.readers.codeowners import MAX_BYTES
 from repo_harden.sources.local import LocalRepo
 from tests.conftest import CliResult, make_repo, workflow
+from tests.rule_tables import scan_files
 
 Cli = Callable[..., CliResult]
 Located = tuple[str, str, int | None, int | None]
@@ -184,12 +185,11 @@ OWN002_CASES = [
 
 
 @pytest.mark.parametrize("case", OWN002_CASES, ids=lambda case: case.id)
-def test_own002(tmp_path: Path, cli: Cli, case: Own2Case) -> None:
+def test_own002(case: Own2Case) -> None:
     files = {case.location: case.codeowners, **case.files}
     if case.config:
         files[".repo-harden.toml"] = case.config
-    repo = make_repo(tmp_path / "repo", files)
-    _, findings = scan(cli, repo, select="OWN002")
+    findings = scan_files(files, select=["OWN002"])
     assert located(findings) == [("OWN002", *where) for where in case.expected]
     for message in messages(findings, "OWN002"):
         for fragment in case.contains:
@@ -335,9 +335,8 @@ OWN003_CASES = [
 
 
 @pytest.mark.parametrize("case", OWN003_CASES, ids=lambda case: case.id)
-def test_own003(tmp_path: Path, cli: Cli, case: Own3Case) -> None:
-    repo = make_repo(tmp_path / "repo", {CODEOWNERS: case.codeowners})
-    _, findings = scan(cli, repo, select="OWN003")
+def test_own003(case: Own3Case) -> None:
+    findings = scan_files({CODEOWNERS: case.codeowners}, select=["OWN003"])
     assert located(findings) == [("OWN003", CODEOWNERS, *at) for at in case.expected]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import make_repo, workflow
+from tests.rule_tables import located, scan_files
 
 SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
 DIGEST = "sha256:" + "a" * 64
@@ -101,10 +102,8 @@ PIN001_CASES: list[tuple[str, dict[str, str], Expected]] = [
 ]
 
 
-def _scan(cli: Any, repo: Path, *extra: str) -> Expected:
-    result = cli("scan", "--format", "json", "--ignore", "OWN", *extra, cwd=repo)
-    assert result.code in (0, 1), result.err
-    return [(f["rule"], f["path"], f["line"], f["column"]) for f in result.json()["findings"]]
+def _scan(files: dict[str, str]) -> Expected:
+    return located(scan_files(files, ignore=["OWN"]))
 
 
 @pytest.mark.parametrize(
@@ -112,9 +111,8 @@ def _scan(cli: Any, repo: Path, *extra: str) -> Expected:
     [case[1:] for case in PIN001_CASES],
     ids=[case[0] for case in PIN001_CASES],
 )
-def test_pin001(cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected) -> None:
-    repo = make_repo(tmp_path / "repo", files)
-    assert _scan(cli, repo) == expected
+def test_pin001(files: dict[str, str], expected: Expected) -> None:
+    assert _scan(files) == expected
 
 
 PIN002_CASES: list[tuple[str, str, Expected]] = [
@@ -142,22 +140,18 @@ PIN002_CASES: list[tuple[str, str, Expected]] = [
     [case[1:] for case in PIN002_CASES],
     ids=[case[0] for case in PIN002_CASES],
 )
-def test_pin002_jobs(cli: Any, tmp_path: Path, job_extra: str, expected: Expected) -> None:
+def test_pin002_jobs(job_extra: str, expected: Expected) -> None:
     files = {WF: workflow("      - uses: ./local\n", job_extra=job_extra)}
-    repo = make_repo(tmp_path / "repo", files)
-    assert _scan(cli, repo) == expected
+    assert _scan(files) == expected
 
 
-def test_pin002_docker_action_and_steps(cli: Any, tmp_path: Path) -> None:
-    repo = make_repo(
-        tmp_path / "repo",
-        {
-            "docker/action.yml": "runs:\n  using: docker\n  image: docker://alpine:3\n",
-            "local/action.yml": "runs:\n  using: docker\n  image: Dockerfile\n",
-            WF: workflow(f"      - uses: docker://ghcr.io/o/i@{DIGEST}\n"),
-        },
-    )
-    assert _scan(cli, repo) == [("PIN002", "docker/action.yml", 3, 10)]
+def test_pin002_docker_action_and_steps() -> None:
+    files = {
+        "docker/action.yml": "runs:\n  using: docker\n  image: docker://alpine:3\n",
+        "local/action.yml": "runs:\n  using: docker\n  image: Dockerfile\n",
+        WF: workflow(f"      - uses: docker://ghcr.io/o/i@{DIGEST}\n"),
+    }
+    assert _scan(files) == [("PIN002", "docker/action.yml", 3, 10)]
 
 
 def test_messages_name_the_reference_and_the_fix(cli: Any, tmp_path: Path) -> None:
@@ -186,26 +180,20 @@ TRUSTED_CASES = [
 
 
 @pytest.mark.parametrize(("option", "expected"), TRUSTED_CASES)
-def test_pin001_trusted_owners(cli: Any, tmp_path: Path, option: str, expected: Expected) -> None:
-    repo = make_repo(
-        tmp_path / "repo",
-        {
-            WF: workflow("      - uses: actions/checkout@v4\n"),
-            ".repo-harden.toml": f"[rules.PIN001]\n{option}\n",
-        },
-    )
-    assert _scan(cli, repo) == expected
+def test_pin001_trusted_owners(option: str, expected: Expected) -> None:
+    files = {
+        WF: workflow("      - uses: actions/checkout@v4\n"),
+        ".repo-harden.toml": f"[rules.PIN001]\n{option}\n",
+    }
+    assert _scan(files) == expected
 
 
-def test_trusted_owners_in_pyproject(cli: Any, tmp_path: Path) -> None:
-    repo = make_repo(
-        tmp_path / "repo",
-        {
-            WF: workflow("      - uses: acme/deploy@v2\n      - uses: other/x@v1\n"),
-            "pyproject.toml": '[tool.repo-harden.rules.PIN001]\ntrusted-owners = ["acme"]\n',
-        },
-    )
-    assert _scan(cli, repo) == [("PIN001", WF, 7, 15)]
+def test_trusted_owners_in_pyproject() -> None:
+    files = {
+        WF: workflow("      - uses: acme/deploy@v2\n      - uses: other/x@v1\n"),
+        "pyproject.toml": '[tool.repo-harden.rules.PIN001]\ntrusted-owners = ["acme"]\n',
+    }
+    assert _scan(files) == [("PIN001", WF, 7, 15)]
 
 
 def test_fingerprint_survives_moved_lines(cli: Any, tmp_path: Path) -> None:

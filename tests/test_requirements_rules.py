@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 from repo_harden.core.globs import PathMatcher
 from repo_harden.engine.registry import catalogue
 from tests.conftest import make_repo
+from tests.rule_tables import located, scan_files
 
 ROOT = Path(__file__).resolve().parents[1]
 SHA = "6f1e0c3d2b4a59687c8e7f1a2b3c4d5e6f708192"
@@ -79,9 +80,8 @@ LCK003_CASES: list[tuple[str, dict[str, str], Expected]] = [
 @pytest.mark.parametrize(
     ("files", "expected"), [c[1:] for c in LCK003_CASES], ids=[c[0] for c in LCK003_CASES]
 )
-def test_lck003(cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected) -> None:
-    repo = make_repo(tmp_path / "repo", files)
-    assert _scan(cli, repo, "LCK003") == expected
+def test_lck003(files: dict[str, str], expected: Expected) -> None:
+    assert located(scan_files(files, select=["LCK003"])) == expected
 
 
 LCK004_CASES: list[tuple[str, dict[str, str], Expected]] = [
@@ -110,9 +110,8 @@ LCK004_CASES: list[tuple[str, dict[str, str], Expected]] = [
 @pytest.mark.parametrize(
     ("files", "expected"), [c[1:] for c in LCK004_CASES], ids=[c[0] for c in LCK004_CASES]
 )
-def test_lck004(cli: Any, tmp_path: Path, files: dict[str, str], expected: Expected) -> None:
-    repo = make_repo(tmp_path / "repo", files)
-    assert _scan(cli, repo, "LCK004") == expected
+def test_lck004(files: dict[str, str], expected: Expected) -> None:
+    assert located(scan_files(files, select=["LCK004"])) == expected
 
 
 LCK005_CASES: list[tuple[str, dict[str, str], Expected]] = [
@@ -178,11 +177,8 @@ LCK005_CASES: list[tuple[str, dict[str, str], Expected]] = [
 @pytest.mark.parametrize(
     ("files", "expected"), [c[1:] for c in LCK005_CASES], ids=[c[0] for c in LCK005_CASES]
 )
-def test_lck005(
-    cli: Any, tmp_path: Path, files: dict[str, str], expected: list[tuple[Any, ...]]
-) -> None:
-    repo = make_repo(tmp_path / "repo", files)
-    found = _scan(cli, repo, "LCK005")
+def test_lck005(files: dict[str, str], expected: list[tuple[Any, ...]]) -> None:
+    found = located(scan_files(files, select=["LCK005"]))
     if expected and len(expected[0]) == 3:
         expected = [("LCK005", *e) for e in expected]
     assert found == expected

@@ -33,13 +33,15 @@ def remote_add_without_checksum(ctx: CheckContext) -> Iterator[Finding]:
     or tag of a repository can be moved to other code.
 
     ## Example
-    ```dockerfile
+    ```dockerfile title="Dockerfile"
+    FROM scratch
     ADD https://github.com/krallin/tini/releases/download/v0.19.0/tini /tini
     ADD https://github.com/acme/tools.git#main /src/tools
     ```
 
     ## Fix
-    ```dockerfile
+    ```dockerfile title="Dockerfile"
+    FROM scratch
     ADD --checksum=sha256:93dcc18adc78c65a028a84799ecf8ad40c936fdfc5f2a57b1acda5a8117fa82c \\
         https://github.com/krallin/tini/releases/download/v0.19.0/tini /tini
     ADD https://github.com/acme/tools.git#4f8d9e2c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e /src/tools

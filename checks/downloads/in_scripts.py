@@ -90,17 +90,27 @@ def download_piped_to_interpreter(ctx: CheckContext) -> Iterator[Finding]:
     as `rm -rf /`.
 
     ## Example
-    ```yaml
-    - run: curl -fsSL https://get.example.com/install.sh | bash
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
+    jobs:
+      build:
+        runs-on: ubuntu-latest
+        steps:
+          - run: curl -fsSL https://get.example.com/install.sh | bash
     ```
 
     ## Fix
     Download to a file, check it against a digest you recorded, then run it:
-    ```yaml
-    - run: |
-        curl -fsSLo install.sh https://get.example.com/v1.4.2/install.sh
-        echo "3f5d...c2a1  install.sh" | sha256sum -c -
-        bash install.sh
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
+    jobs:
+      build:
+        runs-on: ubuntu-latest
+        steps:
+          - run: |
+              curl -fsSLo install.sh https://get.example.com/v1.4.2/install.sh
+              echo "3f5d2a9c8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f  install.sh" | sha256sum -c -
+              bash install.sh
     ```
     Better still, use a pinned action or a package with a lockfile.
 
@@ -170,14 +180,14 @@ def unverified_download_executed(ctx: CheckContext) -> Iterator[Finding]:
     first build.
 
     ## Example
-    ```sh
+    ```sh title="scripts/install-kubectl.sh"
     curl -fsSLo kubectl https://dl.k8s.io/release/v1.31.0/bin/linux/amd64/kubectl
     chmod +x kubectl && ./kubectl version --client
     ```
 
     ## Fix
     Check the file against a digest kept in the repository before using it:
-    ```sh
+    ```sh title="scripts/install-kubectl.sh"
     curl -fsSLo kubectl https://dl.k8s.io/release/v1.31.0/bin/linux/amd64/kubectl
     echo "7c3807c0f5c1b30110a2ff1e55da1d112a6d0096201f1beb81b269f582b5d1c5  kubectl" \\
       | sha256sum -c -
@@ -254,19 +264,29 @@ def unpinned_package_install(ctx: CheckContext) -> Iterator[Finding]:
     version only moves when someone reviews the change.
 
     ## Example
-    ```yaml
-    - run: |
-        pip install black
-        npm install -g pnpm
-        go install golang.org/x/tools/gopls@latest
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
+    jobs:
+      lint:
+        runs-on: ubuntu-latest
+        steps:
+          - run: |
+              pip install black
+              npm install -g pnpm
+              go install golang.org/x/tools/gopls@latest
     ```
 
     ## Fix
-    ```yaml
-    - run: |
-        pip install black==24.8.0
-        npm install -g pnpm@9.12.1
-        go install golang.org/x/tools/gopls@v0.16.2
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
+    jobs:
+      lint:
+        runs-on: ubuntu-latest
+        steps:
+          - run: |
+              pip install black==24.8.0
+              npm install -g pnpm@9.12.1
+              go install golang.org/x/tools/gopls@v0.16.2
     ```
     Dependabot and Renovate update such versions. For Python, prefer a
     requirements file with hashes (see DL004).
@@ -318,19 +338,18 @@ def unhashed_pip_install(ctx: CheckContext) -> Iterator[Finding]:
     file that was reviewed.
 
     ## Example
-    ```sh
+    ```sh title="scripts/setup.sh"
     pip install black==24.8.0
-    pip install -r requirements.txt   # pinned, but no --hash lines
     ```
 
     ## Fix
-    Generate hashes and let pip check them:
-    ```sh
-    pip-compile --generate-hashes -o requirements.txt requirements.in
-    pip install --require-hashes -r requirements.txt
+    Give pip the hash it must check:
+    ```sh title="scripts/setup.sh"
+    pip install black==24.8.0 --hash=sha256:e0a8e2bfa0e8cc5b3e9cd9c1b5e5b1e9f3dd4f1e6d6e9f6fb1f6b0c5d1e3a7b9
     ```
-    or `uv pip compile --generate-hashes`; for one tool,
-    `pip install "black==24.8.0" --hash=sha256:...`.
+    For more than one tool, generate a requirements file with hashes
+    (`pip-compile --generate-hashes`, `uv pip compile --generate-hashes`) and run
+    `pip install --require-hashes -r requirements.txt`.
     """
     from repo_harden.shell.installs import InstallContext, install_of
 
@@ -402,17 +421,28 @@ def unpinned_tool_version(ctx: CheckContext) -> Iterator[Finding]:
     action to a SHA does not help: the tool it fetches still moves.
 
     ## Example
-    ```yaml
-    - uses: golangci/golangci-lint-action@4afd733a84b1f43292c63897423277bb7f4313a9 # v8.0.0
-      with:
-        version: latest
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
+    jobs:
+      lint:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: golangci/golangci-lint-action@4afd733a84b1f43292c63897423277bb7f4313a9 # v8.0.0
+            with:
+              version: latest
     ```
 
     ## Fix
     Name the exact version, and let Dependabot or Renovate propose updates:
-    ```yaml
-      with:
-        version: v2.1.6
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
+    jobs:
+      lint:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: golangci/golangci-lint-action@4afd733a84b1f43292c63897423277bb7f4313a9 # v8.0.0
+            with:
+              version: v2.1.6
     ```
     """
     for path in ctx.files:

@@ -75,7 +75,7 @@ def untrusted_package_index(ctx: CheckContext) -> Iterator[Finding]:
     (a café Wi-Fi, a compromised proxy) can serve any package they like.
 
     ## Example
-    ```text
+    ```text title="requirements.txt"
     --extra-index-url https://pypi.acme.internal/simple
     --trusted-host pypi.acme.internal
     acme-utils==1.4.0
@@ -85,9 +85,9 @@ def untrusted_package_index(ctx: CheckContext) -> Iterator[Finding]:
     Use one index that serves both your packages and a filtered mirror of the
     public ones (a proxy such as devpi, Artifactory or Nexus that prefers the
     private package), over HTTPS with a valid certificate:
-    ```text
+    ```text title="requirements.txt"
     --index-url https://pypi.acme.internal/simple
-    acme-utils==1.4.0 --hash=sha256:...
+    acme-utils==1.4.0 --hash=sha256:70761cfe03c773ceb22aa2f671b4757976145175cdfca038c02654d061d6dcc6
     ```
     With uv, keep the default `index-strategy` and mark private indexes
     `explicit = true` with a `[tool.uv.sources]` entry for each private

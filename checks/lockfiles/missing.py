@@ -65,15 +65,26 @@ def missing_lockfile_check(ctx: CheckContext) -> Iterator[Finding]:
     builds cannot be reproduced, and nothing records what was tested.
 
     ## Example
-    A `package.json` with `"dependencies": {"express": "^4.19.0"}` and no
-    lockfile beside it.
+    A `package.json` that declares dependencies, and no lockfile beside it:
+    ```json title="package.json"
+    {"name": "web", "dependencies": {"express": "^4.19.0"}}
+    ```
 
     ## Fix
     Run the package manager's lock command (the message names it: `npm
     install`, `uv lock`, `poetry lock`, `cargo generate-lockfile`, `go mod
     tidy`...), commit the lockfile, and install from it in CI (`npm ci`, `uv
     sync --locked`, `poetry install --sync`, `cargo build --locked`).
-
+    ```json title="package-lock.json"
+    {
+      "name": "web",
+      "lockfileVersion": 3,
+      "packages": {
+        "": {"name": "web", "dependencies": {"express": "^4.19.0"}},
+        "node_modules/express": {"version": "4.21.2"}
+      }
+    }
+    ```
     A published library may choose not to lock; exempt its manifest:
     ```toml
     [tool.repo-harden.rules.LCK001]

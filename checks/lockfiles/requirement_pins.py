@@ -82,7 +82,7 @@ def unpinned_requirement(ctx: CheckContext) -> Iterator[Finding]:
     repository can be moved to other code the same way.
 
     ## Example
-    ```text
+    ```text title="requirements.txt"
     requests>=2.31
     git+https://github.com/acme/tool@main#egg=tool
     ```
@@ -91,7 +91,7 @@ def unpinned_requirement(ctx: CheckContext) -> Iterator[Finding]:
     Pin every requirement, ideally by compiling the file from its loose input
     with hashes (`pip-compile --generate-hashes requirements.in` or `uv pip
     compile --generate-hashes requirements.in -o requirements.txt`):
-    ```text
+    ```text title="requirements.txt"
     requests==2.32.3
     tool @ git+https://github.com/acme/tool@6f1e0c3d2b4a59687c8e7f1a2b3c4d5e6f708192
     ```
@@ -145,18 +145,21 @@ def missing_requirement_hashes(ctx: CheckContext) -> Iterator[Finding]:
     every line, pip refuses anything that differs from what was reviewed.
 
     ## Example
-    ```text
+    ```text title="requirements.txt"
     requests==2.32.3
     urllib3==2.2.2
     ```
 
     ## Fix
-    Generate the hashes with the pins, and install with
-    `pip install --require-hashes -r requirements.txt`:
-    ```sh
-    pip-compile --generate-hashes requirements.in
-    # or
-    uv pip compile --generate-hashes requirements.in -o requirements.txt
+    Generate the hashes with the pins (`pip-compile --generate-hashes
+    requirements.in`, or `uv pip compile --generate-hashes requirements.in -o
+    requirements.txt`), and install with `pip install --require-hashes -r
+    requirements.txt`:
+    ```text title="requirements.txt"
+    requests==2.32.3 \\
+        --hash=sha256:70761cfe03c773ceb22aa2f671b4757976145175cdfca038c02654d061d6dcc6
+    urllib3==2.2.2 \\
+        --hash=sha256:e3cf4b26f3e08f2b2bbf45a3c03b8f6f6d93c6e0b8d1f7e2c6a3e9d5b4c8a7f1
     ```
 
     ## References

@@ -67,14 +67,37 @@ def stale_lockfile(ctx: CheckContext) -> Iterator[Finding]:
     no longer says what runs.
 
     ## Example
-    `package.json` asks for `"ms": "^3.0.0"` while `package-lock.json` still
-    locks `ms` 2.1.3.
+    `package.json` asks for `ms` 3, while `package-lock.json` still locks `ms`
+    2.1.3:
+    ```json title="package.json"
+    {"name": "web", "dependencies": {"ms": "^3.0.0"}}
+    ```
+    ```json title="package-lock.json"
+    {
+      "name": "web",
+      "lockfileVersion": 3,
+      "packages": {
+        "": {"name": "web", "dependencies": {"ms": "^2.1.3"}},
+        "node_modules/ms": {"version": "2.1.3"}
+      }
+    }
+    ```
 
     ## Fix
     Run the command the message names (`npm install`, `yarn install`, `pnpm
     install`, `uv lock`, `poetry lock`, `pipenv lock`, `composer update`,
     `cargo update --workspace`, `go mod tidy`) and commit the manifest and the
-    lockfile together.
+    lockfile together:
+    ```json title="package-lock.json"
+    {
+      "name": "web",
+      "lockfileVersion": 3,
+      "packages": {
+        "": {"name": "web", "dependencies": {"ms": "^3.0.0"}},
+        "node_modules/ms": {"version": "3.0.0"}
+      }
+    }
+    ```
 
     ## References
     - https://docs.npmjs.com/cli/commands/npm-ci

@@ -85,7 +85,7 @@ def known_vulnerable_dependency(ctx: CheckContext) -> Iterator[Finding]:
 
     ## Example
     A requirements file that pins Jinja 2.10:
-    ```text
+    ```text title="requirements.txt"
     jinja2==2.10 \\
         --hash=sha256:74c935a1b8bb9a3947c50a54766a969d4846290e1e788ea44c1392163723c3bd
     ```
@@ -96,9 +96,14 @@ def known_vulnerable_dependency(ctx: CheckContext) -> Iterator[Finding]:
     ## Fix
     Upgrade to the version the message names and lock again (`uv lock
     --upgrade-package jinja2`, `poetry update jinja2`, `pip-compile
-    --upgrade-package jinja2`). When no release fixes it yet, or the vulnerable
-    code is never reached, waive the finding with an owner, a reason and an
-    expiry date, so that someone looks again.
+    --upgrade-package jinja2`):
+    ```text title="requirements.txt"
+    jinja2==2.11.3 \\
+        --hash=sha256:03e47ad063331dd6a3f04a43eddca8a966a26ba0c5b7207a9a9e4e08f1b29419
+    ```
+    When no release fixes it yet, or the vulnerable code is never reached, waive
+    the finding with an owner, a reason and an expiry date, so that someone looks
+    again.
 
     ## References
     - https://osv.dev/

@@ -46,13 +46,20 @@ def missing_codeowners(ctx: CheckContext) -> Iterator[Finding]:
     code owners.
 
     ## Example
-    A repository with `.github/workflows/release.yml` and no `CODEOWNERS` file
-    anywhere.
+    A repository with a workflow and no `CODEOWNERS` file anywhere:
+    ```yaml title=".github/workflows/release.yml"
+    on: push
+    jobs:
+      release:
+        runs-on: ubuntu-latest
+        steps:
+          - run: make release
+    ```
 
     ## Fix
     Add `.github/CODEOWNERS`, with a default owner and the sensitive paths
     owned by the people who must review them:
-    ```text
+    ```text title=".github/CODEOWNERS"
     *                        @acme/developers
     /.github/                @acme/security
     /.pre-commit-config.yaml @acme/security
@@ -125,7 +132,7 @@ def unowned_sensitive_path(ctx: CheckContext) -> Iterator[Finding]:
     CODEOWNERS file lets a pull request remove its own reviewers.
 
     ## Example
-    ```text
+    ```text title=".github/CODEOWNERS"
     *            @acme/developers
     /.github/    @acme/security
     /.github/workflows/
@@ -136,7 +143,9 @@ def unowned_sensitive_path(ctx: CheckContext) -> Iterator[Finding]:
     ## Fix
     Give the path an owner on a line after every other line that matches it
     (the last match wins), for example at the end of the file:
-    ```text
+    ```text title=".github/CODEOWNERS"
+    *                    @acme/developers
+    /.github/            @acme/security
     /.github/workflows/  @acme/security
     ```
     More paths can be declared sensitive; they are checked by `repo-harden
@@ -276,7 +285,7 @@ def invalid_codeowners(ctx: CheckContext) -> Iterator[Finding]:
     broader line or to nobody.
 
     ## Example
-    ```text
+    ```text title=".github/CODEOWNERS"
     *.js       js-owner
     !docs/     @acme/writers
     /src/[ab]/ @acme/core
@@ -287,7 +296,7 @@ def invalid_codeowners(ctx: CheckContext) -> Iterator[Finding]:
     negation with a later line that gives the paths other owners (or none);
     write one line per alternative instead of a range; keep one CODEOWNERS
     file, in `.github/`.
-    ```text
+    ```text title=".github/CODEOWNERS"
     *.js      @js-owner
     /src/a/   @acme/core
     /src/b/   @acme/core

@@ -20,7 +20,6 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, Protocol
 
 from repo_harden import __version__
@@ -37,13 +36,7 @@ from repo_harden.core.globs import PathMatcher
 from repo_harden.core.lazy import load_deferred
 from repo_harden.core.model import Rule
 from repo_harden.core.snapshot import RepoSettings
-from repo_harden.engine.config import (
-    CONFIG_FILE,
-    PYPROJECT,
-    Config,
-    config_path_in,
-    parse_config,
-)
+from repo_harden.engine.config import CONFIG_FILE, PYPROJECT, Config, snapshot_config
 from repo_harden.engine.judge import judge, selected_checks
 from repo_harden.engine.overrides import Overrides, apply_overrides
 from repo_harden.engine.policy import Reported
@@ -299,15 +292,7 @@ class Audit:
             config = self.options.config
             source = config.source.name if config.source is not None else ""
         else:
-            found_path = config_path_in(set(snapshot.paths()), snapshot.read_text)
-            text = snapshot.read_text(found_path) if found_path is not None else None
-            if found_path is None or text is None:
-                config = Config()
-                source = ""
-            else:
-                shown = Path(f"{snapshot.name}/{found_path}")
-                config = parse_config(shown, text, self.found.checks, self.found.codes)
-                source = found_path
+            config, source = snapshot_config(snapshot, self.found.checks, self.found.codes)
         return apply_overrides(config, self.options.overrides), source
 
     # Results ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from repo_harden.core.branch_requirements import BranchRequirements, parse_requi
 from repo_harden.core.declare import Check
 from repo_harden.core.errors import ConfigError
 from repo_harden.core.model import Severity
+from repo_harden.core.snapshot import RepoSnapshot
 
 CONFIG_FILE = ".repo-harden.toml"
 PYPROJECT = "pyproject.toml"
@@ -101,6 +102,19 @@ def config_path_in(paths: Collection[str], read_text: Callable[[str], str | None
     if PYPROJECT in paths and "repo-harden" in (read_text(PYPROJECT) or ""):
         return PYPROJECT
     return None
+
+
+def snapshot_config(
+    snapshot: RepoSnapshot, checks: Mapping[str, Check], codes: Collection[str]
+) -> tuple[Config, str]:
+    """The config a repository holds (`.repo-harden.toml`, or `[tool.repo-harden]` in
+    `pyproject.toml`), read from its snapshot, and its path ("" when it has none). Messages
+    name it `<repository>/<path>`."""
+    found = config_path_in(set(snapshot.paths()), snapshot.read_text)
+    text = snapshot.read_text(found) if found is not None else None
+    if found is None or text is None:
+        return Config(), ""
+    return parse_config(Path(f"{snapshot.name}/{found}"), text, checks, codes), found
 
 
 def parse_config(

@@ -22,7 +22,7 @@ def unparseable_file() -> None:
     moment: when it is needed.
 
     ## Example
-    ```yaml
+    ```yaml title=".github/workflows/ci.yml"
     on: push
     jobs:
       build:
@@ -33,6 +33,13 @@ def unparseable_file() -> None:
     Repair the file at the line given, or remove it. A file that is meant to be
     a template (with `{{ }}` placeholders) belongs outside `.github/workflows/`,
     or in `exclude`.
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
+    jobs:
+      build:
+        runs-on: ubuntu-latest
+        steps: []
+    ```
     """
 
 
@@ -50,8 +57,8 @@ def expired_waiver() -> None:
     renew the waiver with a reason that still holds.
 
     ## Example
-    ```toml
-    [[tool.repo-harden.waivers]]
+    ```toml title=".repo-harden.toml"
+    [[waivers]]
     rule = "PIN001"
     path = ".github/workflows/release.yml"
     owner = "@acme/security"
@@ -61,7 +68,15 @@ def expired_waiver() -> None:
 
     ## Fix
     Fix what the waiver hid and delete it, or move `expires` forward after the
-    owner has reviewed that the reason still holds.
+    owner has reviewed that the reason still holds:
+    ```toml title=".repo-harden.toml"
+    [[waivers]]
+    rule = "PIN001"
+    path = ".github/workflows/release.yml"
+    owner = "@acme/security"
+    reason = "the SLSA generator must be referenced by tag"
+    expires = 2099-03-31
+    ```
     """
 
 
@@ -81,16 +96,26 @@ def invalid_suppression() -> None:
     forgotten.
 
     ## Example
-    ```yaml
-    - uses: actions/checkout@v4  # repo-harden: ignore[PIN001]
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
+    jobs:
+      build:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4  # repo-harden: ignore[PIN001]
     ```
 
     ## Fix
     Say why, after the bracket:
-    ```yaml
-    - uses: some/action@v1  # repo-harden: ignore[PIN001] vendored fork, tags are immutable
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
+    jobs:
+      build:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4  # repo-harden: ignore[PIN001] vendored fork, tags are immutable
     ```
-    For a waiver, add the missing fields:
+    For a waiver, give it a rule, a path, an owner, a reason and an expiry date:
     ```toml
     [[tool.repo-harden.waivers]]
     rule = "PIN001"

@@ -58,7 +58,7 @@ def readme_with_table(readme: str, rules: Iterable[Rule]) -> str:
 def main() -> int:
     from repo_harden.engine.registry import catalogue
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     rules = list(catalogue().rules.values())
     (root / "docs").mkdir(exist_ok=True)
     (root / "docs" / "rules.md").write_text(rules_document(rules), encoding="utf-8")

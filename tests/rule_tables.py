@@ -1,0 +1,51 @@
+"""Rule tables run in memory: the files of a table case become a `MemoryRepo`, and the
+engine judges it exactly as `scan` judges a checkout (its config found in the files, the
+command line's `--select` and `--ignore`, the same policy), with no git, no disk and no
+process. The CLI and hook tests on top check that the front ends add nothing of their own.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from repo_harden.core.snapshot import RepoSettings
+from repo_harden.engine.config import snapshot_config
+from repo_harden.engine.judge import judge, selected_checks
+from repo_harden.engine.overrides import Overrides, apply_overrides, check_selectors
+from repo_harden.engine.records import finding_record
+from repo_harden.engine.registry import catalogue
+from repo_harden.sources.memory import MemoryRepo
+
+
+def scan_files(
+    files: Mapping[str, str | bytes],
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    settings: RepoSettings | None = None,
+    today: datetime.date | None = None,
+) -> list[dict[str, Any]]:
+    """What `repo-harden scan --format json --select ... --ignore ...` reports for a checkout
+    of `files`: its findings, as JSON records."""
+    found = catalogue(())
+    repo = MemoryRepo(files, settings=settings)
+    overrides = Overrides(select=tuple(select), ignore=tuple(ignore))
+    check_selectors(overrides, found.codes)
+    config, config_path = snapshot_config(repo, found.checks, found.codes)
+    config = apply_overrides(config, overrides)
+    outcome, crashes = judge(
+        repo,
+        selected_checks(found, config),
+        found=found,
+        config=config,
+        config_path=config_path,
+        today=today or datetime.date.today(),
+    )
+    assert not crashes, crashes
+    return [finding_record(item) for item in outcome.reported]
+
+
+def located(findings: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [(f["rule"], f["path"], f["line"], f["column"]) for f in findings]

@@ -1,0 +1,112 @@
+"""Every rule's documentation is run: the files its Example shows (each fenced block with a
+`title="path"`) must give that rule, and the same files with its Fix's blocks applied must
+not. A doc that stops matching what the rule does fails here, before a user copies it.
+
+Rules that only the network can show get the live settings the test gives them: the
+advisories of LCK006, the live protection of BP011 and BP012.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping
+
+import pytest
+
+from repo_harden.core.advisory import Advisory, PackageVersion
+from repo_harden.core.branch_policy import BranchPolicy, Origin, ProtectionUnknown
+from repo_harden.core.model import Rule
+from repo_harden.core.snapshot import RepoSettings
+from repo_harden.engine.registry import catalogue
+from repo_harden.readers.protection import read_classic
+from repo_harden.readers.settings_tree import from_json
+from tests.rule_tables import scan_files
+
+RULES = list(catalogue().rules.values())
+_BLOCK = re.compile(r'^```\S*\s+title="(?P<path>[^"]+)"\n(?P<text>.*?)^```$', re.M | re.S)
+
+
+def titled_blocks(section: str) -> dict[str, str]:
+    return {found["path"]: found["text"] for found in _BLOCK.finditer(section)}
+
+
+def example_and_fix(rule: Rule) -> tuple[dict[str, str], dict[str, str]]:
+    doc = rule.doc
+    example = doc[doc.index("## Example") : doc.index("## Fix")]
+    fix = doc[doc.index("## Fix") :].split("\n## ", 1)[0]
+    files = titled_blocks(example)
+    return files, {**files, **titled_blocks(fix)}
+
+
+class Advisories:
+    """An OSV that knows one vulnerable version: Jinja 2.10, as in LCK006's Example."""
+
+    def advisories(
+        self, packages: Collection[PackageVersion]
+    ) -> Mapping[PackageVersion, tuple[Advisory, ...]]:
+        vulnerable = PackageVersion("jinja2", "2.10")
+        found = (Advisory("PYSEC-2019-217", ("CVE-2019-10906",), ("2.10.1",), "sandbox escape"),)
+        return {package: found if package == vulnerable else () for package in packages}
+
+
+def _live(approvals: int) -> BranchPolicy:
+    rest = {
+        "url": "https://api.github.com/repos/acme/web/branches/main/protection",
+        "required_pull_request_reviews": {"required_approving_review_count": approvals},
+    }
+    return BranchPolicy("main", (read_classic(from_json(rest), Origin("classic")),))
+
+
+_UNREADABLE = BranchPolicy(
+    "main",
+    unknown=(ProtectionUnknown("classic branch protection of `main`", "HTTP 403", "admin"),),
+)
+_DECLARES_TWO = (
+    "branches:\n  - name: main\n    protection:\n"
+    "      required_pull_request_reviews:\n        required_approving_review_count: 2\n"
+)
+# Rules whose Example only the network can show: (example files, example settings, fix
+# files, fix settings).
+Online = tuple[dict[str, str], RepoSettings, dict[str, str], RepoSettings]
+ONLINE: dict[str, Callable[[dict[str, str], dict[str, str]], Online]] = {
+    "LCK006": lambda example, fix: (
+        example,
+        RepoSettings(advisories=Advisories()),
+        fix,
+        RepoSettings(advisories=Advisories()),
+    ),
+    "BP011": lambda example, fix: (
+        {".github/settings.yml": _DECLARES_TWO},
+        RepoSettings("main", _live(1)),
+        {".github/settings.yml": _DECLARES_TWO},
+        RepoSettings("main", _live(2)),
+    ),
+    "BP012": lambda example, fix: (
+        {},
+        RepoSettings("main", _UNREADABLE),
+        {},
+        RepoSettings("main", _live(1)),
+    ),
+}
+
+
+def _codes(files: dict[str, str], settings: RepoSettings | None) -> set[str]:
+    return {finding["rule"] for finding in scan_files(files, settings=settings)}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[rule.code for rule in RULES])
+def test_the_example_gives_the_rule_and_the_fix_does_not(rule: Rule) -> None:
+    example, fix = example_and_fix(rule)
+    example_settings = fix_settings = None
+    if rule.code in ONLINE:
+        example, example_settings, fix, fix_settings = ONLINE[rule.code](example, fix)
+    else:
+        assert example, f'{rule.code}: its Example has no block with a title="path"'
+        assert fix != example, f"{rule.code}: its Fix changes no file of the Example"
+    assert rule.code in _codes(example, example_settings), f"{rule.code}: Example not found"
+    assert rule.code not in _codes(fix, fix_settings), f"{rule.code}: still found after the Fix"
+
+
+def test_every_online_rule_has_a_documented_example_file_or_live_settings() -> None:
+    online = {rule.code for rule in RULES if rule.online}
+    assert online <= ONLINE.keys() | {rule.code for rule in RULES if example_and_fix(rule)[0]}
