@@ -229,7 +229,7 @@ def unpinned_image(ctx: CheckContext) -> Iterator[Finding]:
         container: node:20
         services:
           db:
-            image: postgres:16
+            image: redis:7
         steps:
           - run: npm test
     ```
@@ -244,7 +244,7 @@ def unpinned_image(ctx: CheckContext) -> Iterator[Finding]:
         container: node:20@sha256:2b6a0c3f0f4e1b0e6a1f3a2c6b8b3d7e1f9a4c2d5e8b7a6f3c2d1e0f9a8b7c6d
         services:
           db:
-            image: postgres:16@sha256:9f1c4a6e2d8b7c3a5e1f0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a
+            image: redis:7@sha256:9f1c4a6e2d8b7c3a5e1f0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a
         steps:
           - run: npm test
     ```

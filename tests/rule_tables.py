@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from repo_harden.core.snapshot import RepoSettings
+from repo_harden.engine.catalogue import catalogue
 from repo_harden.engine.config import snapshot_config
 from repo_harden.engine.judge import judge, selected_checks
 from repo_harden.engine.overrides import Overrides, apply_overrides, check_selectors
 from repo_harden.engine.records import finding_record
-from repo_harden.engine.registry import catalogue
 from repo_harden.sources.memory import MemoryRepo
 
 

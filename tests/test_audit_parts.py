@@ -11,9 +11,9 @@ import pytest
 from graphql import GraphQLSchema, build_schema, parse, validate
 
 from repo_harden.audit import queries
+from repo_harden.audit.github_snapshot import GitHubSnapshot, decoded
 from repo_harden.audit.listing import in_shard, parse_shard
 from repo_harden.audit.settings import rest_classic
-from repo_harden.audit.snapshot import GitHubSnapshot, decoded
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry
 from repo_harden.audit.transport import Governor, RateLimitWaitTooLong
 from repo_harden.core.branch_policy import Origin

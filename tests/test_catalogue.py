@@ -12,7 +12,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from repo_harden.core.declare import DOC_HEADINGS
-from repo_harden.engine.registry import catalogue
+from repo_harden.engine.catalogue import catalogue
 from repo_harden.reporters.rule_docs import readme_with_table, rules_document
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from repo_harden.core.declare import DOC_HEADINGS, CheckContext
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.core.snapshot import ReportedError
-from repo_harden.engine.registry import catalogue
+from repo_harden.engine.catalogue import catalogue
 from repo_harden.readers.codeowners import MAX_BYTES
 from repo_harden.sources.local import LocalRepo
 from tests.conftest import CliResult, make_repo, workflow

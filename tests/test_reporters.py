@@ -20,8 +20,8 @@ import pytest
 from repo_harden import __version__
 from repo_harden.cli import main
 from repo_harden.core.model import Finding, Severity, fingerprint
+from repo_harden.engine.catalogue import catalogue
 from repo_harden.engine.policy import Reported
-from repo_harden.engine.registry import catalogue
 from repo_harden.frontend.output import use_color
 from repo_harden.reporters.annotations import annotation
 from tests.conftest import DATA, CliResult, make_repo, workflow

@@ -12,7 +12,7 @@ from repo_harden.hooks.lockfiles import main as lockfiles_hook
 from ruamel.yaml import YAML
 
 from repo_harden.core.globs import PathMatcher
-from repo_harden.engine.registry import catalogue
+from repo_harden.engine.catalogue import catalogue
 from tests.conftest import make_repo
 from tests.rule_tables import located, scan_files
 

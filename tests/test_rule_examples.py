@@ -17,7 +17,7 @@ from repo_harden.core.advisory import Advisory, PackageVersion
 from repo_harden.core.branch_policy import BranchPolicy, Origin, ProtectionUnknown
 from repo_harden.core.model import Rule
 from repo_harden.core.snapshot import RepoSettings
-from repo_harden.engine.registry import catalogue
+from repo_harden.engine.catalogue import catalogue
 from repo_harden.readers.protection import read_classic
 from repo_harden.readers.settings_tree import from_json
 from tests.rule_tables import scan_files

@@ -109,8 +109,10 @@ def download_piped_to_interpreter(ctx: CheckContext) -> Iterator[Finding]:
         steps:
           - run: |
               curl -fsSLo install.sh https://get.example.com/v1.4.2/install.sh
-              echo "3f5d2a9c8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f  install.sh" | sha256sum -c -
+              echo "$INSTALLER_SHA256  install.sh" | sha256sum -c -
               bash install.sh
+            env:
+              INSTALLER_SHA256: 3f5d2a9c8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f
     ```
     Better still, use a pinned action or a package with a lockfile.
 
@@ -345,7 +347,8 @@ def unhashed_pip_install(ctx: CheckContext) -> Iterator[Finding]:
     ## Fix
     Give pip the hash it must check:
     ```sh title="scripts/setup.sh"
-    pip install black==24.8.0 --hash=sha256:e0a8e2bfa0e8cc5b3e9cd9c1b5e5b1e9f3dd4f1e6d6e9f6fb1f6b0c5d1e3a7b9
+    pip install black==24.8.0 \\
+      --hash=sha256:e0a8e2bfa0e8cc5b3e9cd9c1b5e5b1e9f3dd4f1e6d6e9f6fb1f6b0c5d1e3a7b9
     ```
     For more than one tool, generate a requirements file with hashes
     (`pip-compile --generate-hashes`, `uv pip compile --generate-hashes`) and run

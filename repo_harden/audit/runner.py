@@ -25,9 +25,9 @@ from typing import Any, Protocol
 from repo_harden import __version__
 from repo_harden.audit import listing as listings
 from repo_harden.audit.content import BlobRequest, Failures, read_blobs, read_trees
+from repo_harden.audit.github_snapshot import GitHubSnapshot
 from repo_harden.audit.listing import ListedRepository
 from repo_harden.audit.settings import CachedApi, read_settings
-from repo_harden.audit.snapshot import GitHubSnapshot
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry
 from repo_harden.audit.transport import Stats, Transport
 from repo_harden.core.advisory import AdvisorySource
@@ -36,6 +36,7 @@ from repo_harden.core.globs import PathMatcher
 from repo_harden.core.lazy import load_deferred
 from repo_harden.core.model import Rule
 from repo_harden.core.snapshot import RepoSettings
+from repo_harden.engine.catalogue import catalogue
 from repo_harden.engine.config import CONFIG_FILE, PYPROJECT, Config, snapshot_config
 from repo_harden.engine.judge import judge, selected_checks
 from repo_harden.engine.overrides import Overrides, apply_overrides
@@ -49,7 +50,6 @@ from repo_harden.engine.records import (
     finding_record,
     reported_from_record,
 )
-from repo_harden.engine.registry import catalogue
 from repo_harden.github.client import GitHubError
 
 GRAPHQL_BATCHES_IN_FLIGHT = 4

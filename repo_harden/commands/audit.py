@@ -162,9 +162,9 @@ def run(args: argparse.Namespace) -> int:
 def audit_options(args: argparse.Namespace) -> AuditOptions:
     from repo_harden.audit.listing import parse_shard
     from repo_harden.audit.runner import AuditOptions
+    from repo_harden.engine.catalogue import catalogue
     from repo_harden.engine.config import load_config
     from repo_harden.engine.overrides import check_selectors
-    from repo_harden.engine.registry import catalogue
     from repo_harden.frontend.online import checked_repository
     from repo_harden.frontend.options import require_file
 

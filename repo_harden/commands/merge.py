@@ -37,9 +37,9 @@ def add_parser(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from repo_harden.engine.catalogue import catalogue
     from repo_harden.engine.config import Config
     from repo_harden.engine.overrides import Overrides, apply_overrides
-    from repo_harden.engine.registry import catalogue
     from repo_harden.frontend.output import deliver, exit_code
     from repo_harden.reporters import Report
 

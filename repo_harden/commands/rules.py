@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from repo_harden.core.errors import UsageError
 from repo_harden.core.model import Rule
-from repo_harden.engine.registry import catalogue
+from repo_harden.engine.catalogue import catalogue
 from repo_harden.reporters.rule_docs import markdown_table, rule_page
 
 if TYPE_CHECKING:

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repo_harden.core.globs import PathMatcher
+from repo_harden.engine.catalogue import catalogue
 from repo_harden.engine.config import Waiver, find_config, load_config
 from repo_harden.engine.policy import relative_config_path
-from repo_harden.engine.registry import catalogue
 from repo_harden.engine.suppressions import find_suppressions
 from repo_harden.sources.local import LocalRepo, find_root
 

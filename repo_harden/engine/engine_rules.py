@@ -113,7 +113,7 @@ def invalid_suppression() -> None:
       build:
         runs-on: ubuntu-latest
         steps:
-          - uses: actions/checkout@v4  # repo-harden: ignore[PIN001] vendored fork, tags are immutable
+          - uses: actions/checkout@v4  # repo-harden: ignore[PIN001] our fork, tags never move
     ```
     For a waiver, give it a rule, a path, an owner, a reason and an expiry date:
     ```toml

@@ -9,9 +9,9 @@ from collections.abc import Collection, Sequence
 
 from repo_harden.core.declare import Check
 from repo_harden.core.snapshot import RepoSnapshot
+from repo_harden.engine.catalogue import Catalogue
 from repo_harden.engine.config import Config
 from repo_harden.engine.policy import Outcome, apply_policy
-from repo_harden.engine.registry import Catalogue
 from repo_harden.engine.run import RuleSelection, run_checks
 
 

@@ -56,7 +56,7 @@ def readme_with_table(readme: str, rules: Iterable[Rule]) -> str:
 
 
 def main() -> int:
-    from repo_harden.engine.registry import catalogue
+    from repo_harden.engine.catalogue import catalogue
 
     root = Path(__file__).resolve().parents[2]
     rules = list(catalogue().rules.values())
