@@ -326,6 +326,24 @@ def test_text_report_ends_with_tables_per_repository_and_rule_family(
     assert "rate-limited requests" in result.err
 
 
+@pytest.mark.parametrize(
+    ("config", "args", "code"),
+    [
+        ("", (), 1),  # findings fail the audit at the default threshold, warning
+        ('fail-on = "never"\n', (), 0),  # the --config file's fail-on decides
+        ('fail-on = "never"\n', ("--fail-on", "warning"), 1),  # and --fail-on wins over it
+    ],
+)
+def test_the_exit_code_follows_fail_on_from_the_config_then_the_command_line(
+    cli: Any, fake: FakeGitHub, tmp_path: Path, config: str, args: tuple[str, ...], code: int
+) -> None:
+    fake.add_synthetic_org("acme", 10, seed=1)
+    config_file = tmp_path / "org.toml"
+    config_file.write_text(config)
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--config", str(config_file), *args)
+    assert result.code == code, result.err
+
+
 def test_a_user_and_named_repositories(cli: Any, fake: FakeGitHub, tmp_path: Path) -> None:
     fake.add_user("octo")
     fake.add_repo("octo/tool", files={".github/workflows/ci.yml": _workflow("actions/checkout@v4")})
