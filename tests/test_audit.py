@@ -327,7 +327,7 @@ def test_text_report_ends_with_tables_per_repository_and_rule_family(
 
 
 @pytest.mark.parametrize(
-    ("config", "args", "code"),
+    "case",
     [
         ("", (), 1),  # findings fail the audit at the default threshold, warning
         ('fail-on = "never"\n', (), 0),  # the --config file's fail-on decides
@@ -335,8 +335,9 @@ def test_text_report_ends_with_tables_per_repository_and_rule_family(
     ],
 )
 def test_the_exit_code_follows_fail_on_from_the_config_then_the_command_line(
-    cli: Any, fake: FakeGitHub, tmp_path: Path, config: str, args: tuple[str, ...], code: int
+    cli: Any, fake: FakeGitHub, tmp_path: Path, case: tuple[str, tuple[str, ...], int]
 ) -> None:
+    config, args, code = case
     fake.add_synthetic_org("acme", 10, seed=1)
     config_file = tmp_path / "org.toml"
     config_file.write_text(config)
