@@ -18,6 +18,7 @@ NAMED_PER_QUERY = 50
 @dataclass(frozen=True)
 class ListedRepository:
     full_name: str
+    url: str | None = None  # its web page
     archived: bool = False
     fork: bool = False
     empty: bool = False
@@ -44,6 +45,7 @@ def read_listed(node: Mapping[str, Any]) -> ListedRepository:
     tree = target.get("tree") or {}
     return ListedRepository(
         full_name=str(node["nameWithOwner"]),
+        url=node.get("url") if isinstance(node.get("url"), str) else None,
         archived=bool(node.get("isArchived")),
         fork=bool(node.get("isFork")),
         empty=bool(node.get("isEmpty")) or not target,

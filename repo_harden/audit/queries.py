@@ -51,7 +51,7 @@ rulesets(first: {RULESETS}, includeParents: true) {{
 
 REPOSITORY_FRAGMENT = f"""
 fragment Repo on Repository {{
-  nameWithOwner isArchived isFork isEmpty viewerCanAdminister
+  nameWithOwner url isArchived isFork isEmpty viewerCanAdminister
   defaultBranchRef {{
     name
     target {{ oid ... on Commit {{ tree {{ oid }} }} }}

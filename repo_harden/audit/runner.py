@@ -38,6 +38,7 @@ from repo_harden.core.model import Rule
 from repo_harden.core.snapshot import RepoSettings
 from repo_harden.engine.catalogue import catalogue
 from repo_harden.engine.config import CONFIG_FILE, PYPROJECT, Config, snapshot_config
+from repo_harden.engine.exemptions import inline_exemptions, waiver_exemptions
 from repo_harden.engine.judge import judge, selected_checks
 from repo_harden.engine.overrides import Overrides, apply_overrides
 from repo_harden.engine.policy import Reported
@@ -45,8 +46,11 @@ from repo_harden.engine.records import (
     AUDITED,
     FAILED,
     SKIPPED,
+    Exemption,
     RecordError,
     RepositoryStatus,
+    exemption_from_record,
+    exemption_record,
     finding_record,
     reported_from_record,
 )
@@ -74,6 +78,7 @@ class AuditOptions:
 class AuditResult:
     reported: list[Reported] = field(default_factory=list)
     repositories: list[RepositoryStatus] = field(default_factory=list)
+    exemptions: list[Exemption] = field(default_factory=list)  # waivers and inline ignores
     files_checked: int = 0
     suppressed_inline: int = 0
     waived: int = 0
@@ -142,7 +147,7 @@ class Audit:
         if self.options.repositories:
             found, missing = listings.named(self.transport, self.options.repositories)
             for gone in missing:
-                self._status(gone.full_name, FAILED, gone.reason)
+                self._status(ListedRepository(gone.full_name), FAILED, gone.reason)
             yield found
 
     def _keep(self, listed: ListedRepository) -> bool:
@@ -158,7 +163,7 @@ class Audit:
         elif listed.empty or listed.tree is None:
             reason = "empty"
         if reason is not None:
-            self._status(listed.full_name, SKIPPED, reason)
+            self._status(listed, SKIPPED, reason)
             return False
         return True
 
@@ -176,7 +181,7 @@ class Audit:
             stored = self.store.result(listed.full_name, key)
             if stored is not None:
                 self.result.reused += 1
-                self._record(listed.full_name, stored)
+                self._record(listed, stored)
             else:
                 todo.append((listed, key))
         roots = {listed.full_name: str(listed.tree) for listed, _ in todo}
@@ -191,10 +196,10 @@ class Audit:
             document = self._check(listed, trees[name], blobs, settings[name], failures)
             if document is not None:
                 self.store.put_result(name, key, document)
-                self._record(name, document)
-        for name in (listed.full_name for listed in candidates):
-            if name in failures:
-                self._status(name, FAILED, failures[name])
+                self._record(listed, document)
+        for listed in candidates:
+            if listed.full_name in failures:
+                self._status(listed, FAILED, failures[listed.full_name])
         if self._progress is not None:
             self._progress.update(self.result, self.transport.stats, self._rate_left())
 
@@ -280,11 +285,15 @@ class Audit:
             self.result.crashes.extend(f"{name}: {crash}" for crash in crashes)
             failures[name] = "repo-harden crashed on it (an internal error, reported above)"
             return None
+        exemptions = waiver_exemptions(config.waivers, config_path) + inline_exemptions(
+            snapshot.paths(), snapshot.read_text, self.found.codes, self._wanted
+        )
         return {
             "files": len(snapshot.paths()),
             "findings": [finding_record(item) for item in outcome.reported],
             "suppressed_inline": outcome.suppressed_inline,
             "waived": outcome.waived,
+            "exceptions": [exemption_record(exemption) for exemption in exemptions],
         }
 
     def _config(self, snapshot: GitHubSnapshot) -> tuple[Config, str]:
@@ -297,19 +306,27 @@ class Audit:
 
     # Results ------------------------------------------------------------------------------
 
-    def _record(self, name: str, document: Mapping[str, Any]) -> None:
+    def _record(self, listed: ListedRepository, document: Mapping[str, Any]) -> None:
+        name = listed.full_name
         for record in document["findings"]:
             try:
                 self.result.reported.append(reported_from_record(record, self.rules, name))
             except RecordError:
                 continue  # written by this version (the cache key says so): never in practice
+        for record in document.get("exceptions", ()):
+            try:
+                self.result.exemptions.append(exemption_from_record(record, name))
+            except RecordError:
+                continue  # as above
         self.result.files_checked += int(document["files"])
         self.result.suppressed_inline += int(document["suppressed_inline"])
         self.result.waived += int(document["waived"])
-        self._status(name, AUDITED, None)
+        self._status(listed, AUDITED, None)
 
-    def _status(self, name: str, status: str, reason: str | None) -> None:
-        self.result.repositories.append(RepositoryStatus(name, status, reason))
+    def _status(self, listed: ListedRepository, status: str, reason: str | None) -> None:
+        self.result.repositories.append(
+            RepositoryStatus(listed.full_name, status, reason, head=listed.head, url=listed.url)
+        )
 
     def _rate_left(self) -> int | None:
         budgets = self.transport.governor.budgets

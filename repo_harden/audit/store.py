@@ -7,6 +7,8 @@
 - Each repository's result, under a key made of its head commit, its settings, the config
   and the tool's version: a re-audit of an unchanged repository costs no request beyond the
   listing, and an audit that was interrupted resumes where it stopped.
+- A history of finished audits per scope (the targets and rule selection), as digests, so
+  a report can say what changed since the previous audit of the same targets.
 
 One connection, shared by the worker threads under a lock; WAL mode and a busy timeout, so
 shards of one audit may share a cache folder.
@@ -22,7 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = "1"
+# 2: results keep their exceptions; the audit history.
+SCHEMA_VERSION = "2"
+HISTORY_KEPT = 20  # audits remembered per scope
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS blobs (oid TEXT PRIMARY KEY, kind TEXT NOT NULL, data BLOB)",
@@ -30,7 +34,11 @@ _TABLES = (
     "CREATE TABLE IF NOT EXISTS etags (url TEXT PRIMARY KEY, etag TEXT NOT NULL, body TEXT)",
     "CREATE TABLE IF NOT EXISTS results "
     "(repository TEXT PRIMARY KEY, key TEXT NOT NULL, document TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS history (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "scope TEXT NOT NULL, finished TEXT NOT NULL, digest TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS history_scope ON history (scope, id)",
 )
+_CACHED_TABLES = ("blobs", "trees", "etags", "results", "history")
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,7 @@ class Store:
             self._db.execute(statement)
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if row is not None and row[0] != SCHEMA_VERSION:
-            for table in ("blobs", "trees", "etags", "results"):
+            for table in _CACHED_TABLES:
                 self._db.execute(f"DELETE FROM {table}")
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
@@ -139,3 +147,36 @@ class Store:
     def put_result(self, repository: str, key: str, document: Mapping[str, Any]) -> None:
         rows = [(repository, key, json.dumps(document))]
         self._many("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+
+    # History ------------------------------------------------------------------------------
+
+    def previous_audit(self, scope: str) -> tuple[str, Any] | None:
+        """When the last audit of `scope` finished, and its digest (parsed JSON)."""
+        row = self._one(
+            "SELECT finished, digest FROM history WHERE scope = ? ORDER BY id DESC LIMIT 1", scope
+        )
+        if row is None:
+            return None
+        try:
+            return row[0], json.loads(row[1])
+        except ValueError:
+            return None  # a damaged row: as if there were no previous audit
+
+    def put_audit(self, scope: str, finished: str, digest: Mapping[str, Any]) -> None:
+        """Remember a finished audit; only the latest `HISTORY_KEPT` of a scope are kept."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.execute(
+                    "INSERT INTO history (scope, finished, digest) VALUES (?, ?, ?)",
+                    (scope, finished, json.dumps(digest, separators=(",", ":"))),
+                )
+                self._db.execute(
+                    "DELETE FROM history WHERE scope = ? AND id NOT IN "
+                    "(SELECT id FROM history WHERE scope = ? ORDER BY id DESC LIMIT ?)",
+                    (scope, scope, HISTORY_KEPT),
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")

@@ -17,6 +17,8 @@ from repo_harden.frontend.options import add_rule_options, overrides_from
 from repo_harden.reporters import AUDIT_FORMATS, Report
 
 if TYPE_CHECKING:
+    import datetime
+
     from github.Auth import Auth
 
     from repo_harden.audit.runner import AuditOptions, AuditResult
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from repo_harden.commands import Subcommands
     from repo_harden.core.advisory import AdvisorySource
     from repo_harden.core.model import Rule, Severity
+    from repo_harden.engine.records import Trend
 
 _EPILOG = f"""\
 {EXIT_CODES_HELP}  3  some repositories could not be audited (the others are still reported)
@@ -120,9 +123,11 @@ MAX_CONCURRENCY = 100
 
 
 def run(args: argparse.Namespace) -> int:
+    import datetime
     import gc
 
     gc.disable()
+    from repo_harden.audit.history import remember
     from repo_harden.audit.runner import Audit
     from repo_harden.audit.store import Store
     from repo_harden.audit.transport import Governor, Transport
@@ -145,11 +150,19 @@ def run(args: argparse.Namespace) -> int:
             )
             result = audit.run()
             stats = transport.stats
+        trend = remember(store, options, result, datetime.datetime.now(datetime.UTC))
     finally:
         store.close()
         if progress is not None:
             progress.finish()
-    report = audit_report(result, audit.rules, color=args.output is None and use_color(sys.stdout))
+    report = audit_report(
+        result,
+        audit.rules,
+        color=args.output is None and use_color(sys.stdout),
+        trend=trend,
+        selected=selected_rules(options, audit.rules),
+        day=options.today,
+    )
     deliver(report, args.format, args.output, footer=cost_line(stats, result))
     return exit_code(
         report.reported,
@@ -246,7 +259,15 @@ def cache_file(args: argparse.Namespace, api_url: str) -> Path | None:
     return Path(folder) / f"audit-{host}.sqlite3"
 
 
-def audit_report(result: AuditResult, rules: Mapping[str, Rule], color: bool) -> Report:
+def audit_report(
+    result: AuditResult,
+    rules: Mapping[str, Rule],
+    color: bool,
+    *,
+    trend: Trend | None = None,
+    selected: tuple[str, ...] | None = None,
+    day: datetime.date | None = None,
+) -> Report:
     return Report(
         reported=result.reported,
         rules=dict(rules),
@@ -255,7 +276,24 @@ def audit_report(result: AuditResult, rules: Mapping[str, Rule], color: bool) ->
         waived=result.waived,
         repositories=result.repositories,
         color=color,
+        exemptions=result.exemptions,
+        trend=trend,
+        selected_rules=selected,
+        day=day,
     )
+
+
+def selected_rules(options: AuditOptions, rules: Mapping[str, Rule]) -> tuple[str, ...]:
+    """The rules the audit asks for (`--config`, `--select`, `--ignore`); a repository's own
+    config may turn some of them off for itself."""
+    from repo_harden.engine.config import Config
+    from repo_harden.engine.overrides import apply_overrides
+    from repo_harden.engine.run import RuleSelection
+
+    selection = RuleSelection.from_config(
+        apply_overrides(options.config or Config(), options.overrides)
+    )
+    return tuple(code for code in rules if selection.enabled(code))
 
 
 def cost_line(stats: Stats, result: AuditResult) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +19,18 @@ if TYPE_CHECKING:
     from repo_harden.commands import Subcommands
     from repo_harden.core.model import Rule
     from repo_harden.engine.policy import Reported
-    from repo_harden.engine.records import RepositoryStatus
+    from repo_harden.engine.records import Exemption, RepositoryStatus, Trend
+
+
+@dataclass
+class _Read:
+    """What one JSON report holds."""
+
+    found: list[Reported] = field(default_factory=list)
+    repositories: list[RepositoryStatus] = field(default_factory=list)
+    exemptions: list[Exemption] | None = None
+    trend: Trend | None = None
+    selected_rules: tuple[str, ...] | None = None
 
 
 def add_parser(commands: Subcommands) -> None:
@@ -40,43 +53,73 @@ def run(args: argparse.Namespace) -> int:
     from repo_harden.engine.catalogue import catalogue
     from repo_harden.engine.config import Config
     from repo_harden.engine.overrides import Overrides, apply_overrides
+    from repo_harden.engine.trend import merge_trends
     from repo_harden.frontend.output import deliver, exit_code
     from repo_harden.reporters import Report
 
     rules = dict(catalogue(()).rules)
-    reported: list[Reported] = []
+    reads = [_read_report(path, rules) for path in args.reports]
+    reported = [item for read in reads for item in read.found]
     statuses: dict[str, RepositoryStatus] = {}
-    for path in args.reports:
-        found, repositories = _read_report(path, rules)
-        reported.extend(found)
-        for status in repositories:
+    for read in reads:
+        for status in read.repositories:
             statuses[status.name] = _worse(statuses.get(status.name), status)
     reported = list({_identity(item): item for item in reported}.values())
+    exemptions = [e for read in reads for e in read.exemptions or ()]
+    selected = {code for read in reads for code in read.selected_rules or ()}
     report = Report(
         reported=sorted(reported, key=_order),
         rules=rules,
         repositories=sorted(statuses.values(), key=lambda repo: repo.name.lower()),
+        exemptions=list(dict.fromkeys(exemptions))
+        if any(read.exemptions is not None for read in reads)
+        else None,
+        trend=merge_trends(read.trend for read in reads if read.trend is not None),
+        selected_rules=tuple(code for code in rules if code in selected)
+        if any(read.selected_rules is not None for read in reads)
+        else None,
+        day=datetime.date.today(),
     )
     deliver(report, args.format, args.output)
     fail_on = apply_overrides(Config(), Overrides(fail_on=args.fail_on)).fail_on
     return exit_code(report.reported, fail_on, repositories=report.repositories or ())
 
 
-def _read_report(
-    path: Path, rules: Mapping[str, Rule]
-) -> tuple[list[Reported], list[RepositoryStatus]]:
-    from repo_harden.engine.records import RecordError, reported_from_record, status_from_record
+def _read_report(path: Path, rules: Mapping[str, Rule]) -> _Read:
+    from repo_harden.engine.records import (
+        RecordError,
+        exemption_from_record,
+        reported_from_record,
+        status_from_record,
+        trend_from_record,
+    )
 
     document = _read_json(path)
+    read = _Read()
     try:
-        found = [reported_from_record(record, rules) for record in document["findings"]]
-        repositories = document.get("repositories") or []
-        if not isinstance(repositories, list):
-            raise RecordError("`repositories` is not a list")
-        statuses = [status_from_record(record) for record in repositories]
+        read.found = [reported_from_record(record, rules) for record in document["findings"]]
+        repositories = _optional_list(document, "repositories") or []
+        read.repositories = [status_from_record(record) for record in repositories]
+        exemptions = _optional_list(document, "exceptions")
+        if exemptions is not None:
+            read.exemptions = [exemption_from_record(record) for record in exemptions]
+        if document.get("trend") is not None:
+            read.trend = trend_from_record(document["trend"])
+        selected = _optional_list(document, "selected_rules")
+        if selected is not None:
+            read.selected_rules = tuple(str(code) for code in selected)
     except RecordError as error:
         raise UsageError(f"{path}: not a repo-harden JSON report: {error}") from None
-    return found, statuses
+    return read
+
+
+def _optional_list(document: Mapping[str, Any], key: str) -> list[Any] | None:
+    from repo_harden.engine.records import RecordError
+
+    value = document.get(key)
+    if value is not None and not isinstance(value, list):
+        raise RecordError(f"`{key}` is not a list")
+    return value
 
 
 def _read_json(path: Path) -> Mapping[str, Any]:

@@ -45,6 +45,11 @@ class Finding:
     fingerprint: str
 
 
+def rule_family(code: str) -> str:
+    """A rule's family is its code's letters: `PIN` for PIN001."""
+    return code.rstrip("0123456789")
+
+
 def fingerprint(rule: str, path: str, subject: str) -> str:
     """A fingerprint that survives moved lines: it hashes what is wrong, not where."""
     import hashlib  # loads OpenSSL: only when there is a finding

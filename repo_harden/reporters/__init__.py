@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from repo_harden.core.model import Rule
 from repo_harden.engine.policy import Reported
-from repo_harden.engine.records import RepositoryStatus
+from repo_harden.engine.records import Exemption, RepositoryStatus, Trend
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,13 @@ class Report:
     repositories: list[RepositoryStatus] | None = None
     color: bool = False
     notes: list[str] = field(default_factory=list)
+    # Audits: every waiver and inline ignore, the trend since the previous audit of the same
+    # targets (None: no previous audit in the cache), the rules the audit asked for (None:
+    # unknown), and the day it ran (expiries are counted from it).
+    exemptions: list[Exemption] | None = None
+    trend: Trend | None = None
+    selected_rules: tuple[str, ...] | None = None
+    day: datetime.date | None = None
 
 
 Renderer = Callable[[Report], str]

@@ -1,109 +1,98 @@
-"""HTML: one self-contained page for an audit, to read or to share: the repositories with
-their status, the rule families, then every finding by repository. No script, no style
-sheet or font from elsewhere; every text from a repository is escaped."""
+"""HTML: the audit as one self-contained dashboard, to read, attach to a ticket or keep as a
+CI artifact: posture per control, the trend since the previous audit, every repository
+(sortable, filterable, opening onto its findings with links to the lines on GitHub at the
+audited commit), counts per rule with their docs, and every exception with its expiry.
+
+Nothing is loaded from elsewhere: the style, the script and the data are in the page, and
+its Content-Security-Policy forbids any other script and any connection. The data is JSON
+in a `<script type="application/json">` with `<`, `>`, `&` and the line separators escaped,
+so no text from a repository can close the element; the script puts every text in the page
+as text (`textContent`), never as markup.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import base64
+import hashlib
+import json
+from functools import cache
 from html import escape
+from importlib.resources import files
+from typing import Any
 
-from repo_harden import __version__
-from repo_harden.core.model import Severity
-from repo_harden.engine.policy import Reported
+from repo_harden.engine.records import AUDITED, FAILED, SKIPPED
 from repo_harden.reporters import Report
-from repo_harden.reporters.sarif import rule_url
-from repo_harden.reporters.text import location, summary
+from repo_harden.reporters.dashboard import dashboard_data
 
-_ORDER = (Severity.ERROR, Severity.WARNING, Severity.NOTE)
-_STYLE = """
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2em; color: #1f2328; }
-table { border-collapse: collapse; margin: 1em 0 2em; }
-th, td { border: 1px solid #d0d7de; padding: .3em .6em; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; }
-.error { color: #cf222e; } .warning { color: #9a6700; } .note { color: #0969da; }
-.failed { color: #cf222e; font-weight: bold; } .skipped { color: #656d76; }
-code { font-family: ui-monospace, monospace; }
-"""
+_JSON_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+_JSON_UNSAFE = str.maketrans(_JSON_ESCAPES)  # type: ignore[arg-type]
 
 
 def render_html(report: Report) -> str:
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        "<title>repo-harden audit</title>",
-        f"<style>{_STYLE}</style></head><body>",
-        f"<h1>repo-harden audit</h1><p>{escape(summary(report)).replace(chr(10), '<br>')}</p>",
-        *_repositories(report),
-        *_families(report),
-        *_findings(report),
-        f"<p><small>repo-harden {escape(__version__)}</small></p>",
-        "</body></html>",
-    ]
-    return "\n".join(parts) + "\n"
-
-
-def _repositories(report: Report) -> list[str]:
-    if report.repositories is None:
-        return []
-    counts: dict[str, Counter[Severity]] = {}
-    for item in report.reported:
-        counts.setdefault(item.repository or "", Counter())[item.severity] += 1
-    rows = []
-    for repo in report.repositories:
-        found = counts.get(repo.name, Counter())
-        cells = [str(found[s]) if repo.status == "audited" else "-" for s in _ORDER]
-        rows.append(
-            f'<tr><td><a href="#{_anchor(repo.name)}">{escape(repo.name)}</a></td>'
-            f'<td class="{escape(repo.status)}">{escape(repo.status)}</td>'
-            + "".join(f"<td>{cell}</td>" for cell in cells)
-            + f"<td>{escape(repo.reason or '')}</td></tr>"
-        )
-    head = "<tr><th>repository</th><th>status</th><th>errors</th><th>warnings</th>"
-    return [
-        "<h2>Repositories</h2><table>",
-        head + "<th>notes</th><th>reason</th></tr>",
-        *rows,
-        "</table>",
-    ]
-
-
-def _families(report: Report) -> list[str]:
-    by_rule = Counter(item.rule.code for item in report.reported)
-    rows = [
-        f'<tr><td><a href="{escape(rule_url(report.rules[code]))}">{escape(code)}</a></td>'
-        f"<td>{escape(report.rules[code].name)}</td><td>{count}</td></tr>"
-        for code, count in sorted(by_rule.items())
-    ]
-    return [
-        "<h2>Rules</h2><table><tr><th>rule</th><th>name</th><th>findings</th></tr>",
-        *rows,
-        "</table>",
-    ]
-
-
-def _findings(report: Report) -> list[str]:
-    lines = ["<h2>Findings</h2>"]
-    current: str | None = None
-    for item in report.reported:
-        repository = item.repository or ""
-        if repository != current:
-            if current is not None:
-                lines.append("</ul>")
-            lines.append(f'<h3 id="{_anchor(repository)}">{escape(repository)}</h3><ul>')
-            current = repository
-        lines.append(_finding(item))
-    if current is not None:
-        lines.append("</ul>")
-    return lines
-
-
-def _finding(item: Reported) -> str:
-    severity = item.severity.value
-    return (
-        f'<li><code>{escape(location(item))}</code> <b class="{severity}">{escape(item.rule.code)}'
-        f"</b> {escape(item.finding.message)}</li>"
+    data = dashboard_data(report)
+    script, style = _asset("dashboard.js"), _asset("dashboard.css")
+    policy = (
+        "default-src 'none'; "
+        f"script-src '{_digest(script)}'; style-src '{_digest(style)}'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+    title = page_title(data["repos"]["name"])
+    return "".join(
+        [
+            "<!DOCTYPE html>\n",
+            '<html lang="en"><head><meta charset="utf-8">\n',
+            f'<meta http-equiv="Content-Security-Policy" content="{policy}">\n',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+            '<meta name="referrer" content="no-referrer">\n',
+            f"<title>{escape(title)}</title>\n",
+            f"<style>{style}</style>\n",
+            "</head><body>\n",
+            f"<noscript>{_static_summary(report)}</noscript>\n",
+            '<script type="application/json" id="report-data">',
+            script_json(data),
+            "</script>\n",
+            f"<script>{script}</script>\n",
+            "</body></html>\n",
+        ]
     )
 
 
-def _anchor(name: str) -> str:
-    return "repo-" + "".join(c if c.isalnum() else "-" for c in name)
+def script_json(data: Any) -> str:
+    """JSON that is inert inside a `<script>` element: no `</script>`, no `<!--`, no
+    character that ends a line in older JavaScript."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.translate(_JSON_UNSAFE)
+
+
+def page_title(names: list[str]) -> str:
+    owners = sorted({name.split("/", 1)[0] for name in names if "/" in name})
+    shown = ", ".join(owners[:3]) + (f" and {len(owners) - 3} more" if len(owners) > 3 else "")
+    return f"repo-harden audit: {shown}" if shown else "repo-harden audit"
+
+
+def _static_summary(report: Report) -> str:
+    """What the page says without its script: the counts, and where the rest is."""
+    statuses = [repo.status for repo in report.repositories or ()]
+    counts = ", ".join(f"{statuses.count(s)} {s}" for s in (AUDITED, SKIPPED, FAILED))
+    return (
+        f"<h1>repo-harden audit</h1><p>Repositories: {escape(counts)}. "
+        f"Findings: {len(report.reported)}.</p>"
+        "<p>This dashboard needs JavaScript to show them; the JSON report "
+        "(<code>--format json</code>) has the same data.</p>"
+    )
+
+
+@cache
+def _asset(name: str) -> str:
+    return files("repo_harden.reporters").joinpath(name).read_text(encoding="utf-8")
+
+
+def _digest(text: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+    return f"sha256-{digest}"

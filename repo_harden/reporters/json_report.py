@@ -6,7 +6,12 @@ import json
 from typing import Any
 
 from repo_harden import __version__
-from repo_harden.engine.records import finding_record, repository_record
+from repo_harden.engine.records import (
+    exemption_record,
+    finding_record,
+    repository_record,
+    trend_record,
+)
 from repo_harden.reporters import Report
 
 
@@ -18,4 +23,10 @@ def render_json(report: Report) -> str:
     }
     if report.repositories is not None:
         document["repositories"] = [repository_record(repo) for repo in report.repositories]
+    if report.selected_rules is not None:
+        document["selected_rules"] = list(report.selected_rules)
+    if report.exemptions is not None:
+        document["exceptions"] = [exemption_record(item) for item in report.exemptions]
+    if report.trend is not None:
+        document["trend"] = trend_record(report.trend)
     return json.dumps(document, indent=2) + "\n"
