@@ -27,10 +27,11 @@ import statistics
 import sys
 import tempfile
 import time
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from repo_harden.core.model import Finding, Severity
+from repo_harden.core.model import Finding
 from repo_harden.engine.policy import Reported
 from repo_harden.engine.records import (
     AUDITED,
@@ -60,40 +61,72 @@ CHROMIUM_FLAGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
 ]
 ACTIONS = [
-    "actions/checkout", "actions/setup-python", "actions/setup-node", "actions/cache",
-    "docker/login-action", "docker/build-push-action", "github/codeql-action/init",
-    "aws-actions/configure-aws-credentials", "actions/upload-artifact", "peter-evans/create-pull-request",
-]  # fmt: skip
+    "actions/checkout",
+    "actions/setup-python",
+    "actions/setup-node",
+    "actions/cache",
+    "docker/login-action",
+    "docker/build-push-action",
+    "github/codeql-action/init",
+    "aws-actions/configure-aws-credentials",
+    "actions/upload-artifact",
+    "peter-evans/create-pull-request",
+]
+TEAMS = ["api", "web", "billing", "auth", "infra", "data", "ml", "docs", "tools", "mobile"]
 IMAGES = ["python:3.12", "node:20", "ubuntu:22.04", "golang:1.22", "alpine:3.19", "redis:7"]
 WORKFLOWS = ["ci.yml", "release.yml", "codeql.yml", "deploy.yml", "lint.yml", "nightly.yml"]
 # Rule weights: what an organization's findings look like (unpinned actions dominate).
 WEIGHTS = {
-    "PIN001": 40, "PIN002": 8, "DL001": 3, "DL002": 2, "DL003": 8, "DL004": 3, "LCK001": 6,
-    "LCK002": 2, "LCK003": 5, "LCK004": 4, "OWN001": 3, "OWN002": 3, "BP001": 2, "BP002": 1,
-    "BP003": 1, "BP005": 1, "BP008": 2, "BP012": 1, "RH000": 1,
-}  # fmt: skip
+    "PIN001": 40,
+    "PIN002": 8,
+    "DL001": 3,
+    "DL002": 2,
+    "DL003": 8,
+    "DL004": 3,
+    "LCK001": 6,
+    "LCK002": 2,
+    "LCK003": 5,
+    "LCK004": 4,
+    "OWN001": 3,
+    "OWN002": 3,
+    "BP001": 2,
+    "BP002": 1,
+    "BP003": 1,
+    "BP005": 1,
+    "BP008": 2,
+    "BP012": 1,
+    "RH000": 1,
+}
 
 
-def synthetic_report(repositories: int, findings: int, seed: int = 1) -> Report:
+def synthetic_report(
+    repositories: int, findings: int, seed: int = 1, *, distinct: bool = False
+) -> Report:
     """An organization of `repositories` with `findings` spread over the audited ones (a few
     repositories hold many), a waiver or inline ignore in one repository of five, and a
-    trend with new findings and protection drift."""
+    trend with new findings and protection drift. Messages repeat across repositories as
+    they do in real organizations (the same `actions/checkout@v4` everywhere); `distinct`
+    makes every path and message unique, the worst case for the page's size."""
     rng = random.Random(seed)
     rules = dict(catalogue(()).rules)
     names = [f"acme/{_word(rng)}-{number:05d}" for number in range(repositories)]
     statuses = [_status(rng, name) for name in names]
     audited = [s.name for s in statuses if s.status == AUDITED]
-    weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(audited))]  # a few repos hold many
+    weights = list(accumulate(1.0 / (rank + 1) ** 0.8 for rank in range(len(audited))))
     codes = list(WEIGHTS)
     reported = []
     for _ in range(findings):
-        repository = rng.choices(audited, weights)[0]
+        repository = rng.choices(audited, cum_weights=weights)[0]  # a few repositories hold many
         code = rng.choices(codes, [WEIGHTS[c] for c in codes])[0]
         path, line, message = _finding_text(rng, code)
+        if distinct:
+            path = f"{path or 'settings'}/{len(reported)}"
+            message = f"{message} (finding {len(reported)})"
         rule = rules[code]
-        finding = Finding(code, path, line, 7 if line else None, message, f"{rng.getrandbits(128):032x}")
+        fingerprint = f"{rng.getrandbits(128):032x}"
+        finding = Finding(code, path, line, 7 if line else None, message, fingerprint)
         reported.append(Reported(finding, rule, rule.severity, repository=repository))
-    reported.sort(key=lambda item: (item.repository or "", item.finding.path, item.finding.line or 0))
+    reported.sort(key=_by_place)
     today = datetime.date(2026, 6, 1)
     exemptions = [_exemption(rng, name, today) for name in audited if rng.random() < 0.2]
     new = {(i.repository or "", i.finding.fingerprint) for i in reported if rng.random() < 0.03}
@@ -104,7 +137,7 @@ def synthetic_report(repositories: int, findings: int, seed: int = 1) -> Report:
     trend = Trend(
         previous="2026-05-25T06:00:00+00:00",
         compared=len(audited) - 12,
-        new={"PIN": len(new) // 2, "DL": len(new) // 4, "LCK": len(new) - len(new) // 2 - len(new) // 4},
+        new={"PIN": len(new) // 2, "LCK": len(new) - len(new) // 2},
         fixed={"PIN": 310, "OWN": 12, "BP": 9},
         drift=tuple(sorted(drift, key=lambda d: d.repository)),
         new_findings=frozenset(new),
@@ -121,8 +154,12 @@ def synthetic_report(repositories: int, findings: int, seed: int = 1) -> Report:
     )
 
 
+def _by_place(item: Reported) -> tuple[str, str, int]:
+    return (item.repository or "", item.finding.path, item.finding.line or 0)
+
+
 def _word(rng: random.Random) -> str:
-    return rng.choice(["api", "web", "billing", "auth", "infra", "data", "ml", "docs", "tools", "mobile"])
+    return rng.choice(TEAMS)
 
 
 def _status(rng: random.Random, name: str) -> RepositoryStatus:
@@ -132,7 +169,8 @@ def _status(rng: random.Random, name: str) -> RepositoryStatus:
     if roll < 0.05:
         return RepositoryStatus(name, SKIPPED, "archived (use --include-archived)", head, url)
     if roll < 0.06:
-        return RepositoryStatus(name, FAILED, "reading its settings: HTTP 502 Bad Gateway", head, url)
+        reason = "reading its settings: HTTP 502 Bad Gateway"
+        return RepositoryStatus(name, FAILED, reason, head, url)
     return RepositoryStatus(name, AUDITED, None, head, url)
 
 
@@ -141,25 +179,38 @@ def _finding_text(rng: random.Random, code: str) -> tuple[str, int | None, str]:
     line = rng.randint(5, 240)
     if code == "PIN001":
         action, ref = rng.choice(ACTIONS), f"v{rng.randint(1, 5)}"
-        return workflow, line, (
-            f"`{action}@{ref}` uses `{ref}`, a tag or branch that can be moved to other code; "
-            f"pin it to a full 40-character commit SHA: `uses: {action}@<commit-sha> # {ref}`"
+        return (
+            workflow,
+            line,
+            (
+                f"`{action}@{ref}` uses `{ref}`, a tag or branch that can be moved to other code; "
+                f"pin it to a full 40-character commit SHA: `uses: {action}@<commit-sha> # {ref}`"
+            ),
         )
     if code == "PIN002":
         image = rng.choice(IMAGES)
-        return "Dockerfile", rng.randint(1, 30), (
-            f"`FROM {image}` is not pinned by digest, so a re-pushed tag changes what is built; "
-            f"pin it as `{image}@sha256:<digest>`"
+        return (
+            "Dockerfile",
+            rng.randint(1, 30),
+            (
+                f"`FROM {image}` is not pinned by digest, so a re-pushed tag changes the build; "
+                f"pin it as `{image}@sha256:<digest>`"
+            ),
         )
     if code.startswith("BP"):
         return "", None, f"{code}: the default branch `main` is not protected as the policy asks"
     if code.startswith("LCK"):
         folder = rng.choice(["", "services/api/", "web/", "tools/"])
-        return f"{folder}requirements.txt", rng.randint(1, 60), (
-            f"{code}: `{rng.choice(['requests', 'flask', 'django', 'numpy'])}` is not pinned "
-            "to one exact version with a hash"
+        return (
+            f"{folder}requirements.txt",
+            rng.randint(1, 60),
+            (
+                f"{code}: `{rng.choice(['requests', 'flask', 'django', 'numpy'])}` is not pinned "
+                "to one exact version with a hash"
+            ),
         )
-    return workflow, line, f"{code}: `curl -fsSL https://get.example.com/install.sh | bash` runs unverified code"
+    command = "curl -fsSL https://get.example.com/install.sh | bash"
+    return workflow, line, f"{code}: `{command}` runs what it downloads, unverified"
 
 
 def _exemption(rng: random.Random, name: str, today: datetime.date) -> Exemption:
@@ -175,25 +226,32 @@ def _exemption(rng: random.Random, name: str, today: datetime.date) -> Exemption
     )  # fmt: skip
 
 
-def measure(page_file: Path, runs: int) -> list[tuple[float, float]]:
-    """(mark from navigation start, wall time) in milliseconds, for each run."""
+def measure(page_file: Path, runs: int, screenshot: Path | None) -> list[tuple[float, float]]:
+    """(mark from navigation start, wall time) in milliseconds, for each run; the last run's
+    page is photographed into `screenshot`."""
     from playwright.sync_api import sync_playwright
 
     url = page_file.resolve().as_uri()
     results = []
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1280, "height": 900},
         )
         try:
             for _ in range(runs):
                 page = context.new_page()
                 started = time.perf_counter()
                 page.goto(url, wait_until="commit")
-                page.wait_for_function("document.documentElement.dataset.ready === 'true'", timeout=60_000)
+                page.wait_for_selector("html[data-ready=true]", state="attached", timeout=60_000)
                 wall = (time.perf_counter() - started) * 1000
                 mark = page.evaluate("performance.getEntriesByName('dashboard-ready')[0].startTime")
                 results.append((float(mark), wall))
+                if screenshot is not None:
+                    page.screenshot(path=str(screenshot))
                 page.close()
         finally:
             context.close()
@@ -201,17 +259,24 @@ def measure(page_file: Path, runs: int) -> list[tuple[float, float]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repositories", type=int, default=10_000)
     parser.add_argument("--findings", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--distinct", action="store_true", help="every path and message unique (the worst case)"
+    )
+    parser.add_argument("--screenshot", type=Path, metavar="PNG", help="also take a screenshot")
     parser.add_argument("--keep", type=Path, metavar="FILE", help="also write the page to FILE")
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
-        print(f"dashboard_bench: no browser at {CHROMIUM} (apt-get install chromium)", file=sys.stderr)
+        message = f"dashboard_bench: no browser at {CHROMIUM} (apt-get install chromium)"
+        print(message, file=sys.stderr)
         return 2
-    report = synthetic_report(args.repositories, args.findings, args.seed)
+    report = synthetic_report(args.repositories, args.findings, args.seed, distinct=args.distinct)
     started = time.perf_counter()
     page = render_html(report)
     rendered = (time.perf_counter() - started) * 1000
@@ -220,19 +285,19 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(args.keep) if args.keep else Path(folder) / "dashboard.html"
         path.write_bytes(data)
         try:
-            results = measure(path, args.runs)
-        except Exception as error:  # noqa: BLE001 - Playwright's errors have no common base
+            results = measure(path, args.runs, args.screenshot)
+        except Exception as error:  # Playwright's errors and a browser that will not start
             print(f"dashboard_bench: cannot drive Chromium: {error}", file=sys.stderr)
             return 2
-    marks = [mark for mark, _ in results]
-    walls = [wall for _, wall in results]
-    _print_summary(args, report, len(data), rendered, marks, walls)
+    _print_summary(args, report, len(data), rendered, results)
     return 0
 
 
 def _print_summary(
-    args: Any, report: Report, size: int, rendered: float, marks: list[float], walls: list[float]
+    args: Any, report: Report, size: int, rendered: float, results: list[tuple[float, float]]
 ) -> None:
+    marks = [mark for mark, _ in results]
+    walls = [wall for _, wall in results]
     print(f"repositories {args.repositories:,}, findings {len(report.reported):,}, "
           f"exceptions {len(report.exemptions or ()):,}")  # fmt: skip
     print(f"file size    {size:,} bytes ({size / 1048576:.1f} MiB)")

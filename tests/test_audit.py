@@ -257,9 +257,9 @@ def test_html_report_escapes_what_repositories_hold(
     assert result.code == 1
     assert page.startswith("<!DOCTYPE html>")
     assert "<img" not in page
-    assert "&lt;img src=x onerror=alert(1)&gt;.yml" in page
-    assert '<td class="skipped">skipped</td>' in page
-    assert 'href="https://github.com/repo-harden/repo-harden/blob/main/docs/rules.md#pin001' in page
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e.yml" in page  # in the page's JSON data
+    assert '"https://github.com/repo-harden/repo-harden/blob/main/docs/rules.md#pin001' in page
+    # The page in a browser, with the text shown as text: tests/test_dashboard_browser.py
 
 
 # What is audited, skipped and failed ---------------------------------------------------------
@@ -667,7 +667,16 @@ def test_json_report_fields(cli: Any, fake: FakeGitHub, tmp_path: Path) -> None:
     }  # fmt: skip
     assert finding["repository"] == "acme/app"
     assert finding["path"] == ".github/workflows/ci.yml"
-    assert document["repositories"] == [{"name": "acme/app", "status": "audited", "reason": None}]
+    [repository] = document["repositories"]
+    assert repository == {
+        "name": "acme/app",
+        "status": "audited",
+        "reason": None,
+        "head": fake.repos["acme/app"].git().commit_oid,  # type: ignore[union-attr]
+        "url": "https://github.example/acme/app",
+    }
+    assert document["exceptions"] == []
+    assert document["selected_rules"][:2] == ["RH000", "RH001"]
 
 
 # Progress ------------------------------------------------------------------------------------

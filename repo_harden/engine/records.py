@@ -223,6 +223,7 @@ def trend_record(trend: Trend) -> dict[str, Any]:
 def trend_from_record(record: object) -> Trend:
     if not isinstance(record, dict):
         raise RecordError("`trend` is not a JSON object")
+    previous, compared = _text(record, "previous"), _count(record, "compared")
     drift = []
     for item in _list(record, "drift"):
         if not isinstance(item, dict):
@@ -235,8 +236,8 @@ def trend_from_record(record: object) -> Trend:
             raise RecordError("a new finding is not a JSON object")
         new_findings.add((_text(item, "repository"), _text(item, "fingerprint")))
     return Trend(
-        _text(record, "previous"),
-        _count(record, "compared"),
+        previous,
+        compared,
         new=_counts(record, "new"),
         fixed=_counts(record, "fixed"),
         drift=tuple(drift),

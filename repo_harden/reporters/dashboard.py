@@ -105,9 +105,7 @@ def dashboard_data(report: Report) -> dict[str, Any]:
     return {
         "meta": {"tool": "repo-harden", "version": __version__, "day": day.isoformat()},
         "web": web,
-        "rules": [
-            [r.code, r.name, r.severity.value, r.summary, r.doc, rule_url(r)] for r in rules
-        ],
+        "rules": [[r.code, r.name, r.severity.value, r.summary, r.doc, rule_url(r)] for r in rules],
         "selected": list(report.selected_rules) if report.selected_rules is not None else None,
         "repos": _repository_columns(repositories, web),
         "findings": _finding_columns(report, index, rule_index, strings),
