@@ -23,3 +23,11 @@ def test_every_package_of_the_source_tree_is_listed_for_the_wheel() -> None:
             for init in (ROOT / folder).rglob("__init__.py")
         )
     assert found == listed
+
+
+def test_the_dashboards_script_and_style_ship_in_the_wheel() -> None:
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = set(settings["tool"]["setuptools"]["package-data"]["repo_harden.reporters"])
+    assets = {path.name for path in (ROOT / "repo_harden" / "reporters").glob("*.[cj]s*")}
+    assert assets == {"dashboard.js", "dashboard.css"}
+    assert shipped == assets

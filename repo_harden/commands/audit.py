@@ -109,7 +109,7 @@ def add_parser(commands: Subcommands) -> None:
         choices=AUDIT_FORMATS,
         default="text",
         help="text (default): findings, then a table per repository and per rule family; "
-        "html: the same as one page (with -o)",
+        "html: a self-contained dashboard to open in a browser (with -o)",
     )
     audit.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
     add_rule_options(
