@@ -114,7 +114,7 @@ def synthetic_report(
     audited = [s.name for s in statuses if s.status == AUDITED]
     weights = list(accumulate(1.0 / (rank + 1) ** 0.8 for rank in range(len(audited))))
     codes = list(WEIGHTS)
-    reported = []
+    reported: list[Reported] = []
     for _ in range(findings):
         repository = rng.choices(audited, cum_weights=weights)[0]  # a few repositories hold many
         code = rng.choices(codes, [WEIGHTS[c] for c in codes])[0]
