@@ -26,7 +26,7 @@ from typing import Any
 
 # 2: results keep their exceptions; the audit history.
 SCHEMA_VERSION = "2"
-HISTORY_KEPT = 20  # audits remembered per scope
+HISTORY_KEPT = 10  # audits remembered per scope (each is a few MB at 100,000 findings)
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS blobs (oid TEXT PRIMARY KEY, kind TEXT NOT NULL, data BLOB)",
