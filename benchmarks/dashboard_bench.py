@@ -226,13 +226,31 @@ def _exemption(rng: random.Random, name: str, today: datetime.date) -> Exemption
     )  # fmt: skip
 
 
-def measure(page_file: Path, runs: int, screenshot: Path | None) -> list[tuple[float, float]]:
-    """(mark from navigation start, wall time) in milliseconds, for each run; the last run's
-    page is photographed into `screenshot`."""
+# In the page: the time a synchronous filter (one rule over every finding) and a sort (the
+# repository table by name) take, in milliseconds.
+INTERACTIONS = """() => {
+  const time = (act) => {
+    const start = performance.now();
+    act();
+    return performance.now() - start;
+  };
+  const rule = document.getElementById("filter-rule");
+  const filter = time(() => {
+    rule.value = rule.options[1].value;
+    rule.dispatchEvent(new Event("change"));
+  });
+  const sort = document.querySelector("#repositories thead th button");
+  return [filter, time(() => sort.click())];
+}"""
+
+
+def measure(page_file: Path, runs: int, screenshot: Path | None) -> list[tuple[float, ...]]:
+    """(mark from navigation start, wall time, filter, sort) in milliseconds, for each run;
+    the last run's page is photographed into `screenshot`."""
     from playwright.sync_api import sync_playwright
 
     url = page_file.resolve().as_uri()
-    results = []
+    results: list[tuple[float, ...]] = []
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
         context = playwright.chromium.launch_persistent_context(
             profile,
@@ -249,7 +267,8 @@ def measure(page_file: Path, runs: int, screenshot: Path | None) -> list[tuple[f
                 page.wait_for_selector("html[data-ready=true]", state="attached", timeout=60_000)
                 wall = (time.perf_counter() - started) * 1000
                 mark = page.evaluate("performance.getEntriesByName('dashboard-ready')[0].startTime")
-                results.append((float(mark), wall))
+                filtered, sorted_ = page.evaluate(INTERACTIONS)
+                results.append((float(mark), wall, float(filtered), float(sorted_)))
                 if screenshot is not None:
                     page.screenshot(path=str(screenshot))
                 page.close()
@@ -294,10 +313,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print_summary(
-    args: Any, report: Report, size: int, rendered: float, results: list[tuple[float, float]]
+    args: Any, report: Report, size: int, rendered: float, results: list[tuple[float, ...]]
 ) -> None:
-    marks = [mark for mark, _ in results]
-    walls = [wall for _, wall in results]
+    marks, walls, filters, sorts = (list(column) for column in zip(*results, strict=True))
     print(f"repositories {args.repositories:,}, findings {len(report.reported):,}, "
           f"exceptions {len(report.exemptions or ()):,}")  # fmt: skip
     print(f"file size    {size:,} bytes ({size / 1048576:.1f} MiB)")
@@ -306,6 +324,10 @@ def _print_summary(
           f"(navigation start to interactive, {len(marks)} runs)")  # fmt: skip
     print(f"wall time    median {statistics.median(walls):.0f} ms, max {max(walls):.0f} ms "
           "(page.goto to interactive)")  # fmt: skip
+    print(
+        f"interactions median {statistics.median(filters):.0f} ms to filter by a rule, "
+        f"{statistics.median(sorts):.0f} ms to sort the repositories by name"
+    )
 
 
 if __name__ == "__main__":
