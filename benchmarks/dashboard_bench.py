@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from repo_harden.core.model import Finding
+from repo_harden.engine.catalogue import catalogue
 from repo_harden.engine.policy import Reported
 from repo_harden.engine.records import (
     AUDITED,
@@ -44,7 +45,6 @@ from repo_harden.engine.records import (
     RepositoryStatus,
     Trend,
 )
-from repo_harden.engine.catalogue import catalogue
 from repo_harden.reporters import Report
 from repo_harden.reporters.html import render_html
 

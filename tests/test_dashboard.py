@@ -18,6 +18,7 @@ import pytest
 
 from repo_harden.audit.store import HISTORY_KEPT, Store
 from repo_harden.core.model import Finding
+from repo_harden.engine.catalogue import catalogue
 from repo_harden.engine.policy import Reported
 from repo_harden.engine.records import (
     AUDITED,
@@ -33,7 +34,6 @@ from repo_harden.engine.records import (
     trend_from_record,
     trend_record,
 )
-from repo_harden.engine.registry import catalogue
 from repo_harden.engine.trend import compare, digest
 from repo_harden.reporters import Report
 from repo_harden.reporters.dashboard import dashboard_data, posture, safe_web_url
