@@ -13,13 +13,14 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
+from repo_harden.core.globs import glob_regex
 from repo_harden.core.snapshot import RepoSettings
 from repo_harden.readers.codeowners import (
     MAX_BYTES,
     CodeownersFile,
     ownership,
     parse_codeowners,
-    pattern_regex,
+    pattern_glob,
     present_locations,
     shadowed,
 )
@@ -202,9 +203,9 @@ def test_pattern_matching(pattern: str, matching: Sequence[str], other: Sequence
     assert [path for path in other if rule.matches(path)] == []
 
 
-def test_pattern_regex_for_a_trailing_star_is_not_recursive() -> None:
-    assert pattern_regex("docs/*") == "docs/[^/]*"
-    assert pattern_regex("docs/") == "(?:.*/)?docs/.*"
+def test_pattern_glob_for_a_trailing_star_is_not_recursive() -> None:
+    assert glob_regex(pattern_glob("docs/*")) == "docs/[^/]*"
+    assert glob_regex(pattern_glob("docs/")) == "(?s:.*/)?docs/.*"
 
 
 # (CODEOWNERS text, path, expected owners): the last matching line wins.

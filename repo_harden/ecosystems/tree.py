@@ -6,7 +6,9 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
+
+from repo_harden.core.globs import ANY, ONE, SEGMENTS, STAR, Glob, Token, literal_tokens, single
 
 
 class Tree:
@@ -87,19 +89,20 @@ def relative(folder: str, base: str) -> str | None:
 def glob_matches(pattern: str, path: str) -> bool:
     """A workspace glob (`packages/*`, `apps/**`, `./libs/a`) against a relative folder."""
     pattern = posixpath.normpath(pattern.strip().rstrip("/"))
-    return _glob_regex(pattern).fullmatch(path) is not None
+    return single(_workspace_glob(pattern)).matches_any(path)
 
 
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out = []
+@lru_cache(maxsize=256)
+def _workspace_glob(pattern: str) -> Glob:
+    tokens: list[Token] = []
     for index, part in enumerate(re.split(r"(\*\*/?|\*|\?)", pattern)):
         if index % 2 == 0:
-            out.append(re.escape(part))
+            tokens += literal_tokens(part)
         elif part.startswith("**"):
-            out.append("(?:.*/)?" if part.endswith("/") else ".*")
+            tokens.append(Token(SEGMENTS if part.endswith("/") else ANY))
         else:
-            out.append("[^/]*" if part == "*" else "[^/]")
-    return re.compile("".join(out))
+            tokens.append(Token(STAR if part == "*" else ONE))
+    return Glob(tuple(tokens))
 
 
 def workspace_member(patterns: Iterable[str], folder: str) -> bool:

@@ -20,6 +20,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from repo_harden.core.globs import (
+    ANY,
+    LITERAL,
+    ONE,
+    SEGMENTS,
+    STAR,
+    Glob,
+    GlobSet,
+    Mode,
+    Token,
+    single,
+)
 from repo_harden.core.parsed import ParsedFiles, Reading
 from repo_harden.core.snapshot import RepoSnapshot
 from repo_harden.readers.file_kinds import CODEOWNERS_LOCATIONS as LOCATIONS
@@ -42,10 +54,10 @@ class OwnershipLine:
     column: int
     pattern: str
     owners: tuple[str, ...]
-    regex: re.Pattern[str] = field(compare=False, repr=False)
+    glob: Glob = field(compare=False, repr=False)
 
     def matches(self, path: str) -> bool:
-        return self.regex.fullmatch(path) is not None
+        return single(self.glob).matches_any(path)
 
 
 @dataclass(frozen=True)
@@ -68,13 +80,15 @@ class CodeownersFile:
     problems: tuple[Problem, ...]
     size: int
     loaded: bool = True
+    _globs: list[GlobSet] = field(default_factory=list, compare=False, repr=False)
 
     def deciding_rule(self, path: str) -> OwnershipLine | None:
-        """The last line that matches `path`, or None when no line does."""
-        for rule in reversed(self.rules):
-            if rule.matches(path):
-                return rule
-        return None
+        """The last line that matches `path`, or None when no line does: every line is
+        matched in one pass over the path (a file may have thousands of lines)."""
+        if not self._globs:
+            self._globs.append(GlobSet([rule.glob for rule in self.rules]))
+        matched = self._globs[0].matched(path)
+        return self.rules[max(matched)] if matched else None
 
 
 @dataclass(frozen=True)
@@ -162,7 +176,7 @@ def parse_line(number: int, line: str) -> tuple[OwnershipLine | None, list[Probl
     if problems:
         return None, problems
     names = tuple(name for name, _ in owners)
-    return OwnershipLine(number, column, pattern, names, compile_pattern(pattern)), []
+    return OwnershipLine(number, column, pattern, names, pattern_glob(pattern)), []
 
 
 def _tokens(line: str) -> Iterator[tuple[str, int]]:
@@ -228,13 +242,9 @@ def owner_problem(number: int, owner: str, column: int) -> Problem | None:
     )
 
 
-def compile_pattern(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern_regex(pattern))
-
-
 @lru_cache(maxsize=4096)
-def pattern_regex(pattern: str) -> str:
-    """The regex (for `fullmatch` on a repo-relative path) of a CODEOWNERS pattern.
+def pattern_glob(pattern: str) -> Glob:
+    """The glob of a CODEOWNERS pattern, matched against a repo-relative path.
 
     gitignore rules: a slash at the start or in the middle anchors the pattern at
     the root, otherwise it matches at any depth; a trailing slash matches only a
@@ -244,39 +254,40 @@ def pattern_regex(pattern: str) -> str:
     directory = pattern.endswith("/")
     anchored = "/" in pattern.rstrip("/")
     segments = pattern.strip("/").split("/")
-    parts = [] if anchored else ["(?:.*/)?"]
+    tokens: list[Token] = [] if anchored else [Token(SEGMENTS)]
     last = len(segments) - 1
     for index, segment in enumerate(segments):
         if segment == "**":
-            parts.append(".*" if index == last else "(?:.*/)?")
+            tokens.append(Token(ANY if index == last else SEGMENTS))
             continue
-        parts.append(_segment_regex(segment))
+        tokens += _segment_tokens(segment)
         if index < last:
-            parts.append("/")
+            tokens.append(Token(LITERAL, "/"))
+    mode: Mode = "full-or-folder"
     if directory:
-        parts.append("/.*")
-    elif segments[-1] not in ("*", "**"):
-        parts.append("(?:/.*)?")
-    return "".join(parts)
+        mode = "folder"
+    elif segments[-1] in ("*", "**"):
+        mode = "full"
+    return Glob(tuple(tokens), mode)
 
 
-def _segment_regex(segment: str) -> str:
-    out: list[str] = []
+def _segment_tokens(segment: str) -> list[Token]:
+    out: list[Token] = []
     index = 0
     while index < len(segment):
         char = segment[index]
         if char == "\\" and index + 1 < len(segment):
             index += 1
-            out.append(re.escape(segment[index]))
+            out.append(Token(LITERAL, segment[index]))
         elif char == "*":
-            if not out or out[-1] != "[^/]*":
-                out.append("[^/]*")
+            if not out or out[-1].kind != STAR:
+                out.append(Token(STAR))
         elif char == "?":
-            out.append("[^/]")
+            out.append(Token(ONE))
         else:
-            out.append(re.escape(char))
+            out.append(Token(LITERAL, char))
         index += 1
-    return "".join(out)
+    return out
 
 
 def shadowed(present: Sequence[str]) -> tuple[str, ...]:

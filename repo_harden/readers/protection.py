@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from repo_harden.core.branch_policy import BypassActor, Origin, ProtectionSource, Setting
+from repo_harden.core.globs import ANY, ONE, STAR, Glob, Token, literal_tokens, single
 from repo_harden.core.model import Position
 from repo_harden.readers.settings_tree import Tree, child_at
 
@@ -256,11 +257,14 @@ def _ref_matches(pattern: str, branch: str, is_default: bool) -> bool:
     if pattern == "~DEFAULT_BRANCH":
         return is_default
     ref = f"refs/heads/{branch}" if pattern.startswith("refs/") else branch
-    return _pattern_regex(pattern).fullmatch(ref) is not None
+    return single(_branch_glob(pattern)).matches_any(ref)
 
 
 @lru_cache(maxsize=256)
-def _pattern_regex(pattern: str) -> re.Pattern[str]:
-    parts = re.split(r"(\*\*|\*|\?)", pattern)
-    wildcards = {"**": ".*", "*": "[^/]*", "?": "[^/]"}
-    return re.compile("".join(wildcards.get(part, re.escape(part)) for part in parts))
+def _branch_glob(pattern: str) -> Glob:
+    """fnmatch as GitHub applies it to ref names: `**` crosses `/`, `*` and `?` do not."""
+    tokens: list[Token] = []
+    for part in re.split(r"(\*\*|\*|\?)", pattern):
+        kind = {"**": ANY, "*": STAR, "?": ONE}.get(part)
+        tokens += [Token(kind)] if kind else literal_tokens(part)
+    return Glob(tuple(tokens))
