@@ -12,6 +12,7 @@ inside `$(...)` or `<(...)`, the command whose word holds it.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from repo_harden.readers.source_map import SourceMap
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
 
-_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
+MAX_DEPTH = 100  # nesting levels of the syntax tree walked; deeper is RH000 for the file
 _WORD_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _STRING_ESCAPE = re.compile(r"\\([$`\"\\\n])")
 _REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
@@ -141,6 +142,7 @@ class ShellScript:
 
     commands: tuple[Command, ...]
     error: Position | None = None
+    too_deep: bool = False  # nested past MAX_DEPTH: the commands below it were not read
 
     def pipeline_of(self, command: Command) -> list[Command]:
         return [c for c in self.commands if c.pipeline == command.pipeline]
@@ -263,16 +265,63 @@ def _parser() -> Parser:
 def parse_shell(source: SourceMap) -> ShellScript:
     """Parse a script into commands; a syntax error is kept, and the commands around it too."""
     text = source.text
-    blanked = _EXPRESSION.sub(_blank, text)
-    data = blanked.encode()
+    blanked = blank_expressions(text)
+    data = blanked.encode("utf-8", "surrogatepass")
     tree = _parser().parse(data)
-    reader = _Reader(source, data, len(data) != len(text))
-    reader.walk(tree.root_node)
+    reader = _Reader(source, data, _ByteOffsets(blanked) if len(data) != len(text) else None)
+    try:
+        reader.walk(tree.root_node)
+    except _TooDeep as deep:
+        return ShellScript(tuple(reader.commands), deep.at, too_deep=True)
     return ShellScript(tuple(reader.commands), reader.error)
 
 
-def _blank(match: re.Match[str]) -> str:
-    return re.sub(r"[^\n]", "_", match.group())
+def blank_expressions(text: str) -> str:
+    """`text` with each `${{ ... }}` replaced by as many `_` (newlines kept). Found with
+    `find`, not a lazy regex, which rescans to the end for every unclosed `${{`."""
+    if "${{" not in text:
+        return text
+    pieces: list[str] = []
+    done = 0
+    while (start := text.find("${{", done)) != -1:
+        end = text.find("}}", start + 3)
+        if end == -1:
+            break  # no later `${{` can be closed either
+        end += 2
+        pieces += [text[done:start], _NOT_NEWLINE.sub("_", text[start:end])]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+class _ByteOffsets:
+    """tree-sitter counts bytes, `str` counts characters: the character offset of a byte
+    offset, by a binary search over the multibyte characters only (linear to build)."""
+
+    def __init__(self, text: str) -> None:
+        self._bytes: list[int] = []  # the byte offset just after each multibyte character
+        self._extra: list[int] = []  # the bytes beyond one per character, up to there
+        extra = 0
+        for match in _MULTIBYTE.finditer(text):
+            size = len(match.group().encode("utf-8", "surrogatepass"))
+            extra += size - 1
+            self._bytes.append(match.start() + extra + 1)
+            self._extra.append(extra)
+
+    def character(self, byte: int) -> int:
+        index = bisect.bisect_right(self._bytes, byte)
+        return byte - (self._extra[index - 1] if index else 0)
+
+
+_MULTIBYTE = re.compile(r"[^\x00-\x7f]")
+
+
+class _TooDeep(Exception):
+    def __init__(self, at: Position) -> None:
+        self.at = at
 
 
 def script_from_argv(words: Sequence[tuple[str, Position]], raw: str) -> ShellScript:
@@ -290,18 +339,17 @@ def script_from_argv(words: Sequence[tuple[str, Position]], raw: str) -> ShellSc
 class _Reader:
     """Walks a tree-sitter tree into `Command` records."""
 
-    def __init__(self, source: SourceMap, data: bytes, multibyte: bool) -> None:
+    def __init__(self, source: SourceMap, data: bytes, offsets: _ByteOffsets | None) -> None:
         self.source = source
         self.data = data
-        self.multibyte = multibyte
+        self.offsets = offsets
         self.commands: list[Command] = []
         self.error: Position | None = None
         self._pipelines = 0
+        self._depth = 0
 
     def offset(self, byte: int) -> int:
-        if not self.multibyte:
-            return byte
-        return len(self.data[:byte].decode("utf-8", errors="replace"))
+        return byte if self.offsets is None else self.offsets.character(byte)
 
     def raw(self, node: Node) -> str:
         return self.source.text[self.offset(node.start_byte) : self.offset(node.end_byte)]
@@ -313,6 +361,19 @@ class _Reader:
         return self.offset(node.start_byte)
 
     def walk(self, node: Node, stage: Stage = None, parent: Parent = None) -> None:
+        self._descend(node)
+        try:
+            self._walk(node, stage, parent)
+        finally:
+            self._depth -= 1
+
+    def _descend(self, node: Node) -> None:
+        """One level deeper; past MAX_DEPTH the script is given up (recursion is bounded)."""
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _TooDeep(self.at(node))
+
+    def _walk(self, node: Node, stage: Stage, parent: Parent) -> None:
         kind = node.type
         if kind == "ERROR" or node.is_missing:
             self.note_error(node)
@@ -343,16 +404,19 @@ class _Reader:
     def note_error(self, node: Node) -> None:
         """Remember the first place parsing failed: the first token the grammar could not
         place, inside the innermost error node."""
-        if self.error is not None:
-            return
-        for child in node.children:
-            if child.type == "ERROR" or child.is_missing or child.has_error:
-                self.note_error(child)
+        while self.error is None:
+            inner = None
+            for child in node.children:
+                if child.type == "ERROR" or child.is_missing or child.has_error:
+                    inner = child
+                    break
+                if node.type == "ERROR" and not child.is_named:
+                    self.error = self.at(child)
+                    return
+            if inner is None:
+                self.error = self.at(node)
                 return
-            if node.type == "ERROR" and not child.is_named:
-                self.error = self.at(child)
-                return
-        self.error = self.at(node)
+            node = inner
 
     def redirected(self, node: Node, stage: Stage, parent: Parent) -> None:
         body = [c for c in node.children if c.is_named and c.type not in _REDIRECTS]
@@ -443,6 +507,13 @@ class _Reader:
 
     def substitutions_in(self, node: Node, parent: Parent) -> None:
         """Commands run by `$(...)`, backticks or `<(...)` anywhere inside `node`."""
+        self._descend(node)
+        try:
+            self._substitutions_in(node, parent)
+        finally:
+            self._depth -= 1
+
+    def _substitutions_in(self, node: Node, parent: Parent) -> None:
         kind = node.type
         if kind in _SUBSTITUTIONS:
             owner = parent[0] if parent is not None else None

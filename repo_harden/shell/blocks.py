@@ -25,13 +25,14 @@ from repo_harden.readers.file_kinds import (
 from repo_harden.readers.source_map import FileLines, SourceMap
 from repo_harden.readers.workflows import ACTION, WORKFLOW, Step, is_action_path, is_workflow_path
 from repo_harden.readers.yaml import Scalar
-from repo_harden.shell.analyser import SHELLS, ShellScript, parse_shell, script_from_argv
+from repo_harden.shell.analyser import MAX_DEPTH, SHELLS, ShellScript, parse_shell, script_from_argv
 
 if TYPE_CHECKING:
     from repo_harden.core.parsed import ParsedFiles
     from repo_harden.readers.dockerfile import Dockerfile, Instruction
 
 _SHEBANG = re.compile(r"#!\s*\S*?(?:/env\s+(?:-\S+\s+)*|/)(?:bash|sh|dash|ash|ksh|mksh)(?:\s|$)")
+_LONGEST_SHEBANG = 256
 _HEREDOC_MARK = re.compile(r"(?<![<\w])<<(?!<)-?\s*([\"']?)[A-Za-z0-9_.-]+\1")
 
 
@@ -80,7 +81,14 @@ class ScriptBlock:
         if self._parsed is None:
             self._parsed = parse_shell(self.source)
             error = self._parsed.error
-            if error is not None and self.strict and self._report is not None:
+            if error is not None and self._parsed.too_deep and self._report is not None:
+                self._report(
+                    error,
+                    f"the {self.where} starting at line {self.source.position(0).line} nests "
+                    f"deeper than {MAX_DEPTH} levels at line {error.line}, so its commands "
+                    "from there on were not checked",
+                )
+            elif error is not None and self.strict and self._report is not None:
                 start = self.source.position(0)
                 self._report(
                     error,
@@ -135,7 +143,9 @@ def is_shell_script(path: str, text: str) -> bool:
     name = file_name(path)
     if name.endswith(SHELL_EXTENSIONS):
         return True
-    return "." not in name and _SHEBANG.match(text) is not None
+    first_line = text[: text.find("\n")] if "\n" in text else text
+    # only a short first line can be a shebang; a long one would cost its length squared
+    return "." not in name and _SHEBANG.match(first_line[:_LONGEST_SHEBANG]) is not None
 
 
 def _yaml_blocks(
