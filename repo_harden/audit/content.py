@@ -27,7 +27,6 @@ T = TypeVar("T")
 TREES_PER_QUERY = 20
 BLOBS_PER_QUERY = 100
 BLOB_BYTES_PER_QUERY = 2 * 1024 * 1024
-MAX_FILE_BYTES = 10 * 1024 * 1024  # as for a local checkout
 
 _REPLACEMENT = "\ufffd"
 

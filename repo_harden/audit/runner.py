@@ -82,6 +82,7 @@ class AuditResult:
     files_checked: int = 0
     suppressed_inline: int = 0
     waived: int = 0
+    not_shown: int = 0
     crashes: list[str] = field(default_factory=list)
     reused: int = 0  # repositories whose stored result was still valid
 
@@ -294,6 +295,7 @@ class Audit:
             "suppressed_inline": outcome.suppressed_inline,
             "waived": outcome.waived,
             "exceptions": [exemption_record(exemption) for exemption in exemptions],
+            "not_shown": outcome.not_shown,
         }
 
     def _config(self, snapshot: GitHubSnapshot) -> tuple[Config, str]:
@@ -321,6 +323,7 @@ class Audit:
         self.result.files_checked += int(document["files"])
         self.result.suppressed_inline += int(document["suppressed_inline"])
         self.result.waived += int(document["waived"])
+        self.result.not_shown += int(document.get("not_shown", 0))
         self._status(listed, AUDITED, None)
 
     def _status(self, listed: ListedRepository, status: str, reason: str | None) -> None:

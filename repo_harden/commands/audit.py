@@ -274,6 +274,7 @@ def audit_report(
         files_checked=result.files_checked,
         suppressed_inline=result.suppressed_inline,
         waived=result.waived,
+        not_shown=result.not_shown,
         repositories=result.repositories,
         color=color,
         exemptions=result.exemptions,

@@ -136,6 +136,7 @@ def build_report(result: ScanResult, color: bool) -> Report:
         files_checked=result.files_checked,
         suppressed_inline=result.outcome.suppressed_inline,
         waived=result.outcome.waived,
+        not_shown=result.outcome.not_shown,
         color=color,
     )
 

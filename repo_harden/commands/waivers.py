@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     root = find_root((args.path or Path.cwd()).resolve())
     found = catalogue()
     config_file = args.config or find_config(root)
-    config = load_config(config_file, found.checks, found.codes)
+    config = load_config(config_file, found.checks, found.codes, root=None if args.config else root)
     repo = LocalRepo(root)
     inline = list(
         inline_ignores(repo, found.codes, [p for c in found.checks.values() for p in c.patterns])

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from repo_harden.core.advisory import AdvisorySource
     from repo_harden.core.branch_policy import BranchPolicy
 
+MAX_FILE_BYTES = 10 * 1024 * 1024  # a larger file is not read (RH000); nor is a larger config
+
 
 @dataclass(frozen=True)
 class ReportedError:

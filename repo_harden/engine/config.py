@@ -8,7 +8,9 @@ findings, so the scan still runs and the problem stays visible.
 from __future__ import annotations
 
 import datetime
+import os
 import re
+import stat
 from collections.abc import Callable, Collection, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from repo_harden.core.branch_requirements import BranchRequirements, parse_requi
 from repo_harden.core.declare import Check
 from repo_harden.core.errors import ConfigError
 from repo_harden.core.model import Severity
-from repo_harden.core.snapshot import RepoSnapshot
+from repo_harden.core.snapshot import MAX_FILE_BYTES, RepoSnapshot
 
 CONFIG_FILE = ".repo-harden.toml"
 PYPROJECT = "pyproject.toml"
@@ -31,7 +33,9 @@ _TOP_KEYS = {
     "rules",
     "waivers",
     "branch-protection",
+    "max-findings-per-file",
 }
+MAX_FINDINGS_PER_FILE = 1000
 _WAIVER_FIELDS = ("rule", "path", "owner", "reason", "expires")
 _WAIVER_HEADER = re.compile(
     r"^\s*\[\[\s*(?:tool\s*\.\s*[\"']?repo-harden[\"']?\s*\.\s*)?waivers\s*\]\]"
@@ -67,32 +71,63 @@ class Config:
     rule_options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
     branch_protection: BranchRequirements = field(default_factory=BranchRequirements)
+    max_findings_per_file: int = MAX_FINDINGS_PER_FILE  # 0: no limit
 
 
 def find_config(root: Path) -> Path | None:
     """The config file of a checkout: `.repo-harden.toml` first, then a pyproject that has ours."""
     dedicated = root / CONFIG_FILE
-    if dedicated.is_file():
+    if dedicated.is_file() or dedicated.is_symlink():
         return dedicated
     pyproject = root / PYPROJECT
-    if pyproject.is_file() and "repo-harden" in pyproject.read_text(errors="replace"):
-        return pyproject
+    if pyproject.is_file() or pyproject.is_symlink():
+        text = read_config_text(pyproject, root).decode("utf-8", "replace")
+        if "repo-harden" in text:
+            return pyproject
     return None
 
 
-def load_config(path: Path | None, checks: Mapping[str, Check], codes: Collection[str]) -> Config:
+def load_config(
+    path: Path | None,
+    checks: Mapping[str, Check],
+    codes: Collection[str],
+    *,
+    root: Path | None = None,
+) -> Config:
     """The config at `path`. Rule codes are checked against every code that exists;
-    options only for the `checks` loaded in this run (the others are not used by it)."""
+    options only for the `checks` loaded in this run (the others are not used by it).
+    A config found in the checkout `root` is read under the scanned files' rules."""
     if path is None:
         return Config()
+    data = read_config_text(path, root)
     path = shown_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read it ({error.strerror})") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     return parse_config(path, text, checks, codes)
+
+
+def read_config_text(path: Path, root: Path | None) -> bytes:
+    """A config file's bytes, read as a scanned file is: a regular file of at most
+    MAX_FILE_BYTES, and, when it belongs to the checkout `root`, not through a symbolic
+    link that leads out of it (the checkout's content chooses nothing outside it)."""
+    shown = shown_path(path)
+    try:
+        if root is not None and not path.resolve().is_relative_to(root.resolve()):
+            raise ConfigError(f"{shown}: a symbolic link that points outside the repository")
+        with path.open("rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise ConfigError(f"{shown}: not a regular file")
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise ConfigError(f"{shown}: cannot read it ({error.strerror})") from None
+    except RuntimeError:  # Python < 3.13: resolve() of a symlink loop
+        raise ConfigError(f"{shown}: a symbolic link that loops") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(f"{shown}: larger than {MAX_FILE_BYTES // 1048576} MiB, not read")
+    return data
 
 
 def config_path_in(paths: Collection[str], read_text: Callable[[str], str | None]) -> str | None:
@@ -176,7 +211,15 @@ def _parse(
         branch_protection=parse_requirements(
             table.get("branch-protection", {}), f"{path}: [branch-protection]"
         ),
+        max_findings_per_file=_count(path, table, "max-findings-per-file", MAX_FINDINGS_PER_FILE),
     )
+
+
+def _count(path: Path, table: Mapping[str, object], key: str, default: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{path}: {key} must be a whole number, 0 or more (0: no limit)")
+    return value
 
 
 def parse_fail_on(value: str, where: str) -> Severity | None:

@@ -33,6 +33,26 @@ class Outcome:
     reported: list[Reported] = field(default_factory=list)
     suppressed_inline: int = 0
     waived: int = 0
+    not_shown: int = 0  # findings past the config's max-findings-per-file
+
+
+def cap_per_file(reported: list[Reported], limit: int) -> tuple[list[Reported], int]:
+    """At most `limit` findings per file (0: no limit), the most severe kept, so a file full
+    of findings costs bounded memory and output and the exit code does not change; the
+    number of the others."""
+    if limit <= 0:
+        return reported, 0
+    by_file: dict[tuple[str | None, str], list[Reported]] = {}
+    for item in reported:
+        by_file.setdefault((item.repository, item.finding.path), []).append(item)
+    if all(len(items) <= limit for items in by_file.values()):
+        return reported, 0
+    kept: set[int] = set()
+    for items in by_file.values():
+        ranked = sorted(items, key=lambda item: -item.severity.rank)  # stable: by position
+        kept.update(id(item) for item in ranked[:limit])
+    shown = [item for item in reported if id(item) in kept]
+    return shown, len(reported) - len(shown)
 
 
 def apply_policy(
@@ -65,6 +85,9 @@ def apply_policy(
         if selection.enabled(rule.code) and not (finding.path and excluded.matches(finding.path)):
             severity = config.severity.get(rule.code, rule.severity)
             outcome.reported.append(Reported(finding, rule, severity))
+    outcome.reported, outcome.not_shown = cap_per_file(
+        outcome.reported, config.max_findings_per_file
+    )
     return outcome
 
 

@@ -86,7 +86,10 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
 
 def _effective_config(root: Path, overrides: Overrides, found: Catalogue) -> Config:
     require_file(overrides.config_file, "config file")
-    config = load_config(overrides.config_file or find_config(root), found.checks, found.codes)
+    if overrides.config_file is not None:
+        config = load_config(overrides.config_file, found.checks, found.codes)
+    else:
+        config = load_config(find_config(root), found.checks, found.codes, root=root)
     check_selectors(overrides, found.codes)
     return apply_overrides(config, overrides)
 

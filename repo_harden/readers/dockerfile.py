@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from repo_harden.core.model import Position
 from repo_harden.readers.source_map import SourceBuilder, SourceMap
 
-_DIRECTIVE = re.compile(r"^\s*#\s*([a-zA-Z]+)\s*=\s*(.*?)\s*$")
+_DIRECTIVE = re.compile(r"^\s*#\s*([a-zA-Z]+)\s*=\s*(.*)$")  # the value is rstripped
 _INSTRUCTION = re.compile(r"^(\s*)([A-Za-z]+)(\s+|$)")
 _HEREDOC = re.compile(r"(?<![<\w])<<(?!<)(-?)\s*([\"']?)([A-Za-z0-9_.-]+)\2")
 _FLAG = re.compile(r"--([a-z][a-z0-9-]*)(?:=(\S*))?")
@@ -146,8 +146,9 @@ class _Reader:
             match = _DIRECTIVE.match(self.lines[self.index])
             if match is None:
                 return
-            if match.group(1).lower() == "escape" and match.group(2) in ("\\", "`"):
-                self.escape = match.group(2)
+            value = match.group(2).rstrip()
+            if match.group(1).lower() == "escape" and value in ("\\", "`"):
+                self.escape = value
             self.index += 1
 
     def instruction(self) -> None:

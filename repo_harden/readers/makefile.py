@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from repo_harden.readers.source_map import SourceBuilder, SourceMap
 
 _ASSIGNMENT = re.compile(
-    r"^(?:(?:export|override)\s+)*([A-Za-z_][A-Za-z0-9_.-]*)\s*(?:\?|:{1,3}|\+|!)?=\s*(.*?)\s*$"
-)
+    r"^(?:(?:export|override)\s+)*([A-Za-z_][A-Za-z0-9_.-]*)\s*(?:\?|:{1,3}|\+|!)?=\s*(.*)$"
+)  # the value is rstripped: `(.*?)\s*$` backtracks quadratically over a run of spaces
 _RULE = re.compile(r"^[^\s#=][^=]*?:(?![=])")
 _REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)|\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
 _CONDITIONAL = re.compile(r"^\s*(ifeq|ifneq|ifdef|ifndef|else|endif)\b")
@@ -65,7 +65,7 @@ def _variables(lines: list[str]) -> dict[str, str]:
             continue
         match = _ASSIGNMENT.match(line)
         if match is not None and "$" not in match.group(2):
-            variables[match.group(1)] = match.group(2)
+            variables[match.group(1)] = match.group(2).rstrip()
     return variables
 
 

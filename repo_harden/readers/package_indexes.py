@@ -18,7 +18,6 @@ from repo_harden.readers.documents import TomlDocument, string, strings, table
 from repo_harden.readers.yaml import Node, fields, mapping_items, scalar, sequence_items
 
 _INI_SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
-_INI_SETTING = re.compile(r"^([^=:#;\s][^=:]*?)\s*[=:]\s*(.*)$")
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -49,12 +48,21 @@ def ini_settings(text: str) -> Iterator[IndexSetting]:
         if line[0].isspace() and key is not None:
             yield from _values(key, stripped, number, line)
             continue
-        setting = _INI_SETTING.match(stripped)
+        setting = _ini_setting(stripped)
         if setting is None:
             key = None
             continue
-        key = setting.group(1).strip().lower().replace("_", "-")
-        yield from _values(key, setting.group(2), number, line)
+        key = setting[0].strip().lower().replace("_", "-")
+        yield from _values(key, setting[1], number, line)
+
+
+def _ini_setting(line: str) -> tuple[str, str] | None:
+    """`key = value` or `key: value` (stripped), split at the first `=` or `:`, without a
+    regex that backtracks over a long run of spaces."""
+    cut = min((at for at in (line.find("="), line.find(":")) if at != -1), default=-1)
+    if cut <= 0 or line[0] in "#;":
+        return None
+    return line[:cut].rstrip(), line[cut + 1 :].lstrip()
 
 
 def _values(key: str, values: str, number: int, line: str) -> Iterator[IndexSetting]:

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, Reading
 
-_COMMENT = re.compile(r"(^|\s+)#.*$")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|(?:git|hg|svn|bzr)\+)", re.IGNORECASE)
 _VCS = re.compile(r"^(git|hg|svn|bzr)\+", re.IGNORECASE)
 _HASH_FRAGMENT = re.compile(r"[#&](sha256|sha384|sha512)=[0-9a-fA-F]+")
@@ -188,13 +187,13 @@ def logical_lines(text: str) -> Iterator[tuple[int, str]]:
     pending: list[str] = []
     first = 0
     for number, raw in enumerate(text.splitlines(), 1):
-        if raw.endswith("\\") and not _COMMENT.match(raw):
+        if raw.endswith("\\") and not _is_comment(raw):
             if not pending:
                 first = number
             pending.append(raw[:-1])
             continue
         if pending:
-            pending.append(" " + raw if _COMMENT.match(raw) else raw)
+            pending.append(" " + raw if _is_comment(raw) else raw)
             joined, pending = "".join(pending), []
             yield from _uncommented(first, joined)
         else:
@@ -204,9 +203,23 @@ def logical_lines(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _uncommented(number: int, line: str) -> Iterator[tuple[int, str]]:
-    stripped = _COMMENT.sub("", line)
+    stripped = without_comment(line)
     if stripped.strip():
         yield number, stripped
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
+def without_comment(line: str) -> str:
+    """The line before a `#` that starts it or follows whitespace, and the whitespace
+    before that `#` (pip's `(^|\\s+)#.*$`, without the regex's quadratic backtracking
+    over a long run of spaces)."""
+    at = line.find("#")
+    while at > 0 and not line[at - 1].isspace():
+        at = line.find("#", at + 1)
+    return line if at == -1 else line[:at].rstrip()
 
 
 def _split_args(line: str) -> tuple[str, str]:

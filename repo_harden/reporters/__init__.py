@@ -21,6 +21,7 @@ class Report:
     suppressed_inline: int = 0
     waived: int = 0
     baselined: int = 0
+    not_shown: int = 0  # past the limit of findings per file
     repositories: list[RepositoryStatus] | None = None
     color: bool = False
     notes: list[str] = field(default_factory=list)

@@ -109,4 +109,6 @@ def _hidden(report: Report) -> str:
         parts.append(f"{report.waived} waived (see `repo-harden waivers`)")
     if report.baselined:
         parts.append(f"{report.baselined} known from the baseline")
+    if report.not_shown:
+        parts.append(f"{report.not_shown} more not shown (at most max-findings-per-file per file)")
     return f" {', '.join(parts).capitalize()}." if parts else ""

@@ -7,9 +7,9 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
-from repo_harden.core.snapshot import RepoSettings
+from repo_harden.core.snapshot import MAX_FILE_BYTES, RepoSettings
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
+__all__ = ["MAX_FILE_BYTES", "LocalRepo", "find_root"]
 _SNIFF_BYTES = 8192
 
 
