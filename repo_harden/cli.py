@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from repo_harden import __version__
 from repo_harden.commands import audit, merge, owners, rules, scan, waivers
 from repo_harden.core.errors import ExitCode, FatalError
+from repo_harden.core.escape import shown
 from repo_harden.frontend.output import silence_stdout
 
 _DESCRIPTION = """\
@@ -29,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.run(args)
     except FatalError as error:
-        print(f"repo-harden: error: {error}", file=sys.stderr)
+        print(f"repo-harden: error: {shown(str(error))}", file=sys.stderr)
         return ExitCode.USAGE
     except KeyboardInterrupt:
         print("repo-harden: interrupted", file=sys.stderr)

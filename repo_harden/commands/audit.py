@@ -111,7 +111,9 @@ def add_parser(commands: Subcommands) -> None:
         help="text (default): findings, then a table per repository and per rule family; "
         "html: a self-contained dashboard to open in a browser (with -o)",
     )
-    audit.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
+    audit.add_argument(
+        "-o", "--output", metavar="FILE", help="write the report to FILE (`-`: standard output)"
+    )
     add_rule_options(
         audit,
         config_help="one config for every repository (default: each repository's own)",
@@ -158,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     report = audit_report(
         result,
         audit.rules,
-        color=args.output is None and use_color(sys.stdout),
+        color=args.output in (None, "-") and use_color(sys.stdout),
         trend=trend,
         selected=selected_rules(options, audit.rules),
         day=options.today,

@@ -45,7 +45,9 @@ def add_parser(commands: Subcommands) -> None:
     merge.set_defaults(run=run)
     merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT.json")
     merge.add_argument("--format", choices=AUDIT_FORMATS, default="text")
-    merge.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
+    merge.add_argument(
+        "-o", "--output", metavar="FILE", help="write the report to FILE (`-`: standard output)"
+    )
     add_fail_on_option(merge, "warning")
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repo_harden.core.errors import ExitCode, UsageError
+from repo_harden.core.escape import shown
 from repo_harden.readers.codeowners import (
     CodeownersFile,
     Ownership,
@@ -73,7 +74,7 @@ def load_codeowners(repo: LocalRepo) -> CodeownersFile | None:
 
 
 def _note(message: str) -> None:
-    print(f"repo-harden: {message}", file=sys.stderr)
+    print(f"repo-harden: {shown(message)}", file=sys.stderr)
 
 
 def repo_paths(repo: LocalRepo, given: Path) -> list[str]:
@@ -93,9 +94,9 @@ def repo_paths(repo: LocalRepo, given: Path) -> list[str]:
 def text_line(result: Ownership) -> str:
     """`SOURCE:LINE:PATTERN<TAB>OWNERS<TAB>PATH`; `::` when no line matches."""
     rule = result.rule
-    where = f"{result.source}:{rule.line}:{rule.pattern}" if rule else "::"
-    owners = " ".join(result.owners) or "(no owner)"
-    return f"{where}\t{owners}\t{result.path}"
+    where = f"{result.source}:{rule.line}:{shown(rule.pattern)}" if rule else "::"
+    owners = shown(" ".join(result.owners)) or "(no owner)"
+    return f"{where}\t{owners}\t{shown(result.path)}"
 
 
 def json_report(codeowners: CodeownersFile | None, results: Sequence[Ownership]) -> object:

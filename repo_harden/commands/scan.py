@@ -50,7 +50,9 @@ def add_parser(commands: Subcommands) -> None:
         default="text",
         help="text (default), json, sarif (GitHub code scanning) or github (annotations)",
     )
-    scan.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report to FILE")
+    scan.add_argument(
+        "-o", "--output", metavar="FILE", help="write the report to FILE (`-`: standard output)"
+    )
     scan.add_argument(
         "--baseline",
         type=Path,
@@ -59,7 +61,6 @@ def add_parser(commands: Subcommands) -> None:
     )
     scan.add_argument(
         "--write-baseline",
-        type=Path,
         metavar="FILE",
         help="record today's findings in FILE (to adopt repo-harden on an old repository)",
     )
@@ -157,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         plural = "s" if count != 1 else ""
         print(f"Wrote {count} finding{plural} to the baseline {args.write_baseline}.")
         return exit_code((), None, crashes=result.crashes)
-    to_terminal = args.output is None and args.format == "text"
+    to_terminal = args.output in (None, "-") and args.format == "text"
     report = build_report(result, color=to_terminal and use_color(sys.stdout))
     if known is not None:
         new, accepted = split_by_baseline(report.reported, known)

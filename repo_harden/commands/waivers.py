@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from repo_harden.core.escape import shown
 from repo_harden.core.globs import PathMatcher
 from repo_harden.engine.catalogue import catalogue
 from repo_harden.engine.config import Waiver, find_config, load_config
@@ -95,20 +96,22 @@ def waiver_status(waiver: Waiver, today: datetime.date) -> str:
 def _text(
     where: str, waivers: tuple[Waiver, ...], inline: list[InlineIgnore], today: datetime.date
 ) -> str:
+    where = shown(where)
     lines = [f"Waivers in {where}: {len(waivers)}"]
     for waiver in waivers:
         at = f"{where}:{waiver.line}" if waiver.line else where
-        lines.append(f"  {at}  {waiver.rule or '?'}  {waiver.path or '?'}")
+        lines.append(f"  {at}  {shown(waiver.rule) or '?'}  {shown(waiver.path) or '?'}")
         lines.append(
-            f"      owner {waiver.owner or '?'}, until {waiver.expires or '?'} "
-            f"({waiver_status(waiver, today)})"
+            f"      owner {shown(waiver.owner) or '?'}, until {waiver.expires or '?'} "
+            f"({shown(waiver_status(waiver, today))})"
         )
-        lines.append(f"      reason: {waiver.reason or '?'}")
+        lines.append(f"      reason: {shown(waiver.reason) or '?'}")
     lines.append(f"Inline ignores: {len(inline)}")
     for ignore in inline:
         status = f"  [invalid: {'; '.join(ignore.problems)}]" if ignore.problems else ""
+        codes = ",".join(ignore.codes)
         lines.append(
-            f"  {ignore.path}:{ignore.line}  {','.join(ignore.codes)}  {ignore.reason}{status}"
+            f"  {shown(ignore.path)}:{ignore.line}  {shown(codes)}  {shown(ignore.reason + status)}"
         )
     return "\n".join(lines) + "\n"
 

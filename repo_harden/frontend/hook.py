@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from repo_harden.core.errors import ExitCode, FatalError
+from repo_harden.core.escape import shown
 from repo_harden.frontend.options import add_rule_options, overrides_from
 from repo_harden.frontend.output import silence_stdout, use_color
 
@@ -32,7 +33,7 @@ def run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) ->
     try:
         code = _check(args, only)
     except FatalError as error:
-        print(f"repo-harden: error: {error}", file=sys.stderr)
+        print(f"repo-harden: error: {shown(str(error))}", file=sys.stderr)
         code = ExitCode.USAGE
     except BrokenPipeError:
         code = silence_stdout()

@@ -5,49 +5,89 @@ the one exit-code rule of every front end."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from repo_harden.core.errors import ExitCode
+from repo_harden.core.errors import ExitCode, UsageError
+from repo_harden.core.escape import line_start
 from repo_harden.core.model import Severity
 from repo_harden.engine.policy import Reported
 from repo_harden.engine.records import FAILED, RepositoryStatus
 from repo_harden.reporters import Report, renderer
 from repo_harden.reporters.text import summary
 
+STDOUT = "-"
+# Symbolic links that stand for a stream of this process, the only ones written through.
+_STREAMS = re.compile(r"/dev/(?:stdout|stderr|fd/\d+)|/proc/self/fd/\d+")
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path`.
 
-    A symbolic link is written through, to its target. A path that exists but is not a
-    regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written to directly: renaming
-    a file over it would replace the device itself.
+def write_atomically(path: Path | str, text: str) -> None:
+    """Write `text` to `path` whole or not at all, never through a planted link.
+
+    A regular file is replaced by renaming a finished temporary file over it; a symbolic
+    link is replaced the same way, not written through (a scanned checkout may hold a
+    link to a script that a later step runs); the new file never has an execute bit, and a
+    new one gets the umask's mode. A device or a pipe (`/dev/null`, `/dev/stdout`) is
+    written to. Any failure is a one-line `UsageError`, and nothing is left behind.
     """
-    target = path.resolve() if path.is_symlink() else path
+    shown = str(path)
+    if not shown:
+        raise UsageError("an output path must not be empty (`-` is the standard output)")
+    path = Path(path)
     try:
-        mode = target.stat().st_mode
+        info = path.lstat()
     except FileNotFoundError:
-        mode = None
-    if mode is not None and not stat.S_ISREG(mode):
-        with target.open("w", encoding="utf-8", newline="") as file:
-            file.write(text)
-        return
-    _replace(target, text, stat.S_IMODE(mode) if mode is not None else 0o644)
+        info = None
+    except OSError as error:
+        raise UsageError(f"{shown}: cannot write it: {error.strerror}") from None
+    try:
+        if info is not None and stat.S_ISDIR(info.st_mode):
+            raise UsageError(f"{shown}: is a folder; name a file to write the report to")
+        if info is not None and _written_to(path, info):
+            with path.open("w", encoding="utf-8", newline="") as file:
+                file.write(text)
+            return
+        keep = (
+            stat.S_IMODE(info.st_mode) if info is not None and stat.S_ISREG(info.st_mode) else None
+        )
+        _replace(path, text, _new_mode(keep))
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise UsageError(f"{shown}: cannot write it: {reason}") from None
+
+
+def _written_to(path: Path, info: os.stat_result) -> bool:
+    """A device, a pipe, or a link to a stream of this process: written to, not replaced."""
+    if stat.S_ISLNK(info.st_mode):
+        return _STREAMS.fullmatch(str(path.absolute())) is not None
+    return not stat.S_ISREG(info.st_mode)
+
+
+def _new_mode(existing: int | None) -> int:
+    """The file's mode without execute bits, or what the umask gives a new file."""
+    if existing is not None:
+        return existing & ~0o111
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _replace(path: Path, text: str, mode: int) -> None:
     folder = path.parent if str(path.parent) else Path()
+    if not folder.is_dir():
+        raise UsageError(f"{path}: the folder {folder} does not exist")
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-        Path(temporary).chmod(mode)
-        Path(temporary).replace(path)
+            os.fchmod(file.fileno(), mode)
+        Path(temporary).replace(path)  # a link at `path` is replaced, its target untouched
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -71,11 +111,12 @@ def silence_stdout() -> int:
     return ExitCode.FINDINGS
 
 
-def deliver(report: Report, format_name: str, output: Path | None, footer: str = "") -> None:
-    """The report in `format_name`, to standard output, or written to `output` with a
-    summary on standard output instead; `footer` is a line for the person reading it."""
+def deliver(report: Report, format_name: str, output: Path | str | None, footer: str = "") -> None:
+    """The report in `format_name`, to standard output (`output` None or `-`), or written to
+    `output` with a summary on standard output instead; `footer` is a line for the person
+    reading it."""
     rendered = renderer(format_name)(report)
-    if output is None:
+    if output is None or str(output) == STDOUT:
         sys.stdout.write(rendered)
         if footer:
             print(footer, file=sys.stderr)
@@ -95,7 +136,8 @@ def exit_code(
     """The one exit-code rule: 2 when repo-harden crashed (its crashes are printed, in full),
     3 when a repository could not be audited, else 1 for a finding at or above `fail_on`."""
     for crash in crashes:
-        print(f"repo-harden: internal error, please report it: {crash}", file=sys.stderr)
+        shown_crash = "\n".join(line_start(line) for line in crash.splitlines())
+        print(f"repo-harden: internal error, please report it: {shown_crash}", file=sys.stderr)
     if crashes:
         return ExitCode.USAGE
     if any(repo.status == FAILED for repo in repositories):

@@ -6,6 +6,7 @@ errors come first and a last line counts everything.
 
 from __future__ import annotations
 
+from repo_harden.core.escape import workflow_data, workflow_property
 from repo_harden.core.model import Severity
 from repo_harden.engine.policy import Reported
 from repo_harden.reporters import Report
@@ -14,19 +15,11 @@ from repo_harden.reporters.text import summary
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def annotation(item: Reported) -> str:
     finding = item.finding
     properties = []
     if finding.path:
-        properties.append(f"file={_escape_property(finding.path)}")
+        properties.append(f"file={workflow_property(finding.path)}")
     if finding.line is not None:
         properties.append(f"line={finding.line}")
     if finding.column is not None:
@@ -34,8 +27,8 @@ def annotation(item: Reported) -> str:
     title = f"{item.rule.code} {item.rule.name}"
     if item.repository:
         title = f"{item.repository}: {title}"
-    properties.append(f"title={_escape_property(title)}")
-    return f"::{_COMMAND[item.severity]} {','.join(properties)}::{_escape_data(finding.message)}"
+    properties.append(f"title={workflow_property(title)}")
+    return f"::{_COMMAND[item.severity]} {','.join(properties)}::{workflow_data(finding.message)}"
 
 
 def render_github(report: Report) -> str:

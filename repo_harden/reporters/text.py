@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from repo_harden.core.escape import line_start, shown
 from repo_harden.core.model import Severity
 from repo_harden.engine.policy import Reported
 from repo_harden.reporters import Report
@@ -28,8 +29,10 @@ def location(item: Reported) -> str:
 
 
 def render_line(item: Reported, color: bool) -> str:
+    """One finding on one line, whatever its path and message hold (see `core.escape`)."""
     code = _paint(item.rule.code, f"1;{_COLORS[item.severity]}", color)
-    return f"{_paint(location(item), '1', color)}: {code} {item.finding.message}"
+    where = _paint(line_start(location(item)), "1", color)
+    return f"{where}: {code} {shown(item.finding.message)}"
 
 
 def render_text(report: Report) -> str:
@@ -49,7 +52,7 @@ def audit_tables(report: Report) -> list[str]:
     for repo in report.repositories or ():
         counts = by_repo.get(repo.name, Counter())
         found = [str(counts[s]) if repo.status == "audited" else "-" for s in _ORDER]
-        rows.append([repo.name, repo.status, *found, repo.reason or ""])
+        rows.append([line_start(repo.name), repo.status, *found, shown(repo.reason or "")])
     families: dict[str, tuple[Counter[str], set[str]]] = {}
     for item in report.reported:
         family = _family(item.rule.code)
