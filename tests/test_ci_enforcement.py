@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import DATA, make_repo, offline_install_environment, workflow
+from tests.conftest import DATA, git, make_repo, offline_install_environment, workflow
 
 ROOT = Path(__file__).resolve().parents[1]
 WF = ".github/workflows/ci.yml"
@@ -158,8 +158,9 @@ def test_action_fails_on_unpinned_and_uploads_valid_sarif(
     code, log, outputs = run_action(repo, runner_temp, {})
     assert code == 1, log
     assert "::error file=.github/workflows/ci.yml,line=6,col=15,title=PIN001" in log
-    assert outputs.strip() == "sarif-file=repo-harden.sarif"
-    sarif = json.loads((repo / "repo-harden.sarif").read_text())
+    assert outputs.strip() == f"sarif-file={runner_temp / 'repo-harden.sarif'}"
+    assert not (repo / "repo-harden.sarif").exists()  # never in the checkout by default
+    sarif = json.loads((runner_temp / "repo-harden.sarif").read_text())
     schema = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
     jsonschema.validate(sarif, schema)
     (result,) = sarif["runs"][0]["results"]
@@ -208,3 +209,34 @@ def test_readme_workflows_pass_the_tools_own_rules(cli: Any, tmp_path: Path) -> 
 def test_the_project_passes_its_own_rules(cli: Any) -> None:
     result = cli("scan", cwd=ROOT)
     assert result.code == 0, result.out
+
+
+def test_a_pull_request_cannot_get_code_run_through_the_sarif_file(
+    tmp_path: Path, runner_temp: Path
+) -> None:
+    """Issue 14, item 1, the whole chain: the pull request commits `repo-harden.sarif` as a
+    link to the action's own `repo-harden` script and a finding whose message holds `$(...)`
+    and forged workflow commands. Were the SARIF written through the link, the script would
+    be SARIF (still executable) and the next step would run the `$(...)`."""
+    script = runner_temp / "repo-harden-venv" / "bin" / "repo-harden"
+    if not script.exists():  # the install step of another test builds it; build it here
+        run_action(make_repo(tmp_path / "warm", {"README.md": "x\n"}), runner_temp, {})
+    before = script.read_bytes()
+    marker = tmp_path / "pwned"
+    forged = f"actions/checkout@v4$(touch {marker})"
+    hostile = {
+        WF: workflow(f"      - uses: {forged}\n      - uses: '::add-mask::x\\n::error::forged'\n"),
+        ".github/CODEOWNERS": "* @acme/maintainers\n",
+    }
+    repo = make_repo(tmp_path / "pr", hostile, commit=False)
+    (repo / "repo-harden.sarif").symlink_to(script)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "hostile")
+    for inputs in ({}, {"sarif-file": "repo-harden.sarif", "format": "text"}):
+        code, log, _ = run_action(repo, runner_temp, inputs)
+        assert code == 1, log
+        assert script.read_bytes() == before
+        assert not marker.exists()
+        assert not [line for line in log.splitlines() if line.lstrip().startswith("::add-mask")]
+        assert "::error::forged" not in [line.strip() for line in log.splitlines()]
+    assert not (repo / "repo-harden.sarif").is_symlink()  # the link was replaced, not followed
