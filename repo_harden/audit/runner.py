@@ -34,10 +34,17 @@ from repo_harden.core.advisory import AdvisorySource
 from repo_harden.core.errors import ConfigError
 from repo_harden.core.globs import PathMatcher
 from repo_harden.core.lazy import load_deferred
-from repo_harden.core.model import Rule
+from repo_harden.core.model import Finding, Rule, fingerprint
 from repo_harden.core.snapshot import RepoSettings
 from repo_harden.engine.catalogue import catalogue
-from repo_harden.engine.config import CONFIG_FILE, PYPROJECT, Config, snapshot_config
+from repo_harden.engine.config import (
+    CONFIG_FILE,
+    PYPROJECT,
+    Config,
+    config_path_in,
+    snapshot_config,
+)
+from repo_harden.engine.engine_rules import UNPARSEABLE
 from repo_harden.engine.exemptions import inline_exemptions, waiver_exemptions
 from repo_harden.engine.judge import judge, selected_checks
 from repo_harden.engine.overrides import Overrides, apply_overrides
@@ -268,9 +275,12 @@ class Audit:
         snapshot = GitHubSnapshot(name, entries, dict(blobs), settings, fetch)
         try:
             config, config_path = self._config(snapshot)
+            bad_config = None
         except ConfigError as error:
-            failures[name] = f"its repo-harden config is invalid: {error}"
-            return None
+            # The repository's owners must fix it, not the auditor: its files are still
+            # checked, with the default config, and the config is RH000 (not a crash).
+            config, config_path = apply_overrides(Config(), self.options.overrides), ""
+            bad_config = str(error)
         checks = selected_checks(self.found, config)
         outcome, crashes = judge(
             snapshot,
@@ -286,6 +296,8 @@ class Audit:
             self.result.crashes.extend(f"{name}: {crash}" for crash in crashes)
             failures[name] = "repo-harden crashed on it (an internal error, reported above)"
             return None
+        if bad_config is not None:
+            outcome.reported.insert(0, self._config_finding(snapshot, bad_config))
         exemptions = waiver_exemptions(config.waivers, config_path) + inline_exemptions(
             snapshot.paths(), snapshot.read_text, self.found.codes, self._wanted
         )
@@ -297,6 +309,22 @@ class Audit:
             "exceptions": [exemption_record(exemption) for exemption in exemptions],
             "not_shown": outcome.not_shown,
         }
+
+    def _config_finding(self, snapshot: GitHubSnapshot, error: str) -> Reported:
+        path = config_path_in(set(snapshot.paths()), snapshot.read_text) or CONFIG_FILE
+        message = (
+            f"the repo-harden config is invalid, so the defaults were used: "
+            f"{error.removeprefix(f'{snapshot.name}/')}"
+        )
+        finding = Finding(
+            UNPARSEABLE.code,
+            path,
+            None,
+            None,
+            message,
+            fingerprint(UNPARSEABLE.code, path, message),
+        )
+        return Reported(finding, self.rules[UNPARSEABLE.code], UNPARSEABLE.severity)
 
     def _config(self, snapshot: GitHubSnapshot) -> tuple[Config, str]:
         if self.options.config is not None:

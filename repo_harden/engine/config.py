@@ -11,7 +11,7 @@ import datetime
 import os
 import re
 import stat
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +19,7 @@ from pathlib import Path
 from repo_harden.core.branch_requirements import BranchRequirements, parse_requirements
 from repo_harden.core.declare import Check
 from repo_harden.core.errors import ConfigError
+from repo_harden.core.globs import glob_problem
 from repo_harden.core.model import Severity
 from repo_harden.core.snapshot import MAX_FILE_BYTES, RepoSnapshot
 
@@ -203,7 +204,7 @@ def _parse(
         source=path,
         select=tuple(_selectors(path, table, "select", codes)) or ("ALL",),
         ignore=tuple(_selectors(path, table, "ignore", codes)),
-        exclude=tuple(_strings(path, table, "exclude")),
+        exclude=tuple(_globs(path, table, "exclude")),
         fail_on=parse_fail_on(str(table.get("fail-on", "warning")), f"{path}: fail-on"),
         severity=_severities(path, table, codes),
         rule_options=_rule_options(path, table, checks, codes),
@@ -240,8 +241,24 @@ def _strings(path: Path, table: Mapping[str, object], key: str) -> list[str]:
     return value
 
 
+def _globs(path: Path, table: Mapping[str, object], key: str) -> list[str]:
+    globs = _strings(path, table, key)
+    check_globs(globs, f"{path}: {key}")
+    return globs
+
+
+def check_globs(globs: Iterable[str], where: str) -> None:
+    """A glob that cannot be matched is a configuration error, not a crash mid-scan."""
+    for glob in globs:
+        problem = glob_problem(glob)
+        if problem is not None:
+            raise ConfigError(f"{where}: {problem}")
+
+
 def _selectors(path: Path, table: Mapping[str, object], key: str, codes: set[str]) -> list[str]:
     selectors = [s.strip().upper() for s in _strings(path, table, key)]
+    if "" in selectors:  # a prefix of every code: it would turn every rule off, RH000 too
+        raise ConfigError(f'{path}: {key}: an empty rule selector "" (name codes or prefixes)')
     for selector in selectors:
         check_selector(selector, codes, f"{path}: {key}")
     return selectors
@@ -306,7 +323,9 @@ def _waivers(
     waivers = []
     for index, entry in enumerate(raw):
         line = header_lines[index] if index < len(header_lines) else None
-        waivers.append(_waiver(entry, line, codes))
+        waiver = _waiver(entry, line, codes)
+        check_globs([waiver.path], f"{path}: the waiver at line {line or '?'}: path")
+        waivers.append(waiver)
     return tuple(waivers)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from repo_harden.engine.config import Config, check_selector, parse_fail_on
+from repo_harden.engine.config import Config, check_globs, check_selector, parse_fail_on
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Overrides:
 def check_selectors(overrides: Overrides, codes: Collection[str]) -> None:
     for selector in (*overrides.select, *overrides.ignore):
         check_selector(selector, frozenset(codes), "command line")
+    check_globs(overrides.exclude, "--exclude")
 
 
 def apply_overrides(config: Config, overrides: Overrides) -> Config:

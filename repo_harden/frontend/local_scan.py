@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,14 +99,16 @@ def _target_files(repo: LocalRepo, targets: Sequence[Path]) -> list[str]:
     """Repo-relative files under the given paths: a file itself, or a folder's files."""
     wanted: list[str] = []
     for target in targets:
-        absolute = target.absolute()
+        absolute = Path(os.path.normpath(target.absolute()))  # `../x` is outside, not a link
         try:
             relative = absolute.relative_to(repo.root)
         except ValueError:
             try:
                 relative = absolute.resolve().relative_to(repo.root)
             except ValueError:
-                raise UsageError(f"{target}: not inside the checkout at {repo.root}") from None
+                raise UsageError(
+                    f"{target}: outside the repository (the checkout at {repo.root})"
+                ) from None
         posix = relative.as_posix()
         if absolute.is_dir():
             prefix = "" if posix == "." else f"{posix}/"
