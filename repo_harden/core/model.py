@@ -54,7 +54,9 @@ def fingerprint(rule: str, path: str, subject: str) -> str:
     """A fingerprint that survives moved lines: it hashes what is wrong, not where."""
     import hashlib  # loads OpenSSL: only when there is a finding
 
-    digest = hashlib.sha256(f"{rule}\0{path}\0{subject}".encode()).hexdigest()
+    # surrogateescape: a file name that is not UTF-8 still has a stable fingerprint
+    text = f"{rule}\0{path}\0{subject}"
+    digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
     return digest[:32]
 
 

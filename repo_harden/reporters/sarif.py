@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from repo_harden import __version__
 from repo_harden.core.model import Rule, Severity
@@ -38,10 +39,16 @@ def _rule_descriptor(rule: Rule) -> dict[str, Any]:
     }
 
 
+def artifact_uri(path: str) -> str:
+    """A repo-relative path as a relative URI reference: percent-encoded (` `, `#`, `?`,
+    `%` and the bytes of a name that is not UTF-8), so that it names the file it names."""
+    return quote(path, safe="/", errors="surrogateescape") if path else "."
+
+
 def _location(item: Reported) -> dict[str, Any]:
     finding = item.finding
     physical: dict[str, Any] = {
-        "artifactLocation": {"uri": finding.path or ".", "uriBaseId": "%SRCROOT%"}
+        "artifactLocation": {"uri": artifact_uri(finding.path), "uriBaseId": "%SRCROOT%"}
     }
     if finding.line is not None:
         region = {"startLine": finding.line}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +12,7 @@ from repo_harden.core.snapshot import MAX_FILE_BYTES, RepoSettings
 
 __all__ = ["MAX_FILE_BYTES", "LocalRepo", "find_root"]
 _SNIFF_BYTES = 8192
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
 class LocalRepo:
@@ -38,6 +40,13 @@ class LocalRepo:
         return self._texts[path]
 
     def _decode(self, path: str) -> str | None:
+        undecodable = _UNDECODABLE.search(path)
+        if undecodable is not None:  # git and os.walk give such names surrogate-escaped
+            byte = ord(undecodable.group()) - 0xDC00
+            self._problems[path] = (
+                f"its name is not valid UTF-8 (byte 0x{byte:02x}), so it was not read"
+            )
+            return None
         data = self._read_bytes(path)
         if data is None:
             return None
@@ -129,7 +138,19 @@ def _git_files(root: Path) -> list[str] | None:
     if result.returncode != 0:
         return None
     names = dict.fromkeys(result.stdout.decode("utf-8", "surrogateescape").split("\0"))
-    return [name for name in names if name and os.path.lexists(root / name)]
+    return [name for name in names if name and _listed(root / name)]
+
+
+def _listed(file: Path) -> bool:
+    """Whether git's file is still there. One in a folder we may not enter is kept, so that
+    reading it reports it (RH000) rather than it vanishing from the scan."""
+    try:
+        file.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _walk_files(root: Path) -> list[str]:
