@@ -212,6 +212,9 @@ class FakeRepo:
     fork: bool = False
     private: bool = False
     codeowners_errors: list[Json] | None = None  # None: GitHub finds no error (or no file)
+    # GitHub, under load, answers a listing page that asks for much per repository with a
+    # null node and this error for the repository; a lighter query (its name) still works
+    listing_error: str | None = None
     files: dict[str, bytes] = field(default_factory=dict)  # path -> content; none: empty
     modes: dict[str, str] = field(default_factory=dict)  # path -> "100755", "120000" (symlink)
     created: int = 0  # creation order (the fake numbers repositories as they are added)

@@ -478,11 +478,42 @@ class OwnerNode:
             key=key,
             descending=descending,
         )
-        page["nodes"] = [RepositoryNode(self._context, r) for r in page["nodes"]]
+        heavy = _asks_fragments(info)
+        page["nodes"] = [
+            FailingNode(r.listing_error)
+            if heavy and r.listing_error
+            else RepositoryNode(self._context, r)
+            for r in page["nodes"]
+        ]
         for edge, node in zip(page["edges"], page["nodes"], strict=True):
             edge["node"] = node
         page["totalDiskUsage"] = 0
         return page
+
+
+def _asks_fragments(info: Any) -> bool:
+    """Whether the query asks for the repositories' nodes through a fragment (the audit's
+    heavy listing) rather than for a few fields (a light one)."""
+    for field_node in info.field_nodes:
+        for selection in field_node.selection_set.selections:
+            if getattr(selection, "name", None) and selection.name.value == "nodes":
+                inner = selection.selection_set.selections if selection.selection_set else ()
+                if any(type(s).__name__ == "FragmentSpreadNode" for s in inner):
+                    return True
+    return False
+
+
+class FailingNode:
+    """A repository GitHub could not resolve in this page: the node is null (its non-null
+    `nameWithOwner` fails, and the null reaches the list item), with GitHub's message."""
+
+    typename = "Repository"
+
+    def __init__(self, message: str) -> None:
+        self._message = message
+
+    def __getattr__(self, name: str) -> Any:
+        raise GitHubGraphQLError(None, self._message)
 
 
 class RepositoryNode:

@@ -59,23 +59,64 @@ def read_listed(node: Mapping[str, Any]) -> ListedRepository:
     )
 
 
-def owner_pages(transport: Transport, kind: str, login: str) -> Iterator[list[ListedRepository]]:
+class OwnerListing:
     """Every repository of an organization (`organization`) or a user (`user`), a page at a
-    time, so that an audit starts on the first page while the others are still unread."""
-    query = queries.owner_listing(kind)
-    after: str | None = None
-    while True:
-        answer = transport.graphql(query, {"login": login, "after": after})
-        document = answer.data if isinstance(answer.data, dict) else {}
-        owner = (document.get("data") or {}).get("owner")
-        if owner is None:
-            raise UsageError(_owner_missing(kind, login, document))
-        connection = owner["repositories"]
-        yield [read_listed(node) for node in connection.get("nodes") or () if node]
-        page = connection.get("pageInfo") or {}
-        if not page.get("hasNextPage"):
-            return
-        after = page.get("endCursor")
+    time, so that an audit starts on the first page while the others are still unread.
+
+    Nothing is lost in silence: GitHub may answer a page with a null node and an error for
+    a repository (under load), so what the pages delivered is compared with `totalCount`,
+    and `shortfall()` then names the repositories left out, from a lighter listing."""
+
+    def __init__(self, transport: Transport, kind: str, login: str) -> None:
+        self.transport = transport
+        self.kind = kind
+        self.login = login
+        self.delivered: set[str] = set()
+        self.total: int | None = None
+        self.errors: list[str] = []  # GitHub's messages for the null nodes
+
+    def pages(self) -> Iterator[list[ListedRepository]]:
+        for connection, document in self._connections(queries.owner_listing(self.kind)):
+            nodes = connection.get("nodes") or ()
+            if any(node is None for node in nodes):
+                self.errors += _messages(document)
+            page = [read_listed(node) for node in nodes if node]
+            self.delivered.update(listed.full_name.lower() for listed in page)
+            yield page
+
+    def shortfall(self) -> tuple[list[str], str]:
+        """The repositories the pages left out, and GitHub's reason; ([], "") when none."""
+        reason = "; ".join(dict.fromkeys(self.errors)) or "GitHub left it out of the listing"
+        if self.total is not None and len(self.delivered) >= self.total and not self.errors:
+            return [], ""
+        names: list[str] = []
+        for connection, _ in self._connections(queries.owner_names(self.kind)):
+            for node in connection.get("nodes") or ():
+                name = str((node or {}).get("nameWithOwner") or "")
+                if name and name.lower() not in self.delivered:
+                    names.append(name)
+        return names, f"the organization listing left it out ({reason})"
+
+    def _connections(self, query: str) -> Iterator[tuple[Mapping[str, Any], Mapping[str, Any]]]:
+        after: str | None = None
+        while True:
+            answer = self.transport.graphql(query, {"login": self.login, "after": after})
+            document = answer.data if isinstance(answer.data, dict) else {}
+            owner = (document.get("data") or {}).get("owner")
+            if owner is None:
+                raise UsageError(_owner_missing(self.kind, self.login, document))
+            connection = owner["repositories"]
+            if isinstance(connection.get("totalCount"), int):
+                self.total = connection["totalCount"]
+            yield connection, document
+            page = connection.get("pageInfo") or {}
+            if not page.get("hasNextPage"):
+                return
+            after = page.get("endCursor")
+
+
+def _messages(document: Mapping[str, Any]) -> list[str]:
+    return [str(e.get("message")) for e in document.get("errors") or () if isinstance(e, dict)]
 
 
 def _owner_missing(kind: str, login: str, document: Mapping[str, Any]) -> str:

@@ -70,12 +70,30 @@ def owner_listing(kind: str) -> str:
   owner: {kind}(login: $login) {{
     repositories(first: {LISTING_PAGE}, after: $after{affiliation},
                  orderBy: {{field: NAME, direction: ASC}}) {{
+      totalCount
       pageInfo {{ hasNextPage endCursor }}
       nodes {{ ...Repo }}
     }}
   }}
 }}
 {REPOSITORY_FRAGMENT}"""
+
+
+def owner_names(kind: str) -> str:
+    """One page of the names alone: light enough for GitHub to answer when a full listing
+    page came back with repositories missing."""
+    affiliation = ", ownerAffiliations: [OWNER]" if kind == "user" else ""
+    return f"""query($login: String!, $after: String) {{
+  {RATE_LIMIT}
+  owner: {kind}(login: $login) {{
+    repositories(first: {LISTING_PAGE}, after: $after{affiliation},
+                 orderBy: {{field: NAME, direction: ASC}}) {{
+      totalCount
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{ nameWithOwner }}
+    }}
+  }}
+}}"""
 
 
 def _repository(alias: str, full_name: str, selection: str) -> str:

@@ -148,15 +148,31 @@ class Audit:
     # Listing ------------------------------------------------------------------------
 
     def _pages(self) -> Iterator[list[ListedRepository]]:
-        for organization in self.options.organizations:
-            yield from listings.owner_pages(self.transport, "organization", organization)
-        for user in self.options.users:
-            yield from listings.owner_pages(self.transport, "user", user)
+        owners = [("organization", login) for login in self.options.organizations]
+        owners += [("user", login) for login in self.options.users]
+        for kind, login in owners:
+            listing = listings.OwnerListing(self.transport, kind, login)
+            yield from listing.pages()
+            yield from self._recovered(listing)
         if self.options.repositories:
             found, missing = listings.named(self.transport, self.options.repositories)
             for gone in missing:
                 self._status(ListedRepository(gone.full_name), FAILED, gone.reason)
             yield found
+
+    def _recovered(self, listing: listings.OwnerListing) -> Iterator[list[ListedRepository]]:
+        """The repositories a listing left out, read by name; those GitHub still does not
+        show are `failed` with its reason, so the audit exits 3 rather than look complete."""
+        names, reason = listing.shortfall()
+        names = [name for name in names if listings.in_shard(name, self.options.shard)]
+        if not names:
+            if listing.errors and listing.total is None:
+                self._status(f"{listing.login}/*", FAILED, reason)
+            return
+        found, missing = listings.named(self.transport, names)
+        for gone in missing:
+            self._status(gone.full_name, FAILED, f"{reason}; by name: {gone.reason}")
+        yield found
 
     def _keep(self, listed: ListedRepository) -> bool:
         key = listed.full_name.lower()
