@@ -33,6 +33,7 @@ from urllib3.util.retry import Retry
 
 from repo_harden.advisories.osv_url import shown_url
 from repo_harden.core.advisory import Advisory, AdvisoryError, PackageVersion
+from repo_harden.core.deadline import DeadlineExceeded, within
 
 WORKERS = 8  # requests in flight at once
 # A query that meets a busy or failing service is asked again: after 429 or a 5xx up to
@@ -92,8 +93,23 @@ class OsvLookup:
         return found
 
     def _audit(self, dependencies: Sequence[Dependency]) -> Answer:
+        answer: Answer = []
+        for dependency in dependencies:
+            answer += self._query(dependency)
+        return answer
+
+    def _query(self, dependency: Dependency) -> Answer:
+        """One query, within a total deadline: `timeout` for each try, whatever the pace of
+        the bytes (a read timeout alone lets a server trickle its answer for ever), plus the
+        waits that Retry-After asks between tries."""
+        deadline = self.timeout * (STATUS_RETRIES + 1) + RETRY_AFTER_CAP_SECONDS * STATUS_RETRIES
+        auditor = Auditor(self.service)
         try:
-            return list(Auditor(self.service).audit(LockedVersions(dependencies)))
+            return within(deadline, lambda: list(auditor.audit(LockedVersions([dependency]))))
+        except DeadlineExceeded:
+            raise AdvisoryError(
+                f"{self.shown} did not answer in full within {deadline:g} s"
+            ) from None
         except (ServiceError, requests.RequestException, *_NOT_OSV) as error:
             raise AdvisoryError(self._failure(error)) from None
 

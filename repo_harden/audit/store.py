@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,21 +62,57 @@ class StoredBlob:
     data: str | bytes | None
 
 
-class Store:
-    """The cache. `path` None keeps it in memory, for one run."""
+BUSY_TIMEOUT_MS = 30000  # how long to wait for another audit's lock on the file
 
-    def __init__(self, path: Path | None) -> None:
+
+def open_store(path: Path | None, note: Callable[[str], None]) -> Store:
+    """The cache at `path`, or, when it cannot be used, a fresh one or none: a cache only
+    saves requests, so its trouble is a note (`note`), never the end of the audit. A file
+    that is not a database (corrupt, truncated) is moved aside and started afresh; one that
+    is read-only, locked or in a folder we cannot make gives way to a cache in memory."""
+    if path is None:
+        return Store(None)
+    try:
+        return Store(path, note)
+    except sqlite3.DatabaseError as error:
+        if "not a database" not in str(error) and "malformed" not in str(error):
+            note(f"the audit cache {path} cannot be used ({error}); auditing without it")
+            return Store(None)
+        aside = path.with_name(f"{path.name}.corrupt")
+        try:
+            path.replace(aside)
+            store = Store(path, note)
+        except (OSError, sqlite3.Error):
+            note(f"the audit cache {path} is not a database; auditing without a cache")
+            return Store(None)
+        note(f"the audit cache {path} was not a database; moved to {aside.name}, started afresh")
+        return store
+    except OSError as error:
+        note(f"the audit cache {path} cannot be used ({error.strerror}); auditing without it")
+        return Store(None)
+
+
+class Store:
+    """The cache. `path` None keeps it in memory, for one run. Once the file fails mid-run
+    (disk full, locked too long), the store forgets it and the audit goes on uncached."""
+
+    def __init__(self, path: Path | None, note: Callable[[str], None] | None = None) -> None:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         target = str(path) if path is not None else ":memory:"
         self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA busy_timeout = 30000")
-            if path is not None:
-                self._db.execute("PRAGMA journal_mode = WAL")
-                self._db.execute("PRAGMA synchronous = NORMAL")
-            self._create()
+        self._note = note
+        try:
+            with self._lock:
+                self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
+                if path is not None:
+                    self._db.execute("PRAGMA journal_mode = WAL")
+                    self._db.execute("PRAGMA synchronous = NORMAL")
+                self._create()
+        except BaseException:
+            self._db.close()
+            raise
 
     def _create(self) -> None:
         for statement in _TABLES:
@@ -93,18 +129,33 @@ class Store:
 
     def _one(self, sql: str, key: str) -> tuple[Any, ...] | None:
         with self._lock:
-            row: tuple[Any, ...] | None = self._db.execute(sql, (key,)).fetchone()
+            try:
+                row: tuple[Any, ...] | None = self._db.execute(sql, (key,)).fetchone()
+            except sqlite3.Error as error:
+                self._give_up(error)
+                return None
             return row
 
     def _many(self, sql: str, rows: Iterable[tuple[object, ...]]) -> None:
         with self._lock:
-            self._db.execute("BEGIN")
             try:
-                self._db.executemany(sql, rows)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+                self._db.execute("BEGIN")
+                try:
+                    self._db.executemany(sql, rows)
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as error:
+                self._give_up(error)
+
+    def _give_up(self, error: sqlite3.Error) -> None:
+        """Go on in memory (called under the lock): the rest of the audit is not cached."""
+        self._db.close()
+        self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        self._create()
+        if self._note is not None:
+            self._note(f"the audit cache failed ({error}); the rest of the audit is not cached")
 
     # Objects ---------------------------------------------------------------------------
 

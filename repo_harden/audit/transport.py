@@ -11,6 +11,7 @@ needed it is reported `failed`; the audit is never silently incomplete.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import threading
@@ -22,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from repo_harden.github.client import DEFAULT_API_URL, REDACTOR, GitHubError
+from repo_harden.core.deadline import DeadlineExceeded, within
+from repo_harden.github.client import DEFAULT_API_URL, REDACTOR, GitHubError, redirect_error
 
 if TYPE_CHECKING:
     from github import Github
@@ -32,6 +34,9 @@ REST, GRAPHQL = "core", "graphql"
 RETRIED_STATUSES = frozenset({500, 502, 503, 504})
 _RATE_LIMITED = frozenset({"RATE_LIMITED", "RATE_LIMIT"})  # GitHub has sent both spellings
 SECONDARY_LIMIT_PAUSE = 60.0  # GitHub: "wait at least one minute" when it sends no Retry-After
+
+
+REQUEST_DEADLINE = 60.0  # seconds for one whole request, however slowly the bytes come
 
 
 class RateLimitWaitTooLong(GitHubError):
@@ -179,6 +184,7 @@ class Transport:
         retries: int = 4,
         backoff: float = 0.5,
         timeout: float = 30.0,
+        deadline: float = REQUEST_DEADLINE,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.api_url = api_url.rstrip("/")
@@ -188,6 +194,7 @@ class Transport:
         self._retries = retries
         self._backoff = backoff
         self._timeout = timeout
+        self._deadline = deadline
         self._sleep = sleep
         self._local = threading.local()
         self._connections: list[Github] = []
@@ -276,13 +283,22 @@ class Transport:
         for attempt in range(self._retries + 1):
             sent = dict(headers)  # PyGithub adds the Authorization header to it
             with self.governor.slot(resource):
+                request = functools.partial(
+                    self._github().requester.requestJson, verb, url, headers=sent, input=body
+                )
                 try:
-                    status, answer_headers, text = self._github().requester.requestJson(
-                        verb, url, headers=sent, input=body
-                    )
+                    status, answer_headers, text = within(self._deadline, request)
+                except DeadlineExceeded as error:
+                    self._local.github = None  # the abandoned request still holds that one
+                    status, answer_headers, text = 0, {}, ""
+                    failure = f"GitHub sent {error}"
                 except RequestException as error:
                     status, answer_headers, text = 0, {}, ""
                     failure = f"GitHub could not be reached ({type(error).__name__})"
+                except RuntimeError as error:  # PyGithub refused a redirect to another host
+                    if "redirected" not in str(error):
+                        raise
+                    raise redirect_error(f"{verb} {url}", error) from None
                 finally:
                     _redact_credentials(sent)
             lowered = {str(k).lower(): str(v) for k, v in answer_headers.items()}
@@ -293,6 +309,14 @@ class Transport:
                 self.stats.add("rate_limited_answers")
                 self.governor.pause(SECONDARY_LIMIT_PAUSE)
                 continue
+            if status in _REDIRECTS:  # PyGithub follows a redirect only within its host
+                where = REDACTOR(lowered.get("location", "elsewhere"))
+                raise GitHubError(
+                    f"{verb} {REDACTOR(url)}: GitHub answered HTTP {status}, a redirect to "
+                    f"{where}, which is not followed (the token would go with it); name the "
+                    "API's own URL with --api-url",
+                    status,
+                )
             if status and status not in RETRIED_STATUSES:
                 return Answer(status, lowered, _json(text))
             if status:
@@ -301,6 +325,9 @@ class Transport:
                 self.stats.add("retries")
                 self._sleep(self._backoff * 2**attempt * random.uniform(0.5, 1.5))
         raise GitHubError(REDACTOR(f"{verb} {url}: {failure} after {self._retries + 1} tries"))
+
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 def _redact_credentials(headers: Mapping[str, str]) -> None:

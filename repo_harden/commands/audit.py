@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from repo_harden.commands import EXIT_CODES_HELP
-from repo_harden.commands.scan import add_osv_url_option
+from repo_harden.commands.scan import add_insecure_http_option, add_osv_url_option
 from repo_harden.core.errors import UsageError
+from repo_harden.core.escape import shown
 from repo_harden.frontend.options import add_rule_options, overrides_from
 from repo_harden.reporters import AUDIT_FORMATS, Report
 
@@ -80,6 +81,7 @@ def add_parser(commands: Subcommands) -> None:
         metavar="URL",
         help="default https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3",
     )
+    add_insecure_http_option(access)
     add_osv_url_option(access)
     pace = audit.add_argument_group("pace and cache")
     pace.add_argument(
@@ -131,18 +133,18 @@ def run(args: argparse.Namespace) -> int:
     gc.disable()
     from repo_harden.audit.history import remember
     from repo_harden.audit.runner import Audit
-    from repo_harden.audit.store import Store
+    from repo_harden.audit.store import open_store
     from repo_harden.audit.transport import Governor, Transport
     from repo_harden.frontend.output import deliver, exit_code, use_color
-    from repo_harden.github.client import DEFAULT_API_URL
+    from repo_harden.github.client import DEFAULT_API_URL, checked_api_url
 
     options = audit_options(args)
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:
         raise UsageError(f"--concurrency: between 1 and {MAX_CONCURRENCY}")
     auth = audit_auth(args, os.environ)
-    api_url = args.api_url or DEFAULT_API_URL
+    api_url = checked_api_url(args.api_url or DEFAULT_API_URL, allow_http=args.allow_insecure_http)
     governor = Governor(args.concurrency, max_wait=args.max_wait)
-    store = Store(cache_file(args, api_url))
+    store = open_store(cache_file(args, api_url), _note)
     progress = TerminalProgress(sys.stderr) if show_progress(sys.stderr) else None
     try:
         with Transport(auth, api_url, governor=governor) as transport:
@@ -172,6 +174,10 @@ def run(args: argparse.Namespace) -> int:
         repositories=report.repositories or (),
         crashes=result.crashes,
     )
+
+
+def _note(message: str) -> None:
+    print(f"repo-harden: {shown(message)}", file=sys.stderr)
 
 
 def audit_options(args: argparse.Namespace) -> AuditOptions:
@@ -257,7 +263,9 @@ def cache_file(args: argparse.Namespace, api_url: str) -> Path | None:
     if folder is None:
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         folder = Path(base) / "repo-harden"
-    host = urlsplit(api_url).netloc.replace(":", "_") or "github"
+    parts = urlsplit(api_url)  # the host and port alone: never credentials in a file name
+    host = f"{parts.hostname}_{parts.port}" if parts.port else (parts.hostname or "github")
+    host = host.replace(":", "_")  # an IPv6 address
     return Path(folder) / f"audit-{host}.sqlite3"
 
 

@@ -90,7 +90,18 @@ def _add_online_options(scan: argparse.ArgumentParser) -> None:
         help="the API (default https://api.github.com; GitHub Enterprise Server: "
         "https://HOST/api/v3)",
     )
+    add_insecure_http_option(online)
     add_osv_url_option(online)
+
+
+def add_insecure_http_option(group: argparse._ArgumentGroup) -> None:
+    """`--allow-insecure-http`: a plain-http `--api-url` beyond loopback (scan and audit)."""
+    group.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="accept an http:// --api-url for a host other than this machine (the token then "
+        "crosses the network unencrypted)",
+    )
 
 
 def add_osv_url_option(group: argparse._ArgumentGroup) -> None:
@@ -121,9 +132,11 @@ def online_options(args: argparse.Namespace) -> OnlineOptions | None:
         return None
     from repo_harden.advisories.osv_url import osv_url_setting
     from repo_harden.frontend.online import OnlineOptions, checked_repository
-    from repo_harden.github.client import token_from_env
+    from repo_harden.github.client import checked_api_url, token_from_env
 
     repository = checked_repository(args.repo) if args.repo else None
+    if args.api_url:
+        checked_api_url(args.api_url, allow_http=args.allow_insecure_http)
     osv_url = osv_url_setting(args.osv_url, os.environ)
     return OnlineOptions(token_from_env(os.environ), repository, args.api_url, osv_url)
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
+from repo_harden.core.deadline import DeadlineExceeded, within
 from repo_harden.core.errors import FatalError
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ T = TypeVar("T")
 DEFAULT_API_URL = "https://api.github.com"
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 REDACTED = "***"
+REQUEST_DEADLINE = 60.0  # seconds for one whole request (and PyGithub's retries of it)
 _LOGGERS = ("github", "github.Requester", "github.GithubRetry", "urllib3.connectionpool")
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 
@@ -40,6 +42,49 @@ class GitHubError(FatalError):
 
 class MissingTokenError(FatalError):
     """No token in the environment."""
+
+
+ALLOW_HTTP_OPTION = "--allow-insecure-http"
+
+
+def checked_api_url(url: str, *, allow_http: bool) -> str:
+    """`--api-url`, refused when it would give the token away: credentials in it (they would
+    be shown and kept), or plain http to a host other than this machine's loopback."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        raise FatalError(
+            "--api-url must not hold credentials (they would be sent and shown); give the "
+            "token in GITHUB_TOKEN or GH_TOKEN"
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FatalError(f"--api-url {url}: expected https://HOST/..., such as {DEFAULT_API_URL}")
+    if parts.scheme == "http" and not allow_http and not _loopback(parts.hostname):
+        raise FatalError(
+            f"--api-url {url}: plain http would send the token unencrypted to {parts.hostname}; "
+            f"use https, or pass {ALLOW_HTTP_OPTION} if the network in between is yours"
+        )
+    return url
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def redirect_error(what: str, error: RuntimeError) -> GitHubError:
+    """PyGithub refuses a redirect to another host or protocol (and sends it no token)."""
+    return GitHubError(
+        f"{REDACTOR(what)}: {REDACTOR(str(error))}; the token was not sent there. Name the "
+        "API's own URL with --api-url"
+    )
 
 
 def token_from_env(environ: Mapping[str, str]) -> str | None:
@@ -180,12 +225,18 @@ def _translated(what: str, request: Callable[[], T]) -> T:
 
     failure: GitHubError
     try:
-        return request()
+        return within(REQUEST_DEADLINE, request)
+    except DeadlineExceeded as error:
+        failure = GitHubError(f"{REDACTOR(what)}: GitHub sent {error}")
     except GithubException as error:
         failure = _api_error(what, error.status, error.data)
     except RequestException as error:
         reason = REDACTOR(str(error).splitlines()[0] if str(error) else type(error).__name__)
         failure = GitHubError(f"{REDACTOR(what)}: GitHub could not be reached ({reason})")
+    except RuntimeError as error:  # PyGithub: "Github server redirected from host ..."
+        if "redirected" not in str(error):
+            raise
+        failure = redirect_error(what, error)
     raise failure
 
 
