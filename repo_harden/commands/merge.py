@@ -124,9 +124,14 @@ def _optional_list(document: Mapping[str, Any], key: str) -> list[Any] | None:
     return value
 
 
+def _not_json(name: str) -> object:
+    """`NaN`, `Infinity`: Python's json reads them, JSON has no such thing."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def _read_json(path: Path) -> Mapping[str, Any]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_json)
     except OSError as error:
         raise UsageError(f"{path}: cannot read it ({error.strerror})") from None
     except (ValueError, UnicodeDecodeError, RecursionError) as error:
