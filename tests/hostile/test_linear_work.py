@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+from typing import Any
 
 import pytest
 
@@ -63,10 +64,10 @@ def test_a_non_ascii_script_is_never_decoded_again(monkeypatch: pytest.MonkeyPat
     slices = 0
 
     class Counting(bytes):
-        def __getitem__(self, index: object) -> object:
+        def __getitem__(self, index: Any) -> Any:
             nonlocal slices
             slices += 1
-            return super().__getitem__(index)  # type: ignore[index]
+            return super().__getitem__(index)
 
     text = "#!/bin/sh\n" + "echo 'café'\n" * 2000
     monkeypatch.setattr(analyser, "_Reader", _counting_reader(analyser._Reader, Counting))
@@ -77,7 +78,7 @@ def test_a_non_ascii_script_is_never_decoded_again(monkeypatch: pytest.MonkeyPat
 
 
 def _counting_reader(reader: type, data_type: type) -> type:
-    class Reader(reader):  # type: ignore[misc, valid-type]
+    class Reader(reader):  # type: ignore[misc]
         def __init__(self, source: SourceMap, data: bytes, offsets: object) -> None:
             super().__init__(source, data_type(data), offsets)
 

@@ -35,7 +35,7 @@ def test_within_gives_up_at_the_deadline() -> None:
     release.set()
     assert within(5, lambda: 42) == 42
     with pytest.raises(KeyError):
-        within(5, lambda: {}["x"])
+        within(5, lambda: dict[str, int]()["x"])
 
 
 def test_a_trickling_github_does_not_hold_the_audit(
@@ -148,11 +148,13 @@ def test_a_null_node_in_the_listing_is_recovered_by_name(
     assert result.code == 1
 
 
-def test_a_repository_the_listing_leaves_out_and_github_does_not_show_is_failed() -> None:
-    from repo_harden.audit.listing import MissingRepository, OwnerListing
-    from repo_harden.audit.runner import Audit
+def test_a_repository_the_listing_leaves_out_and_github_does_not_show_is_failed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from repo_harden.audit import listing
+    from repo_harden.audit.runner import Audit, AuditOptions, AuditResult
 
-    class Listing(OwnerListing):
+    class LeftOut(listing.OwnerListing):
         def __init__(self) -> None:
             self.login = "acme"
             self.errors = ["Something went wrong while executing your query."]
@@ -161,24 +163,17 @@ def test_a_repository_the_listing_leaves_out_and_github_does_not_show_is_failed(
         def shortfall(self) -> tuple[list[str], str]:
             return ["acme/web"], "the organization listing left it out (Something went wrong)"
 
+    gone = listing.MissingRepository("acme/web", "Could not resolve to a Repository")
+    monkeypatch.setattr(listing, "named", lambda transport, names: ([], [gone]))
     audit_ = Audit.__new__(Audit)
-    audit_.options = __import__("repo_harden.audit.runner", fromlist=["x"]).AuditOptions()
-    audit_.transport = None  # type: ignore[assignment]
-    audit_.result = __import__("repo_harden.audit.runner", fromlist=["x"]).AuditResult()
-    from repo_harden.audit import runner
-
-    original = runner.listings.named
-    runner.listings.named = lambda transport, names: (  # type: ignore[assignment]
-        [],
-        [MissingRepository("acme/web", "Could not resolve to a Repository")],
-    )
-    try:
-        assert list(audit_._recovered(Listing())) == [[]]
-    finally:
-        runner.listings.named = original
+    audit_.options = AuditOptions()
+    audit_.result = AuditResult()
+    audit_.transport = None  # type: ignore[assignment]  # `named` is replaced
+    assert list(audit_._recovered(LeftOut())) == [[]]
     [status] = audit_.result.repositories
     assert (status.name, status.status) == ("acme/web", "failed")
     assert "Something went wrong" in (status.reason or "")
+    assert "Could not resolve" in (status.reason or "")
 
 
 # 9. One repository's bad config ------------------------------------------------------------
