@@ -50,12 +50,11 @@ def test_a_local_scan_keeps_its_promises(cli: Any, tmp_path: Path, hostile: Host
     assert_kept_promises(hostile, as_json, as_text)
 
 
-@pytest.mark.parametrize("hostile", HOSTILE, ids=lambda h: h.id)
+# A name that is not UTF-8 cannot reach an audit: GitHub's API names files in UTF-8.
+@pytest.mark.parametrize("hostile", [h for h in HOSTILE if not h.local_only], ids=lambda h: h.id)
 def test_an_audit_keeps_the_same_promises(
     cli: Any, fake: FakeGitHub, tmp_path: Path, hostile: Hostile
 ) -> None:
-    if hostile.local_only:
-        pytest.skip(hostile.local_only)
     root = checkout(tmp_path, hostile)
     fake.add_repo_from_checkout("acme/hostile", root)
     base = ("audit", "--api-url", fake.url, "--cache-dir", str(tmp_path / "cache"))
