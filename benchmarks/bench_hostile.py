@@ -40,11 +40,10 @@ class Case:
 
 
 def _codeowners_levels(levels: int) -> Files:
-    deep = "/".join(["d"] * 20)
+    deep = "/".join(["d"] * 20)  # an action.yml deep down: a sensitive path, matched
     return {
         ".github/CODEOWNERS": "/" + "**/" * levels + "zzz @acme/a\n",
-        f"{deep}/a.txt": "x\n",
-        ".github/workflows/ci.yml": WORKFLOW + "      - run: echo\n",
+        f"{deep}/action.yml": "name: a\nruns:\n  using: composite\n  steps: []\n",
     }
 
 
