@@ -20,6 +20,7 @@ from repo_harden.ecosystems import registry
             "exempt-paths",
             "manifests that need no lockfile, as globs (a published library may choose "
             'not to lock): `["pyproject.toml", "packages/sdk/**"]`',
+            globs=True,
         ),
     ),
 )

@@ -61,6 +61,7 @@ class OptionSpec:
     key: str
     help: str
     kind: type = list
+    globs: bool = False  # a list of path globs: checked when the config is read
 
 
 @dataclass(frozen=True)

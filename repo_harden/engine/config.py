@@ -309,6 +309,8 @@ def _rule_options(
                 )
             if not isinstance(value, spec.kind):
                 raise ConfigError(f"{path}: [rules.{code}].{key} must be a {spec.kind.__name__}")
+            if spec.globs and isinstance(value, list):
+                check_globs([str(glob) for glob in value], f"{path}: [rules.{code}].{key}")
         result[code] = options
     return result
 

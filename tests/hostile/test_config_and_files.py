@@ -27,6 +27,7 @@ PIN = workflow("      - uses: actions/checkout@v4\n")
             "the waiver at line 1: path: '[z-a]'",
         ),
         ('ignore = [""]\n', 'ignore: an empty rule selector ""'),
+        ('[rules.LCK001]\nexempt-paths = ["[z-a]"]\n', "[rules.LCK001].exempt-paths: '[z-a]'"),
         ('select = ["", "PIN"]\n', 'select: an empty rule selector ""'),
     ],
 )
