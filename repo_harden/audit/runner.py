@@ -167,11 +167,13 @@ class Audit:
         names = [name for name in names if listings.in_shard(name, self.options.shard)]
         if not names:
             if listing.errors and listing.total is None:
-                self._status(f"{listing.login}/*", FAILED, reason)
+                self._status(ListedRepository(f"{listing.login}/*"), FAILED, reason)
             return
         found, missing = listings.named(self.transport, names)
         for gone in missing:
-            self._status(gone.full_name, FAILED, f"{reason}; by name: {gone.reason}")
+            self._status(
+                ListedRepository(gone.full_name), FAILED, f"{reason}; by name: {gone.reason}"
+            )
         yield found
 
     def _keep(self, listed: ListedRepository) -> bool:
