@@ -14,7 +14,9 @@ class TrickleServer:
         self.interval = interval
         self.redirect_to = redirect_to
         self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)  # accept() wakes up to see `_stop`
         self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
         self.requests = 0
 
     @property
@@ -22,8 +24,13 @@ class TrickleServer:
         return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
 
     def __enter__(self) -> TrickleServer:
-        threading.Thread(target=self._serve, daemon=True).start()
+        self._start(self._serve)
         return self
+
+    def _start(self, target: object, *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
+        self._threads.append(thread)
+        thread.start()
 
     def __exit__(
         self,
@@ -31,17 +38,24 @@ class TrickleServer:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        # Stopped and joined before the socket is closed: a thread still in accept() on a
+        # closed socket could take a later server's connection on a reused descriptor.
         self._stop.set()
+        for thread in list(self._threads):
+            thread.join(timeout=10)
         self._listener.close()
 
     def _serve(self) -> None:
         while not self._stop.is_set():
             try:
                 connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
             except OSError:
                 return
+            connection.settimeout(5)
             self.requests += 1
-            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+            self._start(self._answer, connection)
 
     def _answer(self, connection: socket.socket) -> None:
         with connection:
@@ -61,6 +75,6 @@ class TrickleServer:
                 deadline = time.monotonic() + 120  # the test is long over by then
                 while not self._stop.is_set() and time.monotonic() < deadline:
                     connection.sendall(b" ")
-                    time.sleep(self.interval)
+                    self._stop.wait(self.interval)
             except OSError:
                 return
