@@ -664,6 +664,26 @@ LCK002_CASES: list[tuple[str, dict[str, str], Expected, str]] = [
         "",
     ),
     (
+        "npm takes any locked version for `*`, a prerelease too (node-semver alone would not)",
+        {
+            "package.json": '{"dependencies": {"x": "*"}}',
+            "package-lock.json": _npm_lock(
+                '"x": "*"', '"node_modules/x": {"version": "2.0.0-rc.1"}'
+            ),
+        },
+        [],
+        "",
+    ),
+    (
+        "Poetry's `=1.2.3` is `==1.2.3`: the excluded locked version is named",
+        {
+            "pyproject.toml": POETRY.replace('"^2"', '"=2.30.0"'),
+            "poetry.lock": 'content-hash = "00"\n\n[[package]]\nname = "requests"\nversion = "2.31.0"\n',
+        },
+        [("LCK002", "pyproject.toml", 6)],
+        '`requests = "=2.30.0"` does not allow the locked 2.31.0',
+    ),
+    (
         "npm nested install satisfies a workspace member",
         {
             "package.json": '{"workspaces": ["a"]}',

@@ -85,7 +85,7 @@ def _npm_dependency_drift(
         return f"`{name}` ({field_name}) is not in package-lock.json"
     real_name, wanted = _alias(spec)
     version = string(node.get("version"))
-    matched = satisfies(version, wanted) if version is not None else None
+    matched = npm_accepts(version, wanted)
     if real_name is not None and string(node.get("name")) not in (None, real_name):
         matched = False
     if matched is None:
@@ -96,6 +96,16 @@ def _npm_dependency_drift(
     if matched:
         return None
     return f"`{name}` is `{spec}` in package.json, but package-lock.json locks {version}"
+
+
+def npm_accepts(version: str | None, wanted: str) -> bool | None:
+    """Whether `npm ci` takes the locked version for the range (Arborist's `depValid`):
+    `*` and an empty range take any version, a prerelease too, where node-semver would
+    not; None when the spec is no range (a tag, git, file or URL spec) or the version is
+    not semver."""
+    if wanted.strip() in ("", "*"):
+        return True
+    return satisfies(version, wanted) if version is not None else None
 
 
 def _resolve(
@@ -136,7 +146,7 @@ def _v1_drift(manifest: PackageJson, locked: Mapping[str, object]) -> list[Drift
                 problem = f"`{name}` ({field_name}) is not in package-lock.json"
             else:
                 version = string(entry.get("version")) or ""
-                if satisfies(version, _alias(spec)[1]) is not False:
+                if npm_accepts(version, _alias(spec)[1]) is not False:
                     continue
                 problem = (
                     f"`{name}` is `{spec}` in package.json, but package-lock.json locks {version}"
