@@ -14,6 +14,7 @@ from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, Reading
 from repo_harden.ecosystems.ecosystem import Declaration, Drift, Ecosystem, Pair
 from repo_harden.ecosystems.node_semver import satisfies
+from repo_harden.ecosystems.toml_locks import locked_reader
 from repo_harden.ecosystems.tree import Tree, ancestors, folder_of, join, relative, workspace_member
 from repo_harden.readers.documents import TOML, TomlDocument, string, strings, table
 
@@ -221,6 +222,12 @@ def workspace_members(parsed: ParsedFiles, tree: Tree, lockfile: str) -> list[st
     ]
 
 
+def from_registry(entry: Mapping[str, object]) -> bool:
+    """A crate of a registry (crates.io's index, or another); not a path or git crate."""
+    source = string(entry.get("source")) or ""
+    return source.startswith(("registry+", "sparse+"))
+
+
 ECOSYSTEM = Ecosystem(
     name="cargo",
     manifests=("Cargo.toml",),
@@ -232,5 +239,6 @@ ECOSYSTEM = Ecosystem(
     drift=drift,
     fix_command="run `cargo update --workspace`",
     workspace_members=workspace_members,
+    locked_packages=locked_reader("package", from_registry, normal=str),
     purl_type="cargo",
 )

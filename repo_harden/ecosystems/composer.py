@@ -19,12 +19,20 @@ from repo_harden.ecosystems.ecosystem import (
     Declaration,
     Drift,
     Ecosystem,
+    LockedPackage,
     Pair,
     lockfile_beside,
     named_hint,
 )
 from repo_harden.ecosystems.tree import Tree
-from repo_harden.readers.documents import JSON, DocumentError, JsonDocument, string, table
+from repo_harden.readers.documents import (
+    JSON,
+    DocumentError,
+    JsonDocument,
+    position_at,
+    string,
+    table,
+)
 
 _RELEVANT_KEYS = (
     "name",
@@ -174,6 +182,46 @@ def drift(parsed: ParsedFiles, tree: Tree, pair: Pair) -> list[Drift]:
     return found or []
 
 
+def locked_packages(parsed: ParsedFiles, path: str) -> list[LockedPackage]:
+    document = parsed.read(JSON, path)
+    if document is None:
+        return []
+    found = parsed.memo("locked-packages", path, lambda: composer_lock_packages(document))
+    return found or []
+
+
+def composer_lock_packages(document: JsonDocument) -> list[LockedPackage]:
+    """Each package of `packages` and `packages-dev`, at its `"name"` (found by one forward
+    scan, the entries being written in order). Names are lower case, as Packagist's."""
+    root = document.root
+    if not isinstance(root, dict):
+        raise DocumentError("not a composer.lock: the top level is not an object", Position(1, 1))
+    found = []
+    offset = 0
+    for section in ("packages", "packages-dev"):
+        for package in root.get(section) or ():
+            entry = table(package)
+            name, version = string(entry.get("name")), string(entry.get("version"))
+            if not name or not version:
+                continue
+            at = _find_name(document.text, name, offset)
+            position = position_at(document.text, at) if at >= 0 else None
+            offset = max(offset, at + 1)
+            found.append(LockedPackage(name.lower(), version, position))
+    return found
+
+
+def _find_name(text: str, name: str, offset: int) -> int:
+    """Where `"name": "<name>"` is written from `offset` on, its `/` escaped or not (PHP
+    escapes it unless told not to); -1 if nowhere."""
+    written = json.dumps(name)
+    for text_of_name in (written, written.replace("/", "\\/")):
+        found = text.find(f'"name": {text_of_name}', offset)
+        if found >= 0:
+            return found
+    return -1
+
+
 ECOSYSTEM = Ecosystem(
     name="composer",
     manifests=("composer.json",),
@@ -184,5 +232,6 @@ ECOSYSTEM = Ecosystem(
     hint=named_hint("composer.lock"),
     drift=drift,
     fix_command="run `composer update`",
+    locked_packages=locked_packages,
     purl_type="composer",
 )

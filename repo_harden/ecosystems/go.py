@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles
-from repo_harden.ecosystems.ecosystem import Declaration, Drift, Ecosystem, Pair, named_hint
+from repo_harden.ecosystems.ecosystem import (
+    Declaration,
+    Drift,
+    Ecosystem,
+    LockedPackage,
+    Pair,
+    named_hint,
+)
 from repo_harden.ecosystems.tree import Tree, ancestors, folder_of, join
 from repo_harden.readers.documents import position_at
 
@@ -146,6 +153,26 @@ def drift(parsed: ParsedFiles, tree: Tree, pair: Pair) -> list[Drift]:
     return go_sum_drift(read_go_mod(go_mod), go_sum_entries([go_sum, *work_sums]))
 
 
+def locked_packages(parsed: ParsedFiles, path: str) -> list[LockedPackage]:
+    text = parsed.text(path)
+    if text is None:
+        return []
+    found = parsed.memo("locked-packages", path, lambda: go_sum_modules(text))
+    return found or []
+
+
+def go_sum_modules(text: str) -> list[LockedPackage]:
+    """The modules whose source go.sum checksums (a `module version h1:...` line), each at
+    its line; a `version/go.mod` line only checksums the module's go.mod, read to resolve
+    versions, not built."""
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        words = line.split()
+        if len(words) >= 3 and not words[1].endswith("/go.mod"):
+            found.append(LockedPackage(words[0], words[1], Position(number, 1)))
+    return found
+
+
 ECOSYSTEM = Ecosystem(
     name="go",
     manifests=("go.mod",),
@@ -156,5 +183,6 @@ ECOSYSTEM = Ecosystem(
     hint=named_hint("go.sum"),
     drift=drift,
     fix_command="run `go mod tidy`",
+    locked_packages=locked_packages,
     purl_type="golang",
 )

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems import package_json
-from repo_harden.ecosystems.ecosystem import Drift, Ecosystem, Pair, named_hint
-from repo_harden.ecosystems.node_semver import satisfies
+from repo_harden.ecosystems.ecosystem import Drift, Ecosystem, LockedPackage, Pair, named_hint
+from repo_harden.ecosystems.node_semver import parse_version, satisfies
 from repo_harden.ecosystems.package_json import (
     ALL_FIELDS,
     DEPENDENCY_FIELDS,
@@ -26,6 +26,7 @@ from repo_harden.readers.documents import (
     JSON,
     DocumentError,
     JsonDocument,
+    json_member_keys,
     string,
     string_map,
     table,
@@ -155,6 +156,67 @@ def _v1_drift(manifest: PackageJson, locked: Mapping[str, object]) -> list[Drift
     return drift
 
 
+def locked_packages(parsed: ParsedFiles, path: str) -> list[LockedPackage]:
+    document = parsed.read(JSON, path)
+    if document is None:
+        return []
+    found = parsed.memo("locked-packages", path, lambda: package_lock_packages(document))
+    return found or []
+
+
+def package_lock_packages(document: JsonDocument) -> list[LockedPackage]:
+    """The registry releases a `package-lock.json` installs: each `node_modules/...` entry
+    of `packages` (lockfile v2, v3), or of the nested `dependencies` (v1). Links, git,
+    file and tarball URL entries are no registry release and are left out."""
+    root = document.root
+    if not isinstance(root, dict):
+        raise DocumentError("not an npm lockfile: the top level is not an object", Position(1, 1))
+    packages = table(root, "packages")
+    if not packages:
+        where = json_member_keys(document.text, "dependencies")
+        return list(_v1_packages(table(root, "dependencies"), where))
+    where = json_member_keys(document.text, "packages")
+    found = []
+    for key, entry in packages.items():
+        name = _installed_name(key, table(entry))
+        version = string(table(entry).get("version"))
+        if name is not None and version is not None and _from_registry(table(entry), version):
+            found.append(LockedPackage(name, version, where.get(key)))
+    return found
+
+
+def _installed_name(key: str, entry: Mapping[str, object]) -> str | None:
+    """The package a `packages` key installs (`node_modules/a/node_modules/@s/b` is `@s/b`,
+    an alias's real name from its `name`); None for the root and workspace folders."""
+    folder, marker, name = key.rpartition("node_modules/")
+    if not marker or not name or entry.get("link") is True:
+        return None
+    return string(entry.get("name")) or name
+
+
+def _from_registry(entry: Mapping[str, object], version: str) -> bool:
+    resolved = string(entry.get("resolved"))
+    if resolved is not None and not resolved.startswith(("https://", "http://")):
+        return False  # git+ssh:, file:
+    if resolved is not None and "/-/" not in resolved:
+        return False  # a tarball URL or a git host's archive, not a registry's
+    return parse_version(version) is not None
+
+
+def _v1_packages(
+    dependencies: Mapping[str, object], where: Mapping[str, Position]
+) -> list[LockedPackage]:
+    """v1's nested `dependencies`; `where` locates the top level's (nested ones: no line)."""
+    found = []
+    for name, value in dependencies.items():
+        entry = table(value)
+        version = string(entry.get("version"))
+        if version is not None and _from_registry(entry, version):
+            found.append(LockedPackage(name, version, where.get(name)))
+        found += _v1_packages(table(entry, "dependencies"), {})
+    return found
+
+
 ECOSYSTEM = Ecosystem(
     name="npm",
     manifests=("package.json",),
@@ -167,5 +229,6 @@ ECOSYSTEM = Ecosystem(
     drift=drift,
     fix_command="run `npm install`",
     workspace_members=package_json.workspace_members,
+    locked_packages=locked_packages,
     purl_type="npm",
 )

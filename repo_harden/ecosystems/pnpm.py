@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems import package_json
-from repo_harden.ecosystems.ecosystem import Drift, Ecosystem, Pair, named_hint
+from repo_harden.ecosystems.ecosystem import Drift, Ecosystem, LockedPackage, Pair, named_hint
+from repo_harden.ecosystems.node_semver import parse_version
 from repo_harden.ecosystems.package_json import (
     ALL_FIELDS,
     DEPENDENCY_FIELDS,
@@ -24,6 +25,7 @@ from repo_harden.ecosystems.package_json import (
     PackageJson,
 )
 from repo_harden.ecosystems.tree import Tree, folder_of, join
+from repo_harden.readers.documents import position_at
 from repo_harden.readers.yaml import YAML, Node, fields, mapping_items, scalar
 from repo_harden.readers.yaml_sections import compose_section, compose_slice, top_level_sections
 
@@ -295,6 +297,50 @@ def _field_drift(
             yield Drift(name, problem, manifest.locate_dependency(name))
 
 
+# An entry of `packages:` (two spaces in), its key quoted or not.
+_PACKAGE_KEY = re.compile(r"^  (['\"]?)(?P<key>[^\s'\"][^\n]*?)\1:[ \t]*(?:\{\})?$", re.MULTILINE)
+_PEERS = re.compile(r"[(_].*$")  # `(react@18.2.0)` (v6, v9), `_react@17.0.2` (v5)
+
+
+def locked_packages(parsed: ParsedFiles, path: str) -> list[LockedPackage]:
+    text = parsed.text(path)
+    if text is None:
+        return []
+    found = parsed.memo("locked-packages", path, lambda: pnpm_lock_packages(text))
+    return found or []
+
+
+def pnpm_lock_packages(text: str) -> list[LockedPackage]:
+    """The registry releases of `packages:` (lockfile v5 to v9), each at its key; read by
+    lines, as the section can hold thousands. Git, tarball, file and link entries, whose
+    keys hold no semver version, are left out."""
+    span = top_level_sections(text).get("packages")
+    if span is None:
+        return []
+    start, end = span
+    found = []
+    for match in _PACKAGE_KEY.finditer(text, start, end):
+        parsed = pnpm_package_key(match.group("key"))
+        if parsed is not None:
+            found.append(LockedPackage(*parsed, position_at(text, match.start("key"))))
+    return found
+
+
+def pnpm_package_key(key: str) -> tuple[str, str] | None:
+    """(name, version) of a `packages:` key: `/a/1.0.0` and `/@s/a/1.0.0_p@1` (v5),
+    `/a@1.0.0(p@1)` (v6), `a@1.0.0` and `@s/a@1.0.0` (v9)."""
+    key = key.removeprefix("/")
+    scope, slash, rest = key.partition("/") if key.startswith("@") else ("", "", key)
+    if "/" in rest:  # v5: `name/version`, the peers after `_`
+        name, _, version = rest.partition("/")
+    else:
+        name, _, version = rest.partition("@")
+    version = _PEERS.sub("", version)
+    if not name or "/" in name or parse_version(version) is None:
+        return None
+    return f"{scope}{slash}{name}", version
+
+
 ECOSYSTEM = Ecosystem(
     name="pnpm",
     manifests=("package.json",),
@@ -307,5 +353,6 @@ ECOSYSTEM = Ecosystem(
     drift=drift,
     fix_command="run `pnpm install`",
     workspace_members=package_json.workspace_members,
+    locked_packages=locked_packages,
     purl_type="npm",
 )

@@ -35,9 +35,14 @@ class Files:
 
 
 ECOSYSTEMS: dict[str, Files] = {
-    "npm": Files(("package.json",), ("package-lock.json", "npm-shrinkwrap.json"), judged=True),
-    "yarn": Files(("package.json",), ("yarn.lock",), judged=True),
-    "pnpm": Files(("package.json",), ("pnpm-lock.yaml",), judged=True),
+    "npm": Files(
+        ("package.json",),
+        ("package-lock.json", "npm-shrinkwrap.json"),
+        judged=True,
+        packages="npm",
+    ),
+    "yarn": Files(("package.json",), ("yarn.lock",), judged=True, packages="npm"),
+    "pnpm": Files(("package.json",), ("pnpm-lock.yaml",), judged=True, packages="npm"),
     "bun": Files(("package.json",), ("bun.lock", "bun.lockb")),
     "uv": Files(("pyproject.toml",), ("uv.lock",), judged=True, packages="pypi"),
     "poetry": Files(("pyproject.toml",), ("poetry.lock",), judged=True, packages="pypi"),
@@ -45,9 +50,9 @@ ECOSYSTEMS: dict[str, Files] = {
     "pylock": Files(("pyproject.toml",), ("pylock.toml", "pylock.*.toml"), packages="pypi"),
     "pip_tools": Files(("pyproject.toml",), ("requirements*.txt",)),
     "pipenv": Files(("Pipfile",), ("Pipfile.lock",), judged=True, packages="pypi"),
-    "go": Files(("go.mod",), ("go.sum",), judged=True),
-    "cargo": Files(("Cargo.toml",), ("Cargo.lock",), judged=True),
-    "composer": Files(("composer.json",), ("composer.lock",), judged=True),
+    "go": Files(("go.mod",), ("go.sum",), judged=True, packages="golang"),
+    "cargo": Files(("Cargo.toml",), ("Cargo.lock",), judged=True, packages="cargo"),
+    "composer": Files(("composer.json",), ("composer.lock",), judged=True, packages="composer"),
     "bundler": Files(("Gemfile", "gems.rb"), ("Gemfile.lock", "gems.locked")),
     "pub": Files(("pubspec.yaml",), ("pubspec.lock",)),
     "swiftpm": Files(("Package.swift",), ("Package.resolved",)),
@@ -105,11 +110,12 @@ def pair_patterns() -> tuple[str, ...]:
     return tuple(sorted({*judged, *judged.values(), "pnpm-workspace.yaml"}))
 
 
-def locked_package_patterns(packages: str) -> tuple[str, ...]:
-    """The lockfiles whose packages of one registry can be read (`pypi` for LCK006)."""
+def locked_package_patterns(packages: str | None = None) -> tuple[str, ...]:
+    """The lockfiles whose packages of one registry can be read (`pypi` for LCK006); of
+    every registry when `packages` is None (the inventory)."""
     return tuple(
         lockfile
         for files in ECOSYSTEMS.values()
-        if files.packages == packages
+        if files.packages is not None and packages in (None, files.packages)
         for lockfile in files.lockfiles
     )

@@ -21,22 +21,30 @@ IndexRelease = Callable[[Mapping[str, object]], bool]
 
 
 def locked_reader(
-    key: str, from_index: IndexRelease
+    key: str, from_index: IndexRelease, normal: Callable[[str], str] = python_name
 ) -> Callable[[ParsedFiles, str], list[LockedPackage]]:
     """`locked_packages` for a TOML lockfile whose entries are the arrays of tables `key`,
-    keeping those `from_index` says a package index serves."""
+    keeping those `from_index` says a package index serves; `normal` writes their names as
+    the index compares them (Python's normalized names by default)."""
 
     def locked_packages(parsed: ParsedFiles, path: str) -> list[LockedPackage]:
         document = parsed.read(TOML, path)
         if document is None:
             return []
-        found = parsed.memo("locked-packages", path, lambda: entries(document, key, from_index))
+        found = parsed.memo(
+            "locked-packages", path, lambda: entries(document, key, from_index, normal)
+        )
         return found or []
 
     return locked_packages
 
 
-def entries(document: TomlDocument, key: str, from_index: IndexRelease) -> list[LockedPackage]:
+def entries(
+    document: TomlDocument,
+    key: str,
+    from_index: IndexRelease,
+    normal: Callable[[str], str] = python_name,
+) -> list[LockedPackage]:
     listed = tables(document.root.get(key))
     headers = [
         position_at(document.text, found.start())
@@ -50,5 +58,5 @@ def entries(document: TomlDocument, key: str, from_index: IndexRelease) -> list[
     for entry, at in zip(listed, positions, strict=True):
         name, version = string(entry.get("name")), string(entry.get("version"))
         if name and version and from_index(entry):
-            found.append(LockedPackage(python_name(name), version, at))
+            found.append(LockedPackage(normal(name), version, at))
     return found

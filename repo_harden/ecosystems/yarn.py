@@ -15,9 +15,11 @@ from dataclasses import dataclass
 
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems import package_json
-from repo_harden.ecosystems.ecosystem import Drift, Ecosystem, Pair, named_hint
+from repo_harden.ecosystems.ecosystem import Drift, Ecosystem, LockedPackage, Pair, named_hint
+from repo_harden.ecosystems.node_semver import parse_version
 from repo_harden.ecosystems.package_json import DEPENDENCY_FIELDS, PACKAGE_JSON, PackageJson
 from repo_harden.ecosystems.tree import Tree
+from repo_harden.readers.documents import position_at
 from repo_harden.readers.yaml import Node, fields, mapping_items, scalar
 from repo_harden.readers.yaml_sections import compose_block
 
@@ -163,6 +165,49 @@ def _text(node: Node | None) -> str:
     return found.value if found else ""
 
 
+_VERSION_LINE = re.compile(r"^  version:? \"?([^\"\s]+)\"?[ \t]*$", re.MULTILINE)
+_RESOLUTION_LINE = re.compile(r"^  resolution: \"?([^\"\n]+?)\"?[ \t]*$", re.MULTILINE)
+
+
+def locked_packages(parsed: ParsedFiles, path: str) -> list[LockedPackage]:
+    text = parsed.text(path)
+    if text is None:
+        return []
+    found = parsed.memo("locked-packages", path, lambda: yarn_lock_packages(text))
+    return found or []
+
+
+def yarn_lock_packages(text: str) -> list[LockedPackage]:
+    """The registry releases of a yarn.lock, classic or berry, each at its entry's key;
+    read by lines. Entries resolved elsewhere (berry's `workspace:`, `patch:`, git; classic
+    descriptors naming a URL, git or a file) are left out."""
+    berry = re.search(r"^__metadata:", text, re.MULTILINE) is not None
+    starts = list(_YARN_KEY_LINE.finditer(text))
+    found = []
+    for index, match in enumerate(starts):
+        end = starts[index + 1].start() if index + 1 < len(starts) else len(text)
+        block = text[match.end() : end]
+        descriptor = _yarn_keys(match.group(1))[0]
+        name = _descriptor_name(descriptor)
+        version = _VERSION_LINE.search(block)
+        if name is None or version is None or parse_version(version.group(1)) is None:
+            continue
+        if berry:
+            resolution = _RESOLUTION_LINE.search(block)
+            if resolution is None or "@npm:" not in resolution.group(1):
+                continue
+        elif _PROTOCOL.match(descriptor.removeprefix(f"{name}@")):
+            continue  # `github:`, `https:`, `file:`...
+        found.append(LockedPackage(name, version.group(1), position_at(text, match.start())))
+    return found
+
+
+def _descriptor_name(descriptor: str) -> str | None:
+    """`@s/a` of `@s/a@^1.0.0`; None for berry's `__metadata`."""
+    at = descriptor.find("@", 1)
+    return descriptor[:at] if at > 0 else None
+
+
 ECOSYSTEM = Ecosystem(
     name="yarn",
     manifests=("package.json",),
@@ -175,5 +220,6 @@ ECOSYSTEM = Ecosystem(
     drift=drift,
     fix_command="run `yarn install`",
     workspace_members=package_json.workspace_members,
+    locked_packages=locked_packages,
     purl_type="npm",
 )

@@ -80,6 +80,26 @@ def locate_json_key(text: str, keys: Sequence[str]) -> Position | None:
     return None
 
 
+def json_member_keys(text: str, key: str) -> dict[str, Position]:
+    """Where each key of the object at the top-level `key` is written, in one scan (a
+    lockfile's thousands of `packages` located at the cost of one)."""
+    depth, inside = 0, False
+    found: dict[str, Position] = {}
+    for match in _JSON_TOKEN.finditer(text):
+        first = text[match.start()]
+        if first in "{[":
+            depth += 1
+        elif first in "}]":
+            depth -= 1
+            if inside and depth < 2:
+                return found
+        elif match.group(2) and depth == 1 and not inside:
+            inside = _json_string(match.group(1)) == key
+        elif match.group(2) and depth == 2 and inside:
+            found.setdefault(_json_string(match.group(1)), position_at(text, match.start()))
+    return found
+
+
 def _json_string(raw: str) -> str:
     if "\\" not in raw:
         return raw

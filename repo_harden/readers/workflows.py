@@ -38,6 +38,14 @@ def is_action_path(path: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Trigger:
+    """An event in `on:`, with the activity `types:` it lists (empty: every type)."""
+
+    name: Scalar
+    types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Step:
     """A step of a job or of a composite action."""
 
@@ -64,6 +72,10 @@ class Job:
 class Workflow:
     jobs: tuple[Job, ...]
     default_shell: Scalar | None = None  # `defaults.run.shell`
+    triggers: tuple[Trigger, ...] = ()
+
+    def trigger_names(self) -> frozenset[str]:
+        return frozenset(trigger.name.value for trigger in self.triggers)
 
 
 @dataclass(frozen=True)
@@ -80,7 +92,11 @@ def read_workflow(root: Node | None) -> Workflow:
         message = "the top level is not a mapping, so this is not a workflow"
         raise ParseError(message, position(root))
     jobs = tuple(_read_job(key, node) for key, node in mapping_items(mapping_get(root, "jobs")))
-    return Workflow(jobs, _default_shell(mapping_get(root, "defaults")))
+    return Workflow(
+        jobs,
+        _default_shell(mapping_get(root, "defaults")),
+        triggers=_triggers(mapping_get(root, "on")),
+    )
 
 
 def read_action(root: Node | None) -> ActionMetadata:
@@ -105,6 +121,22 @@ def _read_job(job_id: Scalar, node: Node) -> Job:
         runs_on=_labels(job.get("runs-on")),
         default_shell=_default_shell(job.get("defaults")),
     )
+
+
+def _triggers(node: Node | None) -> tuple[Trigger, ...]:
+    """`on:` as one event, a list of events, or a mapping of events to their filters."""
+    if is_mapping(node):
+        return tuple(
+            Trigger(name, _words(mapping_get(filters, "types")))
+            for name, filters in mapping_items(node)
+        )
+    events = [scalar(node)] if scalar(node) else [scalar(item) for item in sequence_items(node)]
+    return tuple(Trigger(event) for event in events if event is not None)
+
+
+def _words(node: Node | None) -> tuple[str, ...]:
+    found = [scalar(node)] if scalar(node) else [scalar(item) for item in sequence_items(node)]
+    return tuple(word.value for word in found if word is not None)
 
 
 def _labels(node: Node | None) -> tuple[Scalar, ...]:

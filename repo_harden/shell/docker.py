@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from repo_harden.core.declare import CheckContext
 from repo_harden.core.model import Position
+from repo_harden.core.parsed import ParsedFiles
 from repo_harden.readers.file_kinds import is_dockerfile_path
 from repo_harden.readers.workflows import ACTION, WORKFLOW, Step, is_action_path, is_workflow_path
 from repo_harden.shell.analyser import Command, ShellScript, Word, program_name
@@ -37,25 +38,30 @@ _PULLS = {("run",), ("create",), ("pull",), ("container", "run"), ("container", 
 def image_references(ctx: CheckContext, path: str) -> Iterator[tuple[Position, str, str]]:
     """PIN002 outside workflow YAML: (where, image, what) for Dockerfile `FROM` and
     `COPY --from`, and for `docker run|create|pull` in any shell the file runs."""
+    return images_in(ctx.parsed, path)
+
+
+def images_in(parsed: ParsedFiles, path: str) -> Iterator[tuple[Position, str, str]]:
+    """`image_references` of one file, for any reader of the parsed files (the inventory)."""
     if is_dockerfile_path(path):
         from repo_harden.readers.dockerfile import base_images
 
-        dockerfile = dockerfile_of(ctx.parsed, path)
+        dockerfile = dockerfile_of(parsed, path)
         if dockerfile is not None:
             yield from base_images(dockerfile)
     blocks = [
-        b for b in scripts_of(ctx.parsed, path) if b.dialect == "sh" and b.mentions(_DOCKER_WORDS)
+        b for b in scripts_of(parsed, path) if b.dialect == "sh" and b.mentions(_DOCKER_WORDS)
     ]
     if blocks:
-        yield from pulled_images([b.shell for b in blocks], _steps(ctx, path))
+        yield from pulled_images([b.shell for b in blocks], _steps(parsed, path))
 
 
-def _steps(ctx: CheckContext, path: str) -> list[Step]:
+def _steps(parsed: ParsedFiles, path: str) -> list[Step]:
     if is_action_path(path):
-        action = ctx.parsed.read(ACTION, path)
+        action = parsed.read(ACTION, path)
         return list(action.steps) if action else []
     if is_workflow_path(path):
-        workflow = ctx.parsed.read(WORKFLOW, path)
+        workflow = parsed.read(WORKFLOW, path)
         return [step for job in workflow.jobs for step in job.steps] if workflow else []
     return []
 

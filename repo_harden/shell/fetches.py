@@ -564,3 +564,39 @@ def _normal(path: str) -> str:
     path = re.sub(r"\$\{(\w+)\}", r"$\1", path)
     normal = posixpath.normpath(path) if path else path
     return normal.removeprefix("./")
+
+
+# The inventory ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FetchedFile:
+    """A download as the inventory lists it: whether a checksum or signature check follows
+    it before the end of the scripts (or its URL names a commit or digest)."""
+
+    download: Download
+    verified: bool
+
+
+def checked_downloads(scripts: Sequence[ShellScript]) -> Iterator[FetchedFile]:
+    """Every `curl`/`wget` of scripts that run one after another, in order. A download is
+    verified when its URL is content-addressed, or when a check runs after it (as DL002
+    judges): its output piped into an interpreter never is."""
+    pending: list[Download] = []
+    for script in scripts:
+        piped = {id(found.download.command) for found in downloads_run_as_programs(script)}
+        for command in script.commands:
+            if is_verification(script, command):
+                yield from (FetchedFile(download, True) for download in pending)
+                pending.clear()
+                continue
+            download = download_of(command)
+            if download is None:
+                continue
+            if download.content_addressed:
+                yield FetchedFile(download, True)
+            elif id(command) in piped:
+                yield FetchedFile(download, False)
+            else:
+                pending.append(download)
+    yield from (FetchedFile(download, False) for download in pending)
