@@ -90,7 +90,7 @@ class _TreeReader:
 
     def read(self, batch: Sequence[_PendingTree]) -> None:
         query = queries.trees([(item.repository, item.oid) for item in batch])
-        data, errors = _graphql_batch(self.transport, query)
+        data, errors = graphql_batch(self.transport, query)
         for index, item in enumerate(batch):
             node = _object(data, f"t{index}")
             found: list[TreeEntry] = []
@@ -163,7 +163,7 @@ def read_blobs(
 
     def read_batch(batch: Sequence[BlobRequest]) -> None:
         query = queries.blobs([(request.repository, request.oid) for request in batch])
-        data, errors = _graphql_batch(transport, query)
+        data, errors = graphql_batch(transport, query)
         for index, request in enumerate(batch):
             node = _object(data, f"b{index}")
             if node is None:
@@ -211,7 +211,7 @@ def _rest_blob(transport: Transport, request: BlobRequest, failures: Failures) -
         return StoredBlob("failed", None)
 
 
-def _graphql_batch(transport: Transport, query: str) -> tuple[Mapping[str, Any], dict[str, str]]:
+def graphql_batch(transport: Transport, query: str) -> tuple[Mapping[str, Any], dict[str, str]]:
     """The data of a batch query, and each alias's error message."""
     answer = transport.graphql(query)
     document = answer.data if isinstance(answer.data, dict) else {}

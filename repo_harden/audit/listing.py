@@ -153,6 +153,38 @@ def named(
     return found, missing
 
 
+def pages(
+    transport: Transport,
+    organizations: Sequence[str],
+    users: Sequence[str],
+    repositories: Sequence[str],
+    missing: list[MissingRepository],
+) -> Iterator[list[ListedRepository]]:
+    """The repositories asked for, a page at a time: each organization's, each user's, then
+    those named one by one (the named ones GitHub does not show are added to `missing`)."""
+    for organization in organizations:
+        yield from owner_pages(transport, "organization", organization)
+    for user in users:
+        yield from owner_pages(transport, "user", user)
+    if repositories:
+        found, gone = named(transport, repositories)
+        missing += gone
+        yield found
+
+
+def skip_reason(
+    listed: ListedRepository, include_archived: bool, include_forks: bool
+) -> str | None:
+    """Why a listed repository is not read (archived, a fork, empty), or None."""
+    if listed.archived and not include_archived:
+        return "archived (use --include-archived)"
+    if listed.fork and not include_forks:
+        return "a fork (use --include-forks)"
+    if listed.empty or listed.tree is None:
+        return "empty"
+    return None
+
+
 def in_shard(full_name: str, shard: tuple[int, int] | None) -> bool:
     """`--shard K/N`: a stable split by a hash of the name, the same in every job."""
     if shard is None:

@@ -181,13 +181,8 @@ class Audit:
         if key in self._seen or not listings.in_shard(listed.full_name, self.options.shard):
             return False  # named twice (`--org acme --repo acme/api`), or another shard's
         self._seen.add(key)
-        reason = None
-        if listed.archived and not self.options.include_archived:
-            reason = "archived (use --include-archived)"
-        elif listed.fork and not self.options.include_forks:
-            reason = "a fork (use --include-forks)"
-        elif listed.empty or listed.tree is None:
-            reason = "empty"
+        options = self.options
+        reason = listings.skip_reason(listed, options.include_archived, options.include_forks)
         if reason is not None:
             self._status(listed, SKIPPED, reason)
             return False

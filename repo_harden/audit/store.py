@@ -9,6 +9,10 @@
   listing, and an audit that was interrupted resumes where it stopped.
 - A history of finished audits per scope (the targets and rule selection), as digests, so
   a report can say what changed since the previous audit of the same targets.
+- Each repository's inventory (`repo-harden inventory`), under its head commit and the
+  tool's version, the same way.
+- Facts looked up about other repositories (what a tag points at, a file at a commit),
+  with the time they were learned: each kind of fact has its own lifetime.
 
 One connection, shared by the worker threads under a lock; WAL mode and a busy timeout, so
 shards of one audit may share a cache folder.
@@ -19,6 +23,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,8 +42,12 @@ _TABLES = (
     "CREATE TABLE IF NOT EXISTS history (id INTEGER PRIMARY KEY AUTOINCREMENT, "
     "scope TEXT NOT NULL, finished TEXT NOT NULL, digest TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS history_scope ON history (scope, id)",
+    "CREATE TABLE IF NOT EXISTS inventories "
+    "(repository TEXT PRIMARY KEY, key TEXT NOT NULL, document TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS facts (kind TEXT NOT NULL, key TEXT NOT NULL, "
+    "value TEXT NOT NULL, learned REAL NOT NULL, PRIMARY KEY (kind, key))",
 )
-_CACHED_TABLES = ("blobs", "trees", "etags", "results", "history")
+_CACHED_TABLES = ("blobs", "trees", "etags", "results", "history", "inventories", "facts")
 
 
 @dataclass(frozen=True)
@@ -96,7 +105,14 @@ class Store:
     """The cache. `path` None keeps it in memory, for one run. Once the file fails mid-run
     (disk full, locked too long), the store forgets it and the audit goes on uncached."""
 
-    def __init__(self, path: Path | None, note: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | None,
+        note: Callable[[str], None] | None = None,
+        *,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self._now = now
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         target = str(path) if path is not None else ":memory:"
@@ -127,10 +143,10 @@ class Store:
         with self._lock:
             self._db.close()
 
-    def _one(self, sql: str, key: str) -> tuple[Any, ...] | None:
+    def _one(self, sql: str, *keys: str) -> tuple[Any, ...] | None:
         with self._lock:
             try:
-                row: tuple[Any, ...] | None = self._db.execute(sql, (key,)).fetchone()
+                row: tuple[Any, ...] | None = self._db.execute(sql, keys).fetchone()
             except sqlite3.Error as error:
                 self._give_up(error)
                 return None
@@ -231,3 +247,34 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    # Inventories -------------------------------------------------------------------------
+
+    def inventory(self, repository: str, key: str) -> dict[str, Any] | None:
+        sql = "SELECT key, document FROM inventories WHERE repository = ?"
+        row = self._one(sql, repository)
+        if row is None or row[0] != key:
+            return None
+        document: dict[str, Any] = json.loads(row[1])
+        return document
+
+    def put_inventory(self, repository: str, key: str, document: Mapping[str, Any]) -> None:
+        rows = [(repository, key, json.dumps(document))]
+        self._many("INSERT OR REPLACE INTO inventories VALUES (?, ?, ?)", rows)
+
+    # Facts -------------------------------------------------------------------------------
+
+    def fact(self, kind: str, key: str, max_age: float | None) -> str | None:
+        """The value of a fact learned at most `max_age` seconds ago (None: at any time)."""
+        row = self._one("SELECT value, learned FROM facts WHERE kind = ? AND key = ?", kind, key)
+        if row is None or (max_age is not None and self._now() - float(row[1]) > max_age):
+            return None
+        return str(row[0])
+
+    def put_fact(self, kind: str, key: str, value: str) -> None:
+        self.put_facts(kind, {key: value})
+
+    def put_facts(self, kind: str, values: Mapping[str, str]) -> None:
+        learned = self._now()
+        rows = [(kind, key, value, learned) for key, value in values.items()]
+        self._many("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?)", rows)

@@ -255,6 +255,29 @@ class Transport:
             raise _error(f"GET {path}", answer)
         return answer
 
+    def download(self, url: str, limit: int) -> tuple[str, bool]:
+        """`GET url`, a place GitHub redirected to (a log's signed URL, on another host):
+        sent without the token, and read up to `limit` bytes (True when it was cut there)."""
+        from requests import RequestException, get
+
+        self.stats.add("downloads")
+        try:
+            with get(url, stream=True, timeout=self._timeout) as response:
+                if response.status_code >= 400:
+                    raise GitHubError(
+                        f"download: HTTP {response.status_code}", response.status_code
+                    )
+                chunks: list[bytes] = []
+                size = 0
+                for chunk in response.iter_content(64 * 1024):
+                    chunks.append(chunk[: limit - size])
+                    size += len(chunks[-1])
+                    if size >= limit:
+                        return b"".join(chunks).decode("utf-8", "replace"), True
+        except RequestException as error:
+            raise GitHubError(f"download: not reached ({type(error).__name__})") from None
+        return b"".join(chunks).decode("utf-8", "replace"), False
+
     def graphql(self, query: str, variables: Mapping[str, object] | None = None) -> Answer:
         """A GraphQL query. Its `data` may hold partial results beside `errors`; a query
         whose budget is spent waits for the reset and is sent again."""

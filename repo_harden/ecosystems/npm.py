@@ -188,7 +188,7 @@ def package_lock_packages(document: JsonDocument) -> list[LockedPackage]:
 def _installed_name(key: str, entry: Mapping[str, object]) -> str | None:
     """The package a `packages` key installs (`node_modules/a/node_modules/@s/b` is `@s/b`,
     an alias's real name from its `name`); None for the root and workspace folders."""
-    folder, marker, name = key.rpartition("node_modules/")
+    _folder, marker, name = key.rpartition("node_modules/")
     if not marker or not name or entry.get("link") is True:
         return None
     return string(entry.get("name")) or name

@@ -38,11 +38,21 @@ def uses_in(parsed: ParsedFiles, path: str) -> tuple[list[Item], list[LocalUse]]
             item = Item(kind, path, line, value, job=job, triggers=triggers, what="local")
             local.append(LocalUse(item, local_files(value, workflow=workflow)))
             continue
-        target, at, ref = value.partition("@")
+        target, _at, ref = value.partition("@")
         sha = ref.lower() if FULL_SHA.fullmatch(ref) else None
         what = "job" if workflow else "step"
         remote.append(
-            Item(kind, path, line, target, ref or None, sha=sha, job=job, triggers=triggers, what=what)
+            Item(
+                kind,
+                path,
+                line,
+                target,
+                ref or None,
+                sha=sha,
+                job=job,
+                triggers=triggers,
+                what=what,
+            )
         )
     return remote, local
 

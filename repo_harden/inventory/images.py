@@ -31,7 +31,9 @@ def split_image(text: str) -> tuple[str, str | None, str | None]:
     return name, tag or None, digest if at else None
 
 
-def image_item(path: str, where: Scalar | int | None, text: str, what: str, job: str | None = None) -> Item | None:
+def image_item(
+    path: str, where: Scalar | int | None, text: str, what: str, job: str | None = None
+) -> Item | None:
     """The item for an image reference; None for one given entirely by an expression."""
     text = text.strip()
     if not text or _WHOLE_EXPRESSION.match(text):

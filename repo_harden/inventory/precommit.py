@@ -28,4 +28,3 @@ def hooks_of(parsed: ParsedFiles, path: str) -> list[Item]:
         sha = ref.lower() if ref is not None and FULL_SHA.fullmatch(ref) else None
         found.append(Item(PRE_COMMIT_HOOK, path, repo.at.line, repo.value, ref, sha=sha))
     return found
-

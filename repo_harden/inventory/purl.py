@@ -20,7 +20,9 @@ from repo_harden.inventory.model import (
 )
 
 _PYTHON_SEPARATORS = re.compile(r"[-_.]+")
-_GITHUB_URL = re.compile(r"^(?:https?://|git@|ssh://git@)github\.com[/:]([^/]+)/([^/#?]+?)(?:\.git)?/?$")
+_GITHUB_URL = re.compile(
+    r"^(?:https?://|git@|ssh://git@)github\.com[/:]([^/]+)/([^/#?]+?)(?:\.git)?/?$"
+)
 
 
 def normal_name(purl_type: str, name: str) -> str:
@@ -45,7 +47,9 @@ def package_purl(purl_type: str, name: str, version: str | None, **qualifiers: s
     if version:
         text += f"@{_segment(version)}"
     if qualifiers:
-        text += "?" + "&".join(f"{key}={_segment(value)}" for key, value in sorted(qualifiers.items()))
+        text += "?" + "&".join(
+            f"{key}={_segment(value)}" for key, value in sorted(qualifiers.items())
+        )
     return text
 
 

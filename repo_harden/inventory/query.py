@@ -209,7 +209,8 @@ def _pep440_test(constraint: str, text: str) -> Callable[[str], bool]:
     try:
         specifiers = SpecifierSet(written.replace(" ", ","))
     except InvalidSpecifier:
-        raise ValueError(f"--package {text!r}: {constraint!r} is not a PEP 440 version or range")
+        message = f"--package {text!r}: {constraint!r} is not a PEP 440 version or range"
+        raise ValueError(message) from None
 
     def allows(version: str) -> bool:
         try:

@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from repo_harden.inventory.extract import Inventory, items_of_text
-from repo_harden.inventory.purl import github_repository
 from repo_harden.inventory.model import (
     FOLLOWED_KINDS,
     FULL_SHA,
@@ -28,6 +27,7 @@ from repo_harden.inventory.model import (
     Item,
     Unread,
 )
+from repo_harden.inventory.purl import github_repository
 
 DEFAULT_DEPTH = 10
 
@@ -50,7 +50,7 @@ class RemoteFiles(Protocol):
         """The commit each ref names (a tag, a branch, an abbreviated commit)."""
         ...
 
-    def files(self, wanted: Collection[FileAt]) -> Mapping[FileAt, str | None | NotRead]:
+    def files(self, wanted: Collection[FileAt]) -> Mapping[FileAt, str | NotRead | None]:
         """Each file's text at its commit; None where the commit has no such file."""
         ...
 
@@ -106,7 +106,7 @@ class Follower:
     def follow(self, inventories: MutableMapping[str, Inventory]) -> None:
         """Adds to each inventory the items its actions and workflows reach, and gives
         every action, workflow and hook the commit of its ref where the source knows it."""
-        for name, inventory in inventories.items():
+        for _name, inventory in inventories.items():
             inventory.items = self._with_commits(inventory.items)
         todo = [
             _Open(name, item, frozenset())
@@ -197,7 +197,7 @@ class Follower:
             self._opened[key] = _parsed(target, texts)
 
 
-def _parsed(target: Target, texts: Mapping[FileAt, str | None | NotRead]) -> Inventory | NotRead:
+def _parsed(target: Target, texts: Mapping[FileAt, str | NotRead | None]) -> Inventory | NotRead:
     for path in target.candidates:
         text = texts.get((target.repository, target.commit, path), NotRead("not read"))
         if isinstance(text, NotRead):
