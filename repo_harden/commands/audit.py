@@ -6,15 +6,22 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from repo_harden.commands import EXIT_CODES_HELP
 from repo_harden.commands.scan import add_insecure_http_option, add_osv_url_option
 from repo_harden.core.errors import UsageError
 from repo_harden.core.escape import shown
-from repo_harden.frontend.options import add_rule_options, overrides_from
+from repo_harden.frontend.options import (
+    add_access_options,
+    add_pace_options,
+    add_rule_options,
+    add_target_options,
+    check_concurrency,
+    overrides_from,
+)
 from repo_harden.reporters import AUDIT_FORMATS, Report
 
 if TYPE_CHECKING:
@@ -27,7 +34,7 @@ if TYPE_CHECKING:
     from repo_harden.commands import Subcommands
     from repo_harden.core.advisory import AdvisorySource
     from repo_harden.core.model import Rule, Severity
-    from repo_harden.engine.records import Trend
+    from repo_harden.engine.records import RepositoryStatus, Trend
 
 _EPILOG = f"""\
 {EXIT_CODES_HELP}  3  some repositories could not be audited (the others are still reported)
@@ -53,59 +60,11 @@ def add_parser(commands: Subcommands) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     audit.set_defaults(run=run)
-    what = audit.add_argument_group("what to audit")
-    what.add_argument(
-        "--org", action="append", default=[], metavar="ORG", help="an organization (repeatable)"
-    )
-    what.add_argument(
-        "--user", action="append", default=[], metavar="USER", help="a user's own repositories"
-    )
-    what.add_argument(
-        "--repo", action="append", default=[], metavar="OWNER/NAME", help="one repository"
-    )
-    what.add_argument("--include-archived", action="store_true", help="audit archived ones too")
-    what.add_argument("--include-forks", action="store_true", help="audit forks too")
-    what.add_argument(
-        "--shard",
-        metavar="K/N",
-        help="audit only the K-th of N deterministic shares (CI matrix jobs; join with merge)",
-    )
-    access = audit.add_argument_group(
-        "access", "a token in GITHUB_TOKEN or GH_TOKEN, or a GitHub App installation"
-    )
-    access.add_argument("--app-id", metavar="ID")
-    access.add_argument("--app-key", metavar="FILE", help="the app's private key (PEM)")
-    access.add_argument("--installation-id", type=int, metavar="ID")
-    access.add_argument(
-        "--api-url",
-        metavar="URL",
-        help="default https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3",
-    )
+    add_target_options(audit, "audit")
+    access = add_access_options(audit)
     add_insecure_http_option(access)
     add_osv_url_option(access)
-    pace = audit.add_argument_group("pace and cache")
-    pace.add_argument(
-        "--concurrency",
-        type=int,
-        default=16,
-        metavar="N",
-        help="requests in flight at once (default 16, at most 100)",
-    )
-    pace.add_argument(
-        "--max-wait",
-        type=float,
-        default=3600.0,
-        metavar="SECONDS",
-        help="longest time to wait, in all, for rate limits to reset (default 3600: one "
-        "reset of GitHub's hourly budget; past it, repositories fail and a re-run resumes)",
-    )
-    pace.add_argument(
-        "--cache-dir",
-        type=Path,
-        metavar="DIR",
-        help="where trees, blobs, ETags and results are kept (default ~/.cache/repo-harden)",
-    )
-    pace.add_argument("--no-cache", action="store_true", help="keep nothing between runs")
+    add_pace_options(audit)
     audit.add_argument(
         "--format",
         choices=AUDIT_FORMATS,
@@ -123,9 +82,6 @@ def add_parser(commands: Subcommands) -> None:
     )
 
 
-MAX_CONCURRENCY = 100
-
-
 def run(args: argparse.Namespace) -> int:
     import datetime
     import gc
@@ -139,8 +95,7 @@ def run(args: argparse.Namespace) -> int:
     from repo_harden.github.client import DEFAULT_API_URL, checked_api_url
 
     options = audit_options(args)
-    if not 1 <= args.concurrency <= MAX_CONCURRENCY:
-        raise UsageError(f"--concurrency: between 1 and {MAX_CONCURRENCY}")
+    check_concurrency(args.concurrency)
     auth = audit_auth(args, os.environ)
     api_url = checked_api_url(args.api_url or DEFAULT_API_URL, allow_http=args.allow_insecure_http)
     governor = Governor(args.concurrency, max_wait=args.max_wait)
@@ -322,21 +277,32 @@ def show_progress(stream: TextIO) -> bool:
     return stream.isatty() and not os.environ.get("CI") and os.environ.get("TERM") != "dumb"
 
 
+class Tally(Protocol):
+    """What a progress line counts: the repositories done, and those that failed."""
+
+    @property
+    def repositories(self) -> Sequence[RepositoryStatus]: ...
+
+    @property
+    def failed(self) -> Sequence[RepositoryStatus]: ...
+
+
 class TerminalProgress:
     """One line on stderr, redrawn: repositories done, requests made, rate limit left."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, label: str = "audit") -> None:
         self._stream = stream
+        self._label = label
         self._started = time.monotonic()
         self._drawn = False
 
-    def update(self, result: AuditResult, stats: Stats, rate_left: int | None) -> None:
+    def update(self, result: Tally, stats: Stats, rate_left: int | None) -> None:
         done = len(result.repositories)
         failed = len(result.failed)
         left = f", rate limit left {rate_left}" if rate_left is not None else ""
         elapsed = time.monotonic() - self._started
         line = (
-            f"audit: {done} repositories done ({failed} failed), "
+            f"{self._label}: {done} repositories done ({failed} failed), "
             f"{stats.rate_limited} requests{left}, {elapsed:.0f} s"
         )
         self._stream.write(f"\r\x1b[K{line}")

@@ -1,5 +1,7 @@
 """The options every front end shares (`scan`, `audit`, `merge` and the hooks), read into
-`Overrides` that `repo_harden.engine.overrides` applies to the config."""
+`Overrides` that `repo_harden.engine.overrides` applies to the config; and the options of
+the commands that read GitHub organizations (`audit`, `inventory`): what to read, access,
+pace and cache."""
 
 from __future__ import annotations
 
@@ -75,3 +77,75 @@ def overrides_from(args: argparse.Namespace) -> Overrides:
 def require_file(path: Path | None, what: str) -> None:
     if path is not None and not path.is_file():
         raise UsageError(f"{path}: no such {what}")
+
+
+MAX_CONCURRENCY = 100
+
+
+def add_target_options(parser: argparse.ArgumentParser, verb: str) -> None:
+    """`--org`, `--user`, `--repo`, `--include-archived`, `--include-forks`, `--shard`."""
+    what = parser.add_argument_group(f"what to {verb}")
+    what.add_argument(
+        "--org", action="append", default=[], metavar="ORG", help="an organization (repeatable)"
+    )
+    what.add_argument(
+        "--user", action="append", default=[], metavar="USER", help="a user's own repositories"
+    )
+    what.add_argument(
+        "--repo", action="append", default=[], metavar="OWNER/NAME", help="one repository"
+    )
+    what.add_argument("--include-archived", action="store_true", help=f"{verb} archived ones too")
+    what.add_argument("--include-forks", action="store_true", help=f"{verb} forks too")
+    what.add_argument(
+        "--shard",
+        metavar="K/N",
+        help=f"{verb} only the K-th of N deterministic shares (CI matrix jobs)",
+    )
+
+
+def add_access_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """`--app-id`, `--app-key`, `--installation-id`, `--api-url`; the group, for more."""
+    access = parser.add_argument_group(
+        "access", "a token in GITHUB_TOKEN or GH_TOKEN, or a GitHub App installation"
+    )
+    access.add_argument("--app-id", metavar="ID")
+    access.add_argument("--app-key", metavar="FILE", help="the app's private key (PEM)")
+    access.add_argument("--installation-id", type=int, metavar="ID")
+    access.add_argument(
+        "--api-url",
+        metavar="URL",
+        help="default https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3",
+    )
+    return access
+
+
+def add_pace_options(parser: argparse.ArgumentParser) -> None:
+    """`--concurrency`, `--max-wait`, `--cache-dir`, `--no-cache`."""
+    pace = parser.add_argument_group("pace and cache")
+    pace.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        metavar="N",
+        help=f"requests in flight at once (default 16, at most {MAX_CONCURRENCY})",
+    )
+    pace.add_argument(
+        "--max-wait",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="longest time to wait, in all, for rate limits to reset (default 3600: one "
+        "reset of GitHub's hourly budget; past it, repositories fail and a re-run resumes)",
+    )
+    pace.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="where trees, blobs, ETags and results are kept (default ~/.cache/repo-harden)",
+    )
+    pace.add_argument("--no-cache", action="store_true", help="keep nothing between runs")
+
+
+def check_concurrency(value: int) -> None:
+    if not 1 <= value <= MAX_CONCURRENCY:
+        raise UsageError(f"--concurrency: between 1 and {MAX_CONCURRENCY}")

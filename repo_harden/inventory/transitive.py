@@ -125,16 +125,16 @@ class Follower:
     def _with_commits(self, items: list[Item]) -> list[Item]:
         """Items whose ref the source can name a commit for, given that commit."""
         refs: set[RefName] = {
-            (_repository_of(item), item.ref)
+            (repository_of(item), item.ref)
             for item in items
-            if item.sha is None and item.ref and _repository_of(item)
+            if item.sha is None and item.ref and repository_of(item)
         }
         missing = refs - self._commits.keys()
         if missing:
             self._commits.update(self.source.commits(missing))
         resolved = []
         for item in items:
-            known = self._commits.get((_repository_of(item), item.ref or ""))
+            known = self._commits.get((repository_of(item), item.ref or ""))
             resolved.append(replace(item, sha=known) if isinstance(known, str) else item)
         return resolved
 
@@ -173,7 +173,7 @@ class Follower:
     def _target(self, item: Item) -> Target | NotRead:
         commit = item.sha
         if commit is None:
-            known = self._commits.get((_repository_of(item), item.ref or ""))
+            known = self._commits.get((repository_of(item), item.ref or ""))
             if isinstance(known, NotRead):
                 return known
             commit = known
@@ -208,7 +208,7 @@ def _parsed(target: Target, texts: Mapping[FileAt, str | NotRead | None]) -> Inv
     return NotRead(f"{target.repository} has no {listed} at {target.commit[:12]}")
 
 
-def _repository_of(item: Item) -> str:
+def repository_of(item: Item) -> str:
     """`owner/repo` of an action, a workflow or a hook on github.com ("" for the rest)."""
     if item.kind == PRE_COMMIT_HOOK:
         return github_repository(item.name) or ""

@@ -37,6 +37,7 @@ class Report:
 Renderer = Callable[[Report], str]
 SCAN_FORMATS = ("text", "json", "sarif", "github")
 AUDIT_FORMATS = ("text", "json", "sarif", "html")
+INVENTORY_FORMATS = ("text", "json", "csv", "cyclonedx")
 
 
 def renderer(name: str) -> Renderer:

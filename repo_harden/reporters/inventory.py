@@ -25,7 +25,6 @@ from repo_harden.inventory.records import item_record
 from repo_harden.inventory.runs import WorkflowRun
 
 AFFECTED, NOT_AFFECTED, UNKNOWN = "affected", "not-affected", "unknown"
-INVENTORY_FORMATS = ("text", "json", "csv", "cyclonedx")
 
 
 @dataclass(frozen=True)
@@ -46,6 +45,7 @@ class InventoryReport:
     query: Query = field(default_factory=Query)
     runs: list[WorkflowRun] | None = None  # None: --ran-between was not asked
     notes: list[str] = field(default_factory=list)
+    crashes: list[str] = field(default_factory=list)
 
     def items(self) -> list[tuple[str, Item]]:
         """The items to show: every item, or with a query only the matches."""
@@ -155,9 +155,14 @@ def _answers_text(report: InventoryReport) -> list[str]:
             for a in answers
             if a.status.reason
         ]
-        lines += [printable(f"  {a.status.name}: not read: {what}") for a in answers for what in a.unread]
+        lines += [
+            printable(f"  {a.status.name}: not read: {what}") for a in answers for what in a.unread
+        ]
         return lines
-    groups = {verdict: [a for a in answers if a.answer == verdict] for verdict in (AFFECTED, UNKNOWN, NOT_AFFECTED)}
+    groups = {
+        verdict: [a for a in answers if a.answer == verdict]
+        for verdict in (AFFECTED, UNKNOWN, NOT_AFFECTED)
+    }
     lines = [
         f"{len(groups[AFFECTED])} repositories affected, {len(groups[NOT_AFFECTED])} not "
         f"affected, {len(groups[UNKNOWN])} unknown ({'; '.join(report.query.describe())})."
