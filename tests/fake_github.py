@@ -59,6 +59,7 @@ from tests.fake_github_graphql import (
 from tests.github_openapi import example, github_shapes
 
 RECORDED = Path(__file__).parent / "data" / "github" / "recorded-branch-protection.json"
+LOG_DOWNLOAD = "/_signed-logs"  # where job logs redirect (on GitHub: another host)
 ADMIN, WRITE, READ = "admin", "write", "read"
 CORE, GRAPHQL = "core", "graphql"  # the rate-limit resources
 DOCS = "https://docs.github.com/rest"
@@ -218,6 +219,9 @@ class FakeRepo:
     files: dict[str, bytes] = field(default_factory=dict)  # path -> content; none: empty
     modes: dict[str, str] = field(default_factory=dict)  # path -> "100755", "120000" (symlink)
     created: int = 0  # creation order (the fake numbers repositories as they are added)
+    releases: dict[str, GitSnapshot] = field(default_factory=dict)  # other commits, by id
+    tags: dict[str, str] = field(default_factory=dict)  # tag -> the commit of a release
+    runs: list[FakeRun] = field(default_factory=list)  # Actions workflow runs
     _git: tuple[Any, GitSnapshot | None] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -270,6 +274,31 @@ class Response:
     status: int
     body: Json = None
     headers: dict[str, str] = field(default_factory=dict)
+    text: str | None = None  # sent as text/plain instead of a JSON body (a log download)
+
+
+@dataclass
+class FakeJob:
+    """A job of a workflow run; `log` None: past its retention (GitHub answers 410)."""
+
+    id: int
+    name: str
+    log: str | None
+
+
+@dataclass
+class FakeRun:
+    """A workflow run, as the Actions API lists it."""
+
+    id: int
+    workflow: str  # the workflow file's path
+    created_at: str  # ISO 8601, UTC
+    event: str = "push"
+    head_sha: str = "0" * 40
+    head_branch: str | None = "main"
+    from_fork: bool = False
+    conclusion: str | None = "success"
+    jobs: list[FakeJob] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -433,6 +462,7 @@ class FakeGitHub:
         self._secondary: SecondaryLimit | None = None
         self._created = itertools.count(1)
         self._request_ids = itertools.count(1)
+        self._run_ids = itertools.count(1)
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -487,6 +517,40 @@ class FakeGitHub:
     def add_synthetic_org(self, org: str, count: int, seed: int = 0) -> SyntheticOrg:
         """`count` small repositories with known problems (see `SyntheticRepo`)."""
         return add_synthetic_org(self, org, count, seed)
+
+    def add_release(self, full_name: str, tag: str | None, files: Mapping[str, str | bytes]) -> str:
+        """A commit of `full_name` other than its head, holding `files` (named by `tag`
+        when given), for `object(expression: "<commit or tag>:<path>")`; returns its id."""
+        owner, name = full_name.split("/")
+        repo = self.find_repo(owner, name) or self.add_repo(full_name)
+        encoded = {path: c.encode() if isinstance(c, str) else c for path, c in files.items()}
+        snapshot = git_snapshot(encoded, {}, 1000 + len(repo.releases))
+        repo.releases[snapshot.commit_oid] = snapshot
+        if tag is not None:
+            repo.tags[tag] = snapshot.commit_oid
+        return snapshot.commit_oid
+
+    def add_run(
+        self,
+        full_name: str,
+        workflow: str,
+        created_at: str,
+        logs: Sequence[str | None],
+        **fields: Any,
+    ) -> FakeRun:
+        """A run of `workflow`, with one job per log (None: the log has expired)."""
+        owner, name = full_name.split("/")
+        repo = self.find_repo(owner, name)
+        assert repo is not None, full_name
+        with self._lock:
+            run_id = 30_000 + next(self._run_ids)
+            jobs = [
+                FakeJob(run_id * 10 + index, f"job {index + 1}", log)
+                for index, log in enumerate(logs)
+            ]
+            run = FakeRun(run_id, workflow, created_at, jobs=jobs, **fields)
+            repo.runs.append(run)
+        return run
 
     def add_org(self, login: str) -> None:
         with self._lock:
@@ -732,7 +796,8 @@ class FakeGitHub:
         if refused is not None:
             return refused
         assert route is not None
-        if resource == GRAPHQL or _is_app_route(request) or request.path == "/rate_limit":
+        free = request.path == "/rate_limit" or request.path.startswith(LOG_DOWNLOAD + "/")
+        if resource == GRAPHQL or _is_app_route(request) or free:
             # GraphQL charges its points itself; JWT requests and /rate_limit are free here.
             return route.handler(request, **params)
         budget = self.rate_limit(CORE)
@@ -756,7 +821,8 @@ class FakeGitHub:
     def _refused(self, request: Request, resource: str, route: Route | None) -> Response | None:
         """A fault, a secondary rate limit, bad credentials or an unknown endpoint."""
         answer = self._fault(request) or self._secondary_limited(resource)
-        if answer is None and request.token is None and not _is_app_route(request):
+        signed = request.path.startswith(LOG_DOWNLOAD + "/")  # a log's signed URL
+        if answer is None and request.token is None and not _is_app_route(request) and not signed:
             answer = self.error(request, 401, "Bad credentials")
         if answer is None and route is None:
             answer = self.error(request, 404, "Not Found")
@@ -976,6 +1042,12 @@ class FakeGitHub:
         self.route("GET", "/repos/{owner}/{repo}/codeowners/errors", self._get_codeowners_errors)
         self.route("GET", "/repos/{owner}/{repo}/git/blobs/{file_sha}", self._get_blob)
         self.route("GET", "/repos/{owner}/{repo}/git/trees/{tree_sha}", self._get_tree)
+        self.route(
+            "GET", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", self._get_runs
+        )
+        self.route("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}/jobs", self._get_jobs)
+        self.route("GET", "/repos/{owner}/{repo}/actions/jobs/{job_id}/logs", self._get_job_logs)
+        self.route("GET", LOG_DOWNLOAD + "/{job_id}", self._download_log)
 
     def _get_rate_limit(self, request: Request) -> Response:
         body = example("/rate_limit")
@@ -1083,6 +1155,104 @@ class FakeGitHub:
             return self.error(request, 404, "Not Found")
         recursive = request.query.get("recursive", "") not in ("", "0", "false")
         return Response(200, tree_json(found, snapshot, oid, self.url, recursive=recursive))
+
+    # Actions runs --------------------------------------------------------------------------
+
+    def _get_runs(self, request: Request, owner: str, repo: str, workflow_id: str) -> Response:
+        """A workflow's runs (by file name), newest first, filtered by `created=A..B`."""
+        found = self._repo(request, owner, repo)
+        if isinstance(found, Response):
+            return found
+        runs = [r for r in found.runs if r.workflow.rpartition("/")[2] == workflow_id]
+        start, _, end = request.query.get("created", "..").partition("..")
+        runs = [r for r in runs if _created_within(r.created_at, start, end)]
+        runs.sort(key=lambda r: r.created_at, reverse=True)
+        per_page = max(1, min(100, int(request.query.get("per_page", "30"))))
+        page = max(1, int(request.query.get("page", "1")))
+        chunk = runs[(page - 1) * per_page : page * per_page]
+        listed = [run_json(found, run, self.url) for run in chunk]
+        return Response(200, {"total_count": len(runs), "workflow_runs": listed})
+
+    def _get_jobs(self, request: Request, owner: str, repo: str, run_id: str) -> Response:
+        found = self._repo(request, owner, repo)
+        if isinstance(found, Response):
+            return found
+        run = next((r for r in found.runs if str(r.id) == run_id), None)
+        if run is None:
+            return self.error(request, 404, "Not Found")
+        jobs = [job_json(found, run, job, self.url) for job in run.jobs]
+        return Response(200, {"total_count": len(jobs), "jobs": jobs})
+
+    def _get_job_logs(self, request: Request, owner: str, repo: str, job_id: str) -> Response:
+        """A 302 to the log's signed URL; 410 once the log has expired."""
+        found = self._repo(request, owner, repo)
+        if isinstance(found, Response):
+            return found
+        job = next((j for r in found.runs for j in r.jobs if str(j.id) == job_id), None)
+        if job is None:
+            return self.error(request, 404, "Not Found")
+        if job.log is None:
+            return self.error(request, 410, "Gone")
+        location = f"{self.url}{LOG_DOWNLOAD}/{job_id}?sig=fake"
+        return Response(302, None, {"Location": location})
+
+    def _download_log(self, request: Request, job_id: str) -> Response:
+        job = next(
+            (
+                j
+                for r in self.repos.values()
+                for run in r.runs
+                for j in run.jobs
+                if str(j.id) == job_id
+            ),
+            None,
+        )
+        if job is None or job.log is None:
+            return Response(404, text="Not Found")
+        return Response(200, text=job.log)
+
+
+def _created_within(created: str, start: str, end: str) -> bool:
+    """GitHub's `created=A..B`: a date bound takes its whole day."""
+    day = created[:10]
+    after = not start or (created >= start if "T" in start else day >= start)
+    before = not end or (created <= end if "T" in end else day <= end)
+    return after and before
+
+
+def run_json(repo: FakeRepo, run: FakeRun, api_url: str) -> Json:
+    """GitHub's example workflow run, with this run's facts."""
+    body = example("/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs")["workflow_runs"][0]
+    head = f"someone/{repo.name}" if run.from_fork else repo.full_name
+    body.update(
+        id=run.id,
+        path=run.workflow,
+        event=run.event,
+        head_sha=run.head_sha,
+        head_branch=run.head_branch,
+        created_at=run.created_at,
+        updated_at=run.created_at,
+        conclusion=run.conclusion,
+        status="completed",
+        html_url=f"https://github.example/{repo.full_name}/actions/runs/{run.id}",
+        url=f"{api_url}/repos/{repo.full_name}/actions/runs/{run.id}",
+    )
+    body["repository"]["full_name"] = repo.full_name
+    body["head_repository"]["full_name"] = head
+    return body
+
+
+def job_json(repo: FakeRepo, run: FakeRun, job: FakeJob, api_url: str) -> Json:
+    body = example("/repos/{owner}/{repo}/actions/runs/{run_id}/jobs")["jobs"][0]
+    body.update(
+        id=job.id,
+        run_id=run.id,
+        name=job.name,
+        head_sha=run.head_sha,
+        url=f"{api_url}/repos/{repo.full_name}/actions/jobs/{job.id}",
+        html_url=f"https://github.example/{repo.full_name}/actions/runs/{run.id}/job/{job.id}",
+    )
+    return body
 
 
 def _targets(ruleset: FakeRuleset, repo: FakeRepo, branch: str) -> bool:
@@ -1627,6 +1797,8 @@ def _handler_class(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             )
             response, template = fake.answer(request)
             payload = b"" if response.body is None else json.dumps(response.body).encode()
+            if response.text is not None:
+                payload = response.text.encode()
             if fake.record_exchanges:
                 exchange = Exchange(
                     request.method,
@@ -1643,7 +1815,8 @@ def _handler_class(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                     fake.exchanges.append(exchange)
             self.send_response(response.status)
             if response.status != 304:
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                kind = "text/plain" if response.text is not None else "application/json"
+                self.send_header("Content-Type", f"{kind}; charset=utf-8")
                 self.send_header("Content-Length", str(len(payload)))
             for name, value in response.headers.items():
                 self.send_header(name, value)

@@ -591,14 +591,16 @@ class RepositoryNode:
         return branch_protection_rule(self._repo.classic, branch, self._repo.full_name)
 
     def object(self, info: Any, oid: str | None = None, expression: str | None = None) -> Json:
-        """By `oid`, or by `expression`: `HEAD`, `main:path/to/file`, `HEAD:` (the root)."""
+        """By `oid`, or by `expression`: `HEAD`, `main:path/to/file`, `HEAD:` (the root), and
+        a release's tag or commit (`v1`, `<sha>:action.yml`)."""
         snapshot = self._repo.git()
+        if oid is None and expression is not None:
+            revision = expression.partition(":")[0]
+            snapshot = self._snapshot_at(revision, snapshot)
         if snapshot is None or (oid is None and expression is None):
             return None
         if oid is None:
             revision, colon, path = (expression or "").partition(":")
-            if revision not in ("HEAD", self._repo.default_branch, snapshot.commit_oid, ""):
-                return None
             entry = snapshot.paths.get(path.strip("/"))
             oid = (
                 snapshot.commit_oid
@@ -610,6 +612,15 @@ class RepositoryNode:
                 else ""
             )
         return self._object(snapshot, oid)
+
+    def _snapshot_at(self, revision: str, head: GitSnapshot | None) -> GitSnapshot | None:
+        """The commit a revision names: the head (`HEAD`, the default branch, its id), or a
+        release (by tag or id)."""
+        repo = self._repo
+        if head is not None and revision in ("HEAD", repo.default_branch, head.commit_oid, ""):
+            return head
+        commit = repo.tags.get(revision, revision)
+        return repo.releases.get(commit)
 
     def _object(self, snapshot: GitSnapshot, oid: str) -> Json:
         if oid == snapshot.commit_oid:

@@ -75,14 +75,15 @@ class Query:
 
 def build_query(
     uses: Sequence[str] = (),
-    images: Sequence[str] = (),
-    packages: Sequence[str] = (),
-    urls: Sequence[str] = (),
+    image: Sequence[str] = (),
+    package: Sequence[str] = (),
+    url: Sequence[str] = (),
 ) -> Query:
+    """The query of the command line's `--uses`, `--image`, `--package` and `--url`."""
     matchers = [uses_matcher(text) for text in uses]
-    matchers += [image_matcher(text) for text in images]
-    matchers += [package_matcher(text) for text in packages]
-    matchers += [url_matcher(text) for text in urls]
+    matchers += [image_matcher(text) for text in image]
+    matchers += [package_matcher(text) for text in package]
+    matchers += [url_matcher(text) for text in url]
     return Query(tuple(matchers))
 
 

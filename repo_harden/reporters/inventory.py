@@ -25,6 +25,7 @@ from repo_harden.inventory.records import item_record
 from repo_harden.inventory.runs import WorkflowRun
 
 AFFECTED, NOT_AFFECTED, UNKNOWN = "affected", "not-affected", "unknown"
+SHOWN_REASONS = 3
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,11 @@ class InventoryReport:
             return Answer(status, verdict if self.query else None, 0, ())
         matches = sum(1 for item in inventory.items if self.query and self.query.matches(item))
         kinds = self.query.kinds if self.query else frozenset()
-        unread = tuple(u.what for u in inventory.unread if not self.query or kinds & set(u.kinds))
+        unread = tuple(
+            dict.fromkeys(
+                u.what for u in inventory.unread if not self.query or kinds & set(u.kinds)
+            )
+        )
         if not self.query:
             return Answer(status, None, 0, unread)
         verdict = AFFECTED if matches else UNKNOWN if unread else NOT_AFFECTED
@@ -96,12 +101,12 @@ def printable(text: str) -> str:
 
 def render_text(report: InventoryReport) -> str:
     rows = [_text_row(name, item) for name, item in report.items()]
-    lines = _table(["REPOSITORY", "WHERE", "KIND", "WHAT", "COMMIT/DIGEST", "VIA"], rows)
+    parts = [_table(["REPOSITORY", "WHERE", "KIND", "WHAT", "COMMIT/DIGEST", "VIA"], rows)]
     if report.runs is not None:
-        lines += ["", *_runs_text(report.runs)]
-    lines += ["", *_answers_text(report)]
-    lines += report.notes
-    return "\n".join(lines) + "\n"
+        parts.append(_runs_text(report.runs))
+    parts.append(_answers_text(report))
+    text = "\n\n".join("\n".join(part) for part in parts if part)
+    return "\n".join([text, *report.notes]) + "\n"
 
 
 def _text_row(name: str, item: Item) -> list[str]:
@@ -172,7 +177,10 @@ def _answers_text(report: InventoryReport) -> list[str]:
     for answer in groups[UNKNOWN]:
         reasons = [answer.status.reason] if answer.status.reason else []
         reasons += list(answer.unread)
-        lines.append(printable(f"  unknown: {answer.status.name}: {'; '.join(reasons)}"))
+        shown = reasons[:SHOWN_REASONS]
+        more = len(reasons) - len(shown)
+        shown += [f"and {more} more (--format json lists them)"] if more > 0 else []
+        lines.append(printable(f"  unknown: {answer.status.name}: {'; '.join(shown)}"))
     return lines
 
 
