@@ -1248,6 +1248,7 @@ def job_json(repo: FakeRepo, run: FakeRun, job: FakeJob, api_url: str) -> Json:
         id=job.id,
         run_id=run.id,
         name=job.name,
+        created_at=run.created_at,  # required by the schema, missing from GitHub's example
         head_sha=run.head_sha,
         url=f"{api_url}/repos/{repo.full_name}/actions/jobs/{job.id}",
         html_url=f"https://github.example/{repo.full_name}/actions/runs/{run.id}/job/{job.id}",

@@ -9,6 +9,7 @@ from collections.abc import Collection, Mapping
 
 import pytest
 
+from repo_harden.core.errors import UsageError
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems import registry
 from repo_harden.inventory.extract import Inventory, inventory_of
@@ -17,7 +18,6 @@ from repo_harden.inventory.purl import package_purl, parse_package_query, purl_o
 from repo_harden.inventory.query import build_query
 from repo_harden.inventory.runs import Downloaded, downloads_in_log, parse_window
 from repo_harden.inventory.transitive import FileAt, Follower, NotRead, RefName
-from repo_harden.core.errors import UsageError
 from repo_harden.sources.memory import MemoryRepo
 
 DIGEST = "sha256:" + "ab" * 32
@@ -257,7 +257,7 @@ class FakeFiles:
         self.asked.append(len(refs))
         return {ref: self.refs.get(ref) or NotRead("no such ref") for ref in refs}
 
-    def files(self, wanted: Collection[FileAt]) -> dict[FileAt, str | None | NotRead]:
+    def files(self, wanted: Collection[FileAt]) -> dict[FileAt, str | NotRead | None]:
         self.asked.append(len(wanted))
         return {request: self.texts.get(request) for request in wanted}
 

@@ -37,7 +37,8 @@ def render_sbom(repository: str, items: Sequence[Item]) -> str:
     from repo_harden import __version__
 
     bom = Bom()
-    bom.metadata.component = Component(name=repository, type=ComponentType.APPLICATION)
+    root = Component(name=repository, type=ComponentType.APPLICATION, bom_ref=repository)
+    bom.metadata.component = root
     bom.metadata.tools.components.add(
         Component(name="repo-harden", version=__version__, type=ComponentType.APPLICATION)
     )
@@ -49,6 +50,7 @@ def render_sbom(repository: str, items: Sequence[Item]) -> str:
             component = components[key] = _component(item, key)
             bom.components.add(component)
         _add_occurrence(component, item)
+    bom.register_dependency(root, components.values())  # each input is the repository's own
     return str(JsonV1Dot6(bom).output_as_string(indent=2)) + "\n"
 
 
