@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -518,13 +519,22 @@ class FakeGitHub:
         """`count` small repositories with known problems (see `SyntheticRepo`)."""
         return add_synthetic_org(self, org, count, seed)
 
-    def add_release(self, full_name: str, tag: str | None, files: Mapping[str, str | bytes]) -> str:
+    def add_release(
+        self,
+        full_name: str,
+        tag: str | None,
+        files: Mapping[str, str | bytes],
+        commit: str | None = None,
+    ) -> str:
         """A commit of `full_name` other than its head, holding `files` (named by `tag`
-        when given), for `object(expression: "<commit or tag>:<path>")`; returns its id."""
+        when given), for `object(expression: "<commit or tag>:<path>")`; returns its id,
+        `commit` when given (a real action's pinned SHA, say)."""
         owner, name = full_name.split("/")
         repo = self.find_repo(owner, name) or self.add_repo(full_name)
         encoded = {path: c.encode() if isinstance(c, str) else c for path, c in files.items()}
         snapshot = git_snapshot(encoded, {}, 1000 + len(repo.releases))
+        if commit is not None:
+            snapshot = dataclasses.replace(snapshot, commit_oid=commit)
         repo.releases[snapshot.commit_oid] = snapshot
         if tag is not None:
             repo.tags[tag] = snapshot.commit_oid

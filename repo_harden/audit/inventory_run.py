@@ -8,7 +8,8 @@ GraphQL batches, the same store and governor), a listing page at a time:
    (`INVENTORY_PATTERNS`), batched across repositories;
 4. read each one's inventory from its `GitHubSnapshot` and store it at once.
 
-No settings are read: an inventory needs files only. A warm run costs the listing alone.
+No settings are read: an inventory needs files only, and its listing asks nothing else (a
+page costs one point). A warm run costs the listing alone.
 The transitive reading of actions comes after, over every repository at once
 (`repo_harden.inventory.transitive`, through `GitHubFiles`).
 """
@@ -26,6 +27,7 @@ from repo_harden.audit import listing as listings
 from repo_harden.audit.content import BlobRequest, Failures, read_blobs, read_trees
 from repo_harden.audit.github_snapshot import GitHubSnapshot
 from repo_harden.audit.listing import ListedRepository
+from repo_harden.audit.queries import FILES_FRAGMENT
 from repo_harden.audit.runner import GRAPHQL_BATCHES_IN_FLIGHT
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry
 from repo_harden.audit.transport import Stats, Transport
@@ -96,12 +98,14 @@ class OrgInventory:
 
     def _pages(self) -> Iterator[list[ListedRepository]]:
         options = self.options
-        missing: list[listings.MissingRepository] = []
-        yield from listings.pages(
-            self.transport, options.organizations, options.users, options.repositories, missing
+        targets = listings.Targets(
+            options.organizations, options.users, options.repositories, options.shard
         )
-        for gone in missing:
-            self._status(gone.full_name, FAILED, gone.reason)
+
+        def failed(name: str, reason: str) -> None:
+            self._status(name, FAILED, reason)
+
+        yield from listings.listed_pages(self.transport, targets, failed, FILES_FRAGMENT)
 
     def _keep(self, listed: ListedRepository) -> bool:
         key = listed.full_name.lower()

@@ -4,7 +4,7 @@ those named with `--repo`; with what the listing already tells about each."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,16 +67,24 @@ class OwnerListing:
     a repository (under load), so what the pages delivered is compared with `totalCount`,
     and `shortfall()` then names the repositories left out, from a lighter listing."""
 
-    def __init__(self, transport: Transport, kind: str, login: str) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        kind: str,
+        login: str,
+        fragment: str = queries.REPOSITORY_FRAGMENT,
+    ) -> None:
         self.transport = transport
         self.kind = kind
         self.login = login
+        self.fragment = fragment  # what is read of each repository (the audit's settings)
         self.delivered: set[str] = set()
         self.total: int | None = None
         self.errors: list[str] = []  # GitHub's messages for the null nodes
 
     def pages(self) -> Iterator[list[ListedRepository]]:
-        for connection, document in self._connections(queries.owner_listing(self.kind)):
+        query = queries.owner_listing(self.kind, self.fragment)
+        for connection, document in self._connections(query):
             nodes = connection.get("nodes") or ()
             if any(node is None for node in nodes):
                 self.errors += _messages(document)
@@ -128,14 +136,14 @@ def _owner_missing(kind: str, login: str, document: Mapping[str, Any]) -> str:
 
 
 def named(
-    transport: Transport, full_names: Sequence[str]
+    transport: Transport, full_names: Sequence[str], fragment: str = queries.REPOSITORY_FRAGMENT
 ) -> tuple[list[ListedRepository], list[MissingRepository]]:
     """The repositories named with `--repo`, in batches; those GitHub does not show."""
     found: list[ListedRepository] = []
     missing: list[MissingRepository] = []
     for start in range(0, len(full_names), NAMED_PER_QUERY):
         batch = full_names[start : start + NAMED_PER_QUERY]
-        answer = transport.graphql(queries.named_repositories(batch))
+        answer = transport.graphql(queries.named_repositories(batch, fragment))
         document = answer.data if isinstance(answer.data, dict) else {}
         data = document.get("data") or {}
         errors = {
@@ -153,23 +161,53 @@ def named(
     return found, missing
 
 
-def pages(
+@dataclass(frozen=True)
+class Targets:
+    """What to list: organizations, users and repositories by name, and the shard kept."""
+
+    organizations: Sequence[str] = ()
+    users: Sequence[str] = ()
+    repositories: Sequence[str] = ()
+    shard: tuple[int, int] | None = None
+
+
+def listed_pages(
     transport: Transport,
-    organizations: Sequence[str],
-    users: Sequence[str],
-    repositories: Sequence[str],
-    missing: list[MissingRepository],
+    targets: Targets,
+    failed: Callable[[str, str], None],
+    fragment: str = queries.REPOSITORY_FRAGMENT,
 ) -> Iterator[list[ListedRepository]]:
-    """The repositories asked for, a page at a time: each organization's, each user's, then
-    those named one by one (the named ones GitHub does not show are added to `missing`)."""
-    for organization in organizations:
-        yield from owner_pages(transport, "organization", organization)
-    for user in users:
-        yield from owner_pages(transport, "user", user)
-    if repositories:
-        found, gone = named(transport, repositories)
-        missing += gone
+    """The repositories asked for, a page at a time: each organization's and user's (with
+    those a listing left out read by name), then those named one by one. Each one that
+    cannot be listed is told to `failed(name, reason)`, so that nothing is lost in silence."""
+    owners = [("organization", login) for login in targets.organizations]
+    owners += [("user", login) for login in targets.users]
+    for kind, login in owners:
+        listing = OwnerListing(transport, kind, login, fragment)
+        yield from listing.pages()
+        yield from _recovered(listing, targets.shard, failed)
+    if targets.repositories:
+        found, missing = named(transport, targets.repositories, fragment)
+        for gone in missing:
+            failed(gone.full_name, gone.reason)
         yield found
+
+
+def _recovered(
+    listing: OwnerListing, shard: tuple[int, int] | None, failed: Callable[[str, str], None]
+) -> Iterator[list[ListedRepository]]:
+    """The repositories a listing left out, read by name; those GitHub still does not show
+    are failed with its reason, so the run exits 3 rather than look complete."""
+    names, reason = listing.shortfall()
+    names = [name for name in names if in_shard(name, shard)]
+    if not names:
+        if listing.errors and listing.total is None:
+            failed(f"{listing.login}/*", reason)
+        return
+    found, missing = named(listing.transport, names, listing.fragment)
+    for gone in missing:
+        failed(gone.full_name, f"{reason}; by name: {gone.reason}")
+    yield found
 
 
 def skip_reason(

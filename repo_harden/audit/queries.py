@@ -62,7 +62,16 @@ fragment Repo on Repository {{
 }}"""
 
 
-def owner_listing(kind: str) -> str:
+FILES_FRAGMENT = """
+fragment Repo on Repository {
+  nameWithOwner isArchived isFork isEmpty
+  defaultBranchRef { name target { oid ... on Commit { tree { oid } } } }
+}"""
+"""What a reading of files alone needs of the listing (the inventory): no settings, so no
+connection is read and a page costs one point."""
+
+
+def owner_listing(kind: str, fragment: str = REPOSITORY_FRAGMENT) -> str:
     """One page of an organization's (`organization`) or a user's (`user`) repositories."""
     affiliation = ", ownerAffiliations: [OWNER]" if kind == "user" else ""
     return f"""query($login: String!, $after: String) {{
@@ -76,7 +85,7 @@ def owner_listing(kind: str) -> str:
     }}
   }}
 }}
-{REPOSITORY_FRAGMENT}"""
+{fragment}"""
 
 
 def owner_names(kind: str) -> str:
@@ -101,10 +110,10 @@ def _repository(alias: str, full_name: str, selection: str) -> str:
     return f"{alias}: repository(owner: {owner}, name: {name}) {{ {selection} }}"
 
 
-def named_repositories(full_names: Sequence[str]) -> str:
+def named_repositories(full_names: Sequence[str], fragment: str = REPOSITORY_FRAGMENT) -> str:
     """The listing fields of the repositories named on the command line, aliased r0, r1..."""
     parts = [_repository(f"r{i}", name, "...Repo") for i, name in enumerate(full_names)]
-    return "query {\n  " + RATE_LIMIT + "\n  " + "\n  ".join(parts) + "\n}\n" + REPOSITORY_FRAGMENT
+    return "query {\n  " + RATE_LIMIT + "\n  " + "\n  ".join(parts) + "\n}\n" + fragment
 
 
 def _tree_selection(levels: int) -> str:

@@ -5,6 +5,8 @@ the audit's store.
 - A file at a commit never changes: it is kept for ever (its text as a blob, by oid).
 - What a ref names can: it is kept for `ref_lifetime` (a day), so that a warm inventory
   asks nothing, and a moved tag is seen the next day at the latest.
+- A repository GitHub does not show to the token is kept as such for `ref_lifetime` too:
+  a warm run does not ask again about an action that was deleted or is private.
 - Offline (no transport), only the store answers; anything else is `NotRead` with the
   reason.
 
@@ -65,7 +67,7 @@ class GitHubFiles:
                 continue
             known = self._store.fact(_REF_FACT, _ref_key(repository, ref), self._lifetime)
             if known is not None:
-                found[repository, ref] = known or NotRead(f"{repository} has no ref `{ref}`")
+                found[repository, ref] = _stored_commit(known, repository, ref)
             else:
                 missing.append((repository, ref))
         found.update(self._ask(missing, REFS_PER_QUERY, self._ask_refs))
@@ -80,7 +82,9 @@ class GitHubFiles:
             alias = f"r{index}"
             node = data.get(alias)
             if not isinstance(node, dict):
-                found[repository, ref] = NotRead(errors.get(alias, f"GitHub shows no {repository}"))
+                reason = errors.get(alias, f"GitHub shows no {repository}")
+                learned[_ref_key(repository, ref)] = f"!{reason}"
+                found[repository, ref] = NotRead(reason)
                 continue
             commit = _peeled(node.get("object"))
             learned[_ref_key(repository, ref)] = commit or ""
@@ -182,6 +186,13 @@ def _peeled(node: object) -> str | None:
             return str(oid) if isinstance(oid, str) else None
         node = node.get("target")
     return None
+
+
+def _stored_commit(known: str, repository: str, ref: str) -> str | NotRead:
+    """A stored answer: a commit, "" for no such ref, "!reason" for no such repository."""
+    if known.startswith("!"):
+        return NotRead(known[1:])
+    return known or NotRead(f"{repository} has no ref `{ref}`")
 
 
 def _text(blob: StoredBlob) -> str | NotRead:

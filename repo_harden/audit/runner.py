@@ -148,33 +148,15 @@ class Audit:
     # Listing ------------------------------------------------------------------------
 
     def _pages(self) -> Iterator[list[ListedRepository]]:
-        owners = [("organization", login) for login in self.options.organizations]
-        owners += [("user", login) for login in self.options.users]
-        for kind, login in owners:
-            listing = listings.OwnerListing(self.transport, kind, login)
-            yield from listing.pages()
-            yield from self._recovered(listing)
-        if self.options.repositories:
-            found, missing = listings.named(self.transport, self.options.repositories)
-            for gone in missing:
-                self._status(ListedRepository(gone.full_name), FAILED, gone.reason)
-            yield found
+        options = self.options
+        targets = listings.Targets(
+            options.organizations, options.users, options.repositories, options.shard
+        )
 
-    def _recovered(self, listing: listings.OwnerListing) -> Iterator[list[ListedRepository]]:
-        """The repositories a listing left out, read by name; those GitHub still does not
-        show are `failed` with its reason, so the audit exits 3 rather than look complete."""
-        names, reason = listing.shortfall()
-        names = [name for name in names if listings.in_shard(name, self.options.shard)]
-        if not names:
-            if listing.errors and listing.total is None:
-                self._status(ListedRepository(f"{listing.login}/*"), FAILED, reason)
-            return
-        found, missing = listings.named(self.transport, names)
-        for gone in missing:
-            self._status(
-                ListedRepository(gone.full_name), FAILED, f"{reason}; by name: {gone.reason}"
-            )
-        yield found
+        def failed(name: str, reason: str) -> None:
+            self._status(ListedRepository(name), FAILED, reason)
+
+        yield from listings.listed_pages(self.transport, targets, failed)
 
     def _keep(self, listed: ListedRepository) -> bool:
         key = listed.full_name.lower()
