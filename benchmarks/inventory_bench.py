@@ -79,7 +79,15 @@ def main() -> int:
             }
             for name in ("cold", "warm"):
                 runs.append(
-                    one_run(name, fake, command, workdir, environment, args, len(org.repos))
+                    one_run(
+                        name,
+                        fake=fake,
+                        command=command,
+                        workdir=workdir,
+                        environment=environment,
+                        args=args,
+                        repositories=len(org.repos),
+                    )
                 )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
