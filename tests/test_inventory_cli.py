@@ -193,8 +193,8 @@ def test_the_text_answer_names_every_repository(cli: Any, fake: FakeGitHub, tmp_
     an_org(fake)
     result = inventory(cli, fake, tmp_path, "--org", "acme", "--uses", "tj-actions/changed-files")
     assert result.code == 3
-    assert "1 repositories affected, 3 not affected, 2 unknown" in result.out
-    assert "  affected: acme/api (1 matches)" in result.out
+    assert "1 repository affected, 3 not affected, 2 unknown" in result.out
+    assert "  affected: acme/api (1 match)" in result.out
     assert "  unknown: acme/broken: " in result.out
     assert "  unknown: acme/old: archived (use --include-archived)" in result.out
     assert "> org/deploy@v1" in result.out
@@ -286,7 +286,7 @@ def test_a_checkout_offline_lists_what_it_names_and_says_what_it_did_not_follow(
     assert "'https://=cmd" not in listed.out and ",https://=cmd" in listed.out
     matched = cli("inventory", "--uses", "actions/checkout", cwd=root)
     assert matched.code == 1
-    assert "1 repositories affected" in matched.out
+    assert "1 repository affected" in matched.out
     unknown = cli("inventory", "--uses", "tj-actions/changed-files", cwd=root)
     assert unknown.code == 3
     assert "not followed (offline: use --online to read it from GitHub)" in unknown.out

@@ -154,7 +154,10 @@ def _answers_text(report: InventoryReport) -> list[str]:
     answers = report.answers()
     if not report.query:
         count = sum(len(inventory.items) for inventory in report.inventories.values())
-        lines = [f"{count} items in {len(report.inventories)} repositories."]
+        lines = [
+            f"{_count(count, 'item', 'items')} in "
+            f"{_count(len(report.inventories), 'repository', 'repositories')}."
+        ]
         lines += [
             printable(f"  {a.status.name}: {a.status.status}: {a.status.reason}")
             for a in answers
@@ -169,11 +172,13 @@ def _answers_text(report: InventoryReport) -> list[str]:
         for verdict in (AFFECTED, UNKNOWN, NOT_AFFECTED)
     }
     lines = [
-        f"{len(groups[AFFECTED])} repositories affected, {len(groups[NOT_AFFECTED])} not "
-        f"affected, {len(groups[UNKNOWN])} unknown ({'; '.join(report.query.describe())})."
+        f"{_count(len(groups[AFFECTED]), 'repository', 'repositories')} affected, "
+        f"{len(groups[NOT_AFFECTED])} not affected, {len(groups[UNKNOWN])} unknown "
+        f"({'; '.join(report.query.describe())})."
     ]
     for answer in groups[AFFECTED]:
-        lines.append(printable(f"  affected: {answer.status.name} ({answer.matches} matches)"))
+        matches = _count(answer.matches, "match", "matches")
+        lines.append(printable(f"  affected: {answer.status.name} ({matches})"))
     for answer in groups[UNKNOWN]:
         reasons = [answer.status.reason] if answer.status.reason else []
         reasons += list(answer.unread)
@@ -182,6 +187,10 @@ def _answers_text(report: InventoryReport) -> list[str]:
         shown += [f"and {more} more (--format json lists them)"] if more > 0 else []
         lines.append(printable(f"  unknown: {answer.status.name}: {'; '.join(shown)}"))
     return lines
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
 
 
 # JSON -----------------------------------------------------------------------------------
