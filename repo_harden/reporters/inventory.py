@@ -47,6 +47,7 @@ class InventoryReport:
     runs: list[WorkflowRun] | None = None  # None: --ran-between was not asked
     notes: list[str] = field(default_factory=list)
     crashes: list[str] = field(default_factory=list)
+    _answers: list[Answer] | None = field(default=None, init=False, repr=False)
 
     def items(self) -> list[tuple[str, Item]]:
         """The items to show: every item, or with a query only the matches."""
@@ -58,7 +59,10 @@ class InventoryReport:
         ]
 
     def answers(self) -> list[Answer]:
-        return [self._answer(status) for status in self.repositories]
+        """Each repository's answer, worked out once (the report is complete when asked)."""
+        if self._answers is None:
+            self._answers = [self._answer(status) for status in self.repositories]
+        return self._answers
 
     def _answer(self, status: RepositoryStatus) -> Answer:
         inventory = self.inventories.get(status.name)
