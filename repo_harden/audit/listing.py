@@ -185,7 +185,7 @@ def listed_pages(
     for kind, login in owners:
         listing = OwnerListing(transport, kind, login, fragment)
         yield from listing.pages()
-        yield from _recovered(listing, targets.shard, failed)
+        yield from recovered(listing, targets.shard, failed)
     if targets.repositories:
         found, missing = named(transport, targets.repositories, fragment)
         for gone in missing:
@@ -193,7 +193,7 @@ def listed_pages(
         yield found
 
 
-def _recovered(
+def recovered(
     listing: OwnerListing, shard: tuple[int, int] | None, failed: Callable[[str, str], None]
 ) -> Iterator[list[ListedRepository]]:
     """The repositories a listing left out, read by name; those GitHub still does not show

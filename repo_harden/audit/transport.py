@@ -246,10 +246,12 @@ class Transport:
         except RequestException as error:
             raise GitHubError(f"GitHub could not be reached ({type(error).__name__})") from None
 
-    def rest_get(self, path: str, etag: str | None = None) -> Answer:
-        """`GET path`; with `etag`, conditional: a 304 answer costs no rate limit."""
+    def rest_get(self, path: str, etag: str | None = None, *, redirect: bool = False) -> Answer:
+        """`GET path`; with `etag`, conditional: a 304 answer costs no rate limit. With
+        `redirect`, a 302 is the answer (its `location` is for `download`, never followed
+        with the token)."""
         headers = {"If-None-Match": etag} if etag else {}
-        answer = self._send(REST, "GET", path, headers, None)
+        answer = self._send(REST, "GET", path, headers, None, redirect=redirect)
         self.stats.add("not_modified" if answer.status == 304 else "rest")
         if answer.status >= 400:
             raise _error(f"GET {path}", answer)
@@ -257,26 +259,17 @@ class Transport:
 
     def download(self, url: str, limit: int) -> tuple[str, bool]:
         """`GET url`, a place GitHub redirected to (a log's signed URL, on another host):
-        sent without the token, and read up to `limit` bytes (True when it was cut there)."""
-        from requests import RequestException, get
+        sent without the token, read up to `limit` bytes (True when it was cut there), within
+        the same total deadline as every request."""
+        from requests import RequestException
 
         self.stats.add("downloads")
         try:
-            with get(url, stream=True, timeout=self._timeout) as response:
-                if response.status_code >= 400:
-                    raise GitHubError(
-                        f"download: HTTP {response.status_code}", response.status_code
-                    )
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_content(64 * 1024):
-                    chunks.append(chunk[: limit - size])
-                    size += len(chunks[-1])
-                    if size >= limit:
-                        return b"".join(chunks).decode("utf-8", "replace"), True
+            return within(self._deadline, functools.partial(_download, url, limit, self._timeout))
+        except DeadlineExceeded as error:
+            raise GitHubError(f"download: {error}") from None
         except RequestException as error:
             raise GitHubError(f"download: not reached ({type(error).__name__})") from None
-        return b"".join(chunks).decode("utf-8", "replace"), False
 
     def graphql(self, query: str, variables: Mapping[str, object] | None = None) -> Answer:
         """A GraphQL query. Its `data` may hold partial results beside `errors`; a query
@@ -298,7 +291,14 @@ class Transport:
         raise GitHubError("GraphQL query: GitHub's rate limit did not recover", 429)
 
     def _send(
-        self, resource: str, verb: str, url: str, headers: dict[str, str], body: object
+        self,
+        resource: str,
+        verb: str,
+        url: str,
+        headers: dict[str, str],
+        body: object,
+        *,
+        redirect: bool = False,
     ) -> Answer:
         from requests import RequestException
 
@@ -333,13 +333,7 @@ class Transport:
                 self.governor.pause(SECONDARY_LIMIT_PAUSE)
                 continue
             if status in _REDIRECTS:  # PyGithub follows a redirect only within its host
-                where = REDACTOR(lowered.get("location", "elsewhere"))
-                raise GitHubError(
-                    f"{verb} {REDACTOR(url)}: GitHub answered HTTP {status}, a redirect to "
-                    f"{where}, which is not followed (the token would go with it); name the "
-                    "API's own URL with --api-url",
-                    status,
-                )
+                return _redirect(status, lowered, f"{verb} {REDACTOR(url)}", wanted=redirect)
             if status and status not in RETRIED_STATUSES:
                 return Answer(status, lowered, _json(text))
             if status:
@@ -351,6 +345,34 @@ class Transport:
 
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def _redirect(status: int, headers: Mapping[str, str], what: str, *, wanted: bool) -> Answer:
+    """A 302 the caller asked for, as its answer; any other redirect is refused."""
+    if status == 302 and wanted:
+        return Answer(status, headers, None)
+    where = REDACTOR(headers.get("location", "elsewhere"))
+    raise GitHubError(
+        f"{what}: GitHub answered HTTP {status}, a redirect to {where}, which is not followed "
+        "(the token would go with it); name the API's own URL with --api-url",
+        status,
+    )
+
+
+def _download(url: str, limit: int, timeout: float) -> tuple[str, bool]:
+    from requests import get
+
+    with get(url, stream=True, timeout=timeout, allow_redirects=False) as response:
+        if response.status_code >= 400 or response.status_code in _REDIRECTS:
+            raise GitHubError(f"download: HTTP {response.status_code}", response.status_code)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(64 * 1024):
+            chunks.append(chunk[: limit - size])
+            size += len(chunks[-1])
+            if size >= limit:
+                return b"".join(chunks).decode("utf-8", "replace"), True
+    return b"".join(chunks).decode("utf-8", "replace"), False
 
 
 def _redact_credentials(headers: Mapping[str, str]) -> None:

@@ -118,7 +118,9 @@ def _job_downloads(
     transport: Transport, repository: str, job_id: int
 ) -> tuple[str, list[Downloaded]]:
     try:
-        answer = transport.rest_get(f"/repos/{repository}/actions/jobs/{job_id}/logs")
+        answer = transport.rest_get(
+            f"/repos/{repository}/actions/jobs/{job_id}/logs", redirect=True
+        )
     except GitHubError as error:
         if error.status in (404, 410):
             return EXPIRED, []

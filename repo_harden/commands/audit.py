@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     auth = audit_auth(args, os.environ)
     api_url = checked_api_url(args.api_url or DEFAULT_API_URL, allow_http=args.allow_insecure_http)
     governor = Governor(args.concurrency, max_wait=args.max_wait)
-    store = open_store(cache_file(args, api_url), _note)
+    store = open_store(cache_file(args, api_url), note)
     progress = TerminalProgress(sys.stderr) if show_progress(sys.stderr) else None
     try:
         with Transport(auth, api_url, governor=governor) as transport:
@@ -131,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
     )
 
 
-def _note(message: str) -> None:
+def note(message: str) -> None:
+    """A line for the person running the command (a cache it could not use, say)."""
     print(f"repo-harden: {shown(message)}", file=sys.stderr)
 
 

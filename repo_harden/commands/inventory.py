@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from repo_harden.commands.scan import add_insecure_http_option
 from repo_harden.core.errors import ExitCode, UsageError
 from repo_harden.frontend.options import (
     add_access_options,
@@ -142,7 +143,7 @@ def add_parser(commands: Subcommands) -> None:
         "without it, only what the cache already holds is followed",
     )
     add_target_options(inventory, "read")
-    add_access_options(inventory)
+    add_insecure_http_option(add_access_options(inventory))
     add_pace_options(inventory)
     inventory.add_argument(
         "--format",
@@ -285,16 +286,16 @@ def _answer(
 def _github(args: argparse.Namespace, *, online: bool) -> Iterator[tuple[Transport | None, Store]]:
     """The transport (None offline) and the store: the audit's cache; offline, only a
     cache that is already there is read (none is made)."""
-    from repo_harden.audit.store import Store
+    from repo_harden.audit.store import open_store
     from repo_harden.audit.transport import Governor, Transport
-    from repo_harden.commands.audit import audit_auth, cache_file
-    from repo_harden.github.client import DEFAULT_API_URL
+    from repo_harden.commands.audit import audit_auth, cache_file, note
+    from repo_harden.github.client import DEFAULT_API_URL, checked_api_url
 
-    api_url = args.api_url or DEFAULT_API_URL
+    api_url = checked_api_url(args.api_url or DEFAULT_API_URL, allow_http=args.allow_insecure_http)
     path = cache_file(args, api_url)
     if not online and path is not None and not path.exists():
         path = None
-    store = Store(path)
+    store = open_store(path, note)
     try:
         if not online:
             yield None, store

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from repo_harden import __version__
+from repo_harden.core.escape import line_start, shown
 from repo_harden.engine.records import FAILED, SKIPPED, RepositoryStatus, repository_record
 from repo_harden.inventory.extract import Inventory
 from repo_harden.inventory.model import Item
@@ -98,9 +99,9 @@ class InventoryReport:
 
 
 def printable(text: str) -> str:
-    """Scanned text as a terminal may show it: control characters (escape sequences, line
-    breaks) replaced, so that a file cannot write what the reader sees."""
-    return "".join(char if char.isprintable() else "?" for char in text)
+    """Scanned text as a terminal or a CI log may show it (`core.escape.shown`): a file
+    cannot write what the reader sees."""
+    return shown(text)
 
 
 def render_text(report: InventoryReport) -> str:
@@ -109,7 +110,7 @@ def render_text(report: InventoryReport) -> str:
     if report.runs is not None:
         parts.append(_runs_text(report.runs))
     parts.append(_answers_text(report))
-    text = "\n\n".join("\n".join(part) for part in parts if part)
+    text = "\n\n".join("\n".join(line_start(line) for line in part) for part in parts if part)
     return "\n".join([text, *report.notes]) + "\n"
 
 

@@ -152,28 +152,27 @@ def test_a_repository_the_listing_leaves_out_and_github_does_not_show_is_failed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from repo_harden.audit import listing
-    from repo_harden.audit.runner import Audit, AuditOptions, AuditResult
 
     class LeftOut(listing.OwnerListing):
         def __init__(self) -> None:
             self.login = "acme"
             self.errors = ["Something went wrong while executing your query."]
             self.total = 3
+            self.transport = None  # type: ignore[assignment]  # `named` is replaced
+            self.fragment = ""
 
         def shortfall(self) -> tuple[list[str], str]:
             return ["acme/web"], "the organization listing left it out (Something went wrong)"
 
     gone = listing.MissingRepository("acme/web", "Could not resolve to a Repository")
-    monkeypatch.setattr(listing, "named", lambda transport, names: ([], [gone]))
-    audit_ = Audit.__new__(Audit)
-    audit_.options = AuditOptions()
-    audit_.result = AuditResult()
-    audit_.transport = None  # type: ignore[assignment]  # `named` is replaced
-    assert list(audit_._recovered(LeftOut())) == [[]]
-    [status] = audit_.result.repositories
-    assert (status.name, status.status) == ("acme/web", "failed")
-    assert "Something went wrong" in (status.reason or "")
-    assert "Could not resolve" in (status.reason or "")
+    monkeypatch.setattr(listing, "named", lambda transport, names, fragment: ([], [gone]))
+    failed: list[tuple[str, str]] = []
+    found = listing.recovered(LeftOut(), None, lambda name, why: failed.append((name, why)))
+    assert list(found) == [[]]
+    [(name, reason)] = failed
+    assert name == "acme/web"
+    assert "Something went wrong" in reason
+    assert "Could not resolve" in reason
 
 
 # 9. One repository's bad config ------------------------------------------------------------
