@@ -12,8 +12,8 @@ import pytest
 from repo_harden.core.errors import UsageError
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems import registry
-from repo_harden.inventory.extract import Inventory, inventory_of
-from repo_harden.inventory.model import Item
+from repo_harden.inventory.extract import inventory_of
+from repo_harden.inventory.model import Inventory, Item
 from repo_harden.inventory.purl import package_purl, parse_package_query, purl_of
 from repo_harden.inventory.query import build_query
 from repo_harden.inventory.runs import Downloaded, downloads_in_log, parse_window

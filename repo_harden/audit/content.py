@@ -24,6 +24,7 @@ from repo_harden.audit.transport import Transport
 from repo_harden.github.client import GitHubError
 
 T = TypeVar("T")
+GRAPHQL_BATCHES_IN_FLIGHT = 4  # GraphQL batches are heavy: GitHub asks for restraint
 TREES_PER_QUERY = 20
 BLOBS_PER_QUERY = 100
 BLOB_BYTES_PER_QUERY = 2 * 1024 * 1024

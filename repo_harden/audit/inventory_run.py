@@ -24,17 +24,21 @@ from typing import Any, Protocol
 
 from repo_harden import __version__
 from repo_harden.audit import listing as listings
-from repo_harden.audit.content import BlobRequest, Failures, read_blobs, read_trees
+from repo_harden.audit.content import (
+    GRAPHQL_BATCHES_IN_FLIGHT,
+    BlobRequest,
+    Failures,
+    read_blobs,
+    read_trees,
+)
 from repo_harden.audit.github_snapshot import GitHubSnapshot
 from repo_harden.audit.listing import ListedRepository
 from repo_harden.audit.queries import FILES_FRAGMENT
-from repo_harden.audit.runner import GRAPHQL_BATCHES_IN_FLIGHT
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry
 from repo_harden.audit.transport import Stats, Transport
 from repo_harden.core.globs import PathMatcher
 from repo_harden.engine.records import AUDITED, FAILED, SKIPPED, RepositoryStatus
-from repo_harden.inventory.extract import INVENTORY_PATTERNS, Inventory, inventory_of
-from repo_harden.inventory.model import KINDS, Unread
+from repo_harden.inventory.model import KINDS, Inventory, Unread
 from repo_harden.inventory.records import ItemRecordError, item_from_record, item_record
 
 INVENTORY_SCHEMA = "inventory-1"
@@ -81,7 +85,7 @@ class OrgInventory:
         self.options = options
         self.result = InventoryResult()
         self._progress = progress
-        self._wanted = PathMatcher(INVENTORY_PATTERNS)
+        self._wanted: PathMatcher | None = None  # the parsers load only if something is read
         self._seen: set[str] = set()
         self._batch_pool = ThreadPoolExecutor(
             max_workers=min(GRAPHQL_BATCHES_IN_FLIGHT, concurrency), thread_name_prefix="batch"
@@ -151,9 +155,13 @@ class OrgInventory:
             self._progress.update(self.result, self.transport.stats, self._rate_left())
 
     def _blob_requests(self, trees: Mapping[str, Sequence[TreeEntry]]) -> Iterable[BlobRequest]:
+        if trees and self._wanted is None:
+            from repo_harden.inventory.extract import INVENTORY_PATTERNS
+
+            self._wanted = PathMatcher(INVENTORY_PATTERNS)
         for repository, entries in trees.items():
             for entry in entries:
-                if entry.type == "blob" and self._wanted.matches(entry.path):
+                if entry.type == "blob" and self._wanted and self._wanted.matches(entry.path):
                     yield BlobRequest(repository, entry.oid, entry.size)
 
     def _read(
@@ -163,6 +171,8 @@ class OrgInventory:
         blobs: dict[str, StoredBlob],
         failures: Failures,
     ) -> Inventory | None:
+        from repo_harden.inventory.extract import inventory_of
+
         snapshot = GitHubSnapshot(name, entries, dict(blobs), None, self._fetcher(name, failures))
         try:
             return inventory_of(snapshot)

@@ -24,7 +24,13 @@ from typing import Any, Protocol
 
 from repo_harden import __version__
 from repo_harden.audit import listing as listings
-from repo_harden.audit.content import BlobRequest, Failures, read_blobs, read_trees
+from repo_harden.audit.content import (
+    GRAPHQL_BATCHES_IN_FLIGHT,
+    BlobRequest,
+    Failures,
+    read_blobs,
+    read_trees,
+)
 from repo_harden.audit.github_snapshot import GitHubSnapshot
 from repo_harden.audit.listing import ListedRepository
 from repo_harden.audit.settings import CachedApi, read_settings
@@ -62,8 +68,6 @@ from repo_harden.engine.records import (
     reported_from_record,
 )
 from repo_harden.github.client import GitHubError
-
-GRAPHQL_BATCHES_IN_FLIGHT = 4
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,7 @@ if TYPE_CHECKING:
     from repo_harden.audit.transport import Transport
     from repo_harden.commands import Subcommands
     from repo_harden.engine.records import RepositoryStatus
-    from repo_harden.inventory.extract import Inventory
-    from repo_harden.inventory.model import Item
+    from repo_harden.inventory.model import Inventory, Item
     from repo_harden.inventory.query import Query
     from repo_harden.inventory.runs import WorkflowRun
     from repo_harden.reporters.inventory import InventoryReport

@@ -5,7 +5,6 @@ workflows followed where they are used (`uses: ./path`), and what could not be r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from repo_harden.core.globs import PathMatcher
 from repo_harden.core.parsed import ParsedFiles
@@ -20,6 +19,7 @@ from repo_harden.inventory.model import (
     PACKAGE,
     PRE_COMMIT_HOOK,
     REUSABLE_WORKFLOW,
+    Inventory,
     Item,
     Unread,
 )
@@ -34,14 +34,6 @@ INVENTORY_PATTERNS = (
 )
 MAX_LOCAL_DEPTH = 10  # `./` actions inside `./` actions: GitHub itself stops well before
 MAX_ITEMS = 200_000  # per repository: `./` references can multiply a file's items
-
-
-@dataclass
-class Inventory:
-    """A repository's items, and what could not be read (each with the kinds it may hold)."""
-
-    items: list[Item] = field(default_factory=list)
-    unread: list[Unread] = field(default_factory=list)
 
 
 def inventory_of(snapshot: RepoSnapshot) -> Inventory:

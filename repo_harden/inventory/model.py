@@ -9,7 +9,7 @@ own `uses:` that leads to it, and `via` is the chain of references in between.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 ACTION = "action"
 REUSABLE_WORKFLOW = "reusable-workflow"
@@ -77,3 +77,11 @@ class Unread:
 
     what: str
     kinds: tuple[str, ...] = KINDS
+
+
+@dataclass
+class Inventory:
+    """A repository's items, and what could not be read (each with the kinds it may hold)."""
+
+    items: list[Item] = field(default_factory=list)
+    unread: list[Unread] = field(default_factory=list)

@@ -18,12 +18,12 @@ from collections.abc import Collection, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from repo_harden.inventory.extract import Inventory, items_of_text
 from repo_harden.inventory.model import (
     FOLLOWED_KINDS,
     FULL_SHA,
     PRE_COMMIT_HOOK,
     REUSABLE_WORKFLOW,
+    Inventory,
     Item,
     Unread,
 )
@@ -198,6 +198,8 @@ class Follower:
 
 
 def _parsed(target: Target, texts: Mapping[FileAt, str | NotRead | None]) -> Inventory | NotRead:
+    from repo_harden.inventory.extract import items_of_text  # parsers: only when a file is read
+
     for path in target.candidates:
         text = texts.get((target.repository, target.commit, path), NotRead("not read"))
         if isinstance(text, NotRead):

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from repo_harden import __version__
 from repo_harden.core.escape import line_start, shown
 from repo_harden.engine.records import FAILED, SKIPPED, RepositoryStatus, repository_record
-from repo_harden.inventory.extract import Inventory
-from repo_harden.inventory.model import Item
+from repo_harden.inventory.model import Inventory, Item
 from repo_harden.inventory.purl import purl_of
 from repo_harden.inventory.query import Query
 from repo_harden.inventory.records import item_record
