@@ -20,7 +20,6 @@ from typing import Protocol
 
 from repo_harden.inventory.model import (
     FOLLOWED_KINDS,
-    FULL_SHA,
     PRE_COMMIT_HOOK,
     REUSABLE_WORKFLOW,
     Inventory,
@@ -218,7 +217,3 @@ def repository_of(item: Item) -> str:
         return ""
     parts = item.name.split("/")
     return "/".join(parts[:2]) if len(parts) >= 2 else ""
-
-
-def is_commit(ref: str | None) -> bool:
-    return ref is not None and FULL_SHA.fullmatch(ref) is not None
