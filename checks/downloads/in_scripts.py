@@ -52,12 +52,28 @@ _REQUIREMENT_PATTERNS = ("*requirements*.txt", "**/requirements/*.txt", "*constr
 
 def _sh_blocks(ctx: CheckContext, words: re.Pattern[str]) -> Iterator[tuple[str, ScriptBlock]]:
     """Every shell block of the files that holds one of `words` (the others are not parsed)."""
-    from repo_harden.shell.blocks import scripts_of
+    from repo_harden.shell.blocks import scripts_in
 
     for path in ctx.files:
-        for block in scripts_of(ctx.parsed, path):
+        for block in scripts_in(ctx, path):
             if block.dialect == "sh" and block.mentions(words):
                 yield path, block
+
+
+def _installs(
+    ctx: CheckContext, words: re.Pattern[str]
+) -> Iterator[tuple[str, Command, Install | None]]:
+    """Each command of the shell blocks that hold one of `words`, with the install it
+    performs, judged in the folder it runs in."""
+    from repo_harden.shell.installs import InstallContext, command_folders, install_of
+
+    context = InstallContext(ctx.snapshot.paths, ctx.parsed.text)
+    for path, block in _sh_blocks(ctx, words):
+        script = block.shell
+        folders = command_folders(script, block.directory)
+        near = posixpath.dirname(path)
+        for command, folder in zip(script.commands, folders, strict=True):
+            yield path, command, install_of(command, context.at(folder, near))
 
 
 def _short(command: Command) -> str:
@@ -120,7 +136,7 @@ def download_piped_to_interpreter(ctx: CheckContext) -> Iterator[Finding]:
     - https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions
     - https://www.idontplaydarts.com/2016/04/detecting-curl-pipe-bash-server-side/
     """
-    from repo_harden.shell.blocks import scripts_of
+    from repo_harden.shell.blocks import scripts_in
     from repo_harden.shell.fetches import downloads_run_as_programs
 
     for path, block in _sh_blocks(ctx, DOWNLOAD_WORDS):
@@ -138,7 +154,7 @@ def download_piped_to_interpreter(ctx: CheckContext) -> Iterator[Finding]:
             )
             yield ctx.finding(path, piped.at.at, message, f"{piped.download.subject}|{interpreter}")
     for path in ctx.files:
-        for block in scripts_of(ctx.parsed, path):
+        for block in scripts_in(ctx, path):
             if block.dialect == "pwsh" and block.mentions(POWERSHELL_RUN_WORDS):
                 yield from _powershell_downloads_run(ctx, path, block)
 
@@ -202,11 +218,11 @@ def unverified_download_executed(ctx: CheckContext) -> Iterator[Finding]:
     - https://about.codecov.io/security-update/
     - https://slsa.dev/spec/v1.0/verifying-artifacts
     """
-    from repo_harden.shell.blocks import scripts_of
+    from repo_harden.shell.blocks import scripts_in
     from repo_harden.shell.fetches import unverified_runs
 
     for path in ctx.files:
-        for scripts in _stream_groups(scripts_of(ctx.parsed, path)):
+        for scripts in _stream_groups(scripts_in(ctx, path)):
             for run in unverified_runs(scripts):
                 line = run.download.command.at.line
                 message = (
@@ -293,21 +309,22 @@ def unpinned_package_install(ctx: CheckContext) -> Iterator[Finding]:
     Dependabot and Renovate update such versions. For Python, prefer a
     requirements file with hashes (see DL004).
     """
-    from repo_harden.shell.installs import InstallContext, install_of
-
-    context = InstallContext(ctx.snapshot.paths)
-    for path, block in _sh_blocks(ctx, INSTALL_WORDS):
-        for command in block.shell.commands:
-            install = install_of(command, context)
-            if install is None or not (install.unpinned or install.problem):
-                continue
-            yield ctx.finding(path, command.at, _unpinned_message(install), _short(command))
+    for path, command, install in _installs(ctx, INSTALL_WORDS):
+        if install is None or not (install.unpinned or install.problem):
+            continue
+        yield ctx.finding(path, command.at, _unpinned_message(install), _short(command))
 
 
 def _unpinned_message(install: Install) -> str:
     if install.problem:
         return f"{install.problem}; {install.fix}"
-    names = ", ".join(f"`{name}`" for name in install.unpinned)
+    names = ", ".join(f"`{_shorten(name)}`" for name in install.unpinned)
+    if install.script:
+        return (
+            f"`{_short(install.command)}` installs the inline dependencies of "
+            f"`{install.script}` ({names}) with no exact version, so each run may get a "
+            f"different release, or a compromised one; {install.fix}"
+        )
     return (
         f"`{_short(install.command)}` installs {names} with no exact version, so each run "
         f"may get a different release, or a compromised one; {install.fix}"
@@ -354,19 +371,14 @@ def unhashed_pip_install(ctx: CheckContext) -> Iterator[Finding]:
     (`pip-compile --generate-hashes`, `uv pip compile --generate-hashes`) and run
     `pip install --require-hashes -r requirements.txt`.
     """
-    from repo_harden.shell.installs import InstallContext, install_of
-
-    context = InstallContext(ctx.snapshot.paths)
-    for path, block in _sh_blocks(ctx, PIP_WORDS):
-        for command in block.shell.commands:
-            install = install_of(command, context)
-            if install is None or install.tool not in ("pip", "uv pip") or install.unpinned:
-                continue
-            if install.hashed:
-                continue
-            message = _unhashed_message(ctx, path, install)
-            if message is not None:
-                yield ctx.finding(path, command.at, message, _short(command))
+    for path, command, install in _installs(ctx, PIP_WORDS):
+        if install is None or install.tool not in ("pip", "uv pip") or install.unpinned:
+            continue
+        if install.hashed:
+            continue
+        message = _unhashed_message(ctx, path, install)
+        if message is not None:
+            yield ctx.finding(path, command.at, message, _short(command))
 
 
 def _unhashed_message(ctx: CheckContext, path: str, install: Install) -> str | None:
@@ -375,21 +387,41 @@ def _unhashed_message(ctx: CheckContext, path: str, install: Install) -> str | N
         "and install with `--require-hashes -r FILE`"
     )
     if install.exact:
-        names = ", ".join(f"`{name}`" for name in install.exact)
-        return f"`{_short(install.command)}` pins {names} but checks no hash; {fix}"
+        names = ", ".join(f"`{_shorten(name)}`" for name in install.exact)
+        return (
+            f"`{_short(install.command)}` pins {names} but checks no hash; "
+            f"{_apart(install.unhashable)}{fix}"
+        )
     for word in install.requirement_files:
         found = _requirements_file(ctx, path, word.text) if word.literal else None
         if found is not None:
+            _, unhashable = found
             return (
                 f"`{_short(install.command)}` installs `{word.text}`, whose requirements have "
-                f"no `--hash`, so pip checks none; {fix}"
+                f"no `--hash`, so pip checks none; {_apart(unhashable)}{fix}"
             )
     return None
 
 
-def _requirements_file(ctx: CheckContext, path: str, name: str) -> str | None:
-    """The repository's requirements file a `-r` names, when it has requirements from an
-    index and no hash at all; None when it is hashed, absent or has nothing to check."""
+def _apart(unhashable: tuple[str, ...]) -> str:
+    """Hash-checking mode refuses VCS requirements, editables and folders: they must be
+    installed by another command for the rest to be checked."""
+    if not unhashable:
+        return ""
+    names = ", ".join(f"`{_shorten(name)}`" for name in unhashable[:3])
+    more = f" and {len(unhashable) - 3} more" if len(unhashable) > 3 else ""
+    return (
+        f"pip cannot hash {names}{more} (a VCS checkout, an editable or a folder) and refuses "
+        "hash-checking with it, so install it with its own `pip install` and "
+    )
+
+
+def _requirements_file(
+    ctx: CheckContext, path: str, name: str
+) -> tuple[str, tuple[str, ...]] | None:
+    """The repository's requirements file a `-r` names, when it has requirements pip could
+    check by hash and no hash at all, with the requirements pip cannot hash; None when it
+    is hashed, absent or has nothing to check (only local, editable or VCS requirements)."""
     from repo_harden.readers.requirements import REQUIREMENTS
 
     folder = "" if path.startswith(".github/") else posixpath.dirname(path)
@@ -400,11 +432,12 @@ def _requirements_file(ctx: CheckContext, path: str, name: str) -> str | None:
         parsed = ctx.parsed.read(REQUIREMENTS, normal)
         if parsed is None:
             continue
-        if any(r.is_hashed for r in parsed.requirements) or not any(
-            not r.is_local for r in parsed.requirements
+        requirements = parsed.requirements
+        if any(r.is_hashed for r in requirements) or not any(
+            r.hash_checkable for r in requirements
         ):
             return None
-        return normal
+        return normal, tuple(r.text for r in requirements if r.blocks_hash_checking)
     return None
 
 

@@ -24,6 +24,7 @@ class CheckContext:
         parsed: ParsedFiles,
         *,
         branch_requirements: BranchRequirements | None = None,
+        shell_inputs: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.rule = rule
         self.snapshot = snapshot
@@ -31,6 +32,8 @@ class CheckContext:
         self.options = options
         self.parsed = parsed
         self.branch_requirements = branch_requirements  # the config's [branch-protection]
+        # the config's `shell-inputs`: actions that run some inputs as shell scripts
+        self.shell_inputs: Mapping[str, tuple[str, ...]] = shell_inputs or {}
 
     def finding(self, path: str, at: Position | None, message: str, subject: str) -> Finding:
         """A finding of this check's rule; `subject` is the offending text, for the fingerprint."""

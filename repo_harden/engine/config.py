@@ -35,6 +35,7 @@ _TOP_KEYS = {
     "waivers",
     "branch-protection",
     "max-findings-per-file",
+    "shell-inputs",
 }
 MAX_FINDINGS_PER_FILE = 1000
 _WAIVER_FIELDS = ("rule", "path", "owner", "reason", "expires")
@@ -73,6 +74,8 @@ class Config:
     waivers: tuple[Waiver, ...] = ()
     branch_protection: BranchRequirements = field(default_factory=BranchRequirements)
     max_findings_per_file: int = MAX_FINDINGS_PER_FILE  # 0: no limit
+    # actions (`owner/repo`) and the inputs they run as shell scripts, for DL001-DL004, PIN002
+    shell_inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def find_config(root: Path) -> Path | None:
@@ -213,6 +216,7 @@ def _parse(
             table.get("branch-protection", {}), f"{path}: [branch-protection]"
         ),
         max_findings_per_file=_count(path, table, "max-findings-per-file", MAX_FINDINGS_PER_FILE),
+        shell_inputs=_shell_inputs(path, table),
     )
 
 
@@ -221,6 +225,27 @@ def _count(path: Path, table: Mapping[str, object], key: str, default: int) -> i
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigError(f"{path}: {key} must be a whole number, 0 or more (0: no limit)")
     return value
+
+
+_ACTION_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@\s]+)?$")
+
+
+def _shell_inputs(path: Path, table: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
+    """`[shell-inputs]`: `"owner/action" = ["input", ...]`."""
+    raw = table.get("shell-inputs", {})
+    where = f"{path}: shell-inputs"
+    if not isinstance(raw, dict):
+        raise ConfigError(f'{where} must be a table of "owner/action" = ["input", ...]')
+    found: dict[str, tuple[str, ...]] = {}
+    for action, inputs in raw.items():
+        if not _ACTION_NAME.match(action):
+            raise ConfigError(
+                f"{where}: {action!r} is not an action (`owner/repo` or `owner/repo/path`)"
+            )
+        if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+            raise ConfigError(f"{where}.{action} must be a list of input names")
+        found[action.lower()] = tuple(inputs)
+    return found
 
 
 def parse_fail_on(value: str, where: str) -> Severity | None:

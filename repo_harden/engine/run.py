@@ -86,6 +86,7 @@ def run_checks(
             options,
             parsed,
             branch_requirements=config.branch_protection,
+            shell_inputs=config.shell_inputs,
         )
         try:
             run.findings.extend(check.run(context))

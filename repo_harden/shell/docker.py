@@ -15,7 +15,7 @@ from repo_harden.core.model import Position
 from repo_harden.readers.file_kinds import is_dockerfile_path
 from repo_harden.readers.workflows import ACTION, WORKFLOW, Step, is_action_path, is_workflow_path
 from repo_harden.shell.analyser import Command, ShellScript, Word, program_name
-from repo_harden.shell.blocks import dockerfile_of, scripts_of
+from repo_harden.shell.blocks import dockerfile_of, scripts_in
 
 DOCKER_WORDS = ("docker", "podman")
 _DOCKER_WORDS = re.compile(r"\b(docker|podman)\b")
@@ -43,9 +43,7 @@ def image_references(ctx: CheckContext, path: str) -> Iterator[tuple[Position, s
         dockerfile = dockerfile_of(ctx.parsed, path)
         if dockerfile is not None:
             yield from base_images(dockerfile)
-    blocks = [
-        b for b in scripts_of(ctx.parsed, path) if b.dialect == "sh" and b.mentions(_DOCKER_WORDS)
-    ]
+    blocks = [b for b in scripts_in(ctx, path) if b.dialect == "sh" and b.mentions(_DOCKER_WORDS)]
     if blocks:
         yield from pulled_images([b.shell for b in blocks], _steps(ctx, path))
 
