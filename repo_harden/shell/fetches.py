@@ -64,7 +64,7 @@ _VERIFIERS = _DIGESTS | {
     "openssl", "gpg", "gpg2", "gpgv", "gpgv2", "cosign", "slsa-verifier", "gh", "minisign",
     "signify", "rpm",
 }  # fmt: skip
-_EXECUTABLE_MODES = re.compile(r"^([ugoa]*\+[rwx]*x|[0-7]?[0-7][0-7][1357])$")
+_EXECUTABLE_MODES = re.compile(r"^[ugoa]*\+[rwxXst]*x[rwxXst]*$|^[0-7]?[0-7][0-7][1357]$")
 
 
 @dataclass(frozen=True)
@@ -446,9 +446,11 @@ def _step(script: ShellScript, command: Command, state: _Files) -> Iterator[Unve
         _record(script, download, state)
         return
     name = command.program
-    if not name or (not state.files and not state.trees):
+    if not state.files and not state.trees:
         return  # nothing downloaded yet: nothing to run, move or unpack
     argv = command.words
+    if not name and not (argv and is_path_word(argv[0])):
+        return  # a program named by a command's output: it cannot be followed
     found = _sink(argv, name, state)
     if found is not None:
         run, how = found
@@ -532,7 +534,7 @@ def _follow(argv: Sequence[Word], name: str, state: _Files) -> None:
                         state.files[_normal(moved)] = found
                         if name == "install":
                             state.executable.add(_normal(moved))
-    elif name == "chmod" and texts and _EXECUTABLE_MODES.match(texts[0].lstrip("+")):
+    elif name == "chmod" and texts and _EXECUTABLE_MODES.match(texts[0]):
         state.executable.update(_normal(t) for t in texts[1:] if state.find(t))
     else:
         archive = _archive_of(argv, name)
