@@ -448,9 +448,82 @@ DL006_CASES: list[Case] = [
 ]  # fmt: skip
 
 
-@cases(DL006_CASES)
+def bare(uses: str, inputs: str = "", files: dict[str, str] | None = None) -> dict[str, str]:
+    """A step that uses an action with only these inputs (the `uses:` is at line 6, col 15),
+    beside these repository files."""
+    step = f"      - uses: {uses}@{SHA}\n" + (f"        with:\n{inputs}" if inputs else "")
+    return {WF: workflow(step), **(files or {})}
+
+
+OMITTED = [at("DL006", 6, 15, WF)]
+GOLANGCI_GO_MOD = "module x\n\ngo 1.24\n\ntool github.com/golangci/golangci-lint/v2/cmd/golangci-lint\n\nrequire github.com/golangci/golangci-lint/v2 v2.1.6 // indirect\n"
+LATEST_BY_DEFAULT_CASES: list[Case] = [
+    ("setup-uv with no version and no version file", bare("astral-sh/setup-uv", "          enable-cache: true\n"), OMITTED),
+    ("setup-uv, a pyproject.toml that names none", bare("astral-sh/setup-uv", files={"pyproject.toml": "[project]\nname = 'p'\n"}), OMITTED),
+    ("setup-uv, uv.toml required-version", bare("astral-sh/setup-uv", files={"uv.toml": 'required-version = "==0.8.3"\n'}), []),
+    ("setup-uv, [tool.uv] required-version", bare("astral-sh/setup-uv", files={"pyproject.toml": '[tool.uv]\nrequired-version = ">=0.8"\n'}), []),
+    ("setup-uv, a uv requirement in a group", bare("astral-sh/setup-uv", files={"pyproject.toml": '[dependency-groups]\ndev = ["uv==0.8.3"]\n'}), []),
+    ("setup-uv, version files in its working-directory", bare("astral-sh/setup-uv", "          working-directory: py\n", files={"py/uv.toml": 'required-version = "0.8.3"\n'}), []),
+    ("setup-uv, version files elsewhere only", bare("astral-sh/setup-uv", "          working-directory: py\n", files={"uv.toml": 'required-version = "0.8.3"\n'}), OMITTED),
+    ("setup-uv, version-file given", bare("astral-sh/setup-uv", "          version-file: .tool-versions\n"), []),
+    ("setup-uv, a folder given by an expression", bare("astral-sh/setup-uv", "          working-directory: ${{ matrix.dir }}\n"), []),
+    ("golangci-lint, no version", bare("golangci/golangci-lint-action"), OMITTED),
+    ("golangci-lint, go.mod requires it", bare("golangci/golangci-lint-action", files={"go.mod": GOLANGCI_GO_MOD}), []),
+    ("golangci-lint, a go.mod without it", bare("golangci/golangci-lint-action", files={"go.mod": "module x\n\ngo 1.24\n"}), OMITTED),
+    ("golangci-lint, install-mode: none", bare("golangci/golangci-lint-action", "          install-mode: none\n"), []),
+    ("setup-terraform, no version", bare("hashicorp/setup-terraform", "          cli_config_credentials_token: x\n"), OMITTED),
+    ("setup-terraform, a version file given", bare("hashicorp/setup-terraform", "          terraform_version_file: .terraform-version\n"), []),
+    ("setup-php, .php-version", bare("shivammathur/setup-php", files={".php-version": "8.3\n"}), []),
+    ("setup-php, no version", bare("shivammathur/setup-php", "          tools: phpmd\n"), OMITTED),
+    ("setup-bun, packageManager in package.json", bare("oven-sh/setup-bun", files={"package.json": '{"packageManager": "bun@1.2.19"}'}), []),
+    ("setup-bun, a package.json without it", bare("oven-sh/setup-bun", files={"package.json": '{"name": "x"}'}), OMITTED),
+    ("case-insensitive action name", bare("Azure/setup-helm"), OMITTED),
+    ("an expression as the version", bare("azure/setup-kubectl", "          version: ${{ env.KUBECTL }}\n"), []),
+    ("setup-node without a version uses the runner's", bare("actions/setup-node"), []),
+    ("setup-python without a version uses the runner's", bare("actions/setup-python"), []),
+    ("added by the config", {**bare("acme/setup-tool"), ".repo-harden.toml": '[rules.DL006.latest-by-default]\n"acme/setup-tool" = { inputs = ["tool-version"] }\n'}, OMITTED),
+    (
+        "added by the config, with its version file",
+        {**bare("acme/setup-tool", files={".tool-version": "1.2.3\n"}), ".repo-harden.toml": '[rules.DL006.latest-by-default]\n"acme/setup-tool" = { inputs = ["tool-version"], version-files = [".tool-version"] }\n'},
+        [],
+    ),
+]  # fmt: skip
+
+
+@cases(DL006_CASES + LATEST_BY_DEFAULT_CASES)
 def test_dl006(files: dict[str, str], expected: Expected) -> None:
     assert scan(files, "DL006") == expected
+
+
+def test_dl006_omitted_version_message() -> None:
+    (finding,) = scan_files(bare("astral-sh/setup-uv"), select=["DL006"])
+    assert finding["message"] == (
+        "`astral-sh/setup-uv` installs the newest uv when `version` is not given and no version "
+        "file names one (`uv.toml` `required-version`, `pyproject.toml` `[tool.uv] "
+        "required-version` or a `uv` requirement), so each run may get a different release; "
+        "name the exact one (`version: 1.2.3`)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "error"),
+    [
+        ('latest-by-default = ["acme/setup-tool"]', "must be a table"),
+        ('latest-by-default = { "setup-tool" = { inputs = ["v"] } }', "is not an action"),
+        ('latest-by-default = { "acme/setup-tool" = { inputs = [] } }', "names no input"),
+        (
+            'latest-by-default = { "acme/setup-tool" = { inputs = ["v"], files = [] } }',
+            "must be a table with `inputs`",
+        ),
+    ],
+)
+def test_latest_by_default_config_errors(cli: Any, tmp_path: Path, table: str, error: str) -> None:
+    config = f"[rules.DL006]\n{table}\n"
+    repo = make_repo(tmp_path / "repo", {".repo-harden.toml": config, **sh("true")})
+    result = cli("scan", cwd=repo)
+    assert result.code == 2
+    assert error in result.err
+    assert "Traceback" not in result.err
 
 
 def uses_step(uses: str, inputs: str) -> dict[str, str]:

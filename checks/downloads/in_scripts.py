@@ -2,7 +2,8 @@
 
 The rules read every piece of shell a repository runs (see `repo_harden.shell.blocks`):
 `run:` steps of workflows and composite actions, Dockerfile `RUN`s, Makefile
-recipes and shell scripts. DL005 (Dockerfile `ADD`) is in `dockerfiles`.
+recipes and shell scripts. DL005 (Dockerfile `ADD`) is in `in_dockerfiles`, DL006 (tool
+versions given to actions) in `tool_versions`.
 """
 
 from __future__ import annotations
@@ -15,14 +16,6 @@ from typing import TYPE_CHECKING
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.model import Finding, Severity
 from repo_harden.readers.file_kinds import SCRIPT_PATTERNS
-from repo_harden.readers.workflows import (
-    ACTION,
-    ACTION_PATTERNS,
-    WORKFLOW,
-    WORKFLOW_PATTERNS,
-    Step,
-    is_action_path,
-)
 
 if TYPE_CHECKING:
     from repo_harden.shell.analyser import Command, ShellScript
@@ -45,8 +38,6 @@ _POWERSHELL_RUN = re.compile(
     rf"|\[scriptblock\]::Create\([\s(]*(?:\(\s*New-Object\s+[\w.]*WebClient\s*\)|{_POWERSHELL_FETCH})",
     re.IGNORECASE,
 )
-_VERSION_INPUT = re.compile(r"(^|[-_])version$", re.IGNORECASE)
-_MOVING_VERSIONS = frozenset({"latest", "*", "x"})
 _REQUIREMENT_PATTERNS = ("*requirements*.txt", "**/requirements/*.txt", "*constraints*.txt")
 
 
@@ -439,67 +430,3 @@ def _requirements_file(
             return None
         return normal, tuple(r.text for r in requirements if r.blocks_hash_checking)
     return None
-
-
-@check("DL006", "unpinned-tool-version", Severity.WARNING, WORKFLOW_PATTERNS + ACTION_PATTERNS)
-def unpinned_tool_version(ctx: CheckContext) -> Iterator[Finding]:
-    """An action is told to install the latest version of a tool.
-
-    ## What it does
-    Finds action inputs that name a tool version (`version`, `go-version`,
-    `terraform_version`, ...) as `latest`, `*` or `x`, as in
-    `astral-sh/setup-uv` with `version: latest` or
-    `golangci/golangci-lint-action` with `version: latest`.
-
-    ## Why is this bad?
-    The action downloads whatever was released last, so a build can break, or
-    run a compromised release, with no change in the repository. Pinning the
-    action to a SHA does not help: the tool it fetches still moves.
-
-    ## Example
-    ```yaml title=".github/workflows/ci.yml"
-    on: push
-    jobs:
-      lint:
-        runs-on: ubuntu-latest
-        steps:
-          - uses: golangci/golangci-lint-action@4afd733a84b1f43292c63897423277bb7f4313a9 # v8.0.0
-            with:
-              version: latest
-    ```
-
-    ## Fix
-    Name the exact version, and let Dependabot or Renovate propose updates:
-    ```yaml title=".github/workflows/ci.yml"
-    on: push
-    jobs:
-      lint:
-        runs-on: ubuntu-latest
-        steps:
-          - uses: golangci/golangci-lint-action@4afd733a84b1f43292c63897423277bb7f4313a9 # v8.0.0
-            with:
-              version: v2.1.6
-    ```
-    """
-    for path in ctx.files:
-        for step in _steps(ctx, path):
-            for key, value in step.inputs:
-                if (
-                    _VERSION_INPUT.search(key.value)
-                    and value.value.strip().lower() in _MOVING_VERSIONS
-                ):
-                    message = (
-                        f"`{key.value}: {value.value}` installs whatever version is newest when "
-                        f"the job runs; name an exact one (`{key.value}: 1.2.3`)"
-                    )
-                    yield ctx.finding(path, value.at, message, f"{key.value}: {value.value}")
-
-
-def _steps(ctx: CheckContext, path: str) -> Iterator[Step]:
-    if is_action_path(path):
-        action = ctx.parsed.read(ACTION, path)
-        yield from action.steps if action else ()
-        return
-    workflow = ctx.parsed.read(WORKFLOW, path)
-    for job in workflow.jobs if workflow else ():
-        yield from job.steps

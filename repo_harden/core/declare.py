@@ -59,12 +59,15 @@ CheckFunction = Callable[[CheckContext], Iterator[Finding]]
 
 @dataclass(frozen=True)
 class OptionSpec:
-    """A per-rule option a check accepts in the config, with its help text."""
+    """A per-rule option a check accepts in the config, with its help text; `validate`
+    says what is wrong with a value of the right `kind` (None when nothing is), so a bad
+    entry is a config error, not a crash."""
 
     key: str
     help: str
     kind: type = list
     globs: bool = False  # a list of path globs: checked when the config is read
+    validate: Callable[[object], str | None] | None = None
 
 
 @dataclass(frozen=True)

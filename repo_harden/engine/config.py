@@ -333,9 +333,13 @@ def _rule_options(
                     f"{path}: [rules.{code}]: unknown option {key!r} (known: {names})"
                 )
             if not isinstance(value, spec.kind):
-                raise ConfigError(f"{path}: [rules.{code}].{key} must be a {spec.kind.__name__}")
+                kind = "table" if spec.kind is dict else spec.kind.__name__
+                raise ConfigError(f"{path}: [rules.{code}].{key} must be a {kind}")
             if spec.globs and isinstance(value, list):
                 check_globs([str(glob) for glob in value], f"{path}: [rules.{code}].{key}")
+            problem = spec.validate(value) if spec.validate is not None else None
+            if problem is not None:
+                raise ConfigError(f"{path}: [rules.{code}].{key}: {problem}")
         result[code] = options
     return result
 
