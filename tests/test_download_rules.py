@@ -14,6 +14,12 @@ import pytest
 from repo_harden.hooks.unpinned_downloads import main as hook_main
 from ruamel.yaml import YAML
 
+from repo_harden.core.globs import PathMatcher
+from repo_harden.readers.file_kinds import (
+    DOCKERFILE_HOOK_REGEX,
+    DOCKERFILE_PATTERNS,
+    is_dockerfile_path,
+)
 from tests.conftest import make_repo, workflow
 from tests.rule_tables import located, scan_files
 
@@ -626,6 +632,30 @@ def test_hook(
     assert "PIN001" not in out
 
 
+DOCKERFILE_SPELLINGS = [
+    "Dockerfile",
+    "dockerfile",
+    "DOCKERFILE",
+    "docker/Dockerfile.dev",
+    "Dockerfile-alpine",
+    "testdata/Dockerfile-fixture",
+    "Dockerfile_ci",
+    "api.Dockerfile",
+    "web/app.dockerfile",
+    "Containerfile",
+    "containerfile.arm64",
+    "build/app.Containerfile",
+]
+NOT_DOCKERFILES = [
+    "Dockerfile.dockerignore",
+    "docs/Dockerfile.md",
+    "Dockerfile-README.md",
+    "Dockerfiles/readme",
+    "notDockerfile",
+    "DockerfileLint.yml",
+]
+
+
 def _hook_files_regex() -> re.Pattern[str]:
     hooks = YAML(typ="safe").load(ROOT / ".pre-commit-hooks.yaml")
     (hook,) = [h for h in hooks if h["id"] == "unpinned-downloads"]
@@ -651,10 +681,32 @@ def _hook_files_regex() -> re.Pattern[str]:
         ("README.md", False),
         ("src/app.py", False),
         ("scripts/notes.txt", False),
+        *[(name, True) for name in DOCKERFILE_SPELLINGS],
+        *[(name, False) for name in NOT_DOCKERFILES],
     ],
 )
 def test_hook_files(path: str, matches: bool) -> None:
     assert bool(_hook_files_regex().search(path)) == matches
+
+
+@pytest.mark.parametrize("path", DOCKERFILE_SPELLINGS + NOT_DOCKERFILES)
+def test_one_list_of_dockerfile_names(path: str) -> None:
+    """The hook's `files`, the checks' patterns (a superset: globs cannot exclude) and the
+    readers agree on what a Dockerfile is, and PIN002/DL005 read every spelling."""
+    is_dockerfile = path in DOCKERFILE_SPELLINGS
+    assert is_dockerfile_path(path) == is_dockerfile
+    assert bool(_hook_files_regex().search(path)) == is_dockerfile
+    if is_dockerfile:
+        assert PathMatcher(DOCKERFILE_PATTERNS).matches(path)
+    files = {path: "FROM python:3.12\nADD https://x.io/t /t\n"}
+    found = {f["rule"] for f in scan_files(files, select=["PIN002", "DL005"])}
+    assert found == ({"PIN002", "DL005"} if is_dockerfile else set())
+
+
+def test_hook_regex_is_the_one_list() -> None:
+    hooks = YAML(typ="safe").load(ROOT / ".pre-commit-hooks.yaml")
+    (hook,) = [h for h in hooks if h["id"] == "unpinned-downloads"]
+    assert DOCKERFILE_HOOK_REGEX in hook["files"]
 
 
 def test_pin_hook_and_rules_never_import_tree_sitter(tmp_path: Path) -> None:

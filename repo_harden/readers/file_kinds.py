@@ -6,17 +6,43 @@ that reads no shell can start, without importing any parser.
 
 from __future__ import annotations
 
+import re
+
 from repo_harden.readers.workflows import ACTION_PATTERNS, WORKFLOW_PATTERNS
 
-DOCKERFILE_PATTERNS = (
-    "Dockerfile",
-    "Dockerfile.*",
-    "*.Dockerfile",
-    "*.dockerfile",
-    "dockerfile",
-    "Containerfile",
-    "Containerfile.*",
+# The one list of Dockerfile spellings, read whatever the case: a base name alone
+# (`Dockerfile`, `containerfile`), with a variant after `.`, `-` or `_` (`Dockerfile.dev`,
+# `Dockerfile-alpine`, `Dockerfile_ci`), or as the extension (`api.Dockerfile`). Files
+# beside a Dockerfile that are not one (`Dockerfile.dockerignore`, `Dockerfile.md`) are
+# not. The check patterns, `is_dockerfile_path` and the hooks' `files` regex
+# (`DOCKERFILE_HOOK_REGEX`, checked against .pre-commit-hooks.yaml by a test) derive from it.
+DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
+DOCKERFILE_VARIANT_SEPARATORS = "._-"
+NOT_DOCKERFILE_EXTENSIONS = (
+    "dockerignore", "md", "markdown", "rst", "txt", "adoc", "orig", "rej", "bak", "swp"
+)  # fmt: skip
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
+
+
+DOCKERFILE_PATTERNS = tuple(
+    pattern
+    for name in DOCKERFILE_NAMES
+    for pattern in (
+        _any_case(name),
+        f"{_any_case(name)}[{DOCKERFILE_VARIANT_SEPARATORS}]*",
+        f"*.{_any_case(name)}",
+    )
 )
+_BASES = "|".join(name.lower() for name in DOCKERFILE_NAMES)
+_DOCKERFILE_NAME = (
+    rf"(?i:(?:{_BASES})(?:[{re.escape(DOCKERFILE_VARIANT_SEPARATORS)}][^/]*)?|[^/]+\.(?:{_BASES}))"
+)
+_NOT_DOCKERFILE = rf"(?i:[^/]*\.(?:{'|'.join(NOT_DOCKERFILE_EXTENSIONS)}))"
+DOCKERFILE_HOOK_REGEX = rf"(^|/)(?!{_NOT_DOCKERFILE}$){_DOCKERFILE_NAME}$"
+_IS_DOCKERFILE = re.compile(DOCKERFILE_HOOK_REGEX)
 MAKEFILE_PATTERNS = ("Makefile", "makefile", "GNUmakefile", "*.mk")
 SHELL_SCRIPT_PATTERNS = (
     "*.sh",
@@ -42,12 +68,8 @@ def file_name(path: str) -> str:
 
 
 def is_dockerfile_path(path: str) -> bool:
-    name = file_name(path).lower()
-    return (
-        name in ("dockerfile", "containerfile")
-        or name.startswith(("dockerfile.", "containerfile."))
-        or name.endswith(".dockerfile")
-    )
+    """A Dockerfile by its name: see `DOCKERFILE_NAMES`."""
+    return _IS_DOCKERFILE.search(path) is not None
 
 
 def is_makefile_path(path: str) -> bool:
