@@ -36,8 +36,13 @@ _TOP_KEYS = {
     "branch-protection",
     "max-findings-per-file",
     "shell-inputs",
+    "default-excludes",
+    "exclude-fixtures",
+    "foreign-ignores",
 }
 MAX_FINDINGS_PER_FILE = 1000
+# Other tools whose ignore comments stand for repo-harden's (engine.suppressions).
+FOREIGN_TOOLS = ("zizmor",)
 _WAIVER_FIELDS = ("rule", "path", "owner", "reason", "expires")
 _WAIVER_HEADER = re.compile(
     r"^\s*\[\[\s*(?:tool\s*\.\s*[\"']?repo-harden[\"']?\s*\.\s*)?waivers\s*\]\]"
@@ -76,6 +81,9 @@ class Config:
     max_findings_per_file: int = MAX_FINDINGS_PER_FILE  # 0: no limit
     # actions (`owner/repo`) and the inputs they run as shell scripts, for DL001-DL004, PIN002
     shell_inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    default_excludes: bool = True  # skip vendored and generated trees (engine.scope)
+    exclude_fixtures: bool = False  # skip test fixture folders (engine.scope)
+    foreign_ignores: tuple[str, ...] = FOREIGN_TOOLS  # tools whose ignore comments count
 
 
 def find_config(root: Path) -> Path | None:
@@ -217,6 +225,9 @@ def _parse(
         ),
         max_findings_per_file=_count(path, table, "max-findings-per-file", MAX_FINDINGS_PER_FILE),
         shell_inputs=_shell_inputs(path, table),
+        default_excludes=_boolean(path, table, "default-excludes", default=True),
+        exclude_fixtures=_boolean(path, table, "exclude-fixtures", default=False),
+        foreign_ignores=_foreign_ignores(path, table),
     )
 
 
@@ -224,6 +235,26 @@ def _count(path: Path, table: Mapping[str, object], key: str, default: int) -> i
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigError(f"{path}: {key} must be a whole number, 0 or more (0: no limit)")
+    return value
+
+
+def _foreign_ignores(path: Path, table: Mapping[str, object]) -> tuple[str, ...]:
+    if "foreign-ignores" not in table:
+        return FOREIGN_TOOLS
+    tools = _strings(path, table, "foreign-ignores")
+    unknown = [tool for tool in tools if tool not in FOREIGN_TOOLS]
+    if unknown:
+        raise ConfigError(
+            f"{path}: foreign-ignores: unknown tool {unknown[0]!r}; known: "
+            f"{', '.join(FOREIGN_TOOLS)} (`[]` honours none)"
+        )
+    return tuple(tools)
+
+
+def _boolean(path: Path, table: Mapping[str, object], key: str, *, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: {key} must be true or false")
     return value
 
 
