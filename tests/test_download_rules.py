@@ -645,8 +645,13 @@ DOCKERFILE_SPELLINGS = [
     "Containerfile",
     "containerfile.arm64",
     "build/app.Containerfile",
+    "deploy/Dockerfile.j2",
 ]
 NOT_DOCKERFILES = [
+    "repo_harden/readers/dockerfile.py",
+    "pkg/dockerfile_test.go",
+    "src/dockerfile-parser.ts",
+    "Dockerfile.dev.json",
     "Dockerfile.dockerignore",
     "docs/Dockerfile.md",
     "Dockerfile-README.md",

@@ -12,14 +12,22 @@ from repo_harden.readers.workflows import ACTION_PATTERNS, WORKFLOW_PATTERNS
 
 # The one list of Dockerfile spellings, read whatever the case: a base name alone
 # (`Dockerfile`, `containerfile`), with a variant after `.`, `-` or `_` (`Dockerfile.dev`,
-# `Dockerfile-alpine`, `Dockerfile_ci`), or as the extension (`api.Dockerfile`). Files
-# beside a Dockerfile that are not one (`Dockerfile.dockerignore`, `Dockerfile.md`) are
-# not. The check patterns, `is_dockerfile_path` and the hooks' `files` regex
+# `Dockerfile-alpine`, `Dockerfile_ci`), or as the extension (`api.Dockerfile`). A variant
+# whose extension is another kind of file is not one: files beside a Dockerfile
+# (`Dockerfile.dockerignore`, `Dockerfile.md`) and code about Dockerfiles (`dockerfile.py`,
+# `dockerfile_test.go`); templates (`Dockerfile.j2`) are. The check patterns (a superset:
+# globs cannot exclude), `is_dockerfile_path` and the hooks' `files` regex
 # (`DOCKERFILE_HOOK_REGEX`, checked against .pre-commit-hooks.yaml by a test) derive from it.
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
 DOCKERFILE_VARIANT_SEPARATORS = "._-"
 NOT_DOCKERFILE_EXTENSIONS = (
-    "dockerignore", "md", "markdown", "rst", "txt", "adoc", "orig", "rej", "bak", "swp"
+    "dockerignore", "md", "markdown", "rst", "txt", "adoc", "html", "htm", "pdf", "png", "svg",
+    "orig", "rej", "bak", "swp", "patch", "diff", "log", "snap",
+    "json", "yaml", "yml", "toml", "xml", "ini", "cfg", "conf", "lock", "csv", "sql", "proto",
+    "py", "pyi", "pyc", "js", "mjs", "cjs", "ts", "mts", "tsx", "jsx", "go", "rs", "rb", "java",
+    "kt", "kts", "scala", "groovy", "gradle", "c", "h", "cc", "cpp", "hpp", "cs", "fs", "php",
+    "pl", "pm", "lua", "swift", "dart", "ex", "exs", "erl", "hs", "ml", "clj", "r", "jl",
+    "sh", "bash", "zsh", "fish", "ps1", "psm1", "bat", "cmd", "mk", "vim", "el",
 )  # fmt: skip
 
 
