@@ -84,8 +84,10 @@ def download_piped_to_interpreter(ctx: CheckContext) -> Iterator[Finding]:
     Finds `curl` or `wget` output that goes straight into an interpreter: piped
     (`curl ... | sh`, `| sudo bash -s --`, `| python3 -`), process-substituted
     (`bash <(curl ...)`, `source <(curl ...)`), or command-substituted into the
-    program (`bash -c "$(curl ...)"`, `eval "$(wget -qO- ...)"`, `sh <<< "$(curl ...)"`).
-    In PowerShell, `iwr ... | iex`, `iex (irm ...)` and
+    program (`bash -c "$(curl ...)"`, `eval "$(wget -qO- ...)"`, `sh <<< "$(curl ...)"`),
+    also through a variable (`s=$(curl ...)` then `bash -c "$s"`, `eval "$s"` or
+    `echo "$s" | sh`) and inside the script a second shell runs (`sh -c "curl ... | sh"`,
+    `sudo bash -c '...'`, `docker run IMG sh -c '...'`). In PowerShell, `iwr ... | iex`, `iex (irm ...)` and
     `iex ((New-Object Net.WebClient).DownloadString(...))`. A URL fixed to a
     commit (`raw.githubusercontent.com/o/r/<40-hex>/...`) serves one content
     only and is left alone.
@@ -170,7 +172,8 @@ def unverified_download_executed(ctx: CheckContext) -> Iterator[Finding]:
     ## What it does
     Follows the files that `curl` and `wget` write (through `mv`, `cp`,
     `install`, `chmod +x` and `tar x`/`unzip`) and reports the first command
-    that runs one (`./tool`, `bash install.sh`, `source env.sh`), installs one
+    that runs one (`./tool`, `bash install.sh`, `source env.sh`, and the same through a
+    variable: `curl -o "$F" URL` then `bash "$F"`), installs one
     (`dpkg -i`, `rpm -i`, `apt-get install ./x.deb`, `pip install x.whl`) or
     runs what was unpacked from one, when no verification came in between. The
     `RUN` instructions of one Dockerfile stage are followed as one script.
@@ -255,11 +258,17 @@ def unpinned_package_install(ctx: CheckContext) -> Iterator[Finding]:
     `cargo install` without `--version` and `--locked`, `gem install` without
     `-v`, `dotnet tool install` without `--version`, `choco install` without
     `--version`, `nuget install` without `-Version`, `conda`/`mamba install`
-    without `=version`. Also `npm install` with no package and `yarn install`
-    without `--frozen-lockfile`, which may rewrite the lockfile instead of
-    following it.
+    without `=version`, `dotnet add package` without `--version`. A script run by
+    `pipx run tools/x.py` or `uv run tools/x.py` installs the dependencies of its
+    `# /// script` block (PEP 723): each must be pinned (`uv lock --script`, which
+    `uv run` follows, counts). Also installs that bypass a lockfile: `npm
+    install` with no package (the advice names `npm ci` only where a
+    `package-lock.json` locks the folder it runs in), `yarn install` without
+    `--frozen-lockfile`, `yarn install --no-immutable`, `pnpm install
+    --no-frozen-lockfile` and `--no-lockfile`.
 
-    Not reported: installs from a local path (`pip install -e .`), from a
+    Not reported: installs from a local path (`pip install -e .`), from local
+    files only (`pip install --no-index --find-links dist`), from a
     requirements file or a lockfile (`npm ci`, `pip install -r`, `uv sync`),
     pinned versions (`npm install -g pnpm@9.1.0`), `npx tool` in a repository
     with a `package.json` (npx runs the project's own, locked copy), and
@@ -339,7 +348,10 @@ def unhashed_pip_install(ctx: CheckContext) -> Iterator[Finding]:
     with a `--hash=sha256:...` on the command line, or by itself as soon as
     one requirement of a file has a `--hash`: such a file is fine without the
     flag. A requirements file that is not in the repository (written by an
-    earlier step) is not judged.
+    earlier step) is not judged. VCS requirements pinned to a full commit,
+    editables and local folders are never asked for a hash (pip cannot hash
+    them, and refuses hash-checking for a command that holds one: the advice then
+    says to install them with a command of their own).
 
     ## Why is this bad?
     A version number names a release, not its content: an index mirror, a

@@ -135,7 +135,9 @@ def missing_requirement_hashes(ctx: CheckContext) -> Iterator[Finding]:
     but editables, local paths and VCS requirements. When none of them has a
     `--hash`, it reports the file once, at its first such requirement; when
     some do, pip runs in hash-checking mode and refuses every requirement
-    without one, so each of those is reported.
+    without one, so each of those is reported. pip refuses hash-checking for a
+    file that also holds a VCS requirement, an editable or a local folder: the
+    message then says to move those to a file of their own first.
 
     ## Why is this bad?
     A version number says which release to install, not which bytes. Without
