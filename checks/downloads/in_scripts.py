@@ -86,8 +86,9 @@ def download_piped_to_interpreter(ctx: CheckContext) -> Iterator[Finding]:
     (`bash <(curl ...)`, `source <(curl ...)`), or command-substituted into the
     program (`bash -c "$(curl ...)"`, `eval "$(wget -qO- ...)"`, `sh <<< "$(curl ...)"`),
     also through a variable (`s=$(curl ...)` then `bash -c "$s"`, `eval "$s"` or
-    `echo "$s" | sh`) and inside the script a second shell runs (`sh -c "curl ... | sh"`,
-    `sudo bash -c '...'`, `docker run IMG sh -c '...'`). In PowerShell, `iwr ... | iex`, `iex (irm ...)` and
+    `echo "$s" | sh`), and inside the script a second shell runs:
+    `sh -c "curl ... | sh"`, `sudo bash -c '...'`, `docker run IMG sh -c '...'`.
+    In PowerShell, `iwr ... | iex`, `iex (irm ...)` and
     `iex ((New-Object Net.WebClient).DownloadString(...))`. A URL fixed to a
     commit (`raw.githubusercontent.com/o/r/<40-hex>/...`) serves one content
     only and is left alone.
