@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from tests import test_audit
 from tests.conftest import make_repo, workflow
+from tests.fake_github import FakeGitHub
 from tests.rule_tables import located, scan_files
 
 SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
@@ -303,3 +305,23 @@ def test_foreign_ignores_config_error(cli: Any, tmp_path: Path) -> None:
     result = cli("scan", cwd=repo)
     assert result.code == 2
     assert "foreign-ignores: unknown tool 'hadolint'; known: zizmor" in result.err
+
+
+fake = test_audit.fake  # the audit's fixtures: a fake GitHub and a fake OSV on loopback
+osv = test_audit.osv
+
+
+def test_an_org_audit_honours_and_reports_zizmor_ignores(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    """The audit judges as scan does, and its report lists a zizmor comment among the
+    repository's exceptions (an inline ignore whose reason is the comment)."""
+    steps = "      - uses: acme/a@v1  # zizmor: ignore[unpinned-uses] our own action\n"
+    fake.add_repo("acme/web", files={WF: workflow(steps)})
+    document = test_audit.audit(cli, fake, tmp_path, "--org", "acme", "--format", "json").json()
+    assert [f["rule"] for f in document["findings"] if f["rule"].startswith("PIN")] == []
+    (exception,) = [e for e in document["exceptions"] if e["repository"] == "acme/web"]
+    assert exception["kind"] == "inline"
+    assert exception["rules"] == ["PIN001"]
+    assert (exception["path"], exception["line"]) == (WF, 6)
+    assert exception["reason"] == "# zizmor: ignore[unpinned-uses]"
