@@ -305,7 +305,8 @@ def _reader(
     blanked = blank_expressions(text)
     data = blanked.encode("utf-8", "surrogatepass")
     offsets = _ByteOffsets(blanked) if len(data) != len(text) else None
-    reader = _Reader(source, data, offsets, commands=commands, nesting=depth, budget=budget)
+    reader = _Reader(source, data, offsets)
+    reader.commands, reader.nesting, reader.budget = commands, depth, budget
     reader.pipelines = pipelines
     reader.tree = _parser().parse(data)
     return reader
@@ -422,25 +423,16 @@ class _Reader:
 
     tree: Tree
 
-    def __init__(
-        self,
-        source: SourceMap,
-        data: bytes,
-        offsets: _ByteOffsets | None,
-        *,
-        commands: list[Command] | None = None,
-        nesting: int = 0,
-        budget: list[int] | None = None,
-    ) -> None:
+    def __init__(self, source: SourceMap, data: bytes, offsets: _ByteOffsets | None) -> None:
         self.source = source
         self.data = data
         self.offsets = offsets
-        self.commands: list[Command] = [] if commands is None else commands
+        self.commands: list[Command] = []  # shared with the readers of second shells
         self.error: Position | None = None
         self.pipelines = 0
         self._depth = 0
-        self.nesting = nesting
-        self.budget = budget if budget is not None else [MAX_NESTED_SCRIPTS]
+        self.nesting = 0  # second shells around this script
+        self.budget = [MAX_NESTED_SCRIPTS]  # second-shell scripts left to read, shared
 
     def offset(self, byte: int) -> int:
         return byte if self.offsets is None else self.offsets.character(byte)
