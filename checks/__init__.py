@@ -14,8 +14,9 @@ from repo_harden.core.declare import Check
 
 CHECK_MODULES: dict[str, tuple[str, ...]] = {
     "repo_harden.checks.pinning": ("PIN001", "PIN002"),
-    "repo_harden.checks.downloads.in_scripts": ("DL001", "DL002", "DL003", "DL004", "DL006"),
+    "repo_harden.checks.downloads.in_scripts": ("DL001", "DL002", "DL003", "DL004"),
     "repo_harden.checks.downloads.in_dockerfiles": ("DL005",),
+    "repo_harden.checks.downloads.tool_versions": ("DL006",),
     "repo_harden.checks.lockfiles.missing": ("LCK001",),
     "repo_harden.checks.lockfiles.stale": ("LCK002",),
     "repo_harden.checks.lockfiles.requirement_pins": ("LCK003", "LCK004"),

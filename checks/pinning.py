@@ -118,6 +118,8 @@ def unpinned_action(ctx: CheckContext) -> Iterator[Finding]:
     Finds `uses:` references to remote actions and reusable workflows, at step
     and job level, in workflows and in composite `action.yml` files, whose ref
     is not a full 40-character commit SHA. Local actions (`./path`) are fine.
+    zizmor's `# zizmor: ignore[unpinned-uses]` on the line counts as an ignore
+    (see `repo-harden waivers`).
 
     ## Why is this bad?
     A tag or a branch is a movable pointer. Whoever controls the action's

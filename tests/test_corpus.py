@@ -15,8 +15,11 @@ from tests.conftest import CORPUS, make_repo
 # CLI and kustomize's install script piped to a shell. DL002 6: hugo's .deb, kustomize (two),
 # detekt, Polaris and Veracode run unverified. DL003 20: pip/conda/gem/cargo/npm installs
 # without versions, `npm install` without `npm ci`, `npx` in a repository with no
-# package.json. DL006 3: `helm-version`/`kompose-version`/`kubectl-version: latest`.
-EXPECTED = {"PIN001": 403, "PIN002": 4, "DL001": 3, "DL002": 6, "DL003": 20, "DL006": 3}
+# package.json. DL006 5: `helm-version`/`kompose-version`/`kubectl-version: latest`, and two
+# actions that install the newest release when their version input is left out (issue 15):
+# `hashicorp/setup-terraform` (terraform.yml says so: "Install the latest version of
+# Terraform CLI") and `shivammathur/setup-php` with no `php-version` and no `.php-version`.
+EXPECTED = {"PIN001": 403, "PIN002": 4, "DL001": 3, "DL002": 6, "DL003": 20, "DL006": 5}
 
 
 def corpus_repo(root: Path) -> Path:

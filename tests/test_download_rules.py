@@ -14,6 +14,12 @@ import pytest
 from repo_harden.hooks.unpinned_downloads import main as hook_main
 from ruamel.yaml import YAML
 
+from repo_harden.core.globs import PathMatcher
+from repo_harden.readers.file_kinds import (
+    DOCKERFILE_HOOK_REGEX,
+    DOCKERFILE_PATTERNS,
+    is_dockerfile_path,
+)
 from tests.conftest import make_repo, workflow
 from tests.rule_tables import located, scan_files
 
@@ -51,6 +57,18 @@ def at(rule: str, line: int, column: int, path: str = SH) -> tuple[str, str, int
     return (rule, path, line, column)
 
 
+def pep723(*dependencies: str) -> str:
+    """A script with an inline metadata block (PEP 723) naming `dependencies`."""
+    listed = ", ".join(f'"{d}"' for d in dependencies)
+    return f'# /// script\n# requires-python = ">=3.11"\n# dependencies = [{listed}]\n# ///\nprint(1)\n'
+
+
+SCRIPT_UNPINNED = {"tools/report.py": pep723("requests>=2.31", "rich", "click==8.1.7")}
+SCRIPT_PINNED = {
+    "tools/report.py": pep723("requests==2.32.3", f"tool @ git+https://github.com/o/t@{SHA}")
+}
+
+
 DL001_CASES: list[Case] = [
     ("curl piped to sh", sh("curl -fsSL https://get.example.com | sh"), [at("DL001", 1, 1)]),
     ("wget to sudo bash -s", sh("wget -qO- https://x.io/i.sh | sudo bash -s -- -y"), [at("DL001", 1, 1)]),
@@ -74,6 +92,26 @@ DL001_CASES: list[Case] = [
     ("commit-pinned URL", sh(f"curl -s https://raw.githubusercontent.com/o/r/{SHA}/i.sh | bash"), []),
     ("a comment", sh("# curl -s https://x.io | sh"), []),
     ("echo is no download", sh("echo curl | sh"), []),
+    # a second shell's script is read as a script
+    ("sh -c with a pipe inside", sh('sh -c "curl -fsSL https://x.io | sh"'), [at("DL001", 1, 8)]),
+    ("sudo bash -ec, single quotes", sh("sudo bash -ec 'curl -s https://x.io | bash -s -- -y'"), [at("DL001", 1, 16)]),
+    ("bash -o pipefail -c", sh("bash -o pipefail -c 'wget -qO- https://x.io | sh'"), [at("DL001", 1, 22)]),
+    ("in a container: docker run IMG sh -c", sh(f"docker run --rm alpine@sha256:{DIGEST} sh -c 'curl -s https://x.io | sh'"), [at("DL001", 1, 103)]),
+    ("su -c", sh("su -c 'curl -s https://x.io | sh' root"), [at("DL001", 1, 8)]),
+    ("nested twice", sh("""sh -c "bash -c 'curl -s https://x.io | sh'" """.strip()), [at("DL001", 1, 17)]),
+    ("a script in quoted parts", sh("sh -c 'echo '\"$X\"'; curl -s https://x.io | sh'"), [at("DL001", 1, 21)]),
+    ("a script over lines", sh("bash -c '\n  set -e\n  curl -s https://x.io | sh'"), [at("DL001", 3, 3)]),
+    ("sh -c that saves to a file", sh("sh -c 'curl -fsSLo i.sh https://x.io/i.sh'"), []),
+    ("echo prints a shell command", sh("echo sh -c 'curl -s https://x.io | sh'"), []),
+    ("sh -c running a local script", sh("sh -c './configure && make'"), []),
+    # the download kept in a variable, then run from it
+    ("bash -c of a captured download", sh('s=$(curl -fsSL https://x.io/i.sh)\nbash -c "$s"'), [at("DL001", 2, 1)]),
+    ("eval of a local captured download", sh('local s="$(wget -qO- https://x.io/i.sh)"\neval "$s"'), [at("DL001", 2, 1)]),
+    ("captured, echoed into sh", sh('s=$(curl -fsSL https://x.io/i.sh)\necho "$s" | sh'), [at("DL001", 2, 1)]),
+    ("captured, here-string", sh('s=$(curl -fsSL https://x.io/i.sh)\nbash <<< "${s}"'), [at("DL001", 2, 1)]),
+    ("captured data, only printed", sh('v=$(curl -fsSL https://api.x.io/version)\necho "$v"\nbash -c "echo $v"'), []),
+    ("captured, then reassigned", sh('s=$(curl -fsSL https://x.io/i.sh)\ns="echo hi"\nbash -c "$s"'), []),
+    ("a variable used as a file name is DL002's", sh('s=$(curl -fsSL https://x.io/i.sh)\nbash "$s"'), []),
 ]  # fmt: skip
 
 
@@ -156,6 +194,12 @@ DL002_CASES: list[Case] = [
     ("a digest in the URL", sh(f"curl -o t https://x.io/blobs/sha256:{DIGEST}\nchmod +x t && ./t"), []),
     ("downloaded data, not run", sh("curl -o data.json https://x.io/d\njq . data.json"), []),
     ("printing a digest is no check", sh("curl -o t https://x.io/t\nsha256sum t\n./t"), [at("DL002", 3, 1)]),
+    ("a file named by a variable", sh('F=$(mktemp)\ncurl -fsSL -o "$F" https://x.io/i.sh\nbash "$F"'), [at("DL002", 3, 1)]),
+    ("${DIR} and $DIR are one path", sh('curl -fsSLo "${TMP}/i.sh" https://x.io/i.sh\nsh "$TMP/i.sh"'), [at("DL002", 2, 1)]),
+    ("a variable file made executable", sh('curl -fsSLo "$BIN" https://x.io/t\nchmod +x "$BIN"\n"$BIN" --version'), [at("DL002", 3, 1)]),
+    ("a variable file, verified", sh('curl -fsSLo "$F" https://x.io/i.sh\necho "$SUM  $F" | sha256sum -c -\nbash "$F"'), []),
+    ("another variable is another file", sh('curl -fsSLo "$F" https://x.io/i.sh\nbash "$G"'), []),
+    ("a file named by a command's output", sh('curl -fsSLo "$(mktemp)" https://x.io/i.sh\nbash "$(ls -t | head -1)"'), []),
     ("unrelated program after unzip", sh("curl -LO https://x.io/data.zip\nunzip data.zip\n./gradlew build"), []),
     (
         "steps of one job run on the same files",
@@ -210,6 +254,17 @@ DL003_POSITIVE = [
     "conda install numpy",
     "mamba install -c conda-forge numpy>=1.26",
     "micromamba create -n env python=3.12 pytest",
+    "pip install foo --no-index --find-links https://x.io/wheels/",
+    "PIP_NO_INDEX=0 pip install foo -f dist",
+    "pnpm install --no-frozen-lockfile",
+    "pnpm i --frozen-lockfile=false",
+    "pnpm install --no-lockfile",
+    "yarn install --no-immutable",
+    "yarn --no-lockfile",
+    "dotnet add package Newtonsoft.Json",
+    "dotnet add src/App.csproj package Serilog --prerelease",
+    "dotnet add package Serilog --version '4.*'",
+    "dotnet package add Serilog",
 ]
 DL003_NEGATIVE = [
     "pip install black==24.8.0",
@@ -257,6 +312,18 @@ DL003_NEGATIVE = [
     "sudo apt-get install -y curl",
     "apk add --no-cache git",
     "brew install jq",
+    "uv pip install foo --no-index --no-deps --find-links dist",
+    "pip install foo --no-index -f ./wheels",
+    "python -m pip install --no-index foo bar",
+    "PIP_NO_INDEX=1 pip install foo -f dist",
+    "pnpm install --frozen-lockfile",
+    "pnpm install",
+    "dotnet add package Newtonsoft.Json --version 13.0.3",
+    "dotnet add src/App.csproj package Serilog -v 4.0.1",
+    "dotnet package add Serilog@4.0.1",
+    "dotnet add reference ../lib/lib.csproj",
+    "pipx run tools/not-in-the-repo.py",
+    "uv run python -m pytest",
 ]
 DL003_CASES: list[Case] = [
     *[(command, sh(command), [at("DL003", 1, 1)]) for command in DL003_POSITIVE],
@@ -264,6 +331,20 @@ DL003_CASES: list[Case] = [
     ("npx runs the project's own tool", {**sh("npx eslint ."), "package.json": "{}"}, []),
     ("npx --yes fetches even so", {**sh("npx --yes cowsay"), "package.json": "{}"}, [at("DL003", 1, 1)]),
     ("Yarn 2+ is immutable in CI", {**sh("yarn install"), ".yarnrc.yml": "nodeLinker: pnp\n"}, []),
+    ("in a second shell, at the install", sh("sudo sh -c 'pip install black'"), [at("DL003", 1, 13)]),
+    ("--no-immutable even with Yarn 2+", {**sh("yarn install --no-immutable"), ".yarnrc.yml": "nodeLinker: pnp\n"}, [at("DL003", 1, 1)]),
+    ("a script's unpinned inline dependencies", {**sh("pipx run tools/report.py"), **SCRIPT_UNPINNED}, [at("DL003", 1, 1)]),
+    ("a script's pinned inline dependencies", {**sh("pipx run tools/report.py"), **SCRIPT_PINNED}, []),
+    ("a script with no inline block", {**sh("pipx run tools/report.py"), "tools/report.py": "print(1)\n"}, []),
+    ("uv run: the same script", {**sh("uv run --python 3.12 tools/report.py"), **SCRIPT_UNPINNED}, [at("DL003", 1, 1)]),
+    ("uv run: a script locked by uv lock --script", {**sh("uv run tools/report.py"), **SCRIPT_UNPINNED, "tools/report.py.lock": "version = 1\n"}, []),
+    ("a script found next to the script that runs it", {"ci/run.sh": "pipx run report.py\n", "ci/report.py": SCRIPT_UNPINNED["tools/report.py"]}, [at("DL003", 1, 1, "ci/run.sh")]),
+    ("a script fetched from a URL", sh("pipx run https://x.io/tools/report.py"), [at("DL003", 1, 1)]),
+    (
+        "a script in the step's working-directory",
+        {**run_step("pipx run report.py", extra="        working-directory: tools\n"), **SCRIPT_UNPINNED},
+        [at("DL003", 7, 11, WF)],
+    ),
     ("in a workflow", run_step("echo start\n  pip install black"), [at("DL003", 8, 13, WF)]),
     ("in a Dockerfile RUN", {"Dockerfile": f"FROM python@sha256:{DIGEST}\nRUN pip install --no-cache-dir black\n"}, [at("DL003", 2, 5, "Dockerfile")]),
     ("exec-form RUN", {"Dockerfile": f'FROM python@sha256:{DIGEST}\nRUN ["pip", "install", "black"]\n'}, [at("DL003", 2, 7, "Dockerfile")]),
@@ -273,6 +354,44 @@ DL003_CASES: list[Case] = [
 @cases(DL003_CASES)
 def test_dl003(files: dict[str, str], expected: Expected) -> None:
     assert scan(files, "DL003") == expected
+
+
+def npm_steps(*steps: str) -> dict[str, str]:
+    return {WF: workflow("".join(f"      - {step}\n" for step in steps))}
+
+
+NPM_CASES: list[tuple[str, dict[str, str], str]] = [
+    ("no lockfile anywhere", sh("npm install"), "there is no `package-lock.json` for it to follow"),
+    ("a lockfile in the folder of the step", {**npm_steps("run: npm i\n        working-directory: web"), "web/package-lock.json": "{}"}, "use `npm ci`, which installs exactly what `web/package-lock.json` says"),
+    ("cd into the folder", {**npm_steps("run: cd web && npm i"), "web/package-lock.json": "{}"}, "`web/package-lock.json`"),
+    ("job defaults.run.working-directory", {WF: workflow("      - run: npm i\n").replace("    steps:", "    defaults:\n      run:\n        working-directory: web\n    steps:"), "web/package-lock.json": "{}"}, "`web/package-lock.json`"),
+    ("a workspace member is locked at the root", {**npm_steps("run: npm install\n        working-directory: packages/a"), "package-lock.json": "{}"}, "`package-lock.json` says"),
+    ("a lockfile elsewhere only", {**npm_steps("run: npm install"), "web/package-lock.json": "{}"}, "`npm install` at the repository root resolves every dependency afresh"),
+    ("--prefix names the folder", {**npm_steps("run: npm install --prefix web"), "web/package-lock.json": "{}"}, "`web/package-lock.json`"),
+    ("a folder locked by yarn", {**npm_steps("run: npm install\n        working-directory: web"), "web/yarn.lock": ""}, "ignores `web/yarn.lock`, the lockfile of that folder, and may resolve other versions; install with `yarn install --frozen-lockfile`"),
+    ("a Makefile's recipe runs in its folder", {"web/Makefile": "deps:\n\tnpm install\n", "web/package-lock.json": "{}"}, "`web/package-lock.json`"),
+    ("a cd to a variable: the folder is unknown", {**sh('cd "$APP" && npm install'), "web/package-lock.json": "{}"}, "use `npm ci`, which installs exactly what `package-lock.json` says"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"), [c[1:] for c in NPM_CASES], ids=[c[0] for c in NPM_CASES]
+)
+def test_npm_install_advice_follows_the_lockfile_of_its_folder(
+    files: dict[str, str], expected: str
+) -> None:
+    """`npm install` with no package is always DL003 (it may rewrite or ignore the lockfile),
+    but `npm ci` is advised only where a package-lock.json locks the folder it runs in."""
+    (finding,) = scan_files(files, select=["DL003"])
+    assert expected in finding["message"]
+
+
+def test_dl003_script_message_names_the_script_and_its_dependencies() -> None:
+    (finding,) = scan_files({**sh("pipx run tools/report.py"), **SCRIPT_UNPINNED}, select=["DL003"])
+    assert (
+        "inline dependencies of `tools/report.py` (`requests>=2.31`, `rich`)" in finding["message"]
+    )
+    assert "`# /// script` block" in finding["message"]
 
 
 HASHED = f"black==24.8.0 \\\n    --hash=sha256:{DIGEST}\n"
@@ -287,6 +406,12 @@ DL004_CASES: list[Case] = [
     ("requirements file not in the repository", sh("pip install -r generated.txt"), []),
     ("unpinned is DL003's", sh("pip install black"), []),
     ("only local requirements", {**sh("pip install -r requirements.txt"), "requirements.txt": "-e .\n"}, []),
+    ("an editable VCS checkout at a commit", sh(f"pip install -e git+https://github.com/o/r@{SHA}#egg=r"), []),
+    ("a VCS requirement at a commit", sh(f"uv pip install 'r @ git+https://github.com/o/r@{SHA}'"), []),
+    ("only VCS requirements in the file", {**sh("pip install -r requirements.txt"), "requirements.txt": f"-e git+https://github.com/o/r@{SHA}#egg=r\n"}, []),
+    ("--no-index: local wheels only", sh("pip install --no-index --find-links dist black==24.8.0"), []),
+    ("a VCS requirement beside an exact pin", sh(f"pip install black==24.8.0 git+https://github.com/o/r@{SHA}"), [at("DL004", 1, 1)]),
+    ("the project itself beside an exact pin", sh("pip install -e . pytest==8.3.2"), [at("DL004", 1, 1)]),
     (
         "requirements next to the Dockerfile",
         {"app/Dockerfile": f"FROM python@sha256:{DIGEST}\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n", "app/requirements.txt": "flask==3.0.3\n"},
@@ -298,6 +423,18 @@ DL004_CASES: list[Case] = [
 @cases(DL004_CASES)
 def test_dl004(files: dict[str, str], expected: Expected) -> None:
     assert scan(files, "DL004") == expected
+
+
+def test_dl004_advice_installs_what_pip_cannot_hash_apart() -> None:
+    """pip refuses `--require-hashes` when one requirement of the command is a VCS checkout,
+    an editable or a folder: the advice says to install those with their own command."""
+    (finding,) = scan_files(
+        sh(f"pip install black==24.8.0 git+https://github.com/o/r@{SHA}"), select=["DL004"]
+    )
+    assert "pip cannot hash `git+https://github.com/o/r@" in finding["message"]
+    assert "its own `pip install`" in finding["message"]
+    (plain,) = scan_files(sh("pip install black==24.8.0"), select=["DL004"])
+    assert "cannot hash" not in plain["message"]
 
 
 def with_inputs(uses: str, inputs: str) -> dict[str, str]:
@@ -319,9 +456,133 @@ DL006_CASES: list[Case] = [
 ]  # fmt: skip
 
 
-@cases(DL006_CASES)
+def bare(uses: str, inputs: str = "", files: dict[str, str] | None = None) -> dict[str, str]:
+    """A step that uses an action with only these inputs (the `uses:` is at line 6, col 15),
+    beside these repository files."""
+    step = f"      - uses: {uses}@{SHA}\n" + (f"        with:\n{inputs}" if inputs else "")
+    return {WF: workflow(step), **(files or {})}
+
+
+OMITTED = [at("DL006", 6, 15, WF)]
+GOLANGCI_GO_MOD = "module x\n\ngo 1.24\n\ntool github.com/golangci/golangci-lint/v2/cmd/golangci-lint\n\nrequire github.com/golangci/golangci-lint/v2 v2.1.6 // indirect\n"
+LATEST_BY_DEFAULT_CASES: list[Case] = [
+    ("setup-uv with no version and no version file", bare("astral-sh/setup-uv", "          enable-cache: true\n"), OMITTED),
+    ("setup-uv, a pyproject.toml that names none", bare("astral-sh/setup-uv", files={"pyproject.toml": "[project]\nname = 'p'\n"}), OMITTED),
+    ("setup-uv, uv.toml required-version", bare("astral-sh/setup-uv", files={"uv.toml": 'required-version = "==0.8.3"\n'}), []),
+    ("setup-uv, [tool.uv] required-version", bare("astral-sh/setup-uv", files={"pyproject.toml": '[tool.uv]\nrequired-version = ">=0.8"\n'}), []),
+    ("setup-uv, a uv requirement in a group", bare("astral-sh/setup-uv", files={"pyproject.toml": '[dependency-groups]\ndev = ["uv==0.8.3"]\n'}), []),
+    ("setup-uv, version files in its working-directory", bare("astral-sh/setup-uv", "          working-directory: py\n", files={"py/uv.toml": 'required-version = "0.8.3"\n'}), []),
+    ("setup-uv, version files elsewhere only", bare("astral-sh/setup-uv", "          working-directory: py\n", files={"uv.toml": 'required-version = "0.8.3"\n'}), OMITTED),
+    ("setup-uv, version-file given", bare("astral-sh/setup-uv", "          version-file: .tool-versions\n"), []),
+    ("setup-uv, a folder given by an expression", bare("astral-sh/setup-uv", "          working-directory: ${{ matrix.dir }}\n"), []),
+    ("golangci-lint, no version", bare("golangci/golangci-lint-action"), OMITTED),
+    ("golangci-lint, go.mod requires it", bare("golangci/golangci-lint-action", files={"go.mod": GOLANGCI_GO_MOD}), []),
+    ("golangci-lint, a go.mod without it", bare("golangci/golangci-lint-action", files={"go.mod": "module x\n\ngo 1.24\n"}), OMITTED),
+    ("golangci-lint, install-mode: none", bare("golangci/golangci-lint-action", "          install-mode: none\n"), []),
+    ("setup-terraform, no version", bare("hashicorp/setup-terraform", "          cli_config_credentials_token: x\n"), OMITTED),
+    ("setup-terraform, a version file given", bare("hashicorp/setup-terraform", "          terraform_version_file: .terraform-version\n"), []),
+    ("setup-php, .php-version", bare("shivammathur/setup-php", files={".php-version": "8.3\n"}), []),
+    ("setup-php, no version", bare("shivammathur/setup-php", "          tools: phpmd\n"), OMITTED),
+    ("setup-bun, packageManager in package.json", bare("oven-sh/setup-bun", files={"package.json": '{"packageManager": "bun@1.2.19"}'}), []),
+    ("setup-bun, a package.json without it", bare("oven-sh/setup-bun", files={"package.json": '{"name": "x"}'}), OMITTED),
+    ("case-insensitive action name", bare("Azure/setup-helm"), OMITTED),
+    ("an expression as the version", bare("azure/setup-kubectl", "          version: ${{ env.KUBECTL }}\n"), []),
+    ("setup-node without a version uses the runner's", bare("actions/setup-node"), []),
+    ("setup-python without a version uses the runner's", bare("actions/setup-python"), []),
+    ("added by the config", {**bare("acme/setup-tool"), ".repo-harden.toml": '[rules.DL006.latest-by-default]\n"acme/setup-tool" = { inputs = ["tool-version"] }\n'}, OMITTED),
+    (
+        "added by the config, with its version file",
+        {**bare("acme/setup-tool", files={".tool-version": "1.2.3\n"}), ".repo-harden.toml": '[rules.DL006.latest-by-default]\n"acme/setup-tool" = { inputs = ["tool-version"], version-files = [".tool-version"] }\n'},
+        [],
+    ),
+]  # fmt: skip
+
+
+@cases(DL006_CASES + LATEST_BY_DEFAULT_CASES)
 def test_dl006(files: dict[str, str], expected: Expected) -> None:
     assert scan(files, "DL006") == expected
+
+
+def test_dl006_omitted_version_message() -> None:
+    (finding,) = scan_files(bare("astral-sh/setup-uv"), select=["DL006"])
+    assert finding["message"] == (
+        "`astral-sh/setup-uv` installs the newest uv when `version` is not given and no version "
+        "file names one (`uv.toml` `required-version`, `pyproject.toml` `[tool.uv] "
+        "required-version` or a `uv` requirement), so each run may get a different release; "
+        "name the exact one (`version: 1.2.3`)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "error"),
+    [
+        ('latest-by-default = ["acme/setup-tool"]', "must be a table"),
+        ('latest-by-default = { "setup-tool" = { inputs = ["v"] } }', "is not an action"),
+        ('latest-by-default = { "acme/setup-tool" = { inputs = [] } }', "names no input"),
+        (
+            'latest-by-default = { "acme/setup-tool" = { inputs = ["v"], files = [] } }',
+            "must be a table with `inputs`",
+        ),
+    ],
+)
+def test_latest_by_default_config_errors(cli: Any, tmp_path: Path, table: str, error: str) -> None:
+    config = f"[rules.DL006]\n{table}\n"
+    repo = make_repo(tmp_path / "repo", {".repo-harden.toml": config, **sh("true")})
+    result = cli("scan", cwd=repo)
+    assert result.code == 2
+    assert error in result.err
+    assert "Traceback" not in result.err
+
+
+def uses_step(uses: str, inputs: str) -> dict[str, str]:
+    """A workflow whose one step uses an action with these `with:` inputs (first at line 8)."""
+    return {WF: workflow(f"      - uses: {uses}@{SHA}\n        with:\n{inputs}")}
+
+
+PIPED = "curl -fsSL https://x.io/i.sh | sh"
+SHELL_INPUT_CASES: list[Case] = [
+    ("run-on-arch `run: |`", uses_step("uraimo/run-on-arch-action", f"          arch: aarch64\n          run: |\n            apt-get update\n            {PIPED}\n"), [at("DL001", 11, 13, WF)]),
+    ("run-on-arch `install:`", uses_step("uraimo/run-on-arch-action", f"          install: {PIPED}\n"), [at("DL001", 8, 20, WF)]),
+    ("ssh-action `script:`", uses_step("appleboy/ssh-action", f"          host: example.com\n          script: {PIPED}\n"), [at("DL001", 9, 19, WF)]),
+    ("vmactions `prepare:`", uses_step("vmactions/freebsd-vm", f"          prepare: {PIPED}\n"), [at("DL001", 8, 20, WF)]),
+    ("retry `command:` on the runner", uses_step("nick-fields/retry", f"          command: {PIPED}\n"), [at("DL001", 8, 20, WF)]),
+    ("retry with `shell: python`", uses_step("nick-fields/retry", f"          shell: python\n          command: {PIPED}\n"), []),
+    ("retry with `shell: pwsh`", uses_step("nick-fields/retry", f"          shell: pwsh\n          command: {PIPED}\n"), []),
+    ("case-insensitive action name", uses_step("Appleboy/SSH-Action", f"          script: {PIPED}\n"), [at("DL001", 8, 19, WF)]),
+    ("an input the action does not run", uses_step("appleboy/ssh-action", f"          host: {PIPED}\n"), []),
+    ("an action not in the table", uses_step("acme/deploy", f"          run: {PIPED}\n"), []),
+    ("added by the config", {**uses_step("acme/deploy", f"          run: {PIPED}\n"), ".repo-harden.toml": '[shell-inputs]\n"acme/deploy" = ["run"]\n'}, [at("DL001", 8, 16, WF)]),
+    ("turned off by the config", {**uses_step("appleboy/ssh-action", f"          script: {PIPED}\n"), ".repo-harden.toml": '[shell-inputs]\n"appleboy/ssh-action" = []\n'}, []),
+    ("installs in an input", uses_step("appleboy/ssh-action", "          script: pip install black\n"), [at("DL003", 8, 19, WF)]),
+    ("a download run in the same input", uses_step("appleboy/ssh-action", "          script: |\n            curl -o t https://x.io/t && chmod +x t\n            ./t\n"), [at("DL002", 10, 13, WF)]),
+    ("composite action", {"action.yml": f"runs:\n  using: composite\n  steps:\n    - uses: appleboy/ssh-action@{SHA}\n      with:\n        script: {PIPED}\n"}, [at("DL001", 6, 17, "action.yml")]),
+]  # fmt: skip
+
+
+@cases(SHELL_INPUT_CASES)
+def test_shell_inputs_of_actions(files: dict[str, str], expected: Expected) -> None:
+    assert scan(files, "DL001,DL002,DL003") == expected
+
+
+def test_pin002_sees_docker_run_in_a_shell_input() -> None:
+    files = uses_step("appleboy/ssh-action", "          script: docker run --rm redis:7\n")
+    assert scan(files, "PIN002") == [at("PIN002", 8, 35, WF)]
+
+
+@pytest.mark.parametrize(
+    ("table", "error"),
+    [
+        ('shell-inputs = ["acme/deploy"]', "must be a table"),
+        ('[shell-inputs]\n"deploy" = ["run"]', "is not an action"),
+        ('[shell-inputs]\n"acme/deploy" = "run"', "must be a list of input names"),
+    ],
+)
+def test_shell_inputs_config_errors(cli: Any, tmp_path: Path, table: str, error: str) -> None:
+    repo = make_repo(tmp_path / "repo", {".repo-harden.toml": table + "\n", **sh("true")})
+    result = cli("scan", cwd=repo)
+    assert result.code == 2
+    assert error in result.err
+    assert "Traceback" not in result.err
 
 
 SOURCES_CASES: list[Case] = [
@@ -373,6 +634,35 @@ def test_hook(
     assert "PIN001" not in out
 
 
+DOCKERFILE_SPELLINGS = [
+    "Dockerfile",
+    "dockerfile",
+    "DOCKERFILE",
+    "docker/Dockerfile.dev",
+    "Dockerfile-alpine",
+    "testdata/Dockerfile-fixture",
+    "Dockerfile_ci",
+    "api.Dockerfile",
+    "web/app.dockerfile",
+    "Containerfile",
+    "containerfile.arm64",
+    "build/app.Containerfile",
+    "deploy/Dockerfile.j2",
+]
+NOT_DOCKERFILES = [
+    "repo_harden/readers/dockerfile.py",
+    "pkg/dockerfile_test.go",
+    "src/dockerfile-parser.ts",
+    "Dockerfile.dev.json",
+    "Dockerfile.dockerignore",
+    "docs/Dockerfile.md",
+    "Dockerfile-README.md",
+    "Dockerfiles/readme",
+    "notDockerfile",
+    "DockerfileLint.yml",
+]
+
+
 def _hook_files_regex() -> re.Pattern[str]:
     hooks = YAML(typ="safe").load(ROOT / ".pre-commit-hooks.yaml")
     (hook,) = [h for h in hooks if h["id"] == "unpinned-downloads"]
@@ -398,10 +688,32 @@ def _hook_files_regex() -> re.Pattern[str]:
         ("README.md", False),
         ("src/app.py", False),
         ("scripts/notes.txt", False),
+        *[(name, True) for name in DOCKERFILE_SPELLINGS],
+        *[(name, False) for name in NOT_DOCKERFILES],
     ],
 )
 def test_hook_files(path: str, matches: bool) -> None:
     assert bool(_hook_files_regex().search(path)) == matches
+
+
+@pytest.mark.parametrize("path", DOCKERFILE_SPELLINGS + NOT_DOCKERFILES)
+def test_one_list_of_dockerfile_names(path: str) -> None:
+    """The hook's `files`, the checks' patterns (a superset: globs cannot exclude) and the
+    readers agree on what a Dockerfile is, and PIN002/DL005 read every spelling."""
+    is_dockerfile = path in DOCKERFILE_SPELLINGS
+    assert is_dockerfile_path(path) == is_dockerfile
+    assert bool(_hook_files_regex().search(path)) == is_dockerfile
+    if is_dockerfile:
+        assert PathMatcher(DOCKERFILE_PATTERNS).matches(path)
+    files = {path: "FROM python:3.12\nADD https://x.io/t /t\n"}
+    found = {f["rule"] for f in scan_files(files, select=["PIN002", "DL005"])}
+    assert found == ({"PIN002", "DL005"} if is_dockerfile else set())
+
+
+def test_hook_regex_is_the_one_list() -> None:
+    hooks = YAML(typ="safe").load(ROOT / ".pre-commit-hooks.yaml")
+    (hook,) = [h for h in hooks if h["id"] == "unpinned-downloads"]
+    assert DOCKERFILE_HOOK_REGEX in hook["files"]
 
 
 def test_pin_hook_and_rules_never_import_tree_sitter(tmp_path: Path) -> None:
@@ -415,3 +727,26 @@ def test_pin_hook_and_rules_never_import_tree_sitter(tmp_path: Path) -> None:
         "assert 'tree_sitter' not in sys.modules, 'tree_sitter was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=repo, check=True, capture_output=True)
+
+
+def test_second_shells_are_read_up_to_a_budget() -> None:
+    """Each `sh -c '...'` is a parse of its own: a script reads at most MAX_NESTED_SCRIPTS
+    of them (and no more than MAX_NESTED_SHELLS deep), so a hostile script costs a bounded
+    multiple of its length."""
+    import shlex
+
+    from repo_harden.shell.analyser import MAX_NESTED_SCRIPTS, MAX_NESTED_SHELLS
+
+    text = "sh -c 'curl -s https://x.io | sh'\n" * (MAX_NESTED_SCRIPTS + 20)
+    assert len(scan_files({SH: text}, select=["DL001"])) == MAX_NESTED_SCRIPTS
+
+    def nested(levels: int) -> str:
+        script = "curl -s https://x.io | sh"
+        for _ in range(levels):
+            script = f"sh -c {shlex.quote(script)}"
+        return script
+
+    assert located(scan_files({SH: nested(MAX_NESTED_SHELLS)}, select=["DL001"])) == [
+        at("DL001", 1, 42)  # the `curl` itself, under three levels of quoting
+    ]
+    assert scan_files({SH: nested(MAX_NESTED_SHELLS + 1)}, select=["DL001"]) == []

@@ -171,6 +171,22 @@ EDITS = [
         "`attrs`",
         "uv lock",
     ),
+    (  # a group that other groups include: reported once, for the group that declares it
+        "uv/include-groups",
+        "pyproject.toml",
+        '"iniconfig>=2.0"',
+        '"iniconfig>=2.1"',
+        "`iniconfig>=2.1` (group `test`)",
+        "uv lock",
+    ),
+    (
+        "uv/include-groups",
+        "pyproject.toml",
+        'base = ["idna>=3.4", ',
+        'base = ["idna>=3.4", "attrs>=23", ',
+        "`attrs>=23` (group `base`) is not in uv.lock",
+        "uv lock",
+    ),
     ("poetry/classic", "pyproject.toml", 'six = "^1.16"', 'six = "^2.0"', "six", "poetry lock"),
     (
         "poetry/pep621",
@@ -320,6 +336,54 @@ def test_one_line_manifest_edit_makes_lck002_fire(
     assert (first["path"], first["line"]) == (manifest, edited + 1)
     assert names in first["message"]
     assert f"`{command}`" in first["message"]
+
+
+# Each verdict was checked against `uv lock --locked` (uv 0.13.9) on the same edit.
+UV_GROUP_EDITS = [
+    # uv records a group with its includes flattened: dropping one is drift in `dev`
+    ('{include-group = "lint-tools"}, ', "", ["`colorama` (group `dev`) is in uv.lock but no longer"]),
+    ('"iniconfig>=2.0"', '"iniconfig>=2.1"', ["`iniconfig>=2.1` (group `test`) in pyproject.toml"]),
+    # the same requirement however spelled, included twice, or named again: one entry
+    ('"idna >= 3.4"]', '"idna>=3.4"]', []),
+    ('"tomli>=2.0"]', '"tomli>=2.0", "iniconfig>=2.0"]', []),
+    ('{include-group = "lint-tools"}', '{include-group = "Lint.Tools"}', []),
+    ('dev = [', 'dev = ["six>=1.16", ', []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), UV_GROUP_EDITS)
+def test_uv_dependency_groups_are_compared_as_uv_flattens_them(
+    cli: Any, tmp_path: Path, old: str, new: str, expected: list[str]
+) -> None:
+    """`{include-group = ...}` no longer turns the comparison of dependency groups off: each
+    group is compared as uv records it in `requires-dev` (its includes flattened in, each
+    requirement once, uv's legacy `dev-dependencies` in `dev`), and a drift inherited from an
+    included group is reported once, for the group that declares it."""
+    repo = _fixture_repo(tmp_path, "uv/include-groups")
+    manifest = repo / "pyproject.toml"
+    text = manifest.read_text()
+    assert text.count(old) == 1
+    manifest.write_text(text.replace(old, new))
+    messages = [f["message"] for f in _scan(cli, repo)]
+    assert len(messages) == len(expected), messages
+    for message, wanted in zip(messages, expected, strict=True):
+        assert wanted in message
+
+
+def test_uv_groups_that_uv_refuses_are_not_compared() -> None:
+    """An include of a group that does not exist, or a cycle, makes uv refuse the project
+    ("malformed dependency groups"): there is no lock to compare those groups with."""
+    lock = (
+        'version = 1\n\n[[package]]\nname = "p"\nversion = "1"\nsource = { virtual = "." }\n\n'
+        "[package.metadata]\nrequires-dist = []\n\n[package.metadata.requires-dev]\n"
+        'a = [{ name = "six", specifier = ">=1" }]\n'
+    )
+    for groups in (
+        'a = [{include-group = "missing"}]',
+        'a = [{include-group = "b"}]\nb = [{include-group = "a"}]',
+    ):
+        manifest = f'[project]\nname = "p"\nversion = "1"\n\n[dependency-groups]\n{groups}\n'
+        assert scan_files({"pyproject.toml": manifest, "uv.lock": lock}, select=["LCK002"]) == []
 
 
 def test_pnpm_10_overrides_in_the_workspace_file_are_compared(cli: Any, tmp_path: Path) -> None:
@@ -770,6 +834,26 @@ LCK002_CASES: list[tuple[str, dict[str, str], Expected, str]] = [
         },
         [],
         "",
+    ),
+    (
+        "uv: a requirement written twice is locked once",
+        {
+            "pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["six>=1", "six >= 1"]\n',
+            "uv.lock": 'version = 1\n\n[[package]]\nname = "p"\nversion = "1"\nsource = { virtual = "." }\n\n'
+            '[package.metadata]\nrequires-dist = [{ name = "six", specifier = ">=1" }]\n',
+        },
+        [],
+        "",
+    ),
+    (
+        "uv: the same name with two markers is two requirements",
+        {
+            "pyproject.toml": '[project]\nname = "p"\nversion = "1"\ndependencies = ["six>=1", "six>=1; sys_platform == \'win32\'"]\n',
+            "uv.lock": 'version = 1\n\n[[package]]\nname = "p"\nversion = "1"\nsource = { virtual = "." }\n\n'
+            '[package.metadata]\nrequires-dist = [{ name = "six", specifier = ">=1" }]\n',
+        },
+        [("LCK002", "pyproject.toml", 4)],
+        "is not in uv.lock",
     ),
 ]
 

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from tests import test_audit
 from tests.conftest import make_repo, workflow
+from tests.fake_github import FakeGitHub
 from tests.rule_tables import located, scan_files
 
 SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
@@ -213,3 +215,113 @@ def test_repeated_problem_gets_distinct_fingerprints(cli: Any, tmp_path: Path) -
     findings = cli("scan", "--format", "json", "--ignore", "OWN", cwd=repo).json()["findings"]
     assert len(findings) == 2
     assert findings[0]["fingerprint"] != findings[1]["fingerprint"]
+
+
+def _step(uses: str, comment: str) -> dict[str, str]:
+    return {WF: workflow(f"      - uses: {uses}{comment}\n")}
+
+
+# zizmor's own verdict on each comment was checked with zizmor 1.33.1 on the same lines:
+# it honours `# zizmor: ignore[...]` in a YAML comment on the finding's line (a list, spaces
+# in the brackets, a reason or a note around it), and nothing else.
+ZIZMOR_CASES: list[tuple[str, dict[str, str], Expected]] = [
+    ("unpinned-uses stands for PIN001", _step("acme/a@v1", "  # zizmor: ignore[unpinned-uses] reviewed"), []),
+    ("a list of audits", _step("acme/a@v1", "  # zizmor: ignore[artipacked,unpinned-uses]"), []),
+    ("spaces inside the brackets", _step("acme/a@v1", "  # zizmor: ignore[ unpinned-uses ]"), []),
+    ("after a note in the same comment", _step("acme/a@v1", "  # note # zizmor: ignore[unpinned-uses]"), []),
+    ("unpinned-images stands for PIN002", _step("docker://alpine:3", "  # zizmor: ignore[unpinned-images]"), []),
+    (
+        "a job container image",
+        {WF: workflow("      - run: npm test\n").replace("    steps:", "    container:\n      image: node:20  # zizmor: ignore[unpinned-images]\n    steps:")},
+        [],
+    ),
+    ("another audit ignores nothing here", _step("acme/a@v1", "  # zizmor: ignore[template-injection]"), [("PIN001", WF, 6, 15)]),
+    ("unpinned-uses is not PIN002", _step("docker://alpine:3", "  # zizmor: ignore[unpinned-uses]"), [("PIN002", WF, 6, 15)]),
+    ("no space after the colon", _step("acme/a@v1", "  # zizmor:ignore[unpinned-uses]"), [("PIN001", WF, 6, 15)]),
+    ("two spaces after #", _step("acme/a@v1", "  #  zizmor: ignore[unpinned-uses]"), [("PIN001", WF, 6, 15)]),
+    ("another case", _step("acme/a@v1", "  # ZIZMOR: IGNORE[unpinned-uses]"), [("PIN001", WF, 6, 15)]),
+    ("not a comment: inside the quoted value", _step('"acme/a@v1 # zizmor: ignore[unpinned-uses]"', ""), [("PIN001", WF, 6, 15)]),
+    (
+        "on the line above: zizmor reads the finding's line only",
+        {WF: workflow("      # zizmor: ignore[unpinned-uses]\n      - uses: acme/a@v1\n")},
+        [("PIN001", WF, 7, 15)],
+    ),
+    (
+        "inside a run: script it is shell, not YAML",
+        {WF: workflow("      - run: |\n          docker run redis:7  # zizmor: ignore[unpinned-images]\n")},
+        [("PIN002", WF, 7, 22)],
+    ),
+    (
+        "refused by the config",
+        {**_step("acme/a@v1", "  # zizmor: ignore[unpinned-uses]"), ".repo-harden.toml": "foreign-ignores = []\n"},
+        [("PIN001", WF, 6, 15)],
+    ),
+    (
+        "outside workflows and actions zizmor reads no comment",
+        {"Dockerfile": "FROM python:3.12  # zizmor: ignore[unpinned-images]\n"},
+        [("PIN002", "Dockerfile", 1, 6)],
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"), [c[1:] for c in ZIZMOR_CASES], ids=[c[0] for c in ZIZMOR_CASES]
+)
+def test_zizmor_ignore_comments(files: dict[str, str], expected: Expected) -> None:
+    assert located(scan_files(files, select=["PIN"])) == expected
+
+
+def test_zizmor_ignores_are_counted_and_listed(cli: Any, tmp_path: Path) -> None:
+    """Honoured, but visibly: the summary counts them, `repo-harden waivers` lists them as
+    foreign ignores (text and json), and says so when the config refuses them."""
+    steps = (
+        "      - uses: acme/a@v1  # zizmor: ignore[unpinned-uses] our own action\n"
+        "      - uses: acme/b@v1  # zizmor: ignore[template-injection]\n"
+    )
+    repo = make_repo(tmp_path / "repo", {WF: workflow(steps)})
+    scan = cli("scan", "--select", "PIN", cwd=repo)
+    assert "1 ignored inline (1 by zizmor comments)" in scan.out
+    listed = cli("waivers", cwd=repo).out.splitlines()
+    assert "Foreign ignores (zizmor comments, honoured as repo-harden's): 2" in listed
+    assert f"  {WF}:6  PIN001  # zizmor: ignore[unpinned-uses]" in listed
+    assert f"  {WF}:7  no repo-harden rule  # zizmor: ignore[template-injection]" in listed
+    document = cli("waivers", "--format", "json", cwd=repo).json()
+    assert document["foreign"][0] == {
+        "path": WF,
+        "line": 6,
+        "tool": "zizmor",
+        "ids": ["unpinned-uses"],
+        "rules": ["PIN001"],
+        "honoured": True,
+    }
+    (repo / ".repo-harden.toml").write_text("foreign-ignores = []\n")
+    refused = cli("waivers", cwd=repo).out
+    assert "refused by `foreign-ignores = []`: they suppress nothing): 2" in refused
+    assert cli("waivers", "--format", "json", cwd=repo).json()["foreign"][0]["honoured"] is False
+
+
+def test_foreign_ignores_config_error(cli: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {".repo-harden.toml": 'foreign-ignores = ["hadolint"]\n'})
+    result = cli("scan", cwd=repo)
+    assert result.code == 2
+    assert "foreign-ignores: unknown tool 'hadolint'; known: zizmor" in result.err
+
+
+fake = test_audit.fake  # the audit's fixtures: a fake GitHub and a fake OSV on loopback
+osv = test_audit.osv
+
+
+def test_an_org_audit_honours_and_reports_zizmor_ignores(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    """The audit judges as scan does, and its report lists a zizmor comment among the
+    repository's exceptions (an inline ignore whose reason is the comment)."""
+    steps = "      - uses: acme/a@v1  # zizmor: ignore[unpinned-uses] our own action\n"
+    fake.add_repo("acme/web", files={WF: workflow(steps)})
+    document = test_audit.audit(cli, fake, tmp_path, "--org", "acme", "--format", "json").json()
+    assert [f["rule"] for f in document["findings"] if f["rule"].startswith("PIN")] == []
+    (exception,) = [e for e in document["exceptions"] if e["repository"] == "acme/web"]
+    assert exception["kind"] == "inline"
+    assert exception["rules"] == ["PIN001"]
+    assert (exception["path"], exception["line"]) == (WF, 6)
+    assert exception["reason"] == "# zizmor: ignore[unpinned-uses]"

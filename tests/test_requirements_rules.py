@@ -104,7 +104,25 @@ LCK004_CASES: list[tuple[str, dict[str, str], Expected]] = [
     ),
     ("constraints need no hashes", {"constraints.txt": "six==1.17.0\n"}, []),
     ("a hash fragment counts", {R: "pkg @ https://e.com/p.whl#sha256=ab\n"}, []),
-]
+    ("an editable VCS checkout at a commit", {R: f"-e git+https://github.com/o/r@{SHA}#egg=r\n"}, []),
+    ("ssh VCS at a commit", {R: f"git+ssh://git@github.com/o/r.git@{SHA}#egg=r\n"}, []),
+    (
+        "pinned lines beside a VCS line: still reported, at the pinned line",
+        {R: f"-e git+https://github.com/o/r@{SHA}#egg=r\nblack==24.8.0\n"},
+        [("LCK004", R, 2, 1)],
+    ),
+]  # fmt: skip
+
+
+def test_lck004_advice_moves_unhashable_requirements_apart() -> None:
+    """pip refuses hash-checking mode for a file with a VCS requirement or an editable: the
+    advice says to install those apart first, and names them; a file without one does not."""
+    mixed = {R: f"-e .\ngit+https://github.com/o/r@{SHA}#egg=r\nblack==24.8.0\n"}
+    (finding,) = scan_files(mixed, select=["LCK004"])
+    assert "pip cannot hash `.`, `git+https://github.com/o/r@" in finding["message"]
+    assert "file of its own" in finding["message"]
+    (plain,) = scan_files({R: "black==24.8.0\n"}, select=["LCK004"])
+    assert "cannot hash" not in plain["message"]
 
 
 @pytest.mark.parametrize(

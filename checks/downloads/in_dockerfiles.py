@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.model import Finding, Severity
-from repo_harden.readers.file_kinds import DOCKERFILE_PATTERNS
+from repo_harden.readers.file_kinds import DOCKERFILE_PATTERNS, is_dockerfile_path
 
 if TYPE_CHECKING:
     from repo_harden.readers.dockerfile import Instruction
@@ -53,6 +53,8 @@ def remote_add_without_checksum(ctx: CheckContext) -> Iterator[Finding]:
     from repo_harden.shell.blocks import dockerfile_of
 
     for path in ctx.files:
+        if not is_dockerfile_path(path):
+            continue  # `Dockerfile.dockerignore` and the like match the patterns, not the name
         dockerfile = dockerfile_of(ctx.parsed, path)
         for instruction in dockerfile.instructions if dockerfile else ():
             if instruction.keyword == "ADD":

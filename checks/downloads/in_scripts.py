@@ -2,7 +2,8 @@
 
 The rules read every piece of shell a repository runs (see `repo_harden.shell.blocks`):
 `run:` steps of workflows and composite actions, Dockerfile `RUN`s, Makefile
-recipes and shell scripts. DL005 (Dockerfile `ADD`) is in `dockerfiles`.
+recipes and shell scripts. DL005 (Dockerfile `ADD`) is in `in_dockerfiles`, DL006 (tool
+versions given to actions) in `tool_versions`.
 """
 
 from __future__ import annotations
@@ -15,14 +16,6 @@ from typing import TYPE_CHECKING
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.model import Finding, Severity
 from repo_harden.readers.file_kinds import SCRIPT_PATTERNS
-from repo_harden.readers.workflows import (
-    ACTION,
-    ACTION_PATTERNS,
-    WORKFLOW,
-    WORKFLOW_PATTERNS,
-    Step,
-    is_action_path,
-)
 
 if TYPE_CHECKING:
     from repo_harden.shell.analyser import Command, ShellScript
@@ -45,19 +38,33 @@ _POWERSHELL_RUN = re.compile(
     rf"|\[scriptblock\]::Create\([\s(]*(?:\(\s*New-Object\s+[\w.]*WebClient\s*\)|{_POWERSHELL_FETCH})",
     re.IGNORECASE,
 )
-_VERSION_INPUT = re.compile(r"(^|[-_])version$", re.IGNORECASE)
-_MOVING_VERSIONS = frozenset({"latest", "*", "x"})
 _REQUIREMENT_PATTERNS = ("*requirements*.txt", "**/requirements/*.txt", "*constraints*.txt")
 
 
 def _sh_blocks(ctx: CheckContext, words: re.Pattern[str]) -> Iterator[tuple[str, ScriptBlock]]:
     """Every shell block of the files that holds one of `words` (the others are not parsed)."""
-    from repo_harden.shell.blocks import scripts_of
+    from repo_harden.shell.blocks import scripts_in
 
     for path in ctx.files:
-        for block in scripts_of(ctx.parsed, path):
+        for block in scripts_in(ctx, path):
             if block.dialect == "sh" and block.mentions(words):
                 yield path, block
+
+
+def _installs(
+    ctx: CheckContext, words: re.Pattern[str]
+) -> Iterator[tuple[str, Command, Install | None]]:
+    """Each command of the shell blocks that hold one of `words`, with the install it
+    performs, judged in the folder it runs in."""
+    from repo_harden.shell.installs import InstallContext, command_folders, install_of
+
+    context = InstallContext(ctx.snapshot.paths, ctx.parsed.text)
+    for path, block in _sh_blocks(ctx, words):
+        script = block.shell
+        folders = command_folders(script, block.directory)
+        near = posixpath.dirname(path)
+        for command, folder in zip(script.commands, folders, strict=True):
+            yield path, command, install_of(command, context.at(folder, near))
 
 
 def _short(command: Command) -> str:
@@ -77,7 +84,10 @@ def download_piped_to_interpreter(ctx: CheckContext) -> Iterator[Finding]:
     Finds `curl` or `wget` output that goes straight into an interpreter: piped
     (`curl ... | sh`, `| sudo bash -s --`, `| python3 -`), process-substituted
     (`bash <(curl ...)`, `source <(curl ...)`), or command-substituted into the
-    program (`bash -c "$(curl ...)"`, `eval "$(wget -qO- ...)"`, `sh <<< "$(curl ...)"`).
+    program (`bash -c "$(curl ...)"`, `eval "$(wget -qO- ...)"`, `sh <<< "$(curl ...)"`),
+    also through a variable (`s=$(curl ...)` then `bash -c "$s"`, `eval "$s"` or
+    `echo "$s" | sh`), and inside the script a second shell runs:
+    `sh -c "curl ... | sh"`, `sudo bash -c '...'`, `docker run IMG sh -c '...'`.
     In PowerShell, `iwr ... | iex`, `iex (irm ...)` and
     `iex ((New-Object Net.WebClient).DownloadString(...))`. A URL fixed to a
     commit (`raw.githubusercontent.com/o/r/<40-hex>/...`) serves one content
@@ -120,7 +130,7 @@ def download_piped_to_interpreter(ctx: CheckContext) -> Iterator[Finding]:
     - https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions
     - https://www.idontplaydarts.com/2016/04/detecting-curl-pipe-bash-server-side/
     """
-    from repo_harden.shell.blocks import scripts_of
+    from repo_harden.shell.blocks import scripts_in
     from repo_harden.shell.fetches import downloads_run_as_programs
 
     for path, block in _sh_blocks(ctx, DOWNLOAD_WORDS):
@@ -138,7 +148,7 @@ def download_piped_to_interpreter(ctx: CheckContext) -> Iterator[Finding]:
             )
             yield ctx.finding(path, piped.at.at, message, f"{piped.download.subject}|{interpreter}")
     for path in ctx.files:
-        for block in scripts_of(ctx.parsed, path):
+        for block in scripts_in(ctx, path):
             if block.dialect == "pwsh" and block.mentions(POWERSHELL_RUN_WORDS):
                 yield from _powershell_downloads_run(ctx, path, block)
 
@@ -163,7 +173,8 @@ def unverified_download_executed(ctx: CheckContext) -> Iterator[Finding]:
     ## What it does
     Follows the files that `curl` and `wget` write (through `mv`, `cp`,
     `install`, `chmod +x` and `tar x`/`unzip`) and reports the first command
-    that runs one (`./tool`, `bash install.sh`, `source env.sh`), installs one
+    that runs one (`./tool`, `bash install.sh`, `source env.sh`, and the same through a
+    variable: `curl -o "$F" URL` then `bash "$F"`), installs one
     (`dpkg -i`, `rpm -i`, `apt-get install ./x.deb`, `pip install x.whl`) or
     runs what was unpacked from one, when no verification came in between. The
     `RUN` instructions of one Dockerfile stage are followed as one script.
@@ -202,11 +213,11 @@ def unverified_download_executed(ctx: CheckContext) -> Iterator[Finding]:
     - https://about.codecov.io/security-update/
     - https://slsa.dev/spec/v1.0/verifying-artifacts
     """
-    from repo_harden.shell.blocks import scripts_of
+    from repo_harden.shell.blocks import scripts_in
     from repo_harden.shell.fetches import unverified_runs
 
     for path in ctx.files:
-        for scripts in _stream_groups(scripts_of(ctx.parsed, path)):
+        for scripts in _stream_groups(scripts_in(ctx, path)):
             for run in unverified_runs(scripts):
                 line = run.download.command.at.line
                 message = (
@@ -248,11 +259,17 @@ def unpinned_package_install(ctx: CheckContext) -> Iterator[Finding]:
     `cargo install` without `--version` and `--locked`, `gem install` without
     `-v`, `dotnet tool install` without `--version`, `choco install` without
     `--version`, `nuget install` without `-Version`, `conda`/`mamba install`
-    without `=version`. Also `npm install` with no package and `yarn install`
-    without `--frozen-lockfile`, which may rewrite the lockfile instead of
-    following it.
+    without `=version`, `dotnet add package` without `--version`. A script run by
+    `pipx run tools/x.py` or `uv run tools/x.py` installs the dependencies of its
+    `# /// script` block (PEP 723): each must be pinned (`uv lock --script`, which
+    `uv run` follows, counts). Also installs that bypass a lockfile: `npm
+    install` with no package (the advice names `npm ci` only where a
+    `package-lock.json` locks the folder it runs in), `yarn install` without
+    `--frozen-lockfile`, `yarn install --no-immutable`, `pnpm install
+    --no-frozen-lockfile` and `--no-lockfile`.
 
-    Not reported: installs from a local path (`pip install -e .`), from a
+    Not reported: installs from a local path (`pip install -e .`), from local
+    files only (`pip install --no-index --find-links dist`), from a
     requirements file or a lockfile (`npm ci`, `pip install -r`, `uv sync`),
     pinned versions (`npm install -g pnpm@9.1.0`), `npx tool` in a repository
     with a `package.json` (npx runs the project's own, locked copy), and
@@ -293,21 +310,22 @@ def unpinned_package_install(ctx: CheckContext) -> Iterator[Finding]:
     Dependabot and Renovate update such versions. For Python, prefer a
     requirements file with hashes (see DL004).
     """
-    from repo_harden.shell.installs import InstallContext, install_of
-
-    context = InstallContext(ctx.snapshot.paths)
-    for path, block in _sh_blocks(ctx, INSTALL_WORDS):
-        for command in block.shell.commands:
-            install = install_of(command, context)
-            if install is None or not (install.unpinned or install.problem):
-                continue
-            yield ctx.finding(path, command.at, _unpinned_message(install), _short(command))
+    for path, command, install in _installs(ctx, INSTALL_WORDS):
+        if install is None or not (install.unpinned or install.problem):
+            continue
+        yield ctx.finding(path, command.at, _unpinned_message(install), _short(command))
 
 
 def _unpinned_message(install: Install) -> str:
     if install.problem:
         return f"{install.problem}; {install.fix}"
-    names = ", ".join(f"`{name}`" for name in install.unpinned)
+    names = ", ".join(f"`{_shorten(name)}`" for name in install.unpinned)
+    if install.script:
+        return (
+            f"`{_short(install.command)}` installs the inline dependencies of "
+            f"`{install.script}` ({names}) with no exact version, so each run may get a "
+            f"different release, or a compromised one; {install.fix}"
+        )
     return (
         f"`{_short(install.command)}` installs {names} with no exact version, so each run "
         f"may get a different release, or a compromised one; {install.fix}"
@@ -331,7 +349,10 @@ def unhashed_pip_install(ctx: CheckContext) -> Iterator[Finding]:
     with a `--hash=sha256:...` on the command line, or by itself as soon as
     one requirement of a file has a `--hash`: such a file is fine without the
     flag. A requirements file that is not in the repository (written by an
-    earlier step) is not judged.
+    earlier step) is not judged. VCS requirements pinned to a full commit,
+    editables and local folders are never asked for a hash (pip cannot hash
+    them, and refuses hash-checking for a command that holds one: the advice then
+    says to install them with a command of their own).
 
     ## Why is this bad?
     A version number names a release, not its content: an index mirror, a
@@ -354,19 +375,14 @@ def unhashed_pip_install(ctx: CheckContext) -> Iterator[Finding]:
     (`pip-compile --generate-hashes`, `uv pip compile --generate-hashes`) and run
     `pip install --require-hashes -r requirements.txt`.
     """
-    from repo_harden.shell.installs import InstallContext, install_of
-
-    context = InstallContext(ctx.snapshot.paths)
-    for path, block in _sh_blocks(ctx, PIP_WORDS):
-        for command in block.shell.commands:
-            install = install_of(command, context)
-            if install is None or install.tool not in ("pip", "uv pip") or install.unpinned:
-                continue
-            if install.hashed:
-                continue
-            message = _unhashed_message(ctx, path, install)
-            if message is not None:
-                yield ctx.finding(path, command.at, message, _short(command))
+    for path, command, install in _installs(ctx, PIP_WORDS):
+        if install is None or install.tool not in ("pip", "uv pip") or install.unpinned:
+            continue
+        if install.hashed:
+            continue
+        message = _unhashed_message(ctx, path, install)
+        if message is not None:
+            yield ctx.finding(path, command.at, message, _short(command))
 
 
 def _unhashed_message(ctx: CheckContext, path: str, install: Install) -> str | None:
@@ -375,21 +391,41 @@ def _unhashed_message(ctx: CheckContext, path: str, install: Install) -> str | N
         "and install with `--require-hashes -r FILE`"
     )
     if install.exact:
-        names = ", ".join(f"`{name}`" for name in install.exact)
-        return f"`{_short(install.command)}` pins {names} but checks no hash; {fix}"
+        names = ", ".join(f"`{_shorten(name)}`" for name in install.exact)
+        return (
+            f"`{_short(install.command)}` pins {names} but checks no hash; "
+            f"{_apart(install.unhashable)}{fix}"
+        )
     for word in install.requirement_files:
         found = _requirements_file(ctx, path, word.text) if word.literal else None
         if found is not None:
+            _, unhashable = found
             return (
                 f"`{_short(install.command)}` installs `{word.text}`, whose requirements have "
-                f"no `--hash`, so pip checks none; {fix}"
+                f"no `--hash`, so pip checks none; {_apart(unhashable)}{fix}"
             )
     return None
 
 
-def _requirements_file(ctx: CheckContext, path: str, name: str) -> str | None:
-    """The repository's requirements file a `-r` names, when it has requirements from an
-    index and no hash at all; None when it is hashed, absent or has nothing to check."""
+def _apart(unhashable: tuple[str, ...]) -> str:
+    """Hash-checking mode refuses VCS requirements, editables and folders: they must be
+    installed by another command for the rest to be checked."""
+    if not unhashable:
+        return ""
+    names = ", ".join(f"`{_shorten(name)}`" for name in unhashable[:3])
+    more = f" and {len(unhashable) - 3} more" if len(unhashable) > 3 else ""
+    return (
+        f"pip cannot hash {names}{more} (a VCS checkout, an editable or a folder) and refuses "
+        "hash-checking with it, so install it with its own `pip install` and "
+    )
+
+
+def _requirements_file(
+    ctx: CheckContext, path: str, name: str
+) -> tuple[str, tuple[str, ...]] | None:
+    """The repository's requirements file a `-r` names, when it has requirements pip could
+    check by hash and no hash at all, with the requirements pip cannot hash; None when it
+    is hashed, absent or has nothing to check (only local, editable or VCS requirements)."""
     from repo_harden.readers.requirements import REQUIREMENTS
 
     folder = "" if path.startswith(".github/") else posixpath.dirname(path)
@@ -400,73 +436,10 @@ def _requirements_file(ctx: CheckContext, path: str, name: str) -> str | None:
         parsed = ctx.parsed.read(REQUIREMENTS, normal)
         if parsed is None:
             continue
-        if any(r.is_hashed for r in parsed.requirements) or not any(
-            not r.is_local for r in parsed.requirements
+        requirements = parsed.requirements
+        if any(r.is_hashed for r in requirements) or not any(
+            r.hash_checkable for r in requirements
         ):
             return None
-        return normal
+        return normal, tuple(r.text for r in requirements if r.blocks_hash_checking)
     return None
-
-
-@check("DL006", "unpinned-tool-version", Severity.WARNING, WORKFLOW_PATTERNS + ACTION_PATTERNS)
-def unpinned_tool_version(ctx: CheckContext) -> Iterator[Finding]:
-    """An action is told to install the latest version of a tool.
-
-    ## What it does
-    Finds action inputs that name a tool version (`version`, `go-version`,
-    `terraform_version`, ...) as `latest`, `*` or `x`, as in
-    `astral-sh/setup-uv` with `version: latest` or
-    `golangci/golangci-lint-action` with `version: latest`.
-
-    ## Why is this bad?
-    The action downloads whatever was released last, so a build can break, or
-    run a compromised release, with no change in the repository. Pinning the
-    action to a SHA does not help: the tool it fetches still moves.
-
-    ## Example
-    ```yaml title=".github/workflows/ci.yml"
-    on: push
-    jobs:
-      lint:
-        runs-on: ubuntu-latest
-        steps:
-          - uses: golangci/golangci-lint-action@4afd733a84b1f43292c63897423277bb7f4313a9 # v8.0.0
-            with:
-              version: latest
-    ```
-
-    ## Fix
-    Name the exact version, and let Dependabot or Renovate propose updates:
-    ```yaml title=".github/workflows/ci.yml"
-    on: push
-    jobs:
-      lint:
-        runs-on: ubuntu-latest
-        steps:
-          - uses: golangci/golangci-lint-action@4afd733a84b1f43292c63897423277bb7f4313a9 # v8.0.0
-            with:
-              version: v2.1.6
-    ```
-    """
-    for path in ctx.files:
-        for step in _steps(ctx, path):
-            for key, value in step.inputs:
-                if (
-                    _VERSION_INPUT.search(key.value)
-                    and value.value.strip().lower() in _MOVING_VERSIONS
-                ):
-                    message = (
-                        f"`{key.value}: {value.value}` installs whatever version is newest when "
-                        f"the job runs; name an exact one (`{key.value}: 1.2.3`)"
-                    )
-                    yield ctx.finding(path, value.at, message, f"{key.value}: {value.value}")
-
-
-def _steps(ctx: CheckContext, path: str) -> Iterator[Step]:
-    if is_action_path(path):
-        action = ctx.parsed.read(ACTION, path)
-        yield from action.steps if action else ()
-        return
-    workflow = ctx.parsed.read(WORKFLOW, path)
-    for job in workflow.jobs if workflow else ():
-        yield from job.steps

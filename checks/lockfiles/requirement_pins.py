@@ -135,7 +135,9 @@ def missing_requirement_hashes(ctx: CheckContext) -> Iterator[Finding]:
     but editables, local paths and VCS requirements. When none of them has a
     `--hash`, it reports the file once, at its first such requirement; when
     some do, pip runs in hash-checking mode and refuses every requirement
-    without one, so each of those is reported.
+    without one, so each of those is reported. pip refuses hash-checking for a
+    file that also holds a VCS requirement, an editable or a local folder: the
+    message then says to move those to a file of their own first.
 
     ## Why is this bad?
     A version number says which release to install, not which bytes. Without
@@ -168,31 +170,44 @@ def missing_requirement_hashes(ctx: CheckContext) -> Iterator[Finding]:
     for reached in reached_files(ctx.parsed, list(ctx.files)):
         if reached.constraint:
             continue
-        hashable = [
-            r
-            for r in reached.file.requirements
-            if r.unpinned_reason is None and not (r.editable or r.is_local or r.is_vcs)
-        ]
+        requirements = reached.file.requirements
+        hashable = [r for r in requirements if r.unpinned_reason is None and r.hash_checkable]
         unhashed = [r for r in hashable if not r.is_hashed]
         if not unhashed:
             continue
         path = reached.file.path
+        apart = _apart([r.text for r in requirements if r.blocks_hash_checking])
         if len(unhashed) == len(hashable):
-            yield ctx.finding(path, unhashed[0].at, _none_hashed(len(unhashed)), "no-hashes")
+            message = _none_hashed(len(unhashed), apart)
+            yield ctx.finding(path, unhashed[0].at, message, "no-hashes")
             continue
         for requirement in unhashed:
             message = (
                 f"`{requirement.text}` has no `--hash` while other requirements here do: pip "
-                "then runs in hash-checking mode and refuses it; add its hashes "
+                f"then runs in hash-checking mode and refuses it; {apart}add its hashes "
                 "(`pip-compile --generate-hashes` writes them all)"
             )
             yield ctx.finding(path, requirement.at, message, requirement.text)
 
 
-def _none_hashed(count: int) -> str:
+def _apart(unhashable: list[str]) -> str:
+    """pip cannot hash VCS checkouts, editables or folders, and refuses hash-checking mode
+    for a file that holds one: the advice must move them out first."""
+    if not unhashable:
+        return ""
+    names = ", ".join(f"`{text}`" for text in unhashable[:3])
+    more = f" and {len(unhashable) - 3} more" if len(unhashable) > 3 else ""
+    return (
+        f"pip cannot hash {names}{more} (a VCS checkout, an editable or a folder), so move it "
+        "to a file of its own (installed by another `pip install`), then "
+    )
+
+
+def _none_hashed(count: int, apart: str) -> str:
     plural = "requirements have" if count > 1 else "requirement has"
     return (
         f"none of the {count} pinned {plural} a `--hash`, so pip installs whatever the index "
-        "serves under those versions; generate hashes (`pip-compile --generate-hashes` or "
-        "`uv pip compile --generate-hashes`) and install with `--require-hashes`"
+        f"serves under those versions; {apart}generate hashes (`pip-compile "
+        "--generate-hashes` or `uv pip compile --generate-hashes`) and install with "
+        "`--require-hashes`"
     )

@@ -298,7 +298,11 @@ class Audit:
         if bad_config is not None:
             outcome.reported.insert(0, self._config_finding(snapshot, bad_config))
         exemptions = waiver_exemptions(config.waivers, config_path) + inline_exemptions(
-            snapshot.paths(), snapshot.read_text, self.found.codes, self._wanted
+            snapshot.paths(),
+            snapshot.read_text,
+            self.found.codes,
+            self._wanted,
+            frozenset(config.foreign_ignores),
         )
         return {
             "files": len(snapshot.paths()),

@@ -15,17 +15,29 @@ from repo_harden.frontend.options import add_rule_options, overrides_from
 from repo_harden.reporters import SCAN_FORMATS
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from repo_harden.commands import Subcommands
-    from repo_harden.frontend.local_scan import ScanOptions, ScanResult
+    from repo_harden.engine.scope import Exclusion
+    from repo_harden.frontend.local_scan import FileListing, ScanOptions, ScanResult
     from repo_harden.frontend.online import OnlineOptions
     from repo_harden.reporters import Report
 
 _EPILOG = f"""\
 {EXIT_CODES_HELP}
+what is read:
+  every file git tracks, plus untracked files it does not ignore (every file outside
+  git), except vendored and generated trees (node_modules/, vendor/, third_party/,
+  virtualenvs...; `default-excludes = false` reads them), test fixtures when the config
+  says `exclude-fixtures = true` (testdata/, fixtures/...), and `exclude` globs.
+  `repo-harden scan --list-files` shows each file, the rules that read it, and what
+  is excluded and why.
+
 examples:
   repo-harden scan                          scan the checkout you are in
   repo-harden scan --format sarif -o rh.sarif
   repo-harden scan .github/workflows/ci.yml --select PIN
+  repo-harden scan --list-files             what is read, by which rules
   GITHUB_TOKEN=... repo-harden scan --online   live branch protection and drift too
   repo-harden scan --online --select LCK006    known vulnerabilities of locked Python packages
 """
@@ -63,6 +75,13 @@ def add_parser(commands: Subcommands) -> None:
         "--write-baseline",
         metavar="FILE",
         help="record today's findings in FILE (to adopt repo-harden on an old repository)",
+    )
+    scan.add_argument(
+        "--list-files",
+        action="store_true",
+        help="scan nothing: list the files the scan would read, with the rules that read "
+        "each, and the files excluded (vendored, generated, fixtures, `exclude`) with why "
+        "(text or json)",
     )
     _add_online_options(scan)
     add_rule_options(scan)
@@ -149,6 +168,7 @@ def build_report(result: ScanResult, color: bool) -> Report:
         rules=result.rules,
         files_checked=result.files_checked,
         suppressed_inline=result.outcome.suppressed_inline,
+        suppressed_foreign=result.outcome.suppressed_foreign,
         waived=result.outcome.waived,
         not_shown=result.outcome.not_shown,
         color=color,
@@ -156,6 +176,8 @@ def build_report(result: ScanResult, color: bool) -> Report:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.list_files:
+        return _list_files(args)
     import gc
 
     gc.disable()  # a scan allocates many long-lived YAML nodes; collecting them only costs time
@@ -178,3 +200,93 @@ def run(args: argparse.Namespace) -> int:
         report = replace(report, reported=new, baselined=len(accepted))
     deliver(report, args.format, args.output)
     return exit_code(report.reported, result.config.fail_on, crashes=result.crashes)
+
+
+def _list_files(args: argparse.Namespace) -> int:
+    from repo_harden.frontend.local_scan import list_files
+    from repo_harden.frontend.output import write_atomically
+
+    if args.format not in ("text", "json"):
+        raise UsageError("--list-files writes text or json, not " + args.format)
+    for option in ("baseline", "write_baseline"):
+        if getattr(args, option) is not None:
+            raise UsageError(f"--list-files scans nothing: --{option.replace('_', '-')} has no use")
+    if args.online:
+        raise UsageError("--list-files scans nothing: --online has no use")
+    listing = list_files(args.paths, scan_options(args))
+    text = _listing_json(listing) if args.format == "json" else _listing_text(listing)
+    if args.output is not None:
+        write_atomically(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _listing_text(listing: FileListing) -> str:
+    read = [f for f in listing.files if f.excluded is None]
+    excluded = [f for f in listing.files if f.excluded is not None]
+    width = min(max((len(f.path) for f in read), default=0), 60)
+    lines = [f"Read ({_files(len(read))}):"]
+    lines += [f"  {f.path:<{width}}  {rule_ranges(f.rules)}" for f in read]
+    groups: dict[str, list[str]] = {}
+    for f in excluded:
+        assert f.excluded is not None
+        groups.setdefault(f.excluded.describe(), []).append(f.path)
+    lines.append(f"Excluded ({_files(len(excluded))} a rule would read):")
+    for reason, paths in groups.items():
+        shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        lines.append(f"  {reason}: {len(paths)} ({shown})")
+    lines.append(f"Not read by any selected rule: {_files(listing.unread)}.")
+    return "\n".join(lines) + "\n"
+
+
+def _files(count: int) -> str:
+    return f"{count} file{'s' if count != 1 else ''}"
+
+
+def _listing_json(listing: FileListing) -> str:
+    import json
+
+    document = {
+        "root": str(listing.root),
+        "files": [
+            {
+                "path": f.path,
+                "rules": list(f.rules),
+                "excluded": None if f.excluded is None else _exclusion_record(f.excluded),
+            }
+            for f in listing.files
+        ],
+        "unread": listing.unread,
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _exclusion_record(exclusion: Exclusion) -> dict[str, str]:
+    return {"kind": exclusion.kind, "by": exclusion.by, "reason": exclusion.describe()}
+
+
+def rule_ranges(codes: Sequence[str]) -> str:
+    """`DL001 DL002 DL003 PIN001 PIN002` as `DL001-DL003 PIN001 PIN002`."""
+    parts: list[str] = []
+    run: list[str] = []
+
+    def close() -> None:
+        parts.extend([f"{run[0]}-{run[-1]}"] if len(run) > 2 else run)
+        run.clear()
+
+    for code in sorted(codes):
+        if run and _follows(run[-1], code):
+            run.append(code)
+        else:
+            close()
+            run.append(code)
+    close()
+    return " ".join(parts)
+
+
+def _follows(previous: str, code: str) -> bool:
+    head, number = previous.rstrip("0123456789"), previous[len(previous.rstrip("0123456789")) :]
+    other = code.rstrip("0123456789")
+    rest = code[len(other) :]
+    return head == other and number.isdigit() and rest.isdigit() and int(rest) == int(number) + 1

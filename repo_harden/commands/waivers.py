@@ -1,4 +1,6 @@
-"""`repo-harden waivers`: every exception in one list, with owner, reason and expiry."""
+"""`repo-harden waivers`: every exception in one list, with owner, reason and expiry: the
+config's waivers, repo-harden's inline ignores, and the ignore comments of other tools
+(zizmor's) that repo-harden honours as its own."""
 
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ from typing import TYPE_CHECKING
 from repo_harden.core.escape import shown
 from repo_harden.core.globs import PathMatcher
 from repo_harden.engine.catalogue import catalogue
-from repo_harden.engine.config import Waiver, find_config, load_config
+from repo_harden.engine.config import Config, Waiver, find_config, load_config
 from repo_harden.engine.policy import relative_config_path
-from repo_harden.engine.suppressions import find_suppressions
+from repo_harden.engine.scope import Scope
+from repo_harden.engine.suppressions import ForeignIgnore, find_foreign_ignores, find_suppressions
 from repo_harden.sources.local import LocalRepo, find_root
 
 if TYPE_CHECKING:
@@ -37,7 +40,10 @@ def add_parser(commands: Subcommands) -> None:
         "waivers",
         help="list every exception: waivers with owner and expiry, and inline ignores",
         description="List the waivers of the config file with their owner, reason and expiry "
-        "(expired and invalid ones marked), and every inline `# repo-harden: ignore[...]`.",
+        "(expired and invalid ones marked), every inline `# repo-harden: ignore[...]`, and "
+        "the other tools' ignore comments repo-harden honours (zizmor's `# zizmor: "
+        "ignore[unpinned-uses]` stands for PIN001; `foreign-ignores = []` in the config "
+        "refuses them).",
     )
     waivers.set_defaults(run=run)
     waivers.add_argument(
@@ -58,29 +64,58 @@ def run(args: argparse.Namespace) -> int:
     config_file = args.config or find_config(root)
     config = load_config(config_file, found.checks, found.codes, root=None if args.config else root)
     repo = LocalRepo(root)
-    inline = list(
-        inline_ignores(repo, found.codes, [p for c in found.checks.values() for p in c.patterns])
-    )
-    today = datetime.date.today()
+    patterns = [p for c in found.checks.values() for p in c.patterns]
+    inline = list(inline_ignores(repo, found.codes, patterns, config))
+    foreign = foreign_ignores(repo, patterns, config)
     where = relative_config_path(config.source, repo.root) or "(no config file)"
-    if args.format == "json":
-        sys.stdout.write(_json(where, config.waivers, inline, today))
-    else:
-        sys.stdout.write(_text(where, config.waivers, inline, today))
+    listing = Exceptions(
+        where, config.waivers, inline, foreign, bool(config.foreign_ignores), datetime.date.today()
+    )
+    sys.stdout.write(_json(listing) if args.format == "json" else _text(listing))
     return 0
 
 
+@dataclass(frozen=True)
+class Exceptions:
+    """Every exception of a checkout: the config's waivers (from `where`), inline ignores,
+    and other tools' ignore comments (`honoured` unless the config refuses them)."""
+
+    where: str
+    waivers: tuple[Waiver, ...]
+    inline: list[InlineIgnore]
+    foreign: list[tuple[str, ForeignIgnore]]
+    honoured: bool
+    today: datetime.date
+
+
+def _read_files(repo: LocalRepo, patterns: list[str], config: Config) -> list[str]:
+    """The files a scan with this config reads (see `engine.scope`)."""
+    read = PathMatcher(patterns)
+    scope = Scope(config, known=frozenset(repo.paths()))
+    return [path for path in repo.paths() if read.matches(path) and not scope.excludes(path)]
+
+
 def inline_ignores(
-    repo: LocalRepo, codes: AbstractSet[str], patterns: list[str]
+    repo: LocalRepo, codes: AbstractSet[str], patterns: list[str], config: Config | None = None
 ) -> list[InlineIgnore]:
     """Inline ignores in every file a check reads."""
-    read = PathMatcher(patterns)
     ignores = []
-    for path in repo.paths():
-        text = repo.read_text(path) if read.matches(path) else None
-        for s in find_suppressions(text or "", codes):
+    for path in _read_files(repo, patterns, config or Config()):
+        for s in find_suppressions(repo.read_text(path) or "", codes):
             ignores.append(InlineIgnore(path, s.line, s.codes, s.reason, s.problems))
     return ignores
+
+
+def foreign_ignores(
+    repo: LocalRepo, patterns: list[str], config: Config
+) -> list[tuple[str, ForeignIgnore]]:
+    """Other tools' ignore comments in the files a check reads, honoured or not (a config
+    with `foreign-ignores = []` refuses them: they are listed so that it shows)."""
+    found = []
+    for path in _read_files(repo, patterns, config):
+        for ignore in find_foreign_ignores(path, repo.read_text(path) or "", {"zizmor"}):
+            found.append((path, ignore))
+    return found
 
 
 def waiver_status(waiver: Waiver, today: datetime.date) -> str:
@@ -93,10 +128,9 @@ def waiver_status(waiver: Waiver, today: datetime.date) -> str:
     return f"expires in {days} day{'s' if days != 1 else ''}"
 
 
-def _text(
-    where: str, waivers: tuple[Waiver, ...], inline: list[InlineIgnore], today: datetime.date
-) -> str:
-    where = shown(where)
+def _text(listing: Exceptions) -> str:
+    waivers, inline, today = listing.waivers, listing.inline, listing.today
+    where = shown(listing.where)
     lines = [f"Waivers in {where}: {len(waivers)}"]
     for waiver in waivers:
         at = f"{where}:{waiver.line}" if waiver.line else where
@@ -113,12 +147,20 @@ def _text(
         lines.append(
             f"  {shown(ignore.path)}:{ignore.line}  {shown(codes)}  {shown(ignore.reason + status)}"
         )
+    state = (
+        "honoured as repo-harden's"
+        if listing.honoured
+        else "refused by `foreign-ignores = []`: they suppress nothing"
+    )
+    lines.append(f"Foreign ignores (zizmor comments, {state}): {len(listing.foreign)}")
+    for path, comment in listing.foreign:
+        rules = ",".join(comment.codes) or "no repo-harden rule"
+        lines.append(f"  {shown(path)}:{comment.line}  {rules}  {shown(comment.text)}")
     return "\n".join(lines) + "\n"
 
 
-def _json(
-    where: str, waivers: tuple[Waiver, ...], inline: list[InlineIgnore], today: datetime.date
-) -> str:
+def _json(listing: Exceptions) -> str:
+    where, waivers, inline, today = listing.where, listing.waivers, listing.inline, listing.today
     document = {
         "config": where,
         "waivers": [
@@ -145,6 +187,17 @@ def _json(
                 "problems": list(i.problems),
             }
             for i in inline
+        ],
+        "foreign": [
+            {
+                "path": path,
+                "line": comment.line,
+                "tool": comment.tool,
+                "ids": list(comment.ids),
+                "rules": list(comment.codes),
+                "honoured": listing.honoured and bool(comment.codes),
+            }
+            for path, comment in listing.foreign
         ],
     }
     return json.dumps(document, indent=2) + "\n"

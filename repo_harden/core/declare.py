@@ -24,6 +24,7 @@ class CheckContext:
         parsed: ParsedFiles,
         *,
         branch_requirements: BranchRequirements | None = None,
+        shell_inputs: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.rule = rule
         self.snapshot = snapshot
@@ -31,6 +32,8 @@ class CheckContext:
         self.options = options
         self.parsed = parsed
         self.branch_requirements = branch_requirements  # the config's [branch-protection]
+        # the config's `shell-inputs`: actions that run some inputs as shell scripts
+        self.shell_inputs: Mapping[str, tuple[str, ...]] = shell_inputs or {}
 
     def finding(self, path: str, at: Position | None, message: str, subject: str) -> Finding:
         """A finding of this check's rule; `subject` is the offending text, for the fingerprint."""
@@ -56,12 +59,15 @@ CheckFunction = Callable[[CheckContext], Iterator[Finding]]
 
 @dataclass(frozen=True)
 class OptionSpec:
-    """A per-rule option a check accepts in the config, with its help text."""
+    """A per-rule option a check accepts in the config, with its help text; `validate`
+    says what is wrong with a value of the right `kind` (None when nothing is), so a bad
+    entry is a config error, not a crash."""
 
     key: str
     help: str
     kind: type = list
     globs: bool = False  # a list of path globs: checked when the config is read
+    validate: Callable[[object], str | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class Declared:
     specifier: str
     group: str
     at: Position | None
+    identity: str = ""  # name, extras, specifier, URL and marker, normalised: equal when equal
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,28 @@ class Pyproject:
         workspace = table(uv, "workspace")
         return strings(workspace.get("members")), strings(workspace.get("exclude"))
 
+    def dependency_groups(self) -> dict[str, tuple[list[Declared], tuple[str, ...]]]:
+        """PEP 735 `[dependency-groups]` by normalised name: each group's own requirements
+        and the groups it includes (`{include-group = "test"}`), normalised too."""
+        found: dict[str, tuple[list[Declared], tuple[str, ...]]] = {}
+        for group, values in table(self.data, "dependency-groups").items():
+            name = python_name(group)
+            own = self._parse(strings(values), f"group:{name}", ("dependency-groups", group))
+            entries = values if isinstance(values, list) else []
+            includes = tuple(
+                python_name(included)
+                for entry in entries
+                if isinstance(entry, Mapping)
+                and isinstance(included := entry.get("include-group"), str)
+            )
+            found[name] = (own, includes)
+        return found
+
+    def legacy_dev_dependencies(self) -> list[Declared]:
+        """uv's `[tool.uv] dev-dependencies`, which uv locks as part of the `dev` group."""
+        legacy = strings(table(self.data, "tool", "uv").get("dev-dependencies"))
+        return self._parse(legacy, "group:dev", ("tool", "uv", "dev-dependencies"))
+
     def declared(self) -> list[Declared]:
         """The PEP 621 requirements and PEP 735 groups (uv's `dev-dependencies` as the
         `dev` group), parsed with `packaging`."""
@@ -125,7 +148,11 @@ class Pyproject:
                 raise DocumentError(f"invalid requirement `{text}`: {error}", at) from None
             at = self.document.locate(where, text)
             name = python_name(parsed.name)
-            found.append(Declared(name, text, str(parsed.specifier), group, at))
+            identity = "|".join(
+                (name, ",".join(sorted(parsed.extras)), str(parsed.specifier), parsed.url or "")
+            )
+            identity += f"|{parsed.marker}" if parsed.marker is not None else "|"
+            found.append(Declared(name, text, str(parsed.specifier), group, at, identity))
         return found
 
     def locate_dependency(self, name: str) -> Position | None:

@@ -128,32 +128,88 @@ def uv_lock_drift(pyproject: Pyproject, projects: Mapping[str, UvProject]) -> li
     if name is None or pyproject.dynamic_dependencies:
         return []
     declared: dict[str, list[Declared]] = {}
-    for requirement in pyproject.declared():
-        declared.setdefault(requirement.group, []).append(requirement)
+    for requirement in pyproject.declared():  # a bad requirement is RH000, lock or no lock
+        if not requirement.group.startswith("group:"):
+            declared.setdefault(requirement.group, []).append(requirement)
+    groups = uv_dependency_groups(pyproject)
     project = projects.get(name)
     if project is None:
         return [Drift(name, f"the project `{name}` is not in uv.lock", pyproject.dependencies_at())]
     if not project.has_metadata:
         return []
+    declared.update((f"group:{group}", found) for group, found in groups.resolved.items())
     sources = table(pyproject.data, "tool", "uv", "sources")
     sourced: set[str] = {python_name(name) for name in sources}
-    drift = []
+    drift_of: dict[str, list[Drift]] = {}
     for group in sorted(declared.keys() | project.requires.keys()):
-        if group.startswith("group:") and _includes_groups(pyproject):
-            continue
+        if group.removeprefix("group:") in groups.unresolved:
+            continue  # uv refuses such a project: there is no lock to compare with
         locked = project.requires.get(group, ())
-        drift += _group_drift(declared.get(group, []), locked, sourced, group)
-    return drift
+        drift_of[group] = _group_drift(_distinct(declared.get(group, [])), locked, sourced, group)
+    return [d for group, found in drift_of.items() for d in _own(group, found, groups, drift_of)]
 
 
-def _includes_groups(pyproject: Pyproject) -> bool:
-    groups = table(pyproject.data, "dependency-groups").values()
-    return any(
-        isinstance(item, Mapping)
-        for values in groups
-        if isinstance(values, list)
-        for item in values
-    )
+@dataclass(frozen=True)
+class UvGroups:
+    """Dependency groups as uv records them in `requires-dev`: each group with the groups
+    it includes flattened in (transitively, each requirement once), and uv's legacy
+    `dev-dependencies` in `dev`. `unresolved` are groups uv refuses to lock (an include of
+    a group that does not exist, or a cycle); `includes` lists every group each one reaches."""
+
+    resolved: dict[str, list[Declared]]
+    unresolved: frozenset[str]
+    includes: dict[str, frozenset[str]]
+
+
+def uv_dependency_groups(pyproject: Pyproject) -> UvGroups:
+    tables = pyproject.dependency_groups()
+    resolved: dict[str, list[Declared]] = {}
+    unresolved: set[str] = set()
+    reached: dict[str, frozenset[str]] = {}
+
+    def resolve(group: str, path: tuple[str, ...]) -> list[Declared] | None:
+        if group in resolved or group in unresolved:
+            return resolved.get(group)
+        if group in path or group not in tables:
+            return None  # a cycle, or an include of a group that does not exist
+        own, includes = tables[group]
+        found = list(own)
+        reach: set[str] = set()
+        for included in includes:
+            inner = resolve(included, (*path, group))
+            if inner is None:
+                unresolved.add(group)
+                return None
+            found += inner
+            reach |= {included, *reached.get(included, ())}
+        resolved[group], reached[group] = _distinct(found), frozenset(reach)
+        return resolved[group]
+
+    for group in tables:
+        resolve(group, ())
+    legacy = pyproject.legacy_dev_dependencies()
+    if legacy:  # locked in `dev`, but not part of what `{include-group = "dev"}` brings
+        resolved["dev"] = _distinct([*resolved.get("dev", []), *legacy])
+    return UvGroups(resolved, frozenset(unresolved), reached)
+
+
+def _distinct(requirements: list[Declared]) -> list[Declared]:
+    """Each requirement once, as uv records it: the same name, extras, specifier and marker,
+    however spelled, is one requirement."""
+    seen: dict[str, Declared] = {}
+    for requirement in requirements:
+        seen.setdefault(requirement.identity or requirement.written, requirement)
+    return list(seen.values())
+
+
+def _own(
+    group: str, found: list[Drift], groups: UvGroups, drift_of: Mapping[str, list[Drift]]
+) -> list[Drift]:
+    """A group's drift, without what it only inherits from a group it includes (which is
+    reported once, for that group)."""
+    included = groups.includes.get(group.removeprefix("group:"), frozenset())
+    inherited = {d.name for name in included for d in drift_of.get(f"group:{name}", [])}
+    return [d for d in found if d.name not in inherited]
 
 
 def _group_drift(

@@ -35,8 +35,14 @@ _TOP_KEYS = {
     "waivers",
     "branch-protection",
     "max-findings-per-file",
+    "shell-inputs",
+    "default-excludes",
+    "exclude-fixtures",
+    "foreign-ignores",
 }
 MAX_FINDINGS_PER_FILE = 1000
+# Other tools whose ignore comments stand for repo-harden's (engine.suppressions).
+FOREIGN_TOOLS = ("zizmor",)
 _WAIVER_FIELDS = ("rule", "path", "owner", "reason", "expires")
 _WAIVER_HEADER = re.compile(
     r"^\s*\[\[\s*(?:tool\s*\.\s*[\"']?repo-harden[\"']?\s*\.\s*)?waivers\s*\]\]"
@@ -73,6 +79,11 @@ class Config:
     waivers: tuple[Waiver, ...] = ()
     branch_protection: BranchRequirements = field(default_factory=BranchRequirements)
     max_findings_per_file: int = MAX_FINDINGS_PER_FILE  # 0: no limit
+    # actions (`owner/repo`) and the inputs they run as shell scripts, for DL001-DL004, PIN002
+    shell_inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    default_excludes: bool = True  # skip vendored and generated trees (engine.scope)
+    exclude_fixtures: bool = False  # skip test fixture folders (engine.scope)
+    foreign_ignores: tuple[str, ...] = FOREIGN_TOOLS  # tools whose ignore comments count
 
 
 def find_config(root: Path) -> Path | None:
@@ -213,6 +224,10 @@ def _parse(
             table.get("branch-protection", {}), f"{path}: [branch-protection]"
         ),
         max_findings_per_file=_count(path, table, "max-findings-per-file", MAX_FINDINGS_PER_FILE),
+        shell_inputs=_shell_inputs(path, table),
+        default_excludes=_boolean(path, table, "default-excludes", default=True),
+        exclude_fixtures=_boolean(path, table, "exclude-fixtures", default=False),
+        foreign_ignores=_foreign_ignores(path, table),
     )
 
 
@@ -221,6 +236,47 @@ def _count(path: Path, table: Mapping[str, object], key: str, default: int) -> i
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigError(f"{path}: {key} must be a whole number, 0 or more (0: no limit)")
     return value
+
+
+def _foreign_ignores(path: Path, table: Mapping[str, object]) -> tuple[str, ...]:
+    if "foreign-ignores" not in table:
+        return FOREIGN_TOOLS
+    tools = _strings(path, table, "foreign-ignores")
+    unknown = [tool for tool in tools if tool not in FOREIGN_TOOLS]
+    if unknown:
+        raise ConfigError(
+            f"{path}: foreign-ignores: unknown tool {unknown[0]!r}; known: "
+            f"{', '.join(FOREIGN_TOOLS)} (`[]` honours none)"
+        )
+    return tuple(tools)
+
+
+def _boolean(path: Path, table: Mapping[str, object], key: str, *, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{path}: {key} must be true or false")
+    return value
+
+
+_ACTION_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@\s]+)?$")
+
+
+def _shell_inputs(path: Path, table: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
+    """`[shell-inputs]`: `"owner/action" = ["input", ...]`."""
+    raw = table.get("shell-inputs", {})
+    where = f"{path}: shell-inputs"
+    if not isinstance(raw, dict):
+        raise ConfigError(f'{where} must be a table of "owner/action" = ["input", ...]')
+    found: dict[str, tuple[str, ...]] = {}
+    for action, inputs in raw.items():
+        if not _ACTION_NAME.match(action):
+            raise ConfigError(
+                f"{where}: {action!r} is not an action (`owner/repo` or `owner/repo/path`)"
+            )
+        if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+            raise ConfigError(f"{where}.{action} must be a list of input names")
+        found[action.lower()] = tuple(inputs)
+    return found
 
 
 def parse_fail_on(value: str, where: str) -> Severity | None:
@@ -308,9 +364,13 @@ def _rule_options(
                     f"{path}: [rules.{code}]: unknown option {key!r} (known: {names})"
                 )
             if not isinstance(value, spec.kind):
-                raise ConfigError(f"{path}: [rules.{code}].{key} must be a {spec.kind.__name__}")
+                kind = "table" if spec.kind is dict else spec.kind.__name__
+                raise ConfigError(f"{path}: [rules.{code}].{key} must be a {kind}")
             if spec.globs and isinstance(value, list):
                 check_globs([str(glob) for glob in value], f"{path}: [rules.{code}].{key}")
+            problem = spec.validate(value) if spec.validate is not None else None
+            if problem is not None:
+                raise ConfigError(f"{path}: [rules.{code}].{key}: {problem}")
         result[code] = options
     return result
 

@@ -13,7 +13,13 @@ from repo_harden.core.model import Finding, Rule, Severity, fingerprint
 from repo_harden.engine.config import Config, Waiver
 from repo_harden.engine.engine_rules import EXPIRED_WAIVER, INVALID_SUPPRESSION
 from repo_harden.engine.run import RuleSelection, sort_key
-from repo_harden.engine.suppressions import Suppression, find_suppressions
+from repo_harden.engine.scope import Scope
+from repo_harden.engine.suppressions import (
+    ForeignIgnore,
+    Suppression,
+    find_foreign_ignores,
+    find_suppressions,
+)
 
 ReadText = Callable[[str], str | None]
 
@@ -31,7 +37,8 @@ class Reported:
 @dataclass
 class Outcome:
     reported: list[Reported] = field(default_factory=list)
-    suppressed_inline: int = 0
+    suppressed_inline: int = 0  # by repo-harden's comments and by other tools' (foreign)
+    suppressed_foreign: int = 0
     waived: int = 0
     not_shown: int = 0  # findings past the config's max-findings-per-file
 
@@ -68,21 +75,23 @@ def apply_policy(
     """Apply inline ignores, then waivers, then severities and selection. `codes` are all
     the rule codes that exist, loaded or not: an ignore may name a rule a hook does not run."""
     outcome = Outcome()
-    inline = _InlineIgnores(read_text, codes)
+    inline = _InlineIgnores(read_text, codes, frozenset(config.foreign_ignores))
     kept: list[Finding] = []
     for finding in findings:
-        if inline.suppresses(finding):
+        how = inline.suppresses(finding)
+        if how:
             outcome.suppressed_inline += 1
+            outcome.suppressed_foreign += how == "foreign"
         else:
             kept.append(finding)
     kept = _apply_waivers(kept, config.waivers, today, outcome)
     kept += inline.invalid_findings()
     kept += waiver_findings(config.waivers, config_path, today)
     selection = RuleSelection.from_config(config)
-    excluded = PathMatcher(config.exclude)
+    excluded = Scope(config)
     for finding in sorted(kept, key=sort_key):
         rule = rules[finding.rule]
-        if selection.enabled(rule.code) and not (finding.path and excluded.matches(finding.path)):
+        if selection.enabled(rule.code) and not (finding.path and excluded.excludes(finding.path)):
             severity = config.severity.get(rule.code, rule.severity)
             outcome.reported.append(Reported(finding, rule, severity))
     outcome.reported, outcome.not_shown = cap_per_file(
@@ -92,24 +101,42 @@ def apply_policy(
 
 
 class _InlineIgnores:
-    """Ignore comments, read only from files that have findings."""
+    """Ignore comments, read only from files that have findings: repo-harden's own, and
+    those of the `tools` the config honours (`foreign-ignores`)."""
 
-    def __init__(self, read_text: ReadText, codes: AbstractSet[str]) -> None:
+    def __init__(
+        self, read_text: ReadText, codes: AbstractSet[str], tools: AbstractSet[str]
+    ) -> None:
         self._read_text = read_text
         self._codes = codes
+        self._tools = tools
         self._by_path: dict[str, list[Suppression]] = {}
+        self._foreign: dict[str, list[ForeignIgnore]] = {}
 
-    def suppresses(self, finding: Finding) -> bool:
+    def suppresses(self, finding: Finding) -> str:
+        """ "own" or "foreign" when an ignore comment covers the finding, else ""."""
         if not finding.path or finding.line is None:
-            return False
+            return ""
         line = finding.line
-        return any(s.covers(finding.rule, line) for s in self._suppressions(finding.path))
+        if any(s.covers(finding.rule, line) for s in self._suppressions(finding.path)):
+            return "own"
+        if self._tools and any(
+            f.covers(finding.rule, line) for f in self._foreign_of(finding.path)
+        ):
+            return "foreign"
+        return ""
 
     def _suppressions(self, path: str) -> list[Suppression]:
         if path not in self._by_path:
             text = self._read_text(path)
             self._by_path[path] = list(find_suppressions(text, self._codes)) if text else []
         return self._by_path[path]
+
+    def _foreign_of(self, path: str) -> list[ForeignIgnore]:
+        if path not in self._foreign:
+            text = self._read_text(path)
+            self._foreign[path] = find_foreign_ignores(path, text, self._tools) if text else []
+        return self._foreign[path]
 
     def invalid_findings(self) -> list[Finding]:
         return [

@@ -6,7 +6,7 @@ run goes on, and the crash is kept for the front end to report.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 from repo_harden.core.declare import Check, CheckContext
@@ -16,6 +16,7 @@ from repo_harden.core.parsed import ParsedFiles
 from repo_harden.core.snapshot import RepoSettings, RepoSnapshot
 from repo_harden.engine.config import Config
 from repo_harden.engine.engine_rules import UNPARSEABLE
+from repo_harden.engine.scope import Scope
 
 
 class RuleSelection:
@@ -60,13 +61,14 @@ def run_checks(
     config: Config,
     targets: Collection[str] | None = None,
 ) -> CheckRun:
-    """Run `checks` on the files they read; with `targets`, only on those files."""
-    excluded = PathMatcher(config.exclude)
-    if excluded:
-        snapshot = ExcludingSnapshot(snapshot, excluded)
+    """Run `checks` on the files they read; with `targets`, only on those files. What is
+    read at all is `engine.scope`'s one rule."""
+    scope = scope_of(snapshot, config, listed=targets is None)
+    if scope:
+        snapshot = ExcludingSnapshot(snapshot, scope.excludes)
     parsed = ParsedFiles(snapshot)
     listed = targets if targets is not None else snapshot.paths()
-    candidates = [path for path in listed if not excluded.matches(path)]
+    candidates = [path for path in listed if not scope.excludes(path)]
     run = CheckRun()
     files_for: dict[tuple[str, ...], list[str]] = {}  # checks of a family share patterns
     for check in checks:
@@ -86,6 +88,7 @@ def run_checks(
             options,
             parsed,
             branch_requirements=config.branch_protection,
+            shell_inputs=config.shell_inputs,
         )
         try:
             run.findings.extend(check.run(context))
@@ -98,11 +101,19 @@ def run_checks(
     return run
 
 
+def scope_of(snapshot: RepoSnapshot, config: Config, *, listed: bool) -> Scope:
+    """The paths a run reads. A whole scan lists the files anyway, so virtualenvs are found
+    in the listing; a hook asks for each folder's `pyvenv.cfg` instead of listing them all."""
+    if listed:
+        return Scope(config, known=frozenset(snapshot.paths()))
+    return Scope(config, exists=lambda path: snapshot.read_text(path) is not None)
+
+
 class ExcludingSnapshot:
     """A snapshot without the excluded paths, so that checks which look at the whole tree
     (coverage by CODEOWNERS, lockfile beside manifest) never see them either."""
 
-    def __init__(self, inner: RepoSnapshot, excluded: PathMatcher) -> None:
+    def __init__(self, inner: RepoSnapshot, excluded: Callable[[str], bool]) -> None:
         self._inner = inner
         self._excluded = excluded
         self._paths: list[str] | None = None
@@ -117,11 +128,11 @@ class ExcludingSnapshot:
 
     def paths(self) -> Sequence[str]:
         if self._paths is None:
-            self._paths = [p for p in self._inner.paths() if not self._excluded.matches(p)]
+            self._paths = [p for p in self._inner.paths() if not self._excluded(p)]
         return self._paths
 
     def read_text(self, path: str) -> str | None:
-        return None if self._excluded.matches(path) else self._inner.read_text(path)
+        return None if self._excluded(path) else self._inner.read_text(path)
 
     def unreadable_reason(self, path: str) -> str | None:
         return self._inner.unreadable_reason(path)

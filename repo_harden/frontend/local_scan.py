@@ -16,6 +16,7 @@ from repo_harden.engine.config import Config, find_config, load_config
 from repo_harden.engine.judge import judge, selected_checks
 from repo_harden.engine.overrides import Overrides, apply_overrides, check_selectors
 from repo_harden.engine.policy import Outcome, relative_config_path
+from repo_harden.engine.scope import Exclusion
 from repo_harden.frontend.options import require_file
 from repo_harden.sources.local import LocalRepo, find_root
 
@@ -83,6 +84,54 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
         outcome.reported = [r for r in outcome.reported if r.finding.path in keep]
     files = len(wanted) if wanted is not None else len(repo.paths())
     return ScanResult(repo.root, config, outcome, crashes, files, dict(found.rules))
+
+
+@dataclass(frozen=True)
+class ListedFile:
+    """A file of the checkout, the rules that read it, and why it is excluded, if it is."""
+
+    path: str
+    rules: tuple[str, ...]
+    excluded: Exclusion | None
+
+
+@dataclass
+class FileListing:
+    root: Path
+    config: Config
+    files: list[ListedFile]  # the files some selected rule reads (or would, if not excluded)
+    unread: int  # the files no selected rule reads
+
+
+def list_files(paths: Sequence[Path], options: ScanOptions) -> FileListing:
+    """What `scan` with the same options reads: each file some rule reads, with those rules,
+    and each file a rule would read but an exclude keeps out, with the reason."""
+    from repo_harden.core.globs import PathMatcher
+    from repo_harden.engine.scope import Scope
+
+    paths = list(paths) or [Path.cwd()]
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise UsageError(f"{path}: no such file or folder")
+    root = find_root(paths[0].resolve())
+    found = catalogue(options.only)
+    config = _effective_config(root, options.overrides, found)
+    repo = LocalRepo(root)
+    whole = [p.resolve() for p in paths] == [root]
+    wanted = repo.paths() if whole else _target_files(repo, paths)
+    checks = selected_checks(found, config, options.only)
+    scope = Scope(config, known=frozenset(repo.paths()))
+    matchers = {check.patterns: PathMatcher(check.patterns) for check in checks}
+    listed, unread = [], 0
+    for file in wanted:
+        rules = tuple(
+            sorted(check.rule.code for check in checks if matchers[check.patterns].matches(file))
+        )
+        if rules:
+            listed.append(ListedFile(file, rules, scope.why_excluded(file)))
+        else:
+            unread += 1
+    return FileListing(repo.root, config, listed, unread)
 
 
 def _effective_config(root: Path, overrides: Overrides, found: Catalogue) -> Config:

@@ -6,17 +6,51 @@ that reads no shell can start, without importing any parser.
 
 from __future__ import annotations
 
+import re
+
 from repo_harden.readers.workflows import ACTION_PATTERNS, WORKFLOW_PATTERNS
 
-DOCKERFILE_PATTERNS = (
-    "Dockerfile",
-    "Dockerfile.*",
-    "*.Dockerfile",
-    "*.dockerfile",
-    "dockerfile",
-    "Containerfile",
-    "Containerfile.*",
+# The one list of Dockerfile spellings, read whatever the case: a base name alone
+# (`Dockerfile`, `containerfile`), with a variant after `.`, `-` or `_` (`Dockerfile.dev`,
+# `Dockerfile-alpine`, `Dockerfile_ci`), or as the extension (`api.Dockerfile`). A variant
+# whose extension is another kind of file is not one: files beside a Dockerfile
+# (`Dockerfile.dockerignore`, `Dockerfile.md`) and code about Dockerfiles (`dockerfile.py`,
+# `dockerfile_test.go`); templates (`Dockerfile.j2`) are. The check patterns (a superset:
+# globs cannot exclude), `is_dockerfile_path` and the hooks' `files` regex
+# (`DOCKERFILE_HOOK_REGEX`, checked against .pre-commit-hooks.yaml by a test) derive from it.
+DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
+DOCKERFILE_VARIANT_SEPARATORS = "._-"
+NOT_DOCKERFILE_EXTENSIONS = (
+    "dockerignore", "md", "markdown", "rst", "txt", "adoc", "html", "htm", "pdf", "png", "svg",
+    "orig", "rej", "bak", "swp", "patch", "diff", "log", "snap",
+    "json", "yaml", "yml", "toml", "xml", "ini", "cfg", "conf", "lock", "csv", "sql", "proto",
+    "py", "pyi", "pyc", "js", "mjs", "cjs", "ts", "mts", "tsx", "jsx", "go", "rs", "rb", "java",
+    "kt", "kts", "scala", "groovy", "gradle", "c", "h", "cc", "cpp", "hpp", "cs", "fs", "php",
+    "pl", "pm", "lua", "swift", "dart", "ex", "exs", "erl", "hs", "ml", "clj", "r", "jl",
+    "sh", "bash", "zsh", "fish", "ps1", "psm1", "bat", "cmd", "mk", "vim", "el",
+)  # fmt: skip
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
+
+
+DOCKERFILE_PATTERNS = tuple(
+    pattern
+    for name in DOCKERFILE_NAMES
+    for pattern in (
+        _any_case(name),
+        f"{_any_case(name)}[{DOCKERFILE_VARIANT_SEPARATORS}]*",
+        f"*.{_any_case(name)}",
+    )
 )
+_BASES = "|".join(name.lower() for name in DOCKERFILE_NAMES)
+_DOCKERFILE_NAME = (
+    rf"(?i:(?:{_BASES})(?:[{re.escape(DOCKERFILE_VARIANT_SEPARATORS)}][^/]*)?|[^/]+\.(?:{_BASES}))"
+)
+_NOT_DOCKERFILE = rf"(?i:[^/]*\.(?:{'|'.join(NOT_DOCKERFILE_EXTENSIONS)}))"
+DOCKERFILE_HOOK_REGEX = rf"(^|/)(?!{_NOT_DOCKERFILE}$){_DOCKERFILE_NAME}$"
+_IS_DOCKERFILE = re.compile(DOCKERFILE_HOOK_REGEX)
 MAKEFILE_PATTERNS = ("Makefile", "makefile", "GNUmakefile", "*.mk")
 SHELL_SCRIPT_PATTERNS = (
     "*.sh",
@@ -42,12 +76,8 @@ def file_name(path: str) -> str:
 
 
 def is_dockerfile_path(path: str) -> bool:
-    name = file_name(path).lower()
-    return (
-        name in ("dockerfile", "containerfile")
-        or name.startswith(("dockerfile.", "containerfile."))
-        or name.endswith(".dockerfile")
-    )
+    """A Dockerfile by its name: see `DOCKERFILE_NAMES`."""
+    return _IS_DOCKERFILE.search(path) is not None
 
 
 def is_makefile_path(path: str) -> bool:

@@ -95,6 +95,21 @@ class Requirement:
         return self.url is not None and _VCS.match(self.url) is not None
 
     @property
+    def hash_checkable(self) -> bool:
+        """Downloaded as one file pip can check by `--hash`: from an index or a URL to an
+        archive; not a VCS checkout, an editable or a path in the repository."""
+        return not (self.editable or self.is_local or self.is_vcs)
+
+    @property
+    def blocks_hash_checking(self) -> bool:
+        """pip refuses it in hash-checking mode ("no single file to hash"): a VCS checkout,
+        an editable, or a local folder. A file holding one cannot be installed with hashes
+        as a whole."""
+        if self.editable or self.is_vcs:
+            return True
+        return self.is_local and self.url is not None and not _is_archive(self.url)
+
+    @property
     def is_hashed(self) -> bool:
         return bool(self.hashes) or (
             self.url is not None and _HASH_FRAGMENT.search(self.url) is not None
@@ -294,6 +309,10 @@ def _looks_like_path(spec: str) -> bool:
         or "\\" in spec
         or spec.lower().endswith(_ARCHIVE)
     )
+
+
+def _is_archive(location: str) -> bool:
+    return location.split("#", 1)[0].lower().endswith(_ARCHIVE)
 
 
 def _canonical(name: str) -> str:

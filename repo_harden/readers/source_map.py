@@ -9,7 +9,7 @@ file, so a finding inside it points at the right line and column.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,12 +45,22 @@ class SourceMap:
         end = len(self.text) if end is None else end
         first = self.position(start)
         anchors = [Anchor(0, first.line, first.column)]
-        anchors += [
-            Anchor(a.offset - start, a.line, a.column)
-            for a in self._anchors
-            if start < a.offset < end
-        ]
+        # the anchors inside, found by bisection: a script cut into many parts (each `sh -c`
+        # of a long script) must not cost the whole map each time
+        inside = self._anchors[bisect_right(self._offsets, start) : bisect_left(self._offsets, end)]
+        anchors += [Anchor(a.offset - start, a.line, a.column) for a in inside]
         return SourceMap(self.text[start:end], anchors)
+
+    @classmethod
+    def joined(cls, parts: Sequence[SourceMap]) -> SourceMap:
+        """Texts placed one after another, each keeping the anchors of its own place (the
+        quoted parts of one shell word, `'a '"$b"' c'`, without their quotes)."""
+        anchors: list[Anchor] = []
+        offset = 0
+        for part in parts:
+            anchors += [Anchor(a.offset + offset, a.line, a.column) for a in part._anchors]
+            offset += len(part.text)
+        return cls("".join(part.text for part in parts), anchors)
 
     def with_text(self, text: str) -> SourceMap:
         """The same anchors over a text of the same length (some characters blanked out)."""

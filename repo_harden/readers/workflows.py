@@ -53,6 +53,7 @@ class Step:
     run: Scalar | None
     shell: Scalar | None
     inputs: tuple[tuple[Scalar, Scalar], ...]
+    working_directory: Scalar | None = None
 
 
 @dataclass(frozen=True)
@@ -66,12 +67,14 @@ class Job:
     steps: tuple[Step, ...]
     runs_on: tuple[Scalar, ...] = ()  # the runner labels; () when absent or not plain text
     default_shell: Scalar | None = None  # `defaults.run.shell`
+    default_working_directory: Scalar | None = None  # `defaults.run.working-directory`
 
 
 @dataclass(frozen=True)
 class Workflow:
     jobs: tuple[Job, ...]
     default_shell: Scalar | None = None  # `defaults.run.shell`
+    default_working_directory: Scalar | None = None  # `defaults.run.working-directory`
     triggers: tuple[Trigger, ...] = ()
 
     def trigger_names(self) -> frozenset[str]:
@@ -92,9 +95,11 @@ def read_workflow(root: Node | None) -> Workflow:
         message = "the top level is not a mapping, so this is not a workflow"
         raise ParseError(message, position(root))
     jobs = tuple(_read_job(key, node) for key, node in mapping_items(mapping_get(root, "jobs")))
+    defaults = mapping_get(root, "defaults")
     return Workflow(
         jobs,
-        _default_shell(mapping_get(root, "defaults")),
+        _default_shell(defaults),
+        _default_working_directory(defaults),
         triggers=_triggers(mapping_get(root, "on")),
     )
 
@@ -120,6 +125,7 @@ def _read_job(job_id: Scalar, node: Node) -> Job:
         steps=tuple(_read_step(step) for step in sequence_items(job.get("steps"))),
         runs_on=_labels(job.get("runs-on")),
         default_shell=_default_shell(job.get("defaults")),
+        default_working_directory=_default_working_directory(job.get("defaults")),
     )
 
 
@@ -149,6 +155,10 @@ def _default_shell(defaults: Node | None) -> Scalar | None:
     return scalar(mapping_get(mapping_get(defaults, "run"), "shell"))
 
 
+def _default_working_directory(defaults: Node | None) -> Scalar | None:
+    return scalar(mapping_get(mapping_get(defaults, "run"), "working-directory"))
+
+
 def _read_step(node: Node) -> Step:
     step = fields(node)
     inputs = tuple(
@@ -161,6 +171,7 @@ def _read_step(node: Node) -> Step:
         run=scalar(step.get("run")),
         shell=scalar(step.get("shell")),
         inputs=inputs,
+        working_directory=scalar(step.get("working-directory")),
     )
 
 

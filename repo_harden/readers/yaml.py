@@ -158,6 +158,51 @@ def _mark_position(error: MarkedYAMLError) -> Position | None:
     return Position(mark.line + 1, mark.column + 1) if mark is not None else None
 
 
+def comment_starts(text: str) -> set[tuple[int, int]] | None:
+    """The (line, column), 1-based, of each line's YAML comment: the first `#` at the
+    start of a line or after a blank, and not inside a scalar (a quoted string, a block
+    scalar's text). None when the text is not YAML. Every node is visited once, aliases
+    included, so the cost is linear in the text."""
+    try:
+        root = compose(text)
+    except YamlError:
+        return None
+    inside: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    pending, seen = [root] if root is not None else [], set()
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            start, end = node.start_mark, node.end_mark
+            first = (start.line + 1, 0) if node.style in ("|", ">") else (start.line, start.column)
+            inside.append((first, (end.line, end.column)))
+        elif isinstance(node, MappingNode):
+            pending.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, SequenceNode):
+            pending.extend(node.value)
+    inside.sort()
+    found = set()
+    for number, line in enumerate(text.splitlines()):
+        column = line.find("#")
+        while column >= 0:
+            blank_before = column == 0 or line[column - 1] in " \t"
+            if blank_before and not _within(inside, (number, column)):
+                found.add((number + 1, column + 1))
+                break  # the rest of the line is the comment
+            column = line.find("#", column + 1)
+    return found
+
+
+def _within(spans: list[tuple[tuple[int, int], tuple[int, int]]], at: tuple[int, int]) -> bool:
+    """Scalars never overlap: only the last one that starts at or before `at` can hold it."""
+    from bisect import bisect_right
+
+    index = bisect_right(spans, (at, (1 << 62, 0)))
+    return index > 0 and spans[index - 1][0] <= at < spans[index - 1][1]
+
+
 def position(node: Node) -> Position:
     mark = node.start_mark
     return Position(mark.line + 1, mark.column + 1)

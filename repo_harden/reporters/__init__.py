@@ -19,6 +19,7 @@ class Report:
     rules: dict[str, Rule]
     files_checked: int = 0
     suppressed_inline: int = 0
+    suppressed_foreign: int = 0  # of `suppressed_inline`, by other tools' comments (zizmor)
     waived: int = 0
     baselined: int = 0
     not_shown: int = 0  # past the limit of findings per file

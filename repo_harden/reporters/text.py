@@ -107,7 +107,9 @@ def summary(report: Report) -> str:
 def _hidden(report: Report) -> str:
     parts = []
     if report.suppressed_inline:
-        parts.append(f"{report.suppressed_inline} ignored inline")
+        foreign = report.suppressed_foreign
+        by = f" ({foreign} by zizmor comments)" if foreign else ""
+        parts.append(f"{report.suppressed_inline} ignored inline{by}")
     if report.waived:
         parts.append(f"{report.waived} waived (see `repo-harden waivers`)")
     if report.baselined:

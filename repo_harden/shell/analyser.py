@@ -7,12 +7,16 @@ parsing, with its length kept, so every position still matches the text.
 
 A `Command` is one simple command: its argv words (quotes removed, positions
 kept), its redirections, the pipeline it is a stage of, and, for a command run
-inside `$(...)` or `<(...)`, the command whose word holds it.
+inside `$(...)` or `<(...)`, the command whose word holds it. The script a second
+shell is given as text (`sh -c "curl ... | sh"`, `sudo bash -c '...'`,
+`docker run img sh -c '...'`) is parsed too, and its commands follow the command
+that runs it, with positions in the file.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +27,7 @@ from repo_harden.core.model import Position
 from repo_harden.readers.source_map import SourceMap
 
 if TYPE_CHECKING:
-    from tree_sitter import Node, Parser
+    from tree_sitter import Node, Parser, Tree
 
 MAX_DEPTH = 100  # nesting levels of the syntax tree walked; deeper is RH000 for the file
 _WORD_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
@@ -44,6 +48,17 @@ _WRAPPERS = frozenset(
 )
 _WRAPPER_VALUED = {"sudo": frozenset("ugCDhprRT"), "nice": frozenset("n"), "env": frozenset("uSC")}
 SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "ash", "mksh"})
+# Programs that run a command line given after their own arguments (`docker run IMG sh -c`).
+_RUNNERS = frozenset(
+    {"docker", "podman", "kubectl", "oc", "chroot", "xargs", "nsenter", "timeout", "flock",
+     "unshare", "setsid", "stdbuf", "systemd-run", "fakeroot", "proot", "toolbox"}
+)  # fmt: skip
+_SWITCH_USER = frozenset({"su", "runuser"})  # `su -c SCRIPT [user]`
+MAX_NESTED_SHELLS = 3  # `sh -c "sh -c '...'"`: each level parses a part of the text again
+# Each second shell's script is a parse of its own, with a fixed cost: a script holds at
+# most this many (real ones hold a handful), so a hostile one costs a bounded multiple.
+MAX_NESTED_SCRIPTS = 500
+_NESTING_HEADS = SHELLS | _WRAPPERS | _RUNNERS | _SWITCH_USER
 
 
 class Word(NamedTuple):
@@ -145,7 +160,16 @@ class ShellScript:
     too_deep: bool = False  # nested past MAX_DEPTH: the commands below it were not read
 
     def pipeline_of(self, command: Command) -> list[Command]:
-        return [c for c in self.commands if c.pipeline == command.pipeline]
+        return self._pipelines.get(command.pipeline, [])
+
+    @cached_property
+    def _pipelines(self) -> dict[int, list[Command]]:
+        """The commands of each pipeline, indexed once: asked for every download and every
+        command that may feed one, a scan of all commands each time would be quadratic."""
+        found: dict[int, list[Command]] = {}
+        for command in self.commands:
+            found.setdefault(command.pipeline, []).append(command)
+        return found
 
     def ancestors(self, command: Command) -> Iterable[Command]:
         """The commands whose words hold this one, innermost first."""
@@ -264,16 +288,73 @@ def _parser() -> Parser:
 
 def parse_shell(source: SourceMap) -> ShellScript:
     """Parse a script into commands; a syntax error is kept, and the commands around it too."""
-    text = source.text
-    blanked = blank_expressions(text)
-    data = blanked.encode("utf-8", "surrogatepass")
-    tree = _parser().parse(data)
-    reader = _Reader(source, data, _ByteOffsets(blanked) if len(data) != len(text) else None)
+    reader = _reader(source, [], 0, 0, [MAX_NESTED_SCRIPTS])
     try:
-        reader.walk(tree.root_node)
+        reader.walk(reader.tree.root_node)
     except _TooDeep as deep:
         return ShellScript(tuple(reader.commands), deep.at, too_deep=True)
     return ShellScript(tuple(reader.commands), reader.error)
+
+
+def _reader(
+    source: SourceMap, commands: list[Command], depth: int, pipelines: int, budget: list[int]
+) -> _Reader:
+    """A reader of `source`, parsed: `depth` counts the second shells around it, and
+    `commands`, `pipelines` and `budget` are shared with the script that holds it."""
+    text = source.text
+    blanked = blank_expressions(text)
+    data = blanked.encode("utf-8", "surrogatepass")
+    offsets = _ByteOffsets(blanked) if len(data) != len(text) else None
+    reader = _Reader(source, data, offsets)
+    reader.commands, reader.nesting, reader.budget = commands, depth, budget
+    reader.pipelines = pipelines
+    reader.tree = _parser().parse(data)
+    return reader
+
+
+def nested_script_index(argv: Sequence[Word]) -> int | None:
+    """The index in argv of the word a second shell runs as its script: `sh -c WORD`,
+    `bash -ec WORD`, `sudo -E bash -c WORD`, `su -c WORD`, `docker run IMG sh -c WORD`."""
+    words = list(argv)
+    start = len(argv) - len(unwrap(argv))
+    name = program_name(words[start]) if start < len(words) else ""
+    if name in _SWITCH_USER:
+        for i in range(start + 1, len(words) - 1):
+            if words[i].text in ("-c", "--command"):
+                return i + 1
+        return None
+    if name in SHELLS:
+        return _shell_script_index(words, start + 1)
+    if name in _RUNNERS:
+        for i in range(start + 1, len(words)):
+            if program_name(words[i]) in SHELLS:
+                return _shell_script_index(words, i + 1)
+    return None
+
+
+def _shell_script_index(words: Sequence[Word], first: int) -> int | None:
+    """After a shell's name: its options until one cluster holds `c`, then the script."""
+    i = first
+    while i < len(words):
+        text = words[i].text
+        if not text.startswith("-") or text.startswith("--") or text == "-":
+            return None
+        if "c" in text[1:]:
+            return next(
+                (j for j in range(i + 1, len(words)) if not words[j].text.startswith("-")), None
+            )
+        i += 2 if text[1:] in ("o", "O") else 1  # `bash -o pipefail -c ...`: o takes a value
+    return None
+
+
+def _holds_substitution(node: Node) -> bool:
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if current.type in _SUBSTITUTIONS:
+            return True
+        pending.extend(current.children)
+    return False
 
 
 def blank_expressions(text: str) -> str:
@@ -337,16 +418,21 @@ def script_from_argv(words: Sequence[tuple[str, Position]], raw: str) -> ShellSc
 
 
 class _Reader:
-    """Walks a tree-sitter tree into `Command` records."""
+    """Walks a tree-sitter tree into `Command` records. A second shell's script is read by
+    a reader of its own (`nesting` + 1) that adds to the same list of commands."""
+
+    tree: Tree
 
     def __init__(self, source: SourceMap, data: bytes, offsets: _ByteOffsets | None) -> None:
         self.source = source
         self.data = data
         self.offsets = offsets
-        self.commands: list[Command] = []
+        self.commands: list[Command] = []  # shared with the readers of second shells
         self.error: Position | None = None
-        self._pipelines = 0
+        self.pipelines = 0
         self._depth = 0
+        self.nesting = 0  # second shells around this script
+        self.budget = [MAX_NESTED_SCRIPTS]  # second-shell scripts left to read, shared
 
     def offset(self, byte: int) -> int:
         return byte if self.offsets is None else self.offsets.character(byte)
@@ -384,8 +470,8 @@ class _Reader:
         if kind == "command":
             self.command(node, [], stage, parent)
         elif kind == "pipeline":
-            self._pipelines += 1
-            number = self._pipelines
+            self.pipelines += 1
+            number = self.pipelines
             stages = [child for child in node.children if child.is_named]
             for index, child in enumerate(stages):
                 self.walk(child, (number, index), parent)
@@ -458,6 +544,27 @@ class _Reader:
         )
         for child in (*assignments, *argv, *redirects):
             self.substitutions_in(child, (index, ""))
+        nests = head is not None and program_name(head) in _NESTING_HEADS
+        if nests and self.nesting < MAX_NESTED_SHELLS:
+            self.nested_script(nodes, self.commands[index].argv)
+
+    def nested_script(self, nodes: tuple[Node, ...], argv: tuple[Word, ...]) -> None:
+        """Read the script a second shell runs (`sh -c '...'`) as commands of its own. A
+        word with `$(...)` inside is left alone: its commands were read with the word."""
+        found = nested_script_index(argv)
+        if found is None or found >= len(nodes) or self.budget[0] <= 0:
+            return
+        node = nodes[found]
+        kinds = ("string", "raw_string", "word", "concatenation")
+        if node.type not in kinds or _holds_substitution(node):
+            return
+        parts = node.children if node.type == "concatenation" else [node]
+        inner = SourceMap.joined([self.unquoted_map(part) for part in parts])
+        self.budget[0] -= 1
+        nested = _reader(inner, self.commands, self.nesting + 1, self.pipelines, self.budget)
+        with contextlib.suppress(_TooDeep):  # a guess at quoting: keep what it read
+            nested.walk(nested.tree.root_node)
+        self.pipelines = nested.pipelines
 
     def pseudo_command(self, node: Node, stage: Stage, parent: Parent) -> None:
         if node.type == "test_command":
@@ -483,8 +590,8 @@ class _Reader:
         redirects: tuple[Redirect, ...] = (),
     ) -> int:
         if stage is None:
-            self._pipelines += 1
-            stage = (self._pipelines, 0)
+            self.pipelines += 1
+            stage = (self.pipelines, 0)
         owner, via = parent if parent is not None else (None, "")
         index = len(self.commands)
         self.commands.append(
@@ -541,6 +648,15 @@ class _Reader:
             ):
                 target = target or self.word(child)
         return Redirect(operator, target)
+
+    def unquoted_map(self, node: Node) -> SourceMap:
+        """A word's text without its quotes, placed where it is in the file (an escape in a
+        double-quoted string shifts the columns after it by one)."""
+        raw = self.raw(node)
+        text, _ = self.unquote(node, raw)
+        opening = {"string": 1, "raw_string": 1, "ansi_c_string": 2}.get(node.type, 0)
+        begin = self.start(node) + opening
+        return self.source.sub(begin, begin + len(text)).with_text(text)
 
     def word(self, node: Node) -> Word:
         raw = self.raw(node)

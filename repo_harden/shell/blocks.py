@@ -1,5 +1,7 @@
 """The shell a repository runs, wherever it is written: `run:` steps of workflows and
-composite actions, Dockerfile `RUN` instructions, Makefile recipes and shell scripts.
+composite actions, the inputs of actions that run them as shell scripts (`with: run:` of
+`uraimo/run-on-arch-action`, `script:` of `appleboy/ssh-action`...), Dockerfile `RUN`
+instructions, Makefile recipes and shell scripts.
 
 Each piece is a `ScriptBlock` that knows its dialect (POSIX shell or PowerShell)
 and is parsed only when a check asks for its commands, so a check can first
@@ -10,8 +12,10 @@ parse are still checked.
 
 from __future__ import annotations
 
+import posixpath
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from repo_harden.core.model import Position
@@ -28,8 +32,67 @@ from repo_harden.readers.yaml import Scalar
 from repo_harden.shell.analyser import MAX_DEPTH, SHELLS, ShellScript, parse_shell, script_from_argv
 
 if TYPE_CHECKING:
+    from repo_harden.core.declare import CheckContext
     from repo_harden.core.parsed import ParsedFiles
     from repo_harden.readers.dockerfile import Dockerfile, Instruction
+    from repo_harden.readers.workflows import Job, Workflow
+
+ShellInputs = Mapping[str, tuple[str, ...]]
+"""Actions (`owner/repo` or `owner/repo/path`, lower case) and the inputs each runs as a
+shell script; a config's `shell-inputs` table adds to (or replaces entries of) the built-in
+table."""
+
+
+@dataclass(frozen=True)
+class ShellInputAction:
+    """An action that runs some of its inputs as shell scripts. `shell_input` names the input
+    that chooses the shell, if any; `on_runner` is true when the script runs on the runner
+    itself, in the workspace (otherwise in a container, a virtual machine or on a remote
+    host, where the shell and the folder are the action's)."""
+
+    inputs: tuple[str, ...]
+    shell_input: str | None = None
+    on_runner: bool = False
+
+
+_VM_INPUTS = ShellInputAction(("prepare", "run"))
+_RETRY = ShellInputAction(
+    ("command", "on_retry_command", "new_command_on_retry"), "shell", on_runner=True
+)
+SHELL_INPUT_ACTIONS: dict[str, ShellInputAction] = {
+    "uraimo/run-on-arch-action": ShellInputAction(("run", "install", "setup"), "shell"),
+    "appleboy/ssh-action": ShellInputAction(("script",)),
+    "garygrossgarten/github-action-ssh": ShellInputAction(("command",)),
+    "addnab/docker-run-action": ShellInputAction(("run",), "shell"),
+    "nick-fields/retry": _RETRY,
+    "nick-invision/retry": _RETRY,
+    "cross-platform-actions/action": ShellInputAction(("run",), "shell"),
+    "pguyot/arm-runner-action": ShellInputAction(("commands",)),
+    "vmactions/freebsd-vm": _VM_INPUTS,
+    "vmactions/openbsd-vm": _VM_INPUTS,
+    "vmactions/netbsd-vm": _VM_INPUTS,
+    "vmactions/solaris-vm": _VM_INPUTS,
+    "vmactions/dragonflybsd-vm": _VM_INPUTS,
+    "vmactions/omnios-vm": _VM_INPUTS,
+}
+
+
+def shell_input_table(configured: ShellInputs) -> dict[str, ShellInputAction]:
+    """The built-in table, with the config's entries added; a configured action replaces the
+    built-in entry of the same name (`[]` turns it off)."""
+    table = dict(SHELL_INPUT_ACTIONS)
+    for action, inputs in configured.items():
+        table[action.strip().lower()] = ShellInputAction(tuple(inputs))
+    return table
+
+
+def action_name(uses: str) -> str | None:
+    """`owner/repo[/path]` of a `uses:` value, lower case; None for local and Docker ones."""
+    value = uses.strip()
+    if not value or value.startswith(("./", "docker://")):
+        return None
+    return value.partition("@")[0].lower()
+
 
 _SHEBANG = re.compile(r"#!\s*\S*?(?:/env\s+(?:-\S+\s+)*|/)(?:bash|sh|dash|ash|ksh|mksh)(?:\s|$)")
 _LONGEST_SHEBANG = 256
@@ -53,12 +116,14 @@ class ScriptBlock:
         strict: bool = True,
         report: Callable[[Position, str], None] | None = None,
         parsed: ShellScript | None = None,
+        directory: str | None = None,
     ) -> None:
         self.text = text
         self.dialect = dialect
         self.where = where
         self.group = group
         self.strict = strict
+        self.directory = directory  # where it runs, repo-relative; None when unknown
         self._locate = locate
         self._report = report
         self._source: SourceMap | None = None
@@ -99,9 +164,19 @@ class ScriptBlock:
         return self._parsed
 
 
-def scripts_of(cache: ParsedFiles, path: str) -> tuple[ScriptBlock, ...]:
-    """Every piece of shell the file at `path` runs, read once per run."""
-    return cache.memo("scripts", path, lambda: read_scripts(cache, path)) or ()
+def scripts_in(ctx: CheckContext, path: str) -> tuple[ScriptBlock, ...]:
+    """Every piece of shell the file at `path` runs, with the shell inputs the config
+    names, read once per run."""
+    return scripts_of(ctx.parsed, path, ctx.shell_inputs)
+
+
+def scripts_of(
+    cache: ParsedFiles, path: str, shell_inputs: ShellInputs | None = None
+) -> tuple[ScriptBlock, ...]:
+    """Every piece of shell the file at `path` runs, read once per run (every check of a
+    run is given the same `shell_inputs`, from the config)."""
+    table = shell_input_table(shell_inputs or {})
+    return cache.memo("scripts", path, lambda: read_scripts(cache, path, table)) or ()
 
 
 def dockerfile_of(cache: ParsedFiles, path: str) -> Dockerfile | None:
@@ -116,20 +191,24 @@ def dockerfile_of(cache: ParsedFiles, path: str) -> Dockerfile | None:
     return cache.memo("dockerfile", path, read)
 
 
-def read_scripts(cache: ParsedFiles, path: str) -> tuple[ScriptBlock, ...]:
+def read_scripts(
+    cache: ParsedFiles, path: str, shell_actions: Mapping[str, ShellInputAction] | None = None
+) -> tuple[ScriptBlock, ...]:
     """Every piece of shell the file at `path` runs."""
 
     def report(at: Position, message: str) -> None:
         cache.problem(path, message, at)
 
     if is_workflow_path(path) or is_action_path(path):
-        return tuple(_yaml_blocks(cache, path, report))
+        actions = SHELL_INPUT_ACTIONS if shell_actions is None else shell_actions
+        return tuple(_yaml_blocks(cache, path, report, actions))
     if is_dockerfile_path(path):
         dockerfile = dockerfile_of(cache, path)
         return tuple(_dockerfile_blocks(dockerfile, report)) if dockerfile else ()
     if is_makefile_path(path):
         text = cache.text(path)
-        return tuple(_recipe_blocks(text, report)) if text else ()
+        folder = posixpath.dirname(path)
+        return tuple(_recipe_blocks(text, report, folder)) if text else ()
     text = cache.text(path) if may_be_shell_script(path) else None
     if text is not None and is_shell_script(path, text):
         source = SourceMap.verbatim(text)
@@ -149,50 +228,133 @@ def is_shell_script(path: str, text: str) -> bool:
 
 
 def _yaml_blocks(
-    cache: ParsedFiles, path: str, report: Callable[[Position, str], None]
+    cache: ParsedFiles,
+    path: str,
+    report: Callable[[Position, str], None],
+    actions: Mapping[str, ShellInputAction],
 ) -> Iterator[ScriptBlock]:
     file_text = cache.text(path) or ""
     lines: list[FileLines] = []  # built when a first block is located
-    for step, dialect, strict, group in _run_steps(cache, path):
-        run = step.run
-        if run is None or dialect is None:
-            continue
 
-        def locate(run: Scalar = run) -> SourceMap:
+    def locator(scalar: Scalar) -> Callable[[], SourceMap]:
+        def locate() -> SourceMap:
             if not lines:
                 lines.append(FileLines(file_text))
-            return SourceMap.aligned(run.value, file_text, run.at, lines[0])
+            return SourceMap.aligned(scalar.value, file_text, scalar.at, lines[0])
 
-        yield ScriptBlock(
-            run.value,
-            locate,
-            dialect=dialect,
-            where="`run:` script",
-            group=group,
-            strict=strict,
-            report=report,
-        )
+        return locate
+
+    for placed in _run_steps(cache, path):
+        step = placed.step
+        if step.run is not None and placed.dialect is not None:
+            yield ScriptBlock(
+                step.run.value,
+                locator(step.run),
+                dialect=placed.dialect,
+                where="`run:` script",
+                group=placed.group,
+                strict=placed.strict,
+                report=report,
+                directory=placed.directory,
+            )
+        action = actions.get(action_name(step.uses.value) or "") if step.uses else None
+        if action is not None:
+            yield from _input_blocks(step, action, placed, locator)
 
 
-def _run_steps(cache: ParsedFiles, path: str) -> Iterator[tuple[Step, str | None, bool, object]]:
-    """Each step with the dialect its `run:` is read in, whether that is known for sure, and
-    its job (the steps of a job run one after another on the same files)."""
+def _input_blocks(
+    step: Step,
+    action: ShellInputAction,
+    placed: _PlacedStep,
+    locator: Callable[[Scalar], Callable[[], SourceMap]],
+) -> Iterator[ScriptBlock]:
+    """The inputs an action runs as shell scripts. Each is a script of its own (it runs in
+    the action's container, machine or remote host), and its shell is a guess, so a parse
+    error in it is not reported."""
+    inputs = {key.value: value for key, value in step.inputs}
+    chosen = inputs.get(action.shell_input) if action.shell_input else None
+    if chosen is not None:
+        dialect = _dialect(chosen)
+        if dialect is None:
+            return  # python, cmd, or an expression: not shell we read
+        name = dialect[0]
+    else:
+        name = placed.runner_dialect if action.on_runner else "sh"
+    for key, value in step.inputs:
+        if key.value in action.inputs and value.value.strip():
+            yield ScriptBlock(
+                value.value,
+                locator(value),
+                dialect=name,
+                where=f"`{key.value}:` input script",
+                group=("input", value.at),
+                strict=False,
+                directory=placed.directory if action.on_runner else None,
+            )
+
+
+@dataclass(frozen=True)
+class _PlacedStep:
+    """A step with the dialect its `run:` is read in (None: not shell), whether that is
+    known for sure, its job (the steps of a job run one after another on the same files),
+    the runner's own dialect and the folder its commands start in."""
+
+    step: Step
+    dialect: str | None
+    strict: bool
+    group: object
+    runner_dialect: str
+    directory: str | None
+
+
+def _run_steps(cache: ParsedFiles, path: str) -> Iterator[_PlacedStep]:
     if is_action_path(path):
         action = cache.read(ACTION, path)
         for step in action.steps if action else ():
             dialect = _dialect(step.shell)
-            yield step, dialect[0] if dialect else "sh", dialect is not None, path
+            name = dialect[0] if dialect else "sh"
+            folder = _folder(step.working_directory)
+            yield _PlacedStep(step, name, dialect is not None, path, "sh", folder)
         return
     workflow = cache.read(WORKFLOW, path)
     if workflow is None:
         return
     for job in workflow.jobs:
         shell = job.default_shell or workflow.default_shell
+        runner = _runner_dialect(job.runs_on)
         for step in job.steps:
             chosen = step.shell or shell
-            dialect = _dialect(chosen) if chosen else _runner_dialect(job.runs_on)
-            if dialect is not None:
-                yield step, dialect[0], dialect[1], job.id.at
+            dialect = _dialect(chosen) if chosen else runner
+            folder = _step_folder(step, job, workflow)
+            yield _PlacedStep(
+                step,
+                dialect[0] if dialect else None,
+                dialect[1] if dialect else False,
+                job.id.at,
+                runner[0],
+                folder,
+            )
+
+
+def _step_folder(step: Step, job: Job, workflow: Workflow) -> str | None:
+    given = step.working_directory or job.default_working_directory
+    return _folder(given or workflow.default_working_directory)
+
+
+def _folder(working_directory: Scalar | None) -> str | None:
+    """`working-directory` as a repo-relative folder ("" for the workspace itself); None for
+    an expression or a path outside the workspace."""
+    if working_directory is None:
+        return ""
+    value = working_directory.value.strip()
+    if "${{" in value or "$" in value or value.startswith(("/", "~")):
+        return None
+    folder = posixpath.normpath(value)
+    if folder == "..":
+        return None
+    if folder.startswith("../"):
+        return None
+    return "" if folder == "." else folder
 
 
 def _dialect(shell: Scalar | None) -> tuple[str, bool] | None:
@@ -282,7 +444,9 @@ def _run_instruction(
     yield ScriptBlock(source.text, source, dialect=dialect, where=where, group=group, report=report)
 
 
-def _recipe_blocks(text: str, report: Callable[[Position, str], None]) -> Iterator[ScriptBlock]:
+def _recipe_blocks(
+    text: str, report: Callable[[Position, str], None], folder: str
+) -> Iterator[ScriptBlock]:
     from repo_harden.readers.makefile import read_recipes
 
     for recipe in read_recipes(text):
@@ -294,4 +458,5 @@ def _recipe_blocks(text: str, report: Callable[[Position, str], None]) -> Iterat
             where="recipe",
             group=("recipe", recipe.line),
             report=report,
+            directory=folder,  # make runs recipes in the Makefile's folder
         )

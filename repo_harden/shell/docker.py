@@ -16,7 +16,7 @@ from repo_harden.core.parsed import ParsedFiles
 from repo_harden.readers.file_kinds import is_dockerfile_path
 from repo_harden.readers.workflows import ACTION, WORKFLOW, Step, is_action_path, is_workflow_path
 from repo_harden.shell.analyser import Command, ShellScript, Word, program_name
-from repo_harden.shell.blocks import dockerfile_of, scripts_of
+from repo_harden.shell.blocks import ShellInputs, dockerfile_of, scripts_of
 
 DOCKER_WORDS = ("docker", "podman")
 _DOCKER_WORDS = re.compile(r"\b(docker|podman)\b")
@@ -38,10 +38,12 @@ _PULLS = {("run",), ("create",), ("pull",), ("container", "run"), ("container", 
 def image_references(ctx: CheckContext, path: str) -> Iterator[tuple[Position, str, str]]:
     """PIN002 outside workflow YAML: (where, image, what) for Dockerfile `FROM` and
     `COPY --from`, and for `docker run|create|pull` in any shell the file runs."""
-    return images_in(ctx.parsed, path)
+    return images_in(ctx.parsed, path, ctx.shell_inputs)
 
 
-def images_in(parsed: ParsedFiles, path: str) -> Iterator[tuple[Position, str, str]]:
+def images_in(
+    parsed: ParsedFiles, path: str, shell_inputs: ShellInputs | None = None
+) -> Iterator[tuple[Position, str, str]]:
     """`image_references` of one file, for any reader of the parsed files (the inventory)."""
     if is_dockerfile_path(path):
         from repo_harden.readers.dockerfile import base_images
@@ -50,7 +52,9 @@ def images_in(parsed: ParsedFiles, path: str) -> Iterator[tuple[Position, str, s
         if dockerfile is not None:
             yield from base_images(dockerfile)
     blocks = [
-        b for b in scripts_of(parsed, path) if b.dialect == "sh" and b.mentions(_DOCKER_WORDS)
+        b
+        for b in scripts_of(parsed, path, shell_inputs)
+        if b.dialect == "sh" and b.mentions(_DOCKER_WORDS)
     ]
     if blocks:
         yield from pulled_images([b.shell for b in blocks], _steps(parsed, path))

@@ -1,10 +1,13 @@
 """What `curl` and `wget` fetch, and what becomes of it: DL001 and DL002's analysis.
 
 DL001 looks for a download whose output goes straight into an interpreter
-(a pipe, `<(...)`, `$(...)`, a here-string). DL002 follows downloaded files
-through a script, and the scripts that run after it on the same files, and
-reports the first command that runs, sources, installs or unpacks-and-runs one
-before any checksum or signature check.
+(a pipe, `<(...)`, `$(...)`, a here-string), or through a variable that holds it
+(`s=$(curl ...)` then `bash -c "$s"`, `eval "$s"`, `echo "$s" | sh`). DL002
+follows downloaded files through a script, and the scripts that run after it on
+the same files, and reports the first command that runs, sources, installs or
+unpacks-and-runs one before any checksum or signature check. A file is followed
+by the path it is given, as written: `curl -o "$F" URL` then `bash "$F"` is the
+same file (a variable is taken to keep its value in between).
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ _VERIFIERS = _DIGESTS | {
     "openssl", "gpg", "gpg2", "gpgv", "gpgv2", "cosign", "slsa-verifier", "gh", "minisign",
     "signify", "rpm",
 }  # fmt: skip
-_EXECUTABLE_MODES = re.compile(r"^([ugoa]*\+[rwx]*x|[0-7]?[0-7][0-7][1357])$")
+_EXECUTABLE_MODES = re.compile(r"^[ugoa]*\+[rwxXst]*x[rwxXst]*$|^[0-7]?[0-7][0-7][1357]$")
 
 
 @dataclass(frozen=True)
@@ -153,13 +156,88 @@ class PipedDownload:
 
 
 def downloads_run_as_programs(script: ShellScript) -> Iterator[PipedDownload]:
-    for command in script.commands:
-        download = download_of(command)
+    downloads = [download_of(command) for command in script.commands]
+    holders = {c.parent for c, d in zip(script.commands, downloads, strict=True) if d is not None}
+    captured: dict[str, Download] = {}  # variables that hold what a download printed
+    for command, download in zip(script.commands, downloads, strict=True):
+        if captured and command.parent is None:
+            yield from _runs_captured(script, command, captured, holders)
         if download is None or not download.to_stdout or download.content_addressed:
             continue
         interpreter = _piped_into(script, command) or _substituted_into(script, command)
         if interpreter is not None:
             yield PipedDownload(_report_at(script, command, interpreter), download, interpreter)
+            continue
+        variable = _captured_in(script, command)
+        if variable is not None:
+            captured[variable] = download
+
+
+_ASSIGNED = re.compile(
+    r"^(?:(?:local|export|declare|readonly|typeset)(?:\s+-[A-Za-z]+)*\s+)?([A-Za-z_]\w*)="
+)
+
+
+def _captured_in(script: ShellScript, command: Command) -> str | None:
+    """`NAME=$(curl ...)` (or `local NAME="$(...)"`): the variable the download is kept in."""
+    if command.parent is None or command.substitution != "$(":
+        return None
+    owner = script.commands[command.parent]
+    declarations = ("local", "export", "declare", "readonly", "typeset")
+    if owner.argv and owner.argv[0].text not in declarations:
+        return None
+    assigned = _ASSIGNED.match(owner.raw)
+    return assigned.group(1) if assigned else None
+
+
+def _runs_captured(
+    script: ShellScript, command: Command, captured: dict[str, Download], holders: set[int | None]
+) -> Iterator[PipedDownload]:
+    """A command that runs a captured download: `bash -c "$s"`, `eval "$s"`, `sh <<< "$s"`,
+    or `echo "$s" | sh`; a new assignment of the variable forgets it (unless it is one
+    that captures a download itself: `holders` are the commands that hold a download)."""
+    if not command.argv:
+        assigned = _ASSIGNED.match(command.raw)
+        if assigned is not None and command.index not in holders:
+            captured.pop(assigned.group(1), None)
+        return
+    argv = command.words
+    program = program_word(argv) if argv else None
+    if program is not None and _given_as_text(argv, program):
+        name = _variable_of(program.text)
+    else:
+        name = ""
+    if name in captured:
+        yield PipedDownload(command, captured[name], command)  # `bash -c "$s"`, `eval "$s"`
+        return
+    strings = [r.target for r in command.redirects if r.operator == "<<<" and r.target]
+    held = [captured[n] for w in strings if (n := _variable_of(w.text)) in captured]
+    if held and reads_program_from_stdin(command):
+        yield PipedDownload(command, held[0], command)  # `sh <<< "$s"`
+        return
+    if command.stage == 0 and command.name in ("echo", "printf"):
+        printed = [captured[n] for w in argv[1:] if (n := _variable_of(w.text)) in captured]
+        later = _piped_into(script, command) if printed else None
+        if later is not None:
+            yield PipedDownload(command, printed[0], later)  # `echo "$s" | sh`
+
+
+def _given_as_text(argv: Sequence[Word], program: Word) -> bool:
+    """The program is the text itself (`eval WORD`, `bash -c WORD`, `node -e WORD`), not
+    the name of a file to run."""
+    if program_name(argv[0]) == "eval":
+        return True
+    index = next((i for i, word in enumerate(argv) if word is program), 0)
+    before = argv[index - 1].text.lower() if index > 1 else ""
+    flags = {flag for values in _PROGRAM_FLAGS.values() for flag in values}
+    short = before.startswith("-") and not before.startswith("--")
+    return (short and "c" in before[1:]) or before in flags
+
+
+def _variable_of(text: str) -> str:
+    """`NAME` for a word that is exactly `$NAME` or `${NAME}`; "" otherwise."""
+    match = re.fullmatch(r"\$(?:([A-Za-z_]\w*)|\{([A-Za-z_]\w*)\})", text)
+    return (match.group(1) or match.group(2)) if match else ""
 
 
 def _piped_into(script: ShellScript, command: Command) -> Command | None:
@@ -358,9 +436,11 @@ def _step(script: ShellScript, command: Command, state: _Files) -> Iterator[Unve
         _record(script, download, state)
         return
     name = command.program
-    if not name or (not state.files and not state.trees):
+    if not state.files and not state.trees:
         return  # nothing downloaded yet: nothing to run, move or unpack
     argv = command.words
+    if not name and not (argv and is_path_word(argv[0])):
+        return  # a program named by a command's output: it cannot be followed
     found = _sink(argv, name, state)
     if found is not None:
         run, how = found
@@ -393,7 +473,7 @@ def _sink(argv: Sequence[Word], name: str, state: _Files) -> tuple[Download, str
         return program, "runs"
     if name in _INTERPRETERS or _PYTHON.match(name) or name in ("source", ".", "java"):
         word = program_word(argv)
-        if word is not None and word.literal:
+        if word is not None and is_path_word(word):
             found = state.find(word.text) or state.in_tree(word.text)
             if found is not None:
                 return found, "sources" if name in ("source", ".") else "runs"
@@ -403,6 +483,12 @@ def _sink(argv: Sequence[Word], name: str, state: _Files) -> tuple[Download, str
             if found is not None:
                 return found, "installs"
     return None
+
+
+def is_path_word(word: Word) -> bool:
+    """A word that names a file the same way each time: literal, or with variables only
+    (`"$TMP/install.sh"`), not a command's output."""
+    return word.literal or not any(mark in word.raw for mark in ("$(", "`", "<(", "${{"))
 
 
 def _installs(argv: Sequence[Word], name: str) -> bool:
@@ -438,7 +524,7 @@ def _follow(argv: Sequence[Word], name: str, state: _Files) -> None:
                         state.files[_normal(moved)] = found
                         if name == "install":
                             state.executable.add(_normal(moved))
-    elif name == "chmod" and texts and _EXECUTABLE_MODES.match(texts[0].lstrip("+")):
+    elif name == "chmod" and texts and _EXECUTABLE_MODES.match(texts[0]):
         state.executable.update(_normal(t) for t in texts[1:] if state.find(t))
     else:
         archive = _archive_of(argv, name)

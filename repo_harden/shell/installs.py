@@ -4,16 +4,20 @@ Each tool has its own way to name an exact version (`pkg==1.2.3`, `pkg@1.2.3`,
 `--version 1.2.3`, `-v 1.2.3`, `pkg=1.2.3`); an install that names none gets
 whatever the registry serves that day. Installs from a local path, from a
 lockfile or a requirements file are not this rule's business (LCK rules read
-those files), nor are system package managers, whose packages are signed.
+those files), nor are system package managers, whose packages are signed, nor
+pip with `--no-index` and local `--find-links` (nothing comes from a registry).
+A script run by `pipx run` or `uv run` installs the dependencies its PEP 723
+`# /// script` block names: those are judged instead of the file name.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from repo_harden.shell.analyser import Command, Word, parse_args
+from repo_harden.shell.analyser import Command, ParsedArgs, ShellScript, Word, parse_args
 
 _PYTHON = re.compile(r"^(python[0-9.]*|py)$")
 _PIP = re.compile(r"^pip[0-9.]*$")
@@ -25,7 +29,22 @@ _GO_VERSION = re.compile(
     r"^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+incompatible)?$|^[0-9a-f]{7,40}$"
 )
 _COMMIT = re.compile(r"^[0-9a-fA-F]{40}$")
+_NUGET_EXACT = re.compile(r"^\[?\d+(\.\d+){1,3}(-[0-9A-Za-z.-]+)?\]?$")  # 1.2.3 or [1.2.3]
 _LOCAL = re.compile(r"^(\.|/|~|file:|\$)|\.(tgz|tar\.gz|whl|zip|gem|nupkg|deb|config|nuspec)$")
+_ARCHIVE = re.compile(r"\.(whl|zip|tar\.gz|tgz|tar\.bz2|tar\.xz|tar)$")
+_REMOTE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_VCS = re.compile(r"^(git|hg|svn|bzr)\+", re.IGNORECASE)
+_SCRIPT = re.compile(r"\.pyw?$")
+_TRUE = frozenset({"1", "true", "yes", "on"})
+# The lockfiles a folder may have, and how to install from each without changing it.
+NODE_LOCKFILES = (
+    ("package-lock.json", "npm ci"),
+    ("npm-shrinkwrap.json", "npm ci"),
+    ("yarn.lock", "yarn install --frozen-lockfile"),
+    ("pnpm-lock.yaml", "pnpm install --frozen-lockfile"),
+    ("bun.lock", "bun install --frozen-lockfile"),
+    ("bun.lockb", "bun install --frozen-lockfile"),
+)
 _PIP_VALUED = frozenset({
     "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
     "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root",
@@ -86,7 +105,10 @@ class Install:
     `unpinned` lists the packages with no exact version (empty when the command is
     fine, or when `problem` says what is wrong with the command as a whole). For pip,
     `exact` lists the exactly pinned packages and `hashed` tells whether pip checks
-    hashes; `requirement_files` are the files named by `-r`."""
+    hashes; `requirement_files` are the files named by `-r`; `unhashable` lists what pip
+    can never check by hash (VCS requirements, editables, local folders), which keeps it
+    from checking the rest of the same command. `script` is the file of a `pipx run` or
+    `uv run` whose inline dependencies are judged."""
 
     command: Command
     tool: str
@@ -96,21 +118,48 @@ class Install:
     exact: tuple[str, ...] = ()
     hashed: bool = False
     requirement_files: tuple[Word, ...] = field(default=())
+    unhashable: tuple[str, ...] = ()
+    script: str = ""
 
 
 class InstallContext:
     """What the repository around a script says, looked up only when a command needs it:
-    a `package.json` means `npx tool` runs the project's own locked tool, and a
-    `.yarnrc.yml` means Yarn 2+, which installs with `--immutable` in CI by itself."""
+    a `package.json` means `npx tool` runs the project's own locked tool, a `.yarnrc.yml`
+    means Yarn 2+, which installs with `--immutable` in CI by itself, the lockfiles say
+    which install can follow one, and a script's text holds its inline dependencies.
+    `directory` is where the command runs (repo-relative, "" for the root), None when it
+    cannot be told (a script run from anywhere, a `cd` to a variable)."""
 
-    def __init__(self, paths: Callable[[], Sequence[str]]) -> None:
+    def __init__(
+        self,
+        paths: Callable[[], Sequence[str]],
+        read_text: Callable[[str], str | None] = lambda path: None,
+        directory: str | None = "",
+        near: str = "",
+    ) -> None:
         self._paths = paths
-        self._names: set[str] | None = None
+        self._read_text = read_text
+        self._known: list[tuple[set[str], set[str]]] = []  # (names, paths), built once
+        self.directory = directory
+        self.near = near  # the folder of the file that holds the command
+
+    def at(self, directory: str | None, near: str | None = None) -> InstallContext:
+        """The same repository, for a command run in `directory`, written in a file in the
+        folder `near`."""
+        moved = InstallContext(
+            self._paths, self._read_text, directory, self.near if near is None else near
+        )
+        moved._known = self._known
+        return moved
+
+    def _names_and_paths(self) -> tuple[set[str], set[str]]:
+        if not self._known:
+            paths = set(self._paths())
+            self._known.append(({path.rsplit("/", 1)[-1] for path in paths}, paths))
+        return self._known[0]
 
     def _has(self, name: str) -> bool:
-        if self._names is None:
-            self._names = {path.rsplit("/", 1)[-1] for path in self._paths()}
-        return name in self._names
+        return name in self._names_and_paths()[0]
 
     @property
     def has_package_json(self) -> bool:
@@ -119,6 +168,74 @@ class InstallContext:
     @property
     def yarn_berry(self) -> bool:
         return self._has(".yarnrc.yml")
+
+    def node_lockfile(self) -> tuple[str, str] | None:
+        """(lockfile, frozen install command) that locks the folder the command runs in: the
+        nearest one in it or above it (a workspace member is locked at the root). When the
+        folder is unknown, any lockfile of the repository."""
+        paths = self._names_and_paths()[1]
+        if self.directory is None:
+            for name, install in NODE_LOCKFILES:
+                if self._has(name):
+                    return name, install
+            return None
+        folder = self.directory
+        while True:
+            for name, install in NODE_LOCKFILES:
+                candidate = posixpath.join(folder, name) if folder else name
+                if candidate in paths:
+                    return candidate, install
+            if not folder:
+                return None
+            folder = posixpath.dirname(folder)
+
+    def resolve(self, path: str) -> str | None:
+        """A path a command names, as a repo-relative path; None when it is outside the
+        repository. When the folder the command runs in is unknown (a script can be run
+        from anywhere), the file's own folder and the root are tried, in that order, and
+        the first that holds the path is taken."""
+        if path.startswith(("/", "~", "$")):
+            return None
+        if self.directory is not None:
+            return _inside(self.directory, path)
+        paths = self._names_and_paths()[1]
+        for folder in dict.fromkeys((self.near, "")):
+            found = _inside(folder, path)
+            if found is not None and found in paths:
+                return found
+        return None
+
+    def text(self, path: str) -> str | None:
+        return self._read_text(path) if path in self._names_and_paths()[1] else None
+
+
+def command_folders(script: ShellScript, start: str | None) -> list[str | None]:
+    """Where each command of a script runs, by index: the block's folder, moved by each
+    `cd` or `pushd` (one to a variable, to an absolute path or out of the repository makes
+    it unknown, None)."""
+    folders: list[str | None] = []
+    current = start
+    for command in script.commands:
+        folders.append(current)
+        if command.parent is not None:
+            continue  # a `cd` inside `$(...)` moves a subshell only
+        if command.name in ("cd", "pushd"):
+            current = _moved(current, command.words[1:])
+        elif command.name == "popd":
+            current = None
+    return folders
+
+
+def _moved(current: str | None, args: Sequence[Word]) -> str | None:
+    target = next((w for w in args if not w.text.startswith("-") or w.text == "-"), None)
+    if current is None or target is None or not target.literal:
+        return None
+    if target.text.startswith(("/", "~", "-")):
+        return None
+    folder = posixpath.normpath(posixpath.join(current, target.text))
+    if folder == ".." or folder.startswith("../"):
+        return None
+    return "" if folder == "." else folder
 
 
 def install_of(command: Command, context: InstallContext) -> Install | None:
@@ -147,47 +264,101 @@ def _pip(command: Command, args: list[Word], context: InstallContext) -> Install
 
 def _pip_install(command: Command, args: list[Word], tool: str) -> Install:
     parsed = parse_args(args, _PIP_VALUED)
+    fix = f"pin each one exactly (`{tool} install name==1.2.3`), or install from a lockfile"
+    if _index_free(command, parsed):
+        return Install(command, tool, fix)  # nothing comes from a registry
     hashed = parsed.has("--require-hashes", "--hash") or any(
         "PIP_REQUIRE_HASHES" in a.text for a in command.assignments
     )
     unpinned: list[str] = []
     exact: list[str] = []
+    unhashable: list[str] = []
+    editables = parsed.values("-e", "--editable")
     if not parsed.has("-c", "--constraint"):
-        for word in [*parsed.positionals, *parsed.values("-e", "--editable")]:
-            verdict = (
-                _pip_spec(word.text) if word.literal and not _LOCAL.search(word.text) else None
-            )
-            if verdict is not None:
-                (exact if verdict[0] else unpinned).append(word.text)
-                hashed = hashed or verdict[1]
+        for word in [*parsed.positionals, *editables]:
+            if not word.literal:
+                continue
+            if _LOCAL.search(word.text):
+                if word in editables or not _ARCHIVE.search(word.text):
+                    unhashable.append(word.text)  # pip hashes files, not folders
+                continue
+            verdict = _pip_spec(word.text)
+            if verdict is None:
+                continue
+            pin, carries_hash = verdict
+            {"exact": exact, "unpinned": unpinned, "vcs": unhashable}[pin].append(word.text)
+            hashed = hashed or carries_hash
     files = tuple(parsed.values("-r", "--requirement"))
-    fix = f"pin each one exactly (`{tool} install name==1.2.3`), or install from a lockfile"
-    return Install(command, tool, fix, tuple(unpinned), "", tuple(exact), hashed, files)
+    return Install(
+        command, tool, fix, tuple(unpinned), "", tuple(exact), hashed, files, tuple(unhashable)
+    )
 
 
-def _pip_spec(text: str) -> tuple[bool, bool] | None:
-    """(exactly pinned, carries a hash) for a requirement; None for a local one. The common
-    `name` and `name==1.2.3` are told here; the rest goes to the requirements reader."""
+def _index_free(command: Command, parsed: ParsedArgs) -> bool:
+    """`--no-index` (or `PIP_NO_INDEX`/`UV_NO_INDEX`) with only local `--find-links`: every
+    package comes from the runner's own files. A remote `--find-links` page still serves
+    whatever it lists."""
+    no_index = parsed.has("--no-index") or any(
+        word.text.partition("=")[0] in ("PIP_NO_INDEX", "UV_NO_INDEX")
+        and word.text.partition("=")[2].strip("'\"").lower() in _TRUE
+        for word in command.assignments
+    )
+    links = parsed.values("-f", "--find-links")
+    return no_index and all(w.literal and not _REMOTE.match(w.text) for w in links)
+
+
+def _pip_spec(text: str) -> tuple[str, bool] | None:
+    """How a requirement is pinned (`exact`, `unpinned`, or `vcs`: a VCS requirement at a
+    full commit, the strongest pin it can have, since pip cannot hash a checkout) and
+    whether it carries a hash; None for a local one. The common `name` and `name==1.2.3`
+    are told here; the rest goes to the requirements reader."""
     simple = _SIMPLE_SPEC.match(text)
     if simple is not None:
-        return simple.group(1) is not None, False
+        return ("exact" if simple.group(1) is not None else "unpinned"), False
     from repo_harden.readers.requirements import read_requirements
 
     read = read_requirements("-", text)
     if read.errors or not read.requirements or read.requirements[0].is_local:
         return None
     requirement = read.requirements[0]
-    return requirement.unpinned_reason is None, requirement.is_hashed
+    if requirement.unpinned_reason is not None:
+        return "unpinned", requirement.is_hashed
+    return ("vcs" if requirement.is_vcs else "exact"), requirement.is_hashed
 
 
 def _uv(command: Command, args: list[Word], context: InstallContext) -> Install | None:
     if args[:2] and [a.text for a in args[:2]] == ["pip", "install"]:
         return _pip_install(command, args[2:], "uv pip")
+    if args and args[0].text == "run":
+        return _uv_run(command, args[1:], context)
     if args[:2] and [a.text for a in args[:2]] == ["tool", "install"]:
         return _python_tool(command, args[2:], "uv tool install", "==")
     if args[:2] and [a.text for a in args[:2]] == ["tool", "run"]:
         return _uvx(command, args[2:], context)
     return None
+
+
+_UV_RUN_VALUED = frozenset({
+    "--with", "--with-editable", "--with-requirements", "--python", "-p", "--package",
+    "--extra", "--group", "--no-group", "--index", "--default-index", "--env-file",
+    "--directory", "--project", "--config-file", "-C", "--config-setting", "--index-url",
+    "--extra-index-url", "--find-links", "-f", "--exclude-newer", "--prerelease", "--resolution",
+    "--link-mode", "--refresh-package", "--upgrade-package", "-P", "--reinstall-package",
+    "--only-group", "--cache-dir", "--color", "--keyring-provider", "--index-strategy"
+})  # fmt: skip
+
+
+def _uv_run(command: Command, args: list[Word], context: InstallContext) -> Install | None:
+    """`uv run script.py` installs the script's inline dependencies (PEP 723); any other
+    `uv run` uses the project's environment, which `uv.lock` locks."""
+    parsed = parse_args(args, _UV_RUN_VALUED)
+    program = parsed.positionals[:1]
+    if not program or not _SCRIPT.search(program[0].text.split("?")[0]):
+        return None
+    folder = parsed.values("--directory")
+    if folder:
+        context = context.at(context.resolve(folder[0].text) if folder[0].literal else None)
+    return _inline_script(command, program[0], "uv run", context)
 
 
 def _uvx(command: Command, args: list[Word], context: InstallContext) -> Install | None:
@@ -206,13 +377,61 @@ def _pipx(command: Command, args: list[Word], context: InstallContext) -> Instal
         return _python_tool(command, args[1:], "pipx install", "==")
     if args and args[0].text == "run":
         parsed = parse_args(args[1:], {"--spec", "--python", "--index-url", "--pip-args"})
-        spec = parsed.values("--spec")[:1] or parsed.positionals[:1]
+        app = parsed.positionals[:1]
+        if not parsed.has("--spec") and app and _SCRIPT.search(app[0].text.split("?")[0]):
+            return _inline_script(command, app[0], "pipx run", context)
+        spec = parsed.values("--spec")[:1] or app
         if not spec or not spec[0].literal or _LOCAL.search(spec[0].text):
             return None
         pinned = _exact_python(spec[0].text)
         fix = "name the version: `pipx run --spec 'tool==1.2.3' tool`"
         return Install(command, "pipx run", fix, () if pinned else (spec[0].text,))
     return None
+
+
+def _inline_script(
+    command: Command, word: Word, tool: str, context: InstallContext
+) -> Install | None:
+    """A `.py` file run with the dependencies of its PEP 723 `# /// script` block: each must
+    be pinned. A script fetched from a URL brings dependencies nobody reviewed."""
+    if not word.literal:
+        return None
+    if _REMOTE.match(word.text):
+        return Install(
+            command,
+            tool,
+            "keep a reviewed copy of the script in the repository, with its inline "
+            "dependencies pinned (`name==1.2.3`)",
+            problem=f"`{tool} {word.text}` downloads a script and runs it, with whatever "
+            "dependencies it names that day",
+            script=word.text,
+        )
+    path = context.resolve(word.text)
+    text = context.text(path) if path is not None else None
+    if path is None or text is None:
+        return None  # not in the repository, or its folder is unknown: nothing to judge
+    if tool == "uv run" and context.text(f"{path}.lock") is not None:
+        return None  # `uv lock --script` wrote its lockfile, which `uv run` follows
+    from repo_harden.readers.inline_metadata import script_dependencies
+
+    unpinned = tuple(
+        requirement for requirement in script_dependencies(text) if not _exact_pep508(requirement)
+    )
+    fix = "pin each one in the script's `# /// script` block (`name==1.2.3`)"
+    if tool == "uv run":
+        fix += f", or lock them with `uv lock --script {word.text}`"
+    return Install(command, tool, fix, unpinned, script=path)
+
+
+def _exact_pep508(text: str) -> bool:
+    """A dependency pinned to one release (`==` with a full version, `===`), a VCS commit or
+    a hashed URL, as a requirements file would be judged."""
+    from repo_harden.readers.requirements import read_requirements
+
+    read = read_requirements("-", text)
+    if read.errors or not read.requirements:
+        return False
+    return read.requirements[0].unpinned_reason is None
 
 
 def _python_tool(command: Command, args: list[Word], tool: str, operator: str) -> Install:
@@ -240,14 +459,54 @@ def _npm(command: Command, args: list[Word], context: InstallContext) -> Install
         return None
     parsed = parse_args(args[1:], _NPM_VALUED)
     if not parsed.positionals:
+        prefix = parsed.values("--prefix", "-C")
+        if prefix:
+            where = context.resolve(prefix[0].text) if prefix[0].literal else None
+            context = context.at(where)
+        return _npm_install_all(command, context)
+    return _node_packages(command, parsed.positionals, "npm install")
+
+
+def _npm_install_all(command: Command, context: InstallContext) -> Install:
+    """`npm install` with no package: the advice depends on the lockfile of its folder."""
+    shown = _shown_folder(context.directory)
+    locked = context.node_lockfile()
+    if locked is None:
         return Install(
             command,
             "npm",
-            "use `npm ci`, which installs exactly what `package-lock.json` says",
-            problem="`npm install` without packages may update the lockfile instead of "
-            "following it",
+            "commit one (`npm install --package-lock-only`) and install with `npm ci`, "
+            "which follows it exactly",
+            problem=f"`npm install`{shown} resolves every dependency afresh: there is no "
+            "`package-lock.json` for it to follow",
         )
-    return _node_packages(command, parsed.positionals, "npm install")
+    lockfile, install = locked
+    if install != "npm ci":
+        whose = "of that folder" if context.directory is not None else "of the repository"
+        return Install(
+            command,
+            "npm",
+            f"install with `{install}`, which follows it",
+            problem=f"`npm install`{shown} ignores `{lockfile}`, the lockfile {whose}, "
+            "and may resolve other versions",
+        )
+    return Install(
+        command,
+        "npm",
+        f"use `npm ci`, which installs exactly what `{lockfile}` says",
+        problem="`npm install` without packages may update the lockfile instead of following it",
+    )
+
+
+def _inside(folder: str, path: str) -> str | None:
+    joined = posixpath.normpath(posixpath.join(folder, path))
+    return None if joined == ".." or joined.startswith("../") else joined
+
+
+def _shown_folder(directory: str | None) -> str:
+    if directory is None:
+        return ""
+    return f" in `{directory}/`" if directory else " at the repository root"
 
 
 def _node_packages(command: Command, words: Sequence[Word], tool: str) -> Install:
@@ -286,7 +545,24 @@ def _pnpm(command: Command, args: list[Word], context: InstallContext) -> Instal
         parsed = parse_args(args[1:], _NPM_VALUED)
         if parsed.positionals:
             return _node_packages(command, parsed.positionals, f"pnpm {args[0].text}")
+        if args[0].text != "add" and _unfrozen(parsed, "--frozen-lockfile", "--no-lockfile"):
+            flag = next(a.text for a in args[1:] if "lockfile" in a.text)
+            return Install(
+                command,
+                "pnpm",
+                "drop it: pnpm installs with `--frozen-lockfile` in CI by itself",
+                problem=f"`pnpm {args[0].text} {flag}` may update `pnpm-lock.yaml` instead of "
+                "following it",
+            )
     return None
+
+
+def _unfrozen(parsed: ParsedArgs, frozen: str, ignored: str) -> bool:
+    """`--no-frozen-lockfile`, `--frozen-lockfile=false` (or the Yarn 2+ `--immutable`
+    equivalents), or an option that ignores the lockfile altogether."""
+    negated = f"--no-{frozen.removeprefix('--')}"
+    values = [w.text.lower() for w in parsed.values(frozen)]
+    return parsed.has(negated, ignored) or any(v in ("false", "0") for v in values)
 
 
 def _yarn(command: Command, args: list[Word], context: InstallContext) -> Install | None:
@@ -301,6 +577,19 @@ def _yarn(command: Command, args: list[Word], context: InstallContext) -> Instal
     if texts[:1] == ["add"]:
         return _node_packages(command, parse_args(args[1:], _NPM_VALUED).positionals, "yarn add")
     installs = not texts or texts[0] == "install" or all(t.startswith("-") for t in texts)
+    if installs:
+        parsed = parse_args(args[1:] if texts and texts[0] == "install" else args, ())
+        if _unfrozen(parsed, "--immutable", "--no-lockfile") or _unfrozen(
+            parsed, "--frozen-lockfile", "--no-lockfile"
+        ):
+            flag = next(t for t in texts if "lockfile" in t or "immutable" in t)
+            return Install(
+                command,
+                "yarn",
+                "drop it, and install with `yarn install --immutable` (Yarn 2+) or "
+                "`--frozen-lockfile` (Yarn 1)",
+                problem=f"`yarn install {flag}` may update `yarn.lock` instead of following it",
+            )
     frozen = {"--frozen-lockfile", "--immutable", "--pure-lockfile", "--help", "-h", "--version"}
     if not installs or frozen.intersection(texts) or context.yarn_berry:
         return None
@@ -384,7 +673,14 @@ def _gem(command: Command, args: list[Word], context: InstallContext) -> Install
 
 
 def _dotnet(command: Command, args: list[Word], context: InstallContext) -> Install | None:
-    if [a.text for a in args[:2]] != ["tool", "install"]:
+    texts = [a.text for a in args]
+    if texts[:2] == ["package", "add"]:
+        return _dotnet_add_package(command, args[2:], "dotnet package add")
+    if texts[:1] == ["add"] and "package" in texts[1:3]:
+        return _dotnet_add_package(
+            command, args[texts.index("package", 1) + 1 :], "dotnet add package"
+        )
+    if texts[:2] != ["tool", "install"]:
         return None
     parsed = parse_args(args[2:], _DOTNET_VALUED)
     if parsed.has("--version"):
@@ -393,6 +689,31 @@ def _dotnet(command: Command, args: list[Word], context: InstallContext) -> Inst
     fix = "pin it: `dotnet tool install tool --version 1.2.3` (or a tool manifest and "
     fix += "`dotnet tool restore`)"
     return Install(command, "dotnet tool install", fix, unpinned)
+
+
+_DOTNET_ADD_VALUED = frozenset({
+    "-v", "--version", "-f", "--framework", "-s", "--source", "--package-directory", "--project"
+})  # fmt: skip
+
+
+def _dotnet_add_package(command: Command, args: list[Word], tool: str) -> Install:
+    """`dotnet add package NAME` adds the newest release to the project file (and restores
+    it); `--version 1.2.3` or `NAME@1.2.3` (.NET 10) names one."""
+    parsed = parse_args(args, _DOTNET_ADD_VALUED, clusters=False)
+    versions = parsed.values("-v", "--version")
+    unpinned = []
+    for word in parsed.positionals[:1]:
+        name, at, _ = word.text.partition("@")
+        if at:
+            version_word: Word | None = word.tail(len(name) + 1)
+        else:
+            version_word = versions[0] if versions else None
+        if not word.literal or (version_word is not None and not version_word.literal):
+            continue
+        if version_word is None or not _NUGET_EXACT.match(version_word.text):
+            unpinned.append(word.text)
+    fix = f"name the version: `{tool} {' '.join(unpinned) or 'Name'} --version 1.2.3`"
+    return Install(command, tool, fix, tuple(unpinned))
 
 
 def _choco(command: Command, args: list[Word], context: InstallContext) -> Install | None:
