@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from repo_harden.core.declare import Check
 
 CHECK_MODULES: dict[str, tuple[str, ...]] = {
-    "repo_harden.checks.pinning": ("PIN001", "PIN002"),
+    "repo_harden.checks.pinning.unpinned": ("PIN001", "PIN002"),
+    "repo_harden.checks.pinning.verified": ("PIN003", "PIN004"),
+    "repo_harden.checks.pinning.pre_commit": ("PIN005",),
     "repo_harden.checks.downloads.in_scripts": ("DL001", "DL002", "DL003", "DL004"),
     "repo_harden.checks.downloads.in_dockerfiles": ("DL005",),
     "repo_harden.checks.downloads.tool_versions": ("DL006",),

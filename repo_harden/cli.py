@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from repo_harden import __version__
-from repo_harden.commands import audit, inventory, merge, owners, rules, scan, waivers
+from repo_harden.commands import audit, fix, inventory, merge, owners, rules, scan, waive, waivers
 from repo_harden.core.errors import ExitCode, FatalError
 from repo_harden.core.escape import shown
 from repo_harden.frontend.output import silence_stdout
@@ -18,7 +18,7 @@ Find the weak links in a software supply chain: actions and images not pinned
 to a digest, unpinned tool downloads, manifests without lockfiles, workflow
 files nobody must review, default branches anyone can force-push.
 """
-_COMMANDS = (scan, rules, waivers, owners, audit, merge, inventory)
+_COMMANDS = (scan, fix, rules, waivers, waive, owners, audit, merge, inventory)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,6 +32,7 @@ from repo_harden.audit.content import (
     read_trees,
 )
 from repo_harden.audit.github_snapshot import GitHubSnapshot
+from repo_harden.audit.git_api import TransportGitApi
 from repo_harden.audit.listing import ListedRepository
 from repo_harden.audit.settings import CachedApi, read_settings
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry
@@ -68,6 +69,7 @@ from repo_harden.engine.records import (
     reported_from_record,
 )
 from repo_harden.github.client import GitHubError
+from repo_harden.github.git_refs import GitHubRefs, git_hosts
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,10 @@ class Audit:
         self.result = AuditResult()
         self.rules: dict[str, Rule] = dict(self.found.rules)
         self._api = CachedApi(transport, store)
+        # One source for every repository: a ref many repositories pin is asked once.
+        self._git_refs = GitHubRefs(
+            TransportGitApi(transport), hosts=git_hosts(transport.api_url), cache=store
+        )
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="audit")
         # GraphQL batches are heavy: a few at a time (GitHub asks for restraint with them).
         self._batch_pool = ThreadPoolExecutor(
@@ -216,7 +222,9 @@ class Audit:
         def read(listed: ListedRepository) -> tuple[str, RepoSettings | str]:
             try:
                 settings = read_settings(self._api, listed)
-                return listed.full_name, replace(settings, advisories=self.options.advisories)
+                return listed.full_name, replace(
+                    settings, advisories=self.options.advisories, git_refs=self._git_refs
+                )
             except GitHubError as error:
                 return listed.full_name, f"reading its settings: {error}"
 

@@ -13,6 +13,7 @@
   tool's version, the same way.
 - Facts looked up about other repositories (what a tag points at, a file at a commit),
   with the time they were learned: each kind of fact has its own lifetime.
+  Pins use them too (`repo-harden fix` shares the cache with the audit).
 
 One connection, shared by the worker threads under a lock; WAL mode and a busy timeout, so
 shards of one audit may share a cache folder.
@@ -32,6 +33,7 @@ from typing import Any
 # 2: results keep their exceptions; the audit history.
 SCHEMA_VERSION = "2"
 HISTORY_KEPT = 10  # audits remembered per scope (each is a few MB at 100,000 findings)
+CACHE_FOLDER = "repo-harden"
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS blobs (oid TEXT PRIMARY KEY, kind TEXT NOT NULL, data BLOB)",
@@ -48,6 +50,21 @@ _TABLES = (
     "value TEXT NOT NULL, learned REAL NOT NULL, PRIMARY KEY (kind, key))",
 )
 _CACHED_TABLES = ("blobs", "trees", "etags", "results", "history", "inventories", "facts")
+
+
+def cache_file(cache_dir: Path | None, api_url: str, environ: Mapping[str, str]) -> Path:
+    """The cache of one GitHub host, in `cache_dir` (default: the user's cache folder,
+    `$XDG_CACHE_HOME/repo-harden` or `~/.cache/repo-harden`), shared by the audit and fix."""
+    from urllib.parse import urlsplit
+
+    folder = cache_dir
+    if folder is None:
+        base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        folder = Path(base) / CACHE_FOLDER
+    parts = urlsplit(api_url)  # the host and port alone: never credentials in a file name
+    host = f"{parts.hostname}_{parts.port}" if parts.port else (parts.hostname or "github")
+    host = host.replace(":", "_")  # an IPv6 address
+    return Path(folder) / f"audit-{host}.sqlite3"
 
 
 @dataclass(frozen=True)

@@ -211,18 +211,11 @@ def audit_auth(args: argparse.Namespace, environ: Mapping[str, str]) -> Auth:
 
 def cache_file(args: argparse.Namespace, api_url: str) -> Path | None:
     """`--cache-dir` (default: the user's cache folder), one file per GitHub host."""
-    from urllib.parse import urlsplit
+    from repo_harden.audit.store import cache_file as shared_cache_file
 
     if args.no_cache:
         return None
-    folder = args.cache_dir
-    if folder is None:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        folder = Path(base) / "repo-harden"
-    parts = urlsplit(api_url)  # the host and port alone: never credentials in a file name
-    host = f"{parts.hostname}_{parts.port}" if parts.port else (parts.hostname or "github")
-    host = host.replace(":", "_")  # an IPv6 address
-    return Path(folder) / f"audit-{host}.sqlite3"
+    return shared_cache_file(args.cache_dir, api_url, os.environ)
 
 
 def audit_report(

@@ -140,6 +140,8 @@ def _text(listing: Exceptions) -> str:
             f"({shown(waiver_status(waiver, today))})"
         )
         lines.append(f"      reason: {shown(waiver.reason) or '?'}")
+        if waiver.compensating_control:
+            lines.append(f"      compensating control: {shown(waiver.compensating_control)}")
     lines.append(f"Inline ignores: {len(inline)}")
     for ignore in inline:
         status = f"  [invalid: {'; '.join(ignore.problems)}]" if ignore.problems else ""
@@ -169,6 +171,7 @@ def _json(listing: Exceptions) -> str:
                 "path": w.path,
                 "owner": w.owner,
                 "reason": w.reason,
+                "compensating_control": w.compensating_control or None,
                 "expires": w.expires.isoformat() if w.expires else None,
                 "line": w.line,
                 "status": "invalid"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from repo_harden.core.advisory import AdvisorySource
     from repo_harden.core.branch_policy import BranchPolicy
+    from repo_harden.core.pins import GitRefSource
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # a larger file is not read (RH000); nor is a larger config
 
@@ -36,7 +37,8 @@ class ReportedError:
 class RepoSettings:
     """What only the network knows, read online. `branch_protection` is the live
     protection of the default branch (None: not read); `advisories` looks up known
-    vulnerabilities (None: offline, LCK006 finds nothing)."""
+    vulnerabilities (None: offline, LCK006 finds nothing); `git_refs` looks up the refs and
+    commits that pins name (None: offline, PIN003 and PIN004 find nothing)."""
 
     default_branch: str | None = None
     branch_protection: BranchPolicy | None = None
@@ -44,6 +46,7 @@ class RepoSettings:
     # A service, not a fact about the repository: left out of repr and comparisons, so
     # that settings read twice still compare (and print) the same.
     advisories: AdvisorySource | None = field(default=None, repr=False, compare=False)
+    git_refs: GitRefSource | None = field(default=None, repr=False, compare=False)
 
 
 class RepoSnapshot(Protocol):

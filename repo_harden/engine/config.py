@@ -33,17 +33,21 @@ _TOP_KEYS = {
     "severity",
     "rules",
     "waivers",
+    "require-compensating-control",
     "branch-protection",
     "max-findings-per-file",
     "shell-inputs",
     "default-excludes",
     "exclude-fixtures",
     "foreign-ignores",
+    "fix",
 }
 MAX_FINDINGS_PER_FILE = 1000
 # Other tools whose ignore comments stand for repo-harden's (engine.suppressions).
 FOREIGN_TOOLS = ("zizmor",)
 _WAIVER_FIELDS = ("rule", "path", "owner", "reason", "expires")
+_WAIVER_OPTIONAL = ("compensating-control",)
+_FIX_KEYS = {"online"}
 _WAIVER_HEADER = re.compile(
     r"^\s*\[\[\s*(?:tool\s*\.\s*[\"']?repo-harden[\"']?\s*\.\s*)?waivers\s*\]\]"
 )
@@ -60,6 +64,7 @@ class Waiver:
     expires: datetime.date | None
     line: int | None
     problems: tuple[str, ...] = ()
+    compensating_control: str = ""  # what makes the risk acceptable meanwhile
 
     def expired(self, today: datetime.date) -> bool:
         return self.expires is not None and self.expires < today
@@ -77,6 +82,7 @@ class Config:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     rule_options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
+    require_compensating_control: bool = False
     branch_protection: BranchRequirements = field(default_factory=BranchRequirements)
     max_findings_per_file: int = MAX_FINDINGS_PER_FILE  # 0: no limit
     # actions (`owner/repo`) and the inputs they run as shell scripts, for DL001-DL004, PIN002
@@ -84,6 +90,7 @@ class Config:
     default_excludes: bool = True  # skip vendored and generated trees (engine.scope)
     exclude_fixtures: bool = False  # skip test fixture folders (engine.scope)
     foreign_ignores: tuple[str, ...] = FOREIGN_TOOLS  # tools whose ignore comments count
+    fix_online: bool = False  # [fix] online: the fix-pins hook may ask GitHub and registries
 
 
 def find_config(root: Path) -> Path | None:
@@ -219,7 +226,8 @@ def _parse(
         fail_on=parse_fail_on(str(table.get("fail-on", "warning")), f"{path}: fail-on"),
         severity=_severities(path, table, codes),
         rule_options=_rule_options(path, table, checks, codes),
-        waivers=_waivers(path, text, table, codes),
+        waivers=_waivers(path, text, table, codes, _required_control(path, table)),
+        require_compensating_control=_required_control(path, table),
         branch_protection=parse_requirements(
             table.get("branch-protection", {}), f"{path}: [branch-protection]"
         ),
@@ -228,6 +236,7 @@ def _parse(
         default_excludes=_boolean(path, table, "default-excludes", default=True),
         exclude_fixtures=_boolean(path, table, "exclude-fixtures", default=False),
         foreign_ignores=_foreign_ignores(path, table),
+        fix_online=_fix_online(path, table),
     )
 
 
@@ -277,6 +286,23 @@ def _shell_inputs(path: Path, table: Mapping[str, object]) -> dict[str, tuple[st
             raise ConfigError(f"{where}.{action} must be a list of input names")
         found[action.lower()] = tuple(inputs)
     return found
+
+
+def _required_control(path: Path, table: Mapping[str, object]) -> bool:
+    return _boolean(path, table, "require-compensating-control", default=False)
+
+
+def _fix_online(path: Path, table: Mapping[str, object]) -> bool:
+    raw = table.get("fix", {})
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: fix must be a table ([fix])")
+    unknown = sorted(set(raw) - _FIX_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: [fix]: unknown setting {', '.join(map(repr, unknown))}")
+    online = raw.get("online", False)
+    if not isinstance(online, bool):
+        raise ConfigError(f"{path}: [fix].online must be true or false")
+    return online
 
 
 def parse_fail_on(value: str, where: str) -> Severity | None:
@@ -376,7 +402,7 @@ def _rule_options(
 
 
 def _waivers(
-    path: Path, text: str, table: Mapping[str, object], codes: set[str]
+    path: Path, text: str, table: Mapping[str, object], codes: set[str], require_control: bool
 ) -> tuple[Waiver, ...]:
     raw = table.get("waivers", [])
     if not isinstance(raw, list):
@@ -385,16 +411,23 @@ def _waivers(
     waivers = []
     for index, entry in enumerate(raw):
         line = header_lines[index] if index < len(header_lines) else None
-        waiver = _waiver(entry, line, codes)
+        waiver = _waiver(entry, line, codes, require_control)
         check_globs([waiver.path], f"{path}: the waiver at line {line or '?'}: path")
         waivers.append(waiver)
     return tuple(waivers)
 
 
-def _waiver(entry: object, line: int | None, codes: set[str]) -> Waiver:
+def _waiver(entry: object, line: int | None, codes: set[str], require_control: bool) -> Waiver:
     fields: Mapping[str, object] = entry if isinstance(entry, dict) else {}
     problems = [f"missing `{name}`" for name in _WAIVER_FIELDS if not fields.get(name)]
-    problems += [f"unknown field `{name}`" for name in fields if name not in _WAIVER_FIELDS]
+    known = _WAIVER_FIELDS + _WAIVER_OPTIONAL
+    problems += [f"unknown field `{name}`" for name in fields if name not in known]
+    control = fields.get("compensating-control", "")
+    if not isinstance(control, str):
+        problems.append("`compensating-control` must be text")
+        control = ""
+    if require_control and not control.strip():
+        problems.append("missing `compensating-control` (the config requires one)")
     rule = str(fields.get("rule", "")).strip().upper()
     if rule and rule not in codes:
         problems.append(f"unknown rule `{rule}`")
@@ -412,4 +445,5 @@ def _waiver(entry: object, line: int | None, codes: set[str]) -> Waiver:
         expires=expires,
         line=line,
         problems=tuple(problems),
+        compensating_control=control.strip(),
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from repo_harden.core.errors import UsageError
 from repo_harden.core.model import Rule
 from repo_harden.engine.catalogue import Catalogue, catalogue
+from repo_harden.core.snapshot import RepoSettings
 from repo_harden.engine.config import Config, find_config, load_config
 from repo_harden.engine.judge import judge, selected_checks
 from repo_harden.engine.overrides import Overrides, apply_overrides, check_selectors
@@ -27,12 +28,14 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class ScanOptions:
     """How to scan: the command line's overrides of the config, a hook's rule families
-    (`only`), the date waivers expire against, and `--online`."""
+    (`only`), the date waivers expire against, and `--online` (or, from `repo-harden fix`,
+    the `settings` to check with)."""
 
     overrides: Overrides = field(default_factory=Overrides)
     only: tuple[str, ...] = ()
     today: datetime.date | None = None
     online: OnlineOptions | None = None  # --online: live settings, known vulnerabilities
+    settings: RepoSettings | None = None
 
 
 @dataclass
@@ -43,6 +46,7 @@ class ScanResult:
     crashes: list[str]
     files_checked: int
     rules: dict[str, Rule]
+    repo: LocalRepo | None = None  # the checkout as it was read
 
 
 def scan_paths(paths: Sequence[Path], options: ScanOptions) -> ScanResult:
@@ -62,6 +66,7 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
     repo = LocalRepo(root)
     wanted = _target_files(repo, targets) if targets is not None else None
     checks = selected_checks(found, config, options.only)
+    repo.settings = options.settings
     if options.online is not None:
         from repo_harden.frontend.online import online_settings
 
@@ -83,7 +88,7 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
         keep.add("")  # repository-level findings concern every file
         outcome.reported = [r for r in outcome.reported if r.finding.path in keep]
     files = len(wanted) if wanted is not None else len(repo.paths())
-    return ScanResult(repo.root, config, outcome, crashes, files, dict(found.rules))
+    return ScanResult(repo.root, config, outcome, crashes, files, dict(found.rules), repo)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ and where known vulnerabilities are looked up.
 The repository is `--repo OWNER/NAME`, or the path of the `origin` remote. A remote URL
 may hold credentials (`https://x-access-token:...@github.com/...`), so only its path is
 kept, and the URL itself is never shown. Only the rules that read live settings (BP,
-OWN003) need a token: LCK006 asks an OSV service, which needs none.
+OWN003) or look up what pins name (PIN003, PIN004) need a token: LCK006 asks an OSV
+service, which needs none.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from repo_harden.core.errors import UsageError
+from repo_harden.core.pins import GitRefSource
 from repo_harden.core.snapshot import RepoSettings
 
+PIN_LOOKUP_RULES = frozenset({"PIN003", "PIN004"})  # they ask for refs, not for settings
 _FULL_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _SCP_LIKE = re.compile(r"^(?:[^@/]+@)?[^/:]+:(?P<path>[^/].*)$")
 
@@ -79,22 +82,48 @@ def online_settings(
 
     settings = RepoSettings()
     if reading_settings:
-        settings = read_online_settings(root, options, reading_settings)
+        require_token(options, reading_settings)
+    live = [code for code in reading_settings if code not in PIN_LOOKUP_RULES]
+    if live:
+        settings = read_online_settings(root, options, live)
+    if PIN_LOOKUP_RULES.intersection(reading_settings):
+        settings = replace(settings, git_refs=git_ref_source(options))
     return replace(settings, advisories=pip_audit_source(options.osv_url))
+
+
+def require_token(options: OnlineOptions, reading_settings: Sequence[str]) -> str:
+    from repo_harden.github.client import MissingTokenError
+
+    if options.token is None:
+        live = [code for code in reading_settings if code not in PIN_LOOKUP_RULES]
+        pins = [code for code in reading_settings if code in PIN_LOOKUP_RULES]
+        why = [f"{_code_ranges(live)} read live settings from GitHub"] if live else []
+        why += [f"{_code_ranges(pins)} look up refs and commits on GitHub"] if pins else []
+        raise MissingTokenError(
+            "--online needs a GitHub token: set GITHUB_TOKEN or GH_TOKEN; "
+            f"{' and '.join(why)} (LCK006 needs no token: `--online --select LCK006`)"
+        )
+    return options.token
+
+
+def git_ref_source(options: OnlineOptions) -> GitRefSource:
+    """PIN003 and PIN004's lookups, through one client kept open for the whole scan."""
+    from repo_harden.github.client import DEFAULT_API_URL, GitHubClient
+    from repo_harden.github.git_refs import GitHubRefs, git_hosts
+
+    api_url = options.api_url or DEFAULT_API_URL
+    client = GitHubClient(require_token(options, sorted(PIN_LOOKUP_RULES)), api_url)
+    return GitHubRefs(client, hosts=git_hosts(api_url))
 
 
 def read_online_settings(
     root: Path, options: OnlineOptions, reading_settings: Sequence[str]
 ) -> RepoSettings:
-    from repo_harden.github.client import DEFAULT_API_URL, GitHubClient, MissingTokenError
+    from repo_harden.github.client import DEFAULT_API_URL, GitHubClient
     from repo_harden.github.live_settings import read_live_settings
 
-    if options.token is None:
-        raise MissingTokenError(
-            "--online needs a GitHub token: set GITHUB_TOKEN or GH_TOKEN; "
-            f"{_code_ranges(reading_settings)} read live settings from GitHub (LCK006 "
-            "needs no token: `--online --select LCK006`)"
-        )
+    require_token(options, reading_settings)
+    assert options.token is not None
     full_name = options.repository or origin_repository(root)
     if full_name is None:
         raise UsageError(

@@ -12,10 +12,25 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from repo_harden.core.deadline import DeadlineExceeded, within
 from repo_harden.core.errors import FatalError
+from repo_harden.core.redact import REDACTED, REDACTOR, Redactor
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "REDACTED",
+    "REDACTOR",
+    "TOKEN_VARIABLES",
+    "GitHubClient",
+    "GitHubError",
+    "MissingTokenError",
+    "Redactor",
+    "RepositoryInfo",
+    "require_token",
+    "token_from_env",
+]
 
 if TYPE_CHECKING:
     from github import Github
@@ -24,7 +39,6 @@ T = TypeVar("T")
 
 DEFAULT_API_URL = "https://api.github.com"
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
-REDACTED = "***"
 REQUEST_DEADLINE = 60.0  # seconds for one whole request (and PyGithub's retries of it)
 _LOGGERS = ("github", "github.Requester", "github.GithubRetry", "urllib3.connectionpool")
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
@@ -103,30 +117,6 @@ def require_token(environ: Mapping[str, str], why: str) -> str:
     return token
 
 
-class Redactor(logging.Filter):
-    """Replaces every registered secret in a text or a log record with `***`."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._secrets: set[str] = set()
-
-    def add(self, secret: str) -> None:
-        if secret:
-            self._secrets.add(secret)
-
-    def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self._secrets:
-            record.msg = self(record.getMessage())
-            record.args = None
-        return True
-
-
-REDACTOR = Redactor()
 for _name in _LOGGERS:
     logging.getLogger(_name).addFilter(REDACTOR)
 
@@ -201,6 +191,21 @@ class GitHubClient:
             return data, headers
 
         return _translated(f"GET {path}", read)
+
+    def graphql(self, query: str) -> Mapping[str, Any]:
+        """The whole answer to a GraphQL query: its `data` (which may be partial) and its
+        `errors`, as GitHub sent them; a refused query (HTTP 4xx/5xx) raises `GitHubError`."""
+
+        def send() -> object:
+            requester = self._github.requester
+            return requester.requestJsonAndCheck(
+                "POST", requester.graphql_url, input={"query": query}
+            )[1]
+
+        document = _translated("GraphQL query", send)
+        if not isinstance(document, dict):
+            raise GitHubError("GraphQL query: GitHub's answer is not a JSON object")
+        return document
 
     def get_pages(self, path: str, params: Mapping[str, str | int] | None = None) -> list[object]:
         """Every item of a paginated list, following the `Link: rel="next"` headers."""

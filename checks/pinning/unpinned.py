@@ -1,4 +1,5 @@
-"""PIN: actions, reusable workflows and container images pinned to immutable references."""
+"""PIN001 and PIN002: actions, reusable workflows and container images pinned to immutable
+references."""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def _steps_of(ctx: CheckContext, path: str) -> Iterator[Step]:
         yield from job.steps
 
 
-def _remote_uses(ctx: CheckContext, path: str) -> Iterator[Scalar]:
+def remote_uses(ctx: CheckContext, path: str) -> Iterator[Scalar]:
     """Every `uses:` of a path: job-level (reusable workflows) and step-level."""
     if not is_action_path(path):
         workflow = ctx.parsed.read(WORKFLOW, path)
@@ -162,7 +163,7 @@ def unpinned_action(ctx: CheckContext) -> Iterator[Finding]:
     """
     trusted = ctx.string_list_option("trusted-owners")
     for path in ctx.files:
-        for uses in _remote_uses(ctx, path):
+        for uses in remote_uses(ctx, path):
             reference = parse_uses(uses.value)
             if reference is None or is_trusted(reference, trusted):
                 continue

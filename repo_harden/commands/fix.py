@@ -1,0 +1,204 @@
+"""`repo-harden fix`: pin actions, reusable workflows, images and pre-commit hooks in place."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from repo_harden.core.errors import ExitCode
+from repo_harden.frontend.options import DEFAULT_CONFIG_HELP, csv_codes
+
+if TYPE_CHECKING:
+    from repo_harden.commands import Subcommands
+    from repo_harden.frontend.fix import FixResult
+
+_EPILOG = """\
+exit codes:
+  0  nothing to fix, or everything was fixed
+  1  something would change (--dry-run), or some references could not be fixed
+  2  usage or configuration error
+
+examples:
+  GH_TOKEN=$(gh auth token) repo-harden fix     pin everything in the checkout
+  repo-harden fix --dry-run                     show the diff, change nothing (CI: exit 1)
+  repo-harden fix .github/workflows/ci.yml --select PIN001
+  repo-harden fix --offline                     only what the cache already knows
+  repo-harden fix --registry-url docker.io=https://mirror.example
+"""
+
+
+def add_parser(commands: Subcommands) -> None:
+    fix = commands.add_parser(
+        "fix",
+        help="pin actions, images and pre-commit hooks to commit SHAs and digests, in place",
+        description="Rewrite what PIN001, PIN002 and PIN005 find, in place: actions and "
+        "reusable workflows to the full commit SHA with the version as a comment "
+        "(`@<sha> # v4.2.2`), images to `name:tag@sha256:<digest>`, pre-commit revs to "
+        "`<sha>  # frozen: v1.2.3`. Online (with a GitHub token) it also re-comments pins "
+        "whose comment names another version (PIN003) and lists impostor commits (PIN004). "
+        "Only the reference text and its comment change. Waived and ignored findings are "
+        "left alone; references that cannot be resolved are listed with the reason.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    fix.set_defaults(run=run)
+    fix.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="default: the current folder"
+    )
+    fix.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="write nothing: print the unified diff, and exit 1 if something would change",
+    )
+    fix.add_argument("--format", choices=("text", "json"), default="text")
+    lookup = fix.add_argument_group(
+        "lookups", "GitHub (token in GITHUB_TOKEN or GH_TOKEN) and container registries"
+    )
+    lookup.add_argument(
+        "--offline", action="store_true", help="ask nothing: fix only from the cache"
+    )
+    lookup.add_argument(
+        "--api-url",
+        metavar="URL",
+        help="the GitHub API (default https://api.github.com; GitHub Enterprise Server: "
+        "https://HOST/api/v3)",
+    )
+    lookup.add_argument(
+        "--registry-url",
+        action="append",
+        default=[],
+        metavar="HOST=URL",
+        help="send a registry's requests to URL, e.g. docker.io=https://mirror.example "
+        "(repeatable)",
+    )
+    lookup.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="the cache shared with `audit` (default ~/.cache/repo-harden)",
+    )
+    lookup.add_argument("--no-cache", action="store_true", help="keep nothing between runs")
+    rules = fix.add_argument_group("rules")
+    rules.add_argument("--config", type=Path, metavar="FILE", help=DEFAULT_CONFIG_HELP)
+    rules.add_argument(
+        "--select",
+        type=csv_codes,
+        action="extend",
+        default=[],
+        metavar="CODES",
+        help="fix only these: PIN001 (actions), PIN002 (images), PIN005 (pre-commit), PIN003",
+    )
+    rules.add_argument("--ignore", type=csv_codes, action="extend", default=[], metavar="CODES")
+    rules.add_argument(
+        "--exclude", action="append", default=[], metavar="GLOB", help="skip paths (repeatable)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from repo_harden.audit.store import Store, cache_file
+    from repo_harden.engine.overrides import Overrides
+    from repo_harden.frontend.fix import FixOptions, fix_paths, open_sources
+    from repo_harden.github.client import DEFAULT_API_URL, REDACTOR, token_from_env
+    from repo_harden.registries.digests import parse_registry_urls
+
+    registry_urls = parse_registry_urls(args.registry_url)
+    token = token_from_env(os.environ)
+    if token is not None:
+        REDACTOR.add(token)
+    api_url = args.api_url or DEFAULT_API_URL
+    path = None if args.no_cache else cache_file(args.cache_dir, api_url, os.environ)
+    store = Store(path)
+    opened = open_sources(
+        token=token,
+        api_url=api_url,
+        cache=store,
+        offline_reason="not in the cache (--offline)" if args.offline else None,
+        registry_urls=registry_urls,
+        environ=os.environ,
+    )
+    overrides = Overrides(
+        config_file=args.config,
+        select=tuple(args.select),
+        ignore=tuple(args.ignore),
+        exclude=tuple(args.exclude),
+    )
+    try:
+        result = fix_paths(args.paths, opened.sources, FixOptions(overrides, args.dry_run))
+    finally:
+        opened.close()
+        store.close()
+    github, registries = opened.requests
+    if args.format == "json":
+        sys.stdout.write(json_report(result, args.dry_run, github, registries))
+    else:
+        text_report(result, args.dry_run, sys.stdout, sys.stderr)
+        if github or registries:
+            print(
+                f"Looked up: {github} GitHub requests, {registries} registry requests.",
+                file=sys.stderr,
+            )
+    return exit_code(result, dry_run=args.dry_run)
+
+
+def exit_code(result: FixResult, *, dry_run: bool) -> int:
+    from repo_harden.frontend.output import exit_code as crash_exit_code
+
+    if result.crashes:
+        return crash_exit_code((), None, crashes=result.crashes)
+    if result.not_fixed or (dry_run and result.changes):
+        return ExitCode.FINDINGS
+    return ExitCode.OK
+
+
+def text_report(result: FixResult, dry_run: bool, out: TextIO, err: TextIO) -> None:
+    """The diff on standard output for a dry run; then a line per reference and a summary
+    (on standard error for a dry run, so that the diff can be piped to `git apply`)."""
+    from repo_harden.frontend.fix import report_lines
+
+    if dry_run:
+        for change in result.changes:
+            out.write(change.diff)
+    for line in report_lines(result, dry_run):
+        print(line, file=out if not dry_run else err)
+
+
+def json_report(result: FixResult, dry_run: bool, github: int, registries: int) -> str:
+    from repo_harden import __version__
+    from repo_harden.fixes.plan import Planned
+    from repo_harden.frontend.fix import place
+
+    references = []
+    for item in sorted([*result.fixed, *result.not_fixed], key=place):
+        path, line, column = place(item)
+        planned = isinstance(item, Planned)
+        new = item.new if isinstance(item, Planned) else None
+        status = ("would-fix" if dry_run else "fixed") if new is not None else "not-fixed"
+        references.append(
+            {
+                "rule": item.reference.rule if isinstance(item, Planned) else item.rule,
+                "path": path,
+                "line": line or None,
+                "column": column or None,
+                "old": item.reference.text if isinstance(item, Planned) else item.text,
+                "new": new,
+                "status": status,
+                "reason": item.reason,
+                "note": item.note if planned and isinstance(item, Planned) else None,
+            }
+        )
+    document = {
+        "tool": "repo-harden",
+        "version": __version__,
+        "dry_run": dry_run,
+        "references": references,
+        "files": [
+            {"path": change.path, "diff": change.diff if dry_run else None}
+            for change in result.changes
+        ],
+        "requests": {"github": github, "registries": registries},
+    }
+    return json.dumps(document, indent=2) + "\n"
