@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.fake_git_history import FakeHistory
 from tests.fake_github_graphql import (
     MAX_NODES,
     TIMEOUT_MESSAGE,
@@ -223,6 +224,7 @@ class FakeRepo:
     releases: dict[str, GitSnapshot] = field(default_factory=dict)  # other commits, by id
     tags: dict[str, str] = field(default_factory=dict)  # tag -> the commit of a release
     runs: list[FakeRun] = field(default_factory=list)  # Actions workflow runs
+    history: FakeHistory | None = None  # commits, branches and tags, for pins
     _git: tuple[Any, GitSnapshot | None] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -561,6 +563,14 @@ class FakeGitHub:
             run = FakeRun(run_id, workflow, created_at, jobs=jobs, **fields)
             repo.runs.append(run)
         return run
+    def add_history(self, full_name: str, default_branch: str = "main") -> FakeHistory:
+        """A repository whose history tests build: commits, branches, tags (pins name them)."""
+        repo = self.find_repo(*full_name.split("/")) or self.add_repo(
+            full_name, default_branch=default_branch
+        )
+        if repo.history is None:
+            repo.history = FakeHistory()
+        return repo.history
 
     def add_org(self, login: str) -> None:
         with self._lock:
@@ -1058,6 +1068,7 @@ class FakeGitHub:
         self.route("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}/jobs", self._get_jobs)
         self.route("GET", "/repos/{owner}/{repo}/actions/jobs/{job_id}/logs", self._get_job_logs)
         self.route("GET", LOG_DOWNLOAD + "/{job_id}", self._download_log)
+        self.route("GET", "/repos/{owner}/{repo}/compare/{basehead}", self._get_compare)
 
     def _get_rate_limit(self, request: Request) -> Response:
         body = example("/rate_limit")
@@ -1263,6 +1274,35 @@ def job_json(repo: FakeRepo, run: FakeRun, job: FakeJob, api_url: str) -> Json:
         url=f"{api_url}/repos/{repo.full_name}/actions/jobs/{job.id}",
         html_url=f"https://github.example/{repo.full_name}/actions/runs/{run.id}/job/{job.id}",
     )
+
+    def _get_compare(self, request: Request, owner: str, repo: str, basehead: str) -> Response:
+        """`base...head` of a repository's history: a fork's commit too (one network)."""
+        found = self._repo(request, owner, repo)
+        if isinstance(found, Response):
+            return found
+        base, dots, head = basehead.partition("...")
+        history = found.history
+        base_sha = history.resolve(base) if history and dots else None
+        head_sha = history.resolve(head) if history and dots else None
+        if history is None or base_sha is None or head_sha is None:
+            return self.error(request, 404, "Not Found")
+        status, ahead, behind = history.compare(base_sha, head_sha)
+        body = comparison_json(
+            found, base_sha, status, ahead=ahead, behind=behind, api_url=self.url
+        )
+        return Response(200, body)
+
+
+def comparison_json(
+    repo: FakeRepo, base: str, status: str, *, ahead: int, behind: int, api_url: str
+) -> Json:
+    """GitHub's example comparison, with this one's status and counts (no commits listed)."""
+    body = example("/repos/{owner}/{repo}/compare/{basehead}")
+    body.update(status=status, ahead_by=ahead, behind_by=behind, total_commits=ahead)
+    body["commits"] = []
+    body["files"] = []
+    body["base_commit"]["sha"] = base
+    body["url"] = f"{api_url}/repos/{repo.full_name}/compare/{base}"
     return body
 
 

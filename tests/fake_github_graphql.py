@@ -568,9 +568,21 @@ class RepositoryNode:
         return self._ref(self._repo.default_branch)
 
     def ref(self, info: Any, qualifiedName: str) -> Json:
-        return self._ref(qualifiedName.removeprefix("refs/heads/"))
+        history = self._repo.history
+        for prefix in ("refs/tags/", "refs/heads/"):
+            name = qualifiedName.removeprefix(prefix)
+            if history is not None and qualifiedName.startswith(prefix):
+                known = history.tags if prefix == "refs/tags/" else history.branches
+                if name in known:
+                    return self._history_ref(prefix, name)
+        if not qualifiedName.startswith("refs/") or qualifiedName.startswith("refs/heads/"):
+            return self._ref(qualifiedName.removeprefix("refs/heads/"))
+        return None
 
     def _ref(self, branch: str) -> Json:
+        history = self._repo.history
+        if history is not None and branch in history.branches:
+            return self._history_ref("refs/heads/", branch)
         snapshot = self._repo.git()
         if snapshot is None or branch != self._repo.default_branch:
             return None
@@ -585,6 +597,94 @@ class RepositoryNode:
             "rules": None,
         }
 
+    def refs(
+        self,
+        info: Any,
+        refPrefix: str,
+        *,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+        query: str | None = None,
+        orderBy: Mapping[str, str] | None = None,
+        direction: str | None = None,
+    ) -> Json:
+        """Branches (`refs/heads/`) or tags (`refs/tags/`) whose names hold `query`, by name
+        or (TAG_COMMIT_DATE) by the date of the commit they point at."""
+        history = self._repo.history
+        if refPrefix not in ("refs/heads/", "refs/tags/"):
+            raise GitHubGraphQLError(None, f"refPrefix must end with /, not {refPrefix!r}")
+        known: Mapping[str, Any] = {}
+        if history is not None:
+            known = history.tags if refPrefix == "refs/tags/" else history.branches
+        names = [name for name in known if query is None or query in name]
+        by_date = (orderBy or {}).get("field") == "TAG_COMMIT_DATE"
+        descending = (orderBy or {}).get("direction", direction or "ASC") == "DESC"
+
+        def key(name: str) -> list[Json]:
+            if by_date and history is not None:
+                sha = history.resolve(name) or ""
+                commit = history.commits.get(sha)
+                return [commit.date if commit else 0, name]
+            return [name]
+
+        names.sort(key=key, reverse=descending)
+        page = connection(
+            names, "refs", first=first, last=last, after=after, before=before, key=key,
+            descending=descending,
+        )  # fmt: skip
+        page["nodes"] = [self._history_ref(refPrefix, name) for name in page["nodes"]]
+        for edge, node in zip(page["edges"], page["nodes"], strict=True):
+            edge["node"] = node
+        return page
+
+    def _history_ref(self, prefix: str, name: str) -> Json:
+        history = self._repo.history
+        assert history is not None
+        target: Json
+        if prefix == "refs/tags/":
+            tag = history.tags[name]
+            target = self._tag_object(tag) if tag.annotated else self._history_commit(tag.commit)
+        else:
+            target = self._history_commit(history.branches[name])
+        return {
+            "__typename": "Ref",
+            "id": _node_id("REF", f"{self._repo.full_name}:{prefix}{name}"),
+            "name": name,
+            "prefix": prefix,
+            "target": target,
+            "repository": lambda info: self,
+            "branchProtectionRule": lambda info: (
+                self._protection(name) if prefix == "refs/heads/" else None
+            ),
+            "rules": None,
+        }
+
+    def _history_commit(self, sha: str) -> Json:
+        history = self._repo.history
+        commit = self._git_object("Commit", sha)
+        found = history.commits.get(sha) if history is not None else None
+        date = iso_time(found.date if found else 1_700_000_000)
+        commit.update(
+            message=f"commit {sha[:7]}",
+            messageHeadline=f"commit {sha[:7]}",
+            messageBody="",
+            committedDate=date,
+            authoredDate=date,
+            pushedDate=None,
+            url=commit["commitUrl"],
+            resourcePath=commit["commitResourcePath"],
+        )
+        return commit
+
+    def _tag_object(self, tag: Any) -> Json:
+        node = self._git_object("Tag", tag.oid)
+        node.update(
+            name=tag.name, message=f"release {tag.name}", target=self._history_commit(tag.commit)
+        )
+        return node
+
     def _protection(self, branch: str) -> Json:
         if self._context.token.role != "admin" or self._repo.classic is None:
             return None  # GitHub: null for a token that cannot administer the repository
@@ -593,6 +693,13 @@ class RepositoryNode:
     def object(self, info: Any, oid: str | None = None, expression: str | None = None) -> Json:
         """By `oid`, or by `expression`: `HEAD`, `main:path/to/file`, `HEAD:` (the root), and
         a release's tag or commit (`v1`, `<sha>:action.yml`)."""
+        history = self._repo.history
+        if history is not None:
+            found = history.resolve(oid) if oid is not None else None
+            if oid is None and expression is not None and ":" not in expression:
+                found = history.resolve(expression)
+            if found is not None and (oid is None or found == oid):
+                return self._history_commit(found)
         snapshot = self._repo.git()
         if oid is None and expression is not None:
             revision = expression.partition(":")[0]

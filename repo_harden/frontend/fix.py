@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 
 FIXED_RULES = ("PIN001", "PIN002", "PIN005")
 VERIFYING_RULES = ("PIN003", "PIN004")
-PIN004_REASON = "a commit that is not in the repository, or a ref that is a branch and a tag"
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,14 @@ class FixResult:
 
     @property
     def not_fixed(self) -> list[Planned | NotFixable]:
-        left: list[Planned | NotFixable] = [p for p in self.planned if p.new is None]
+        """What stays as it was, one entry per reference: where PIN004 says why (an impostor
+        commit, a ref that is a branch and a tag), its words are the ones kept."""
+        explained = {(item.path, item.at) for item in self.unfixable if item.rule == "PIN004"}
+        left: list[Planned | NotFixable] = [
+            item
+            for item in self.planned
+            if item.new is None and (item.reference.path, item.reference.at) not in explained
+        ]
         return left + list(self.unfixable)
 
 
@@ -145,7 +151,8 @@ def _pin004(finding: Finding, text: str, lines: FileLines) -> NotFixable:
 
     at = Position(finding.line, finding.column) if finding.line and finding.column else None
     token = token_at(text, at, lines=lines) if at is not None else ""
-    return NotFixable(finding.rule, finding.path, at, token, f"{PIN004_REASON}: {finding.message}")
+    reason = finding.message.removeprefix(f"`{token}`: ") if token else finding.message
+    return NotFixable(finding.rule, finding.path, at, token, reason)
 
 
 def _hook_repositories(path: str, text: str) -> tuple[HookRepository, ...]:
