@@ -207,7 +207,7 @@ def test_a_second_run_changes_nothing_and_asks_nothing(
 
 
 def test_each_distinct_reference_is_asked_once(cli: Any, world: World, tmp_path: Path) -> None:
-    same = "".join(f"      - uses: actions/checkout@v4\n" for _ in range(5))
+    same = "".join("      - uses: actions/checkout@v4\n" for _ in range(5))
     workflows = {
         f".github/workflows/w{i}.yml": _workflow(same + "    container: node:20\n")
         for i in range(4)

@@ -167,6 +167,19 @@ class GitHubRefs:
             if self._cache is not None:
                 self._cache.put_fact("github-ref", name.key, _ref_to_json(answer))
             self._remember_tags(name, answer, store=True)
+            self._remember_tips(name, answer)
+
+    def _remember_tips(self, name: RefName, answer: ResolvedRef) -> None:
+        """A commit a tag or branch points at is in the repository: a pin made of it needs
+        no lookup to be verified."""
+        for tip in {answer.tag, answer.branch} - {None}:
+            assert tip is not None
+            commit = CommitName(name.repository, tip)
+            tags = tuple(tag for tag, sha in answer.tags if sha == tip)
+            facts = CommitFacts(True, True, tags, f"`{name.ref}` points at it")
+            self._commits.setdefault(commit.key, facts)
+            if self._cache is not None:
+                self._cache.put_fact("github-commit-in", commit.key, _facts_to_json(facts))
 
     def _remember_tags(self, name: RefName, answer: ResolvedRef, *, store: bool) -> None:
         learned: dict[str, str | None] = {
