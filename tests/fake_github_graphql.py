@@ -666,7 +666,10 @@ class RepositoryNode:
         commit = self._git_object("Commit", sha)
         found = history.commits.get(sha) if history is not None else None
         date = iso_time(found.date if found else 1_700_000_000)
+        empty_tree = self._git_object("Tree", "4b825dc642cb6eb9a060e54bf8d69288fbee4904")
+        empty_tree["entries"] = []
         commit.update(
+            tree=empty_tree,
             message=f"commit {sha[:7]}",
             messageHeadline=f"commit {sha[:7]}",
             messageBody="",

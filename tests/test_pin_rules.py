@@ -325,3 +325,65 @@ def test_an_org_audit_honours_and_reports_zizmor_ignores(
     assert exception["rules"] == ["PIN001"]
     assert (exception["path"], exception["line"]) == (WF, 6)
     assert exception["reason"] == "# zizmor: ignore[unpinned-uses]"
+
+
+PC = ".pre-commit-config.yaml"
+PIN005_CASES: list[tuple[str, str, Expected]] = [
+    ("tag", "  - repo: https://github.com/psf/black\n    rev: 24.3.0\n", [("PIN005", PC, 3, 10)]),
+    (
+        "frozen commit",
+        f"  - repo: https://github.com/psf/black\n    rev: {SHA}  # frozen: 24.3.0\n",
+        [],
+    ),
+    (
+        "upper-case commit",
+        f"  - repo: https://github.com/psf/black\n    rev: {SHA.upper()}\n",
+        [],
+    ),
+    ("short sha", "  - repo: https://x.example/a/b\n    rev: 11bd719\n", [("PIN005", PC, 3, 10)]),
+    ("quoted tag", '  - repo: https://gitlab.com/a/b\n    rev: "v1.0"\n', [("PIN005", PC, 3, 10)]),
+    ("no rev", "  - repo: https://github.com/psf/black\n", [("PIN005", PC, 2, 11)]),
+    ("local", "  - repo: local\n    hooks: []\n", []),
+    ("meta", "  - repo: meta\n    hooks: []\n", []),
+]
+
+
+@pytest.mark.parametrize(
+    ("repos", "expected"),
+    [case[1:] for case in PIN005_CASES],
+    ids=[case[0] for case in PIN005_CASES],
+)
+def test_pin005(cli: Any, tmp_path: Path, repos: str, expected: Expected) -> None:
+    repo = make_repo(tmp_path / "repo", {PC: f"repos:\n{repos}"})
+    assert _scan(cli, repo) == expected
+
+
+def test_pin005_only_the_root_config_and_trusted_owners(cli: Any, tmp_path: Path) -> None:
+    config = (
+        "repos:\n"
+        "  - repo: https://github.com/acme/hooks\n    rev: v1\n"
+        "  - repo: git@github.com:other/hooks.git\n    rev: v2\n"
+    )
+    files = {
+        PC: config,
+        f"sub/{PC}": config,  # pre-commit reads the root one only
+        ".repo-harden.toml": '[rules.PIN005]\ntrusted-owners = ["acme"]\n',
+    }
+    repo = make_repo(tmp_path / "repo", files)
+    assert _scan(cli, repo) == [("PIN005", PC, 5, 10)]
+    message = cli("scan", "--format", "json", "--ignore", "OWN", cwd=repo).json()["findings"][0]
+    assert "`rev: <commit-sha>  # frozen: v2`" in message["message"]
+
+
+def test_pin005_runs_in_the_pinned_actions_hook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from repo_harden.hooks.pinned_actions import main
+
+    repo = make_repo(
+        tmp_path / "repo", {PC: "repos:\n  - repo: https://github.com/psf/black\n    rev: 24.3.0\n"}
+    )
+    monkeypatch.chdir(repo)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert main([PC]) == 1
+    assert capsys.readouterr().out.startswith(f"{PC}:3:10: PIN005 hook repository")
