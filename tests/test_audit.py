@@ -119,6 +119,10 @@ def test_audit_finds_what_an_online_scan_of_a_checkout_finds(
     cli: Any, fake: FakeGitHub, tmp_path: Path
 ) -> None:
     root = fixture_checkout(tmp_path)
+    checkout = fake.add_history("actions/checkout")  # the pinned action verifies (PIN003, PIN004)
+    pinned = PINNED.split("@")[1].split(maxsplit=1)[0]
+    checkout.commit("v4.1.1", sha=pinned)
+    checkout.tag("v4.1.1", pinned, annotated=True)
     fake.add_repo_from_checkout(
         "acme/fixture",
         root,
@@ -141,6 +145,7 @@ def test_audit_finds_what_an_online_scan_of_a_checkout_finds(
     # The fixture exercises every kind of rule, online ones included.
     assert {"PIN001", "DL001", "DL003", "LCK003", "LCK006", "OWN002", "RH000"} <= rules
     assert {"BP007"} <= rules  # the ruleset's bypass list, read from GraphQL by the audit
+    assert not {"PIN003", "PIN004"} & rules  # verified: its comment names its tag
     assert any(finding["path"].startswith(DEEP) for finding in expected)  # a deep tree
     assert findings_of(audited) == expected
     assert all(f["repository"] == "acme/fixture" for f in audited.json()["findings"])
