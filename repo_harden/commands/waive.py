@@ -153,6 +153,8 @@ def with_waiver(text: str, entry: dict[str, Any], *, pyproject: bool) -> str:
     if isinstance(waivers, tomlkit.items.AoT):
         item = tomlkit.table()
         item.update(entry)
+        if len(waivers) and not text.endswith("\n\n"):
+            item.trivia.indent = "\n"  # a blank line before it, as between the others
         waivers.append(item)
     elif isinstance(waivers, tomlkit.items.Array):
         inline = tomlkit.inline_table()
