@@ -17,11 +17,14 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import make_repo, offline_install_environment, workflow
+from tests.fake_git_history import commit_id
+from tests.fake_github import FakeGitHub, Token
 
 PROJECT = Path(__file__).resolve().parents[1]
 SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
@@ -135,19 +138,19 @@ def warmed(
     assert done.code == 0, done.output
 
 
-def pre_commit_config(hook_repo: HookRepo) -> str:
-    hooks = "".join(f"      - id: {hook}\n" for hook in HOOKS)
+def pre_commit_config(hook_repo: HookRepo, hooks: str = "") -> str:
+    hooks = hooks or "".join(f"      - id: {hook}\n" for hook in HOOKS)
     # json.dumps: a quoted YAML scalar, whatever characters the temporary path has.
     return f"repos:\n  - repo: {json.dumps(str(hook_repo.path))}\n    rev: {hook_repo.rev}\n    hooks:\n{hooks}"
 
 
-def new_consumer(root: Path, hook_repo: HookRepo) -> Path:
+def new_consumer(root: Path, hook_repo: HookRepo, hooks: str = "") -> Path:
     return make_repo(
         root,
         {
             "README.md": "a consumer of the hooks\n",
             ".github/CODEOWNERS": CODEOWNERS,
-            ".pre-commit-config.yaml": pre_commit_config(hook_repo),
+            ".pre-commit-config.yaml": pre_commit_config(hook_repo, hooks),
         },
     )
 
@@ -229,3 +232,47 @@ def test_pinned_actions_hook_skips_other_files(consumer: Path, pre_commit_home: 
     assert done.code == 0, done.output
     assert hook_result(done.output, "pinned-actions") == "(no files to check)Skipped"
     assert hook_result(done.output, "repo-harden") == "Passed"
+
+
+def test_fix_pins_pins_from_the_cache_and_fails_the_commit_that_it_changed(
+    tmp_path: Path, hook_repo: HookRepo, pre_commit_home: Path, warmed: None, cli: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The opt-in fixer under the real pre-commit: offline, from what `repo-harden fix` put in
+    the cache; a commit it changed fails (review the pins, add them, commit again)."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_hook0123456789abcdefghijklmnopqrstuvwx")
+    with FakeGitHub({"ghp_hook0123456789abcdefghijklmnopqrstuvwx": Token()}) as github:
+        history = github.add_history("actions/checkout")
+        history.commit("v4")
+        history.tag("v4", commit_id("v4"))
+        history.tag("v4.2.2", commit_id("v4"), annotated=True)
+        seed = make_repo(tmp_path / "seed", {WF: UNPINNED})
+        learned = cli("fix", "--api-url", github.url, "--cache-dir", str(cache), cwd=seed)
+        assert learned.code == 0, learned.out
+        api_url = github.url
+    hooks = f"      - id: fix-pins\n        args: [--cache-dir, {json.dumps(str(cache))}, --api-url, {api_url}]\n"
+    consumer = new_consumer(tmp_path / "consumer", hook_repo, hooks)
+    assert pre_commit("install", cwd=consumer, home=pre_commit_home).code == 0
+    (consumer / WF).parent.mkdir(parents=True)
+    (consumer / WF).write_text(UNPINNED + "      - uses: actions/setup-node@v4\n", encoding="utf-8")
+    git("add", WF, cwd=consumer, home=pre_commit_home)
+
+    failed = git("commit", "-m", "add CI", cwd=consumer, home=pre_commit_home)
+    assert failed.code == 1, failed.output
+    assert hook_result(failed.output, "fix-pins") == "Failed"
+    assert "- files were modified by this hook" in failed.output
+    pinned = f"      - uses: actions/checkout@{commit_id('v4')} # v4.2.2\n"
+    assert pinned in (consumer / WF).read_text()
+    # Not in the cache: the hook asks nothing, and says how to learn it.
+    assert (
+        "actions/setup-node@v4`: not in the cache (the fix-pins hook asks nothing" in failed.output
+    )
+    assert commits(consumer, pre_commit_home) == 1
+
+    (consumer / WF).write_text(UNPINNED.replace("      - uses: actions/checkout@v4\n", pinned))
+    git("add", WF, cwd=consumer, home=pre_commit_home)
+    done = git("commit", "-m", "add CI", cwd=consumer, home=pre_commit_home)
+    assert done.code == 0, done.output
+    assert hook_result(done.output, "fix-pins") == "Passed"
+    assert commits(consumer, pre_commit_home) == 2
