@@ -234,12 +234,10 @@ def test_pinned_actions_hook_skips_other_files(consumer: Path, pre_commit_home: 
     assert hook_result(done.output, "repo-harden") == "Passed"
 
 
-def test_fix_pins_pins_from_the_cache_and_fails_the_commit_that_it_changed(
-    tmp_path: Path, hook_repo: HookRepo, pre_commit_home: Path, warmed: None, cli: Any,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    """The opt-in fixer under the real pre-commit: offline, from what `repo-harden fix` put in
-    the cache; a commit it changed fails (review the pins, add them, commit again)."""
+@pytest.fixture
+def learned_cache(cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Path, str]:
+    """A cache that `repo-harden fix` filled from the fake GitHub (gone by the time the hook
+    runs), and the API URL it is kept under."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_hook0123456789abcdefghijklmnopqrstuvwx")
     with FakeGitHub({"ghp_hook0123456789abcdefghijklmnopqrstuvwx": Token()}) as github:
@@ -250,7 +248,16 @@ def test_fix_pins_pins_from_the_cache_and_fails_the_commit_that_it_changed(
         seed = make_repo(tmp_path / "seed", {WF: UNPINNED})
         learned = cli("fix", "--api-url", github.url, "--cache-dir", str(cache), cwd=seed)
         assert learned.code == 0, learned.out
-        api_url = github.url
+        return cache, github.url
+
+
+def test_fix_pins_pins_from_the_cache_and_fails_the_commit_that_it_changed(
+    tmp_path: Path, hook_repo: HookRepo, pre_commit_home: Path, warmed: None,
+    learned_cache: tuple[Path, str],
+) -> None:  # fmt: skip
+    """The opt-in fixer under the real pre-commit: offline, from what `repo-harden fix` put in
+    the cache; a commit it changed fails (review the pins, add them, commit again)."""
+    cache, api_url = learned_cache
     hooks = f"      - id: fix-pins\n        args: [--cache-dir, {json.dumps(str(cache))}, --api-url, {api_url}]\n"
     consumer = new_consumer(tmp_path / "consumer", hook_repo, hooks)
     assert pre_commit("install", cwd=consumer, home=pre_commit_home).code == 0
