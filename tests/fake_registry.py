@@ -15,6 +15,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -69,6 +70,7 @@ class FakeRegistry:
     tokens: dict[str, set[str]] = field(default_factory=dict)  # token -> repositories
     realm: str | None = None  # where the challenge sends token requests (default: ours)
     faults: list[_Fault] = field(default_factory=list)
+    delay: float = 0.0  # seconds added to every answer (benchmarks)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
 
@@ -139,6 +141,8 @@ class FakeRegistry:
         self, method: str, target: str, headers: dict[str, str]
     ) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(target)
+        if self.delay:
+            time.sleep(self.delay)
         with self._lock:
             self.requests.append(
                 Seen(

@@ -92,7 +92,10 @@ def test_code_table_matches_what_the_modules_declare() -> None:
 
 
 HOOK_FAMILIES = [
-    ("repo_harden.hooks.pinned_actions", {"repo_harden.checks.pinning"}),
+    ("repo_harden.hooks.pinned_actions", {
+        "repo_harden.checks.pinning.unpinned", "repo_harden.checks.pinning.verified",
+        "repo_harden.checks.pinning.pre_commit",
+    }),
     ("repo_harden.hooks.lockfiles", {
         "repo_harden.checks.lockfiles.missing", "repo_harden.checks.lockfiles.stale",
         "repo_harden.checks.lockfiles.requirement_pins",

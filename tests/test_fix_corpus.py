@@ -16,22 +16,12 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from tests.corpus_pins import CORPUS_IMAGES, corpus_references, serve_corpus
 from tests.fake_github import FakeGitHub, Token, assert_github_shapes, assert_graphql_valid
 from tests.fake_registry import FakeRegistry
 from tests.test_corpus import corpus_repo
 
 TOKEN = "ghp_corpus0123456789abcdefghijklmnopqrstu"
-_USES = re.compile(
-    r"^\s*-?\s*uses\s*:\s*['\"]?([^\s'\"#]+)['\"]?[ \t]*(?:#\s*(\S+))?", re.MULTILINE
-)
-# The images PIN002 finds in the corpus (test_corpus.py counts them): three job and service
-# containers, and one `docker run`.
-CORPUS_IMAGES = {
-    "crystallang/crystal": ("crystallang/crystal", "latest"),
-    "erlang:22.0.7": ("library/erlang", "22.0.7"),
-    "postgres:11-alpine": ("library/postgres", "11-alpine"),
-    "jekyll/builder:latest": ("jekyll/builder", "latest"),
-}
 
 
 @dataclass
@@ -44,47 +34,15 @@ class Corpus:
     distinct: int  # distinct (repository, ref) references, pinned ones too
 
 
-def corpus_references(repo: Path) -> dict[tuple[str, str], str]:
-    """Every (owner/name, ref) a `uses:` of the corpus names (local and docker ones left
-    out), with the first word of its comment ("" for none)."""
-    found: dict[tuple[str, str], str] = {}
-    for path in sorted((repo / ".github" / "workflows").iterdir()):
-        for value, comment in _USES.findall(path.read_text(encoding="utf-8")):
-            if value.startswith(("./", "docker://")) or "@" not in value:
-                continue
-            target, _, ref = value.partition("@")
-            found.setdefault(("/".join(target.split("/")[:2]), ref), comment)
-    return found
-
-
 @pytest.fixture
 def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Corpus]:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.delenv("GH_TOKEN", raising=False)
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "no-docker-config"))
     repo = corpus_repo(tmp_path / "corpus")
-    references = corpus_references(repo)
     with FakeGitHub({TOKEN: Token()}) as github, FakeRegistry() as registry:
-        refs: dict[str, str] = {}
-        for index, ((repository, ref), comment) in enumerate(sorted(references.items())):
-            history = github.add_history(repository)
-            if re.fullmatch(r"[0-9a-f]{40}", ref):  # pinned already: a tag of the repository
-                history.commit(f"{repository}@{ref}", sha=ref)
-                version = comment if re.fullmatch(r"v?\d+(\.\d+)*", comment) else f"v0.{index}"
-                history.tag(version, ref, annotated=index % 2 == 0)
-                continue
-            sha = history.commit(f"{repository}@{ref}")
-            refs[sha] = ref
-            if re.fullmatch(r"v?\d+(\.\d+)*", ref):
-                history.tag(ref, sha, annotated=index % 2 == 0)
-                history.tag(f"{ref}.9", sha)  # the more specific tag the comment names
-            else:
-                history.branch(ref, sha)
-        digests = {
-            written: registry.add_image(name, tag, platforms=index % 3)
-            for index, (written, (name, tag)) in enumerate(CORPUS_IMAGES.items())
-        }
-        yield Corpus(repo, github, registry, refs, digests, len(references))
+        served = serve_corpus(repo / ".github" / "workflows", github, registry)
+        yield Corpus(repo, github, registry, served.refs, served.digests, len(served.references))
     assert_github_shapes(github)
     assert_graphql_valid(github)
 
@@ -99,7 +57,7 @@ def _fix(cli: Any, corpus: Corpus, cache: Path) -> Any:
 def test_fixing_the_starter_workflows(cli: Any, corpus: Corpus, tmp_path: Path) -> None:
     workflows = corpus.repo / ".github" / "workflows"
     before = {path.name: path.read_text(encoding="utf-8") for path in workflows.iterdir()}
-    assert corpus.distinct == 164  # 65 to pin, 99 pinned already (to verify)
+    assert corpus.distinct == 164  # 63 (repository, ref) to pin, 101 pinned already (to verify)
 
     result = _fix(cli, corpus, tmp_path / "cache")
     assert result.code == 0, [line for line in result.out.splitlines() if "not fixed" in line]
@@ -108,7 +66,8 @@ def test_fixing_the_starter_workflows(cli: Any, corpus: Corpus, tmp_path: Path) 
     assert len(asked) == len(set(asked))  # each distinct reference asked once
     pinned = {(repository.lower(), ref) for repository, ref in _pinned_references(corpus)}
     assert {(r, ref) for kind, r, ref in asked if kind == "ref"} >= {
-        (repository.lower(), ref) for repository, ref in corpus_references(corpus.repo)
+        (repository.lower(), ref)
+        for repository, ref in corpus_references(corpus.repo / ".github" / "workflows")
     } - pinned  # every ref to pin was asked about
     assert corpus.registry.count("HEAD") == len(CORPUS_IMAGES) + 1  # the first meets the challenge
     assert corpus.registry.count("GET", "/token") == 1  # one token for every repository
@@ -145,7 +104,9 @@ def _composed(text: str) -> Any:
 
 def _pinned_references(corpus: Corpus) -> list[tuple[str, str]]:
     return [
-        (r, ref) for r, ref in corpus_references(corpus.repo) if re.fullmatch("[0-9a-f]{40}", ref)
+        (r, ref)
+        for r, ref in corpus_references(corpus.repo / ".github" / "workflows")
+        if re.fullmatch("[0-9a-f]{40}", ref)
     ]
 
 
