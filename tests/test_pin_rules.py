@@ -353,12 +353,11 @@ PIN005_CASES: list[tuple[str, str, Expected]] = [
     [case[1:] for case in PIN005_CASES],
     ids=[case[0] for case in PIN005_CASES],
 )
-def test_pin005(cli: Any, tmp_path: Path, repos: str, expected: Expected) -> None:
-    repo = make_repo(tmp_path / "repo", {PC: f"repos:\n{repos}"})
-    assert _scan(cli, repo) == expected
+def test_pin005(repos: str, expected: Expected) -> None:
+    assert _scan({PC: f"repos:\n{repos}"}) == expected
 
 
-def test_pin005_only_the_root_config_and_trusted_owners(cli: Any, tmp_path: Path) -> None:
+def test_pin005_only_the_root_config_and_trusted_owners() -> None:
     config = (
         "repos:\n"
         "  - repo: https://github.com/acme/hooks\n    rev: v1\n"
@@ -369,10 +368,9 @@ def test_pin005_only_the_root_config_and_trusted_owners(cli: Any, tmp_path: Path
         f"sub/{PC}": config,  # pre-commit reads the root one only
         ".repo-harden.toml": '[rules.PIN005]\ntrusted-owners = ["acme"]\n',
     }
-    repo = make_repo(tmp_path / "repo", files)
-    assert _scan(cli, repo) == [("PIN005", PC, 5, 10)]
-    message = cli("scan", "--format", "json", "--ignore", "OWN", cwd=repo).json()["findings"][0]
-    assert "`rev: <commit-sha>  # frozen: v2`" in message["message"]
+    assert _scan(files) == [("PIN005", PC, 5, 10)]
+    (finding,) = scan_files(files, ignore=["OWN"])
+    assert "`rev: <commit-sha>  # frozen: v2`" in finding["message"]
 
 
 def test_pin005_runs_in_the_pinned_actions_hook(

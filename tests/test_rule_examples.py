@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping
+from typing import ClassVar
 
 import pytest
 
 from repo_harden.core.advisory import Advisory, PackageVersion
 from repo_harden.core.branch_policy import BranchPolicy, Origin, ProtectionUnknown
 from repo_harden.core.model import Rule
+from repo_harden.core.pins import CommitFacts, CommitName, RefName, ResolvedRef, Unresolved
 from repo_harden.core.snapshot import RepoSettings
 from repo_harden.engine.catalogue import catalogue
 from repo_harden.readers.protection import read_classic
@@ -36,6 +38,32 @@ def example_and_fix(rule: Rule) -> tuple[dict[str, str], dict[str, str]]:
     fix = doc[doc.index("## Fix") :].split("\n## ", 1)[0]
     files = titled_blocks(example)
     return files, {**files, **titled_blocks(fix)}
+
+
+class GitRefs:
+    """GitHub as PIN003 and PIN004's Examples describe it: `actions/checkout`'s v4.2.2 is
+    11bd719..., 8e5e7e5... is v3.5.2, and c7d749a... was pushed to a fork."""
+
+    hosts = frozenset({"github.com"})
+    tags: ClassVar[dict[str, str]] = {"v4.2.2": "11bd71901bbe5b1630ceea73d27597364c9af683",
+            "v3.5.2": "8e5e7e5ab8b370d6c329ec480221332ada57f0ab"}  # fmt: skip
+
+    def refs(self, names: Collection[RefName]) -> Mapping[RefName, ResolvedRef | Unresolved]:
+        return {name: ResolvedRef(self.tags.get(name.ref), None) for name in names}
+
+    def tag_commits(self, names: Collection[RefName]) -> Mapping[RefName, str | Unresolved | None]:
+        return {name: self.tags.get(name.ref) for name in names}
+
+    def commits(
+        self, commits: Collection[CommitName]
+    ) -> Mapping[CommitName, CommitFacts | Unresolved]:
+        tagged = {sha: tag for tag, sha in self.tags.items()}
+        return {
+            commit: CommitFacts(
+                True, commit.sha in tagged, tuple(filter(None, [tagged.get(commit.sha)]))
+            )
+            for commit in commits
+        }
 
 
 class Advisories:
@@ -69,6 +97,18 @@ _DECLARES_TWO = (
 # files, fix settings).
 Online = tuple[dict[str, str], RepoSettings, dict[str, str], RepoSettings]
 ONLINE: dict[str, Callable[[dict[str, str], dict[str, str]], Online]] = {
+    "PIN003": lambda example, fix: (
+        example,
+        RepoSettings(git_refs=GitRefs()),
+        fix,
+        RepoSettings(git_refs=GitRefs()),
+    ),
+    "PIN004": lambda example, fix: (
+        example,
+        RepoSettings(git_refs=GitRefs()),
+        fix,
+        RepoSettings(git_refs=GitRefs()),
+    ),
     "LCK006": lambda example, fix: (
         example,
         RepoSettings(advisories=Advisories()),

@@ -42,7 +42,7 @@ def unpinned_pre_commit_hook(ctx: CheckContext) -> Iterator[Finding]:
     commit SHA cannot be moved.
 
     ## Example
-    ```yaml
+    ```yaml title=".pre-commit-config.yaml"
     repos:
       - repo: https://github.com/psf/black
         rev: 24.3.0
@@ -53,7 +53,7 @@ def unpinned_pre_commit_hook(ctx: CheckContext) -> Iterator[Finding]:
     ## Fix
     Pin the commit and keep the version in the comment that
     `pre-commit autoupdate --freeze` writes (and reads when it updates):
-    ```yaml
+    ```yaml title=".pre-commit-config.yaml"
     repos:
       - repo: https://github.com/psf/black
         rev: 552baf822992936134cbd31a38f69c8cfe7c0f05  # frozen: 24.3.0

@@ -133,20 +133,29 @@ def pin_comment_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     slipped in with a reassuring label.
 
     ## Example
-    ```yaml
-    steps:
-      - uses: actions/checkout@8e5e7e5ab8b370d6c329ec480221332ada57f0ab # v4.2.2
+    Tag `v4.2.2` of `actions/checkout` is commit `11bd719...`, and
+    `8e5e7e5...` is `v3.5.2`:
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@8e5e7e5ab8b370d6c329ec480221332ada57f0ab # v4.2.2
     ```
-    where `v4.2.2` of `actions/checkout` is commit `11bd719...`.
 
     ## Fix
     Make the comment true. `repo-harden fix` re-comments the pin with the tag
     that does point at the SHA (`# v3.5.2`), so the code that runs stays what
     it was; to run the version the comment named, pin that version's commit
     instead, after reading what changed:
-    ```yaml
-    steps:
-      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
     ```
     """
     source = _source(ctx)
@@ -208,18 +217,26 @@ def impostor_commit(ctx: CheckContext) -> Iterator[Finding]:
     assumes, and a branch can be pushed to by more people than can make tags.
 
     ## Example
-    ```yaml
-    steps:
-      - uses: actions/checkout@c7d749a2d57b4b375d1ebcd17cfbfb60c676f18e
+    Commit `c7d749a...` was pushed to a fork of `actions/checkout`:
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@c7d749a2d57b4b375d1ebcd17cfbfb60c676f18e
     ```
-    where `c7d749a...` was pushed to a fork of `actions/checkout`.
 
     ## Fix
     Find out how the commit got there (it may be an attack in progress), then
     pin a commit of a tag of the repository itself:
-    ```yaml
-    steps:
-      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+    ```yaml title=".github/workflows/ci.yml"
+    on: push
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
     ```
     For a ref that is both a branch and a tag, pin the commit you mean.
 

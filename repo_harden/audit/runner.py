@@ -31,8 +31,8 @@ from repo_harden.audit.content import (
     read_blobs,
     read_trees,
 )
-from repo_harden.audit.github_snapshot import GitHubSnapshot
 from repo_harden.audit.git_api import TransportGitApi
+from repo_harden.audit.github_snapshot import GitHubSnapshot
 from repo_harden.audit.listing import ListedRepository
 from repo_harden.audit.settings import CachedApi, read_settings
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry

@@ -51,8 +51,8 @@ def add_parser(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from repo_harden.engine.catalogue import catalogue
     from repo_harden.engine.config import CONFIG_FILE, find_config, load_config, parse_config
-    from repo_harden.engine.registry import catalogue
     from repo_harden.frontend.output import write_atomically
     from repo_harden.sources.local import find_root
 

@@ -357,8 +357,8 @@ def open_sources(
 def config_allows_online(root: Path, overrides: Overrides) -> bool:
     """Whether the config lets the `fix-pins` hook ask GitHub and registries (`[fix]
     online = true`); hooks work from the cache otherwise."""
+    from repo_harden.engine.catalogue import catalogue
     from repo_harden.engine.config import find_config, load_config
-    from repo_harden.engine.registry import catalogue
 
     found = catalogue(("PIN",))
     config = load_config(overrides.config_file or find_config(root), found.checks, found.codes)

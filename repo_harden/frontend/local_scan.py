@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from repo_harden.core.errors import UsageError
 from repo_harden.core.model import Rule
-from repo_harden.engine.catalogue import Catalogue, catalogue
 from repo_harden.core.snapshot import RepoSettings
+from repo_harden.engine.catalogue import Catalogue, catalogue
 from repo_harden.engine.config import Config, find_config, load_config
 from repo_harden.engine.judge import judge, selected_checks
 from repo_harden.engine.overrides import Overrides, apply_overrides, check_selectors
