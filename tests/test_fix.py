@@ -268,6 +268,7 @@ def test_references_that_cannot_be_resolved_are_listed_and_the_rest_fixed(
         "      - uses: acme/ambiguous@v1\n"  # a branch and a tag
         "      - uses: docker://alpine:3.19\n"  # no such image in the registry
         "      - uses: docker://node:20\n"
+        "      - uses: some-org/action\n"  # no ref at all
     )
     repo = make_repo(
         tmp_path / "repo", {WF: _workflow(steps, "    container: ${{ matrix.image }}\n")}
@@ -299,8 +300,11 @@ def test_references_that_cannot_be_resolved_are_listed_and_the_rest_fixed(
         and "has no tag `3.19` of `library/alpine` (HTTP 404)" in line
         for line in lines
     )
+    assert any(
+        ":13:15: PIN001 not fixed: `some-org/action`: it names no ref" in line for line in lines
+    )
     assert result.out.rstrip().endswith(
-        "Fixed 2 references in 1 file; 4 could not be fixed (see why above)."
+        "Fixed 2 references in 1 file; 5 could not be fixed (see why above)."
     )
 
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -100,6 +101,7 @@ def add_parser(commands: Subcommands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from repo_harden.audit.store import Store, cache_file
+    from repo_harden.commands.audit import show_progress
     from repo_harden.engine.overrides import Overrides
     from repo_harden.frontend.fix import FixOptions, fix_paths, open_sources
     from repo_harden.github.client import DEFAULT_API_URL, REDACTOR, token_from_env
@@ -126,9 +128,14 @@ def run(args: argparse.Namespace) -> int:
         ignore=tuple(args.ignore),
         exclude=tuple(args.exclude),
     )
+    announce = _announcer(sys.stderr) if show_progress(sys.stderr) else None
     try:
-        result = fix_paths(args.paths, opened.sources, FixOptions(overrides, args.dry_run))
+        result = fix_paths(
+            args.paths, opened.sources, FixOptions(overrides, args.dry_run, announce)
+        )
     finally:
+        if announce is not None:
+            sys.stderr.write("\r\x1b[K")
         opened.close()
         store.close()
     github, registries = opened.requests
@@ -142,6 +149,14 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     return exit_code(result, dry_run=args.dry_run)
+
+
+def _announcer(stream: TextIO) -> Callable[[str], None]:
+    def announce(text: str) -> None:
+        stream.write(f"\rrepo-harden: {text}")
+        stream.flush()
+
+    return announce
 
 
 def exit_code(result: FixResult, *, dry_run: bool) -> int:

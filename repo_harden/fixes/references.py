@@ -125,8 +125,10 @@ def _image(found: _Found) -> Reference | NotFixable:
 def _action(found: _Found) -> Reference | NotFixable:
     target, separator, ref = found.token.partition("@")
     owner_and_name = target.split("/")[:2]
-    if not separator or not ref or len(owner_and_name) < 2 or not all(owner_and_name):
-        return found.unfixable(f"`{found.token}` names no repository and ref")
+    if len(owner_and_name) < 2 or not all(owner_and_name):
+        return found.unfixable(f"`{found.token}` names no OWNER/REPO repository")
+    if not separator or not ref:
+        return found.unfixable("it names no ref: add the tag you mean (`@v1`), then fix")
     return found.reference(ACTION, repository="/".join(owner_and_name), ref=ref)
 
 

@@ -16,7 +16,7 @@ A reference that cannot be fixed is listed with the reason, and the others are f
 from __future__ import annotations
 
 import codecs
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,8 +60,11 @@ class FixSources:
 
 @dataclass(frozen=True)
 class FixOptions:
+    """`announce` is told what is about to be looked up (a terminal shows it while it is)."""
+
     overrides: Overrides = field(default_factory=Overrides)
     dry_run: bool = False
+    announce: Callable[[str], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ def fix_paths(paths: Sequence[Path], sources: FixSources, options: FixOptions) -
     result = FixResult(scanned.root, crashes=list(scanned.crashes))
     texts = {path: scanned.repo.read_text(path) for path in dict.fromkeys(f.path for f in findings)}
     references = _references(findings, texts, sources.git_refs.hosts, result)
+    if options.announce is not None and references:
+        options.announce(f"looking up {len(references)} references...")
     result.planned = _plan(references, texts, sources)
     _apply(result, texts, dry_run=options.dry_run)
     return result

@@ -45,6 +45,7 @@ MANIFEST_TYPES = ", ".join(
     )
 )
 MAX_BODY = 4 * 1024 * 1024  # the distribution spec's limit on a manifest
+DEADLINE = 60.0  # seconds for one answer, however slowly a server sends it
 _CHALLENGE_PARAMETER = re.compile(r'(\w+)="([^"]*)"')
 
 
@@ -219,7 +220,7 @@ class Registry:
                     method, url, headers=sent, redirect=False, preload_content=False
                 )
                 try:
-                    data = response.read(MAX_BODY + 1) if body and method != "HEAD" else b""
+                    data = _read(response, self.host) if body and method != "HEAD" else b""
                 finally:
                     response.release_conn()
             except urllib3.exceptions.HTTPError as error:
@@ -246,6 +247,23 @@ class Registry:
         if answer.status in (500, 502, 503, 504) and attempt == 0:
             return 1.0
         return None
+
+
+def _read(response: urllib3.BaseHTTPResponse, host: str) -> bytes:
+    """The body, at most `MAX_BODY` + 1 bytes, within `DEADLINE` seconds: a read timeout
+    bounds each wait, not a server that sends one byte at a time."""
+    started = time.monotonic()
+    parts: list[bytes] = []
+    size = 0
+    while size <= MAX_BODY:
+        chunk = response.read(64 * 1024)
+        if not chunk:
+            break
+        parts.append(chunk)
+        size += len(chunk)
+        if time.monotonic() - started > DEADLINE:
+            raise RegistryError(f"{host} took more than {DEADLINE:.0f} s to answer")
+    return b"".join(parts)
 
 
 def _basic(credentials: Credentials) -> str:
