@@ -1796,7 +1796,22 @@ def _add_synthetic_org(fake: FakeGitHub, org: str, count: int, seed: int) -> Syn
         planted[full_name] = SyntheticRepo(
             full_name, archived=archived, fork=fork, empty=empty, **facts
         )
+    _add_action_histories(fake)
     return SyntheticOrg(org, planted)
+
+
+def _add_action_histories(fake: FakeGitHub) -> None:
+    """The actions the synthetic workflows use, as GitHub has them: their pins verify."""
+    for name, sha, version in (
+        ("actions/checkout", CHECKOUT_SHA, "v4.2.2"),
+        ("actions/setup-node", SETUP_NODE_SHA, "v4.1.0"),
+    ):
+        history = fake.add_history(name)
+        if sha not in history.commits:
+            history.commit(name, sha=sha)
+            history.branch("main", sha)
+            history.tag(version, sha, annotated=True)
+            history.tag("v4", sha)
 
 
 def add_synthetic_org(fake: FakeGitHub, org: str, count: int, seed: int = 0) -> SyntheticOrg:
