@@ -236,13 +236,27 @@ def _translated(what: str, request: Callable[[], T]) -> T:
     except GithubException as error:
         failure = _api_error(what, error.status, error.data)
     except RequestException as error:
-        reason = REDACTOR(str(error).splitlines()[0] if str(error) else type(error).__name__)
+        reason = _root_cause(error)
         failure = GitHubError(f"{REDACTOR(what)}: GitHub could not be reached ({reason})")
     except RuntimeError as error:  # PyGithub: "Github server redirected from host ..."
         if "redirected" not in str(error):
             raise
         failure = redirect_error(what, error)
     raise failure
+
+
+def _root_cause(error: BaseException) -> str:
+    """The name of what really failed under requests' wrappers (NameResolutionError,
+    ConnectTimeoutError...): one word, where the wrappers' text runs to a paragraph."""
+    cause = error
+    for _ in range(6):
+        inner = getattr(cause, "reason", None)  # urllib3's MaxRetryError
+        if not isinstance(inner, BaseException):
+            inner = next((arg for arg in cause.args if isinstance(arg, BaseException)), None)
+        if inner is None:
+            break
+        cause = inner
+    return type(cause).__name__
 
 
 def _api_error(what: str, status: int, data: object) -> GitHubError:
