@@ -52,7 +52,12 @@ def _fix(args: argparse.Namespace) -> int:
         open_sources,
         report_lines,
     )
-    from repo_harden.github.client import DEFAULT_API_URL, REDACTOR, token_from_env
+    from repo_harden.github.client import (
+        DEFAULT_API_URL,
+        REDACTOR,
+        checked_api_url,
+        token_from_env,
+    )
     from repo_harden.registries.digests import parse_registry_urls
     from repo_harden.sources.local import find_root
 
@@ -61,14 +66,14 @@ def _fix(args: argparse.Namespace) -> int:
     token = token_from_env(os.environ) if online else None
     if token is not None:
         REDACTOR.add(token)
-    api_url = args.api_url or DEFAULT_API_URL
+    api_url = checked_api_url(args.api_url or DEFAULT_API_URL, allow_http=False)
     store = Store(cache_file(args.cache_dir, api_url, os.environ))
     opened = open_sources(
         token=token,
         api_url=api_url,
         cache=store,
         offline_reason=None if online else OFFLINE,
-        registry_urls=parse_registry_urls(args.registry_url),
+        registry_urls=parse_registry_urls(args.registry_url, allow_http=False),
         environ=os.environ,
     )
     try:

@@ -477,3 +477,33 @@ def test_bad_options_are_usage_errors(cli: Any, tmp_path: Path) -> None:
 
 def _workflow(steps: str, job_extra: str = "") -> str:
     return f"on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n{job_extra}    steps:\n{steps}"
+
+
+def test_modes_and_links_survive(cli: Any, world: World, tmp_path: Path) -> None:
+    """A fixed script stays executable; a workflow that is a link is not written through."""
+    files = {
+        "scripts/run.sh": "#!/bin/sh\ndocker run --rm node:20 true\n",
+        ".github/workflows/real.yml": _workflow("      - uses: actions/checkout@v4\n"),
+    }
+    repo = make_repo(tmp_path / "repo", files, commit=False)
+    (repo / "scripts/run.sh").chmod(0o755)
+    (repo / WF).symlink_to("real.yml")
+    result = fix(cli, world, repo)
+    assert (repo / "scripts/run.sh").stat().st_mode & 0o777 == 0o755
+    assert f"node:20@{world.node}" in (repo / "scripts/run.sh").read_text()
+    assert f"actions/checkout@{CO3}" in (repo / ".github/workflows/real.yml").read_text()
+    assert (repo / WF).is_symlink()
+    assert (
+        f"{WF}:6:15: PIN001 not fixed: `actions/checkout@v4`: {WF} is a symbolic link" in result.out
+    )
+
+
+def test_every_finding_is_fixed_whatever_the_report_shows(
+    cli: Any, world: World, tmp_path: Path
+) -> None:
+    steps = "".join(f"      - uses: actions/checkout@v4\n      - run: echo {n}\n" for n in range(4))
+    files = {WF: _workflow(steps), ".repo-harden.toml": "max-findings-per-file = 2\n"}
+    repo = make_repo(tmp_path / "repo", files)
+    result = fix(cli, world, repo)
+    assert result.code == 0, result.out
+    assert "Fixed 4 references in 1 file." in result.out

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from repo_harden.audit.store import Store
+from repo_harden.core.errors import UsageError
 from repo_harden.core.pins import ImageTag, Unresolved, parse_image
 from repo_harden.core.redact import REDACTOR
 from repo_harden.registries.digests import RegistryDigests, parse_registry_urls
@@ -170,15 +171,19 @@ def test_the_cache_answers_the_second_time_and_offline(
 
 
 def test_registry_url_options() -> None:
-    assert parse_registry_urls(
-        ["docker.io=http://127.0.0.1:5000/", "GHCR.IO=https://m.example"]
-    ) == {
+    urls = ["docker.io=http://127.0.0.1:5000/", "GHCR.IO=https://m.example"]
+    assert parse_registry_urls(urls, allow_http=False) == {
         "docker.io": "http://127.0.0.1:5000",
         "ghcr.io": "https://m.example",
     }
     for bad in ("docker.io", "docker.io=ftp://x", "=https://x"):
-        with pytest.raises(Exception, match="--registry-url: expected HOST=URL"):
-            parse_registry_urls([bad])
+        with pytest.raises(UsageError, match="--registry-url: expected HOST=URL"):
+            parse_registry_urls([bad], allow_http=False)
+    with pytest.raises(UsageError, match="plain http would send registry credentials"):
+        parse_registry_urls(["docker.io=http://mirror.example"], allow_http=False)
+    assert parse_registry_urls(["docker.io=http://mirror.example"], allow_http=True) == {
+        "docker.io": "http://mirror.example"
+    }
 
 
 def test_a_broken_docker_config_gives_no_credentials(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from repo_harden.commands.scan import add_insecure_http_option
 from repo_harden.core.errors import ExitCode
 from repo_harden.frontend.options import DEFAULT_CONFIG_HELP, csv_codes
 
@@ -83,6 +84,7 @@ def add_parser(commands: Subcommands) -> None:
         help="the cache shared with `audit` (default ~/.cache/repo-harden)",
     )
     lookup.add_argument("--no-cache", action="store_true", help="keep nothing between runs")
+    add_insecure_http_option(lookup)
     rules = fix.add_argument_group("rules")
     rules.add_argument("--config", type=Path, metavar="FILE", help=DEFAULT_CONFIG_HELP)
     rules.add_argument(
@@ -104,14 +106,19 @@ def run(args: argparse.Namespace) -> int:
     from repo_harden.commands.audit import show_progress
     from repo_harden.engine.overrides import Overrides
     from repo_harden.frontend.fix import FixOptions, fix_paths, open_sources
-    from repo_harden.github.client import DEFAULT_API_URL, REDACTOR, token_from_env
+    from repo_harden.github.client import (
+        DEFAULT_API_URL,
+        REDACTOR,
+        checked_api_url,
+        token_from_env,
+    )
     from repo_harden.registries.digests import parse_registry_urls
 
-    registry_urls = parse_registry_urls(args.registry_url)
+    registry_urls = parse_registry_urls(args.registry_url, allow_http=args.allow_insecure_http)
     token = token_from_env(os.environ)
     if token is not None:
         REDACTOR.add(token)
-    api_url = args.api_url or DEFAULT_API_URL
+    api_url = checked_api_url(args.api_url or DEFAULT_API_URL, allow_http=args.allow_insecure_http)
     path = None if args.no_cache else cache_file(args.cache_dir, api_url, os.environ)
     store = Store(path)
     opened = open_sources(

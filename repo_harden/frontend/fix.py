@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from repo_harden.core.escape import line_start, shown
 from repo_harden.core.model import Finding
 from repo_harden.core.pins import (
     CommitName,
@@ -112,7 +113,10 @@ def fix_paths(paths: Sequence[Path], sources: FixSources, options: FixOptions) -
     overrides = options.overrides
     if not sources.verify:
         overrides = replace(overrides, ignore=(*overrides.ignore, *VERIFYING_RULES))
-    scanned = scan_paths(paths, ScanOptions(overrides=overrides, only=("PIN",), settings=settings))
+    scan_options = ScanOptions(
+        overrides=overrides, only=("PIN",), settings=settings, every_finding=True
+    )
+    scanned = scan_paths(paths, scan_options)
     assert scanned.repo is not None
     findings = [item.finding for item in scanned.outcome.reported if item.finding.rule in codes]
     result = FixResult(scanned.root, crashes=list(scanned.crashes))
@@ -242,9 +246,12 @@ def _withdraw(result: FixResult, items: Sequence[Planned], problem: str) -> None
 
 def _write(root: Path, path: str, before: str, after: str) -> str | None:
     """Write `after` over `path` if it still holds `before`; the reason it was not, else."""
-    from repo_harden.frontend.output import write_atomically
+    from repo_harden.core.errors import UsageError
+    from repo_harden.frontend.output import rewrite_atomically
 
     file = root / path
+    if file.is_symlink():
+        return f"{path} is a symbolic link; fix the file it points to"
     try:
         raw = file.read_bytes()
     except OSError as error:
@@ -257,9 +264,9 @@ def _write(root: Path, path: str, before: str, after: str) -> str | None:
     if current != before:
         return f"{path} changed while it was being fixed; nothing was written, run fix again"
     try:
-        write_atomically(file, ("\ufeff" if bom else "") + after)
-    except OSError as error:
-        return f"{path} could not be written ({error.strerror})"
+        rewrite_atomically(file, ("\ufeff" if bom else "") + after)
+    except UsageError as error:
+        return str(error)
     return None
 
 
@@ -271,14 +278,15 @@ def place(item: Planned | NotFixable) -> tuple[str, int, int]:
 
 def _line(item: Planned | NotFixable, dry_run: bool) -> str:
     path, line, column = place(item)
-    where = f"{path}:{line}:{column}" if line else path
+    where = line_start(f"{path}:{line}:{column}" if line else path)
     if isinstance(item, Planned) and item.new is not None:
         verb = "would fix" if dry_run else "fixed"
-        note = f" ({item.note})" if item.note else ""
-        return f"{where}: {item.reference.rule} {verb}: {item.reference.text} -> {item.new}{note}"
+        note = f" ({shown(item.note)})" if item.note else ""
+        change = f"{shown(item.reference.text)} -> {shown(item.new)}"
+        return f"{where}: {item.reference.rule} {verb}: {change}{note}"
     rule = item.reference.rule if isinstance(item, Planned) else item.rule
     text = item.reference.text if isinstance(item, Planned) else item.text
-    return f"{where}: {rule} not fixed: `{text}`: {item.reason}"
+    return f"{where}: {rule} not fixed: `{shown(text)}`: {shown(str(item.reason))}"
 
 
 def report_lines(result: FixResult, dry_run: bool) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +36,7 @@ class ScanOptions:
     today: datetime.date | None = None
     online: OnlineOptions | None = None  # --online: live settings, known vulnerabilities
     settings: RepoSettings | None = None
+    every_finding: bool = False  # no max-findings-per-file: `fix` fixes them all
 
 
 @dataclass
@@ -63,6 +64,8 @@ def scan_paths(paths: Sequence[Path], options: ScanOptions) -> ScanResult:
 def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptions) -> ScanResult:
     found = catalogue(options.only)
     config = _effective_config(root, options.overrides, found)
+    if options.every_finding:
+        config = replace(config, max_findings_per_file=0)
     repo = LocalRepo(root)
     wanted = _target_files(repo, targets) if targets is not None else None
     checks = selected_checks(found, config, options.only)

@@ -60,6 +60,22 @@ def write_atomically(path: Path | str, text: str) -> None:
         raise UsageError(f"{shown}: cannot write it: {reason}") from None
 
 
+def rewrite_atomically(path: Path, text: str) -> None:
+    """Replace a regular file of a checkout with `text`, whole or not at all, keeping its
+    mode: a fixed script stays executable. A symbolic link is refused (`UsageError`), not
+    followed: a fix edits the files a scan read, never what a link points at."""
+    try:
+        info = path.lstat()
+    except OSError as error:
+        raise UsageError(f"{path}: cannot rewrite it: {error.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(f"{path}: not a regular file (a symbolic link?); fix the file itself")
+    try:
+        _replace(path, text, stat.S_IMODE(info.st_mode))
+    except OSError as error:
+        raise UsageError(f"{path}: cannot rewrite it: {error.strerror or error}") from None
+
+
 def _written_to(path: Path, info: os.stat_result) -> bool:
     """A device, a pipe, or a link to a stream of this process: written to, not replaced."""
     if stat.S_ISLNK(info.st_mode):

@@ -27,8 +27,10 @@ DOCKER_HUB_URL = "https://registry-1.docker.io"
 CONNECT_TIMEOUT, READ_TIMEOUT = 10.0, 20.0
 
 
-def parse_registry_urls(values: Collection[str]) -> dict[str, str]:
-    """`--registry-url HOST=URL` options as {host: base URL}; `UsageError` for a bad one."""
+def parse_registry_urls(values: Collection[str], *, allow_http: bool) -> dict[str, str]:
+    """`--registry-url HOST=URL` options as {host: base URL}; `UsageError` for a bad one,
+    and for plain http beyond this machine unless `allow_http` (credentials from the Docker
+    config would cross the network unencrypted)."""
     found: dict[str, str] = {}
     for value in values:
         host, equals, url = value.partition("=")
@@ -43,8 +45,24 @@ def parse_registry_urls(values: Collection[str]) -> dict[str, str]:
                 f"--registry-url: expected HOST=URL, such as docker.io=https://mirror.example, "
                 f"not {value!r}"
             )
+        if parts.scheme == "http" and not allow_http and not _loopback(parts.hostname or ""):
+            raise UsageError(
+                f"--registry-url {value}: plain http would send registry credentials "
+                "unencrypted; use https, or pass --allow-insecure-http"
+            )
         found[registry_host(host.strip())] = url.strip().rstrip("/")
     return found
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class RegistryDigests:
