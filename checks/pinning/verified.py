@@ -116,7 +116,7 @@ def _all_pins(ctx: CheckContext, source: GitRefSource) -> list[Pin]:
     needs_settings=True,
 )
 def pin_comment_mismatch(ctx: CheckContext) -> Iterator[Finding]:
-    """A pinned commit SHA is not the commit of the version its comment names (online).
+    """A pinned commit SHA is not the commit of the version its comment names.
 
     ## What it does
     With `--online` (and in audits and `repo-harden fix`), looks up the tag
@@ -196,8 +196,7 @@ def pin_comment_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     needs_settings=True,
 )
 def impostor_commit(ctx: CheckContext) -> Iterator[Finding]:
-    """A pinned commit is in no branch or tag of the repository it is used from, or a ref
-    is both a branch and a tag (online).
+    """A pinned commit is in no branch or tag of its repository, or a ref is a branch and a tag.
 
     ## What it does
     With `--online` (and in audits and `repo-harden fix`), looks up each
