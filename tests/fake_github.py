@@ -563,6 +563,7 @@ class FakeGitHub:
             run = FakeRun(run_id, workflow, created_at, jobs=jobs, **fields)
             repo.runs.append(run)
         return run
+
     def add_history(self, full_name: str, default_branch: str = "main") -> FakeHistory:
         """A repository whose history tests build: commits, branches, tags (pins name them)."""
         repo = self.find_repo(*full_name.split("/")) or self.add_repo(
@@ -1177,6 +1178,23 @@ class FakeGitHub:
         recursive = request.query.get("recursive", "") not in ("", "0", "false")
         return Response(200, tree_json(found, snapshot, oid, self.url, recursive=recursive))
 
+    def _get_compare(self, request: Request, owner: str, repo: str, basehead: str) -> Response:
+        """`base...head` of a repository's history: a fork's commit too (one network)."""
+        found = self._repo(request, owner, repo)
+        if isinstance(found, Response):
+            return found
+        base, dots, head = basehead.partition("...")
+        history = found.history
+        base_sha = history.resolve(base) if history and dots else None
+        head_sha = history.resolve(head) if history and dots else None
+        if history is None or base_sha is None or head_sha is None:
+            return self.error(request, 404, "Not Found")
+        status, ahead, behind = history.compare(base_sha, head_sha)
+        body = comparison_json(
+            found, base_sha, status, ahead=ahead, behind=behind, api_url=self.url
+        )
+        return Response(200, body)
+
     # Actions runs --------------------------------------------------------------------------
 
     def _get_runs(self, request: Request, owner: str, repo: str, workflow_id: str) -> Response:
@@ -1275,22 +1293,7 @@ def job_json(repo: FakeRepo, run: FakeRun, job: FakeJob, api_url: str) -> Json:
         html_url=f"https://github.example/{repo.full_name}/actions/runs/{run.id}/job/{job.id}",
     )
 
-    def _get_compare(self, request: Request, owner: str, repo: str, basehead: str) -> Response:
-        """`base...head` of a repository's history: a fork's commit too (one network)."""
-        found = self._repo(request, owner, repo)
-        if isinstance(found, Response):
-            return found
-        base, dots, head = basehead.partition("...")
-        history = found.history
-        base_sha = history.resolve(base) if history and dots else None
-        head_sha = history.resolve(head) if history and dots else None
-        if history is None or base_sha is None or head_sha is None:
-            return self.error(request, 404, "Not Found")
-        status, ahead, behind = history.compare(base_sha, head_sha)
-        body = comparison_json(
-            found, base_sha, status, ahead=ahead, behind=behind, api_url=self.url
-        )
-        return Response(200, body)
+    return body
 
 
 def comparison_json(
