@@ -1,30 +1,24 @@
 """pre-commit hook repositories: each `repos:` entry of `.pre-commit-config.yaml` with its
-`rev:` (`local` and `meta` run nothing fetched)."""
+`rev:` (`local` and `meta` run nothing fetched), as the shared reader reads them
+(`repo_harden.readers.precommit`, which PIN005 reads too)."""
 
 from __future__ import annotations
 
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.inventory.model import FULL_SHA, PRE_COMMIT_HOOK, Item
-from repo_harden.readers.yaml import YAML, fields, is_mapping, position, scalar, sequence_items
+from repo_harden.readers.precommit import PRE_COMMIT_CONFIG as PRE_COMMIT_READING
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 
 
 def hooks_of(parsed: ParsedFiles, path: str) -> list[Item]:
-    root = parsed.read(YAML, path)
-    if root is None:
-        return []
-    if not is_mapping(root):
-        message = "the top level is not a mapping, so this is not a pre-commit config"
-        parsed.problem(path, message, position(root))
-        return []
+    config = parsed.read(PRE_COMMIT_READING, path)
     found = []
-    for entry in sequence_items(fields(root).get("repos")):
-        values = fields(entry)
-        repo, rev = scalar(values.get("repo")), scalar(values.get("rev"))
-        if repo is None or repo.value in ("local", "meta"):
+    for repository in config.repositories if config is not None else ():
+        if repository.is_local:
             continue
-        ref = rev.value if rev is not None else None
+        ref = repository.rev.value if repository.rev is not None else None
         sha = ref.lower() if ref is not None and FULL_SHA.fullmatch(ref) else None
-        found.append(Item(PRE_COMMIT_HOOK, path, repo.at.line, repo.value, ref, sha=sha))
+        url = repository.url
+        found.append(Item(PRE_COMMIT_HOOK, path, url.at.line, url.value, ref, sha=sha))
     return found
