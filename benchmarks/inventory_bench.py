@@ -99,12 +99,12 @@ def main() -> int:
 
 
 def serve_actions(fake: FakeGitHub) -> None:
-    """The actions the synthetic workflows name, at their tags and pinned commits."""
-    for repository, tag, pinned in (
-        ("actions/checkout", "v4", CHECKOUT_SHA),
-        ("actions/setup-node", "v4", SETUP_NODE_SHA),
+    """The files of the actions the synthetic workflows name, at the commits they pin, which
+    their `v4` tags name too (the synthetic organization's histories of those actions)."""
+    for repository, pinned in (
+        ("actions/checkout", CHECKOUT_SHA),
+        ("actions/setup-node", SETUP_NODE_SHA),
     ):
-        fake.add_release(repository, tag, {"action.yml": NODE_ACTION})
         fake.add_release(repository, None, {"action.yml": NODE_ACTION}, commit=pinned)
 
 

@@ -222,7 +222,6 @@ class FakeRepo:
     modes: dict[str, str] = field(default_factory=dict)  # path -> "100755", "120000" (symlink)
     created: int = 0  # creation order (the fake numbers repositories as they are added)
     releases: dict[str, GitSnapshot] = field(default_factory=dict)  # other commits, by id
-    tags: dict[str, str] = field(default_factory=dict)  # tag -> the commit of a release
     runs: list[FakeRun] = field(default_factory=list)  # Actions workflow runs
     history: FakeHistory | None = None  # commits, branches and tags, for pins
     _git: tuple[Any, GitSnapshot | None] | None = field(
@@ -530,7 +529,8 @@ class FakeGitHub:
     ) -> str:
         """A commit of `full_name` other than its head, holding `files` (named by `tag`
         when given), for `object(expression: "<commit or tag>:<path>")`; returns its id,
-        `commit` when given (a real action's pinned SHA, say)."""
+        `commit` when given (a real action's pinned SHA, say). The commit and its tag are
+        in the repository's history, where refs are looked up."""
         owner, name = full_name.split("/")
         repo = self.find_repo(owner, name) or self.add_repo(full_name)
         encoded = {path: c.encode() if isinstance(c, str) else c for path, c in files.items()}
@@ -538,8 +538,11 @@ class FakeGitHub:
         if commit is not None:
             snapshot = dataclasses.replace(snapshot, commit_oid=commit)
         repo.releases[snapshot.commit_oid] = snapshot
+        history = self.add_history(full_name)
+        if snapshot.commit_oid not in history.commits:
+            history.commit(full_name, sha=snapshot.commit_oid)
         if tag is not None:
-            repo.tags[tag] = snapshot.commit_oid
+            history.tag(tag, snapshot.commit_oid)
         return snapshot.commit_oid
 
     def add_run(

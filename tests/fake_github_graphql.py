@@ -729,8 +729,8 @@ class RepositoryNode:
         repo = self._repo
         if head is not None and revision in ("HEAD", repo.default_branch, head.commit_oid, ""):
             return head
-        commit = repo.tags.get(revision, revision)
-        return repo.releases.get(commit)
+        commit = repo.history.resolve(revision) if repo.history is not None else None
+        return repo.releases.get(commit or revision)
 
     def _object(self, snapshot: GitSnapshot, oid: str) -> Json:
         if oid == snapshot.commit_oid:

@@ -5,13 +5,14 @@ answers checked against GitHub's OpenAPI shapes)."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import CliResult, make_repo
+from tests.conftest import CliResult, make_repo, workflow
 from tests.fake_github import LOG_DOWNLOAD, FakeGitHub, assert_github_shapes
 
 TOKEN = "test-token"
@@ -148,6 +149,8 @@ def test_which_repositories_use_the_compromised_action_and_did_it_run(
     assert result.code == 3, result.err  # acme/broken could not be read: the answer is incomplete
     document = result.json()
     [match] = document["items"]
+    changed_files = fake.repos["tj-actions/changed-files"].history
+    assert changed_files is not None
     assert match == {
         "repository": "acme/api",
         "path": ci,
@@ -156,7 +159,7 @@ def test_which_repositories_use_the_compromised_action_and_did_it_run(
         "name": "tj-actions/changed-files",
         "ref": "v35",
         "version": None,
-        "sha": fake.repos["tj-actions/changed-files"].tags["v35"],
+        "sha": changed_files.tags["v35"].commit,
         "digest": None,
         "via": [f"org/shared/.github/workflows/deploy.yml@{shared}", "org/deploy@v1"],
         "purl": "pkg:github/tj-actions/changed-files@v35",
@@ -264,6 +267,103 @@ def test_a_warm_inventory_costs_only_the_listing(
     assert (fake.counters.graphql - before[0], fake.counters.rest - before[1]) == (1, 0)
     assert warm.json()["items"] == cold.json()["items"]
     assert "5 repositories unchanged since the cached inventory" in warm.err
+
+
+# Refs: one resolver with `fix` and PIN003/PIN004 -----------------------------------------
+
+WF = ".github/workflows/ci.yml"
+DEPLOY_STEP = "      - uses: org/deploy@{ref}\n"
+
+
+def graphql_asking_refs(fake: FakeGitHub) -> int:
+    """GraphQL queries sent so far that look a ref up (a tag or a branch by name)."""
+    return sum(
+        1 for e in fake.exchanges if e.path == "/graphql" and b"refs/tags/" in e.request_body
+    )
+
+
+def age_the_cache(cache: Path, seconds: float) -> None:
+    [database] = cache.glob("*.sqlite3")
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE facts SET learned = learned - ?", (seconds,))
+    db.close()
+
+
+def test_the_inventory_and_fix_share_what_they_learn_of_refs(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    deploy = fake.add_release("org/deploy", "v1", {"action.yml": DEPLOY_ACTION})
+    deploy_2 = fake.add_release("org/deploy", "v2", {"action.yml": DEPLOY_ACTION})
+    changed_files = fake.add_release("tj-actions/changed-files", "v35", {"action.yml": NODE_ACTION})
+    access = ("--api-url", fake.url, "--cache-dir", str(tmp_path / "cache"))
+    # The inventory resolves org/deploy@v1 and tj-actions/changed-files@v35 ...
+    first = make_repo(tmp_path / "first", {WF: workflow(DEPLOY_STEP.format(ref="v1"))})
+    listed = cli("inventory", "--online", *access, "--format", "json", cwd=first)
+    assert listed.code == 0, listed.err
+    assert {(i["name"], i["sha"]) for i in listed.json()["items"]} == {
+        ("org/deploy", deploy),
+        ("tj-actions/changed-files", changed_files),
+    }
+    # ... and `fix`, offline, pins from what it learned.
+    asked = len(fake.exchanges)
+    fixed = cli("fix", "--offline", *access, cwd=first)
+    assert fixed.code == 0, fixed.out
+    assert f"uses: org/deploy@{deploy} # v1\n" in (first / WF).read_text()
+    assert len(fake.exchanges) == asked
+    # `fix` resolves org/deploy@v2; the inventory then asks for no ref, only for the file.
+    second = make_repo(tmp_path / "second", {WF: workflow(DEPLOY_STEP.format(ref="v2"))})
+    pinned = make_repo(tmp_path / "pinned", {WF: workflow(DEPLOY_STEP.format(ref="v2"))})
+    assert cli("fix", *access, cwd=pinned).code == 0
+    refs_asked, graphql = graphql_asking_refs(fake), fake.counters.graphql
+    again = cli("inventory", "--online", *access, "--format", "json", cwd=second)
+    assert again.code == 0, again.err
+    assert ("org/deploy", deploy_2) in {(i["name"], i["sha"]) for i in again.json()["items"]}
+    assert (graphql_asking_refs(fake), fake.counters.graphql) == (refs_asked, graphql + 1)
+
+
+def test_offline_the_inventory_trusts_a_ref_for_a_day_and_fix_for_longer(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    deploy = fake.add_release("org/deploy", "v1", {"action.yml": NODE_ACTION})
+    access = ("--api-url", fake.url, "--cache-dir", str(tmp_path / "cache"))
+    repo = make_repo(tmp_path / "repo", {WF: workflow(DEPLOY_STEP.format(ref="v1"))})
+    assert cli("inventory", "--online", *access, cwd=repo).code == 0
+    offline = cli("inventory", *access, "--uses", "org/deploy", "--format", "json", cwd=repo)
+    assert [i["sha"] for i in offline.json()["items"]] == [deploy]
+    age_the_cache(tmp_path / "cache", 2 * 24 * 3600)
+    # A tag may have moved since: an incident answer does not name a commit from then.
+    stale = cli("inventory", *access, "--uses", "org/deploy", "--format", "json", cwd=repo)
+    assert [i["sha"] for i in stale.json()["items"]] == [None]
+    [unread] = stale.json()["repositories"][0]["unread"]
+    assert unread == "org/deploy@v1: not followed (offline: use --online to read it from GitHub)"
+    # `fix --offline` (and the fix-pins hook) pins from an older cache.
+    assert cli("fix", "--offline", *access, cwd=repo).code == 0
+    assert f"uses: org/deploy@{deploy} # v1\n" in (repo / WF).read_text()
+
+
+def test_a_repository_github_does_not_show_is_asked_about_once_a_day(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    access = ("--api-url", fake.url, "--cache-dir", str(tmp_path / "cache"))
+    repo = make_repo(tmp_path / "repo", {WF: workflow("      - uses: gone/action@v1\n")})
+    gone = (
+        "gone/action@v1: not followed "
+        "(GitHub has no repository gone/action (or the token cannot read it))"
+    )
+
+    def unread() -> list[str]:
+        listed = cli("inventory", "--online", *access, "--format", "json", cwd=repo)
+        assert listed.code == 0, listed.err
+        found: list[str] = listed.json()["repositories"][0]["unread"]
+        return found
+
+    assert unread() == [gone]
+    graphql = fake.counters.graphql
+    assert unread() == [gone]
+    assert fake.counters.graphql == graphql  # a warm run asks nothing
+    age_the_cache(tmp_path / "cache", 2 * 24 * 3600)
+    assert unread() == [gone]
+    assert fake.counters.graphql == graphql + 1  # a day later, asked again
 
 
 # Checkouts ------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from repo_harden.audit import queries
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry
 from repo_harden.audit.transport import Transport
-from repo_harden.github.client import GitHubError
+from repo_harden.github.client import GitHubError, aliased_answers
 
 T = TypeVar("T")
 GRAPHQL_BATCHES_IN_FLIGHT = 4  # GraphQL batches are heavy: GitHub asks for restraint
@@ -215,18 +215,7 @@ def _rest_blob(transport: Transport, request: BlobRequest, failures: Failures) -
 def graphql_batch(transport: Transport, query: str) -> tuple[Mapping[str, Any], dict[str, str]]:
     """The data of a batch query, and each alias's error message."""
     answer = transport.graphql(query)
-    document = answer.data if isinstance(answer.data, dict) else {}
-    data = document.get("data")
-    errors: dict[str, str] = {}
-    for error in document.get("errors") or ():
-        path = error.get("path") if isinstance(error, dict) else None
-        if isinstance(path, list) and path:
-            errors.setdefault(str(path[0]), str(error.get("message", "GraphQL error")))
-    if not isinstance(data, dict):
-        listed = document.get("errors") or ()
-        messages = [str(e.get("message")) for e in listed if isinstance(e, dict)]
-        raise GitHubError("GraphQL query failed: " + ("; ".join(messages) or "no data"))
-    return data, errors
+    return aliased_answers(answer.data if isinstance(answer.data, dict) else {})
 
 
 def _object(data: Mapping[str, Any], alias: str) -> Mapping[str, Any] | None:

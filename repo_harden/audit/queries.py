@@ -145,22 +145,6 @@ def blobs(requests: Sequence[tuple[str, str]]) -> str:
     return "query {\n  " + RATE_LIMIT + "\n  " + "\n  ".join(parts) + "\n}"
 
 
-_PEELED = (
-    "__typename oid ... on Tag { target { __typename oid "
-    "... on Tag { target { __typename oid } } } }"
-)
-
-
-def ref_commits(requests: Sequence[tuple[str, str]]) -> str:
-    """What each ref `(repository, ref)` names (an annotated tag peeled twice at most),
-    aliased r0, r1..."""
-    parts = [
-        _repository(f"r{i}", repository, f"object(expression: {json.dumps(ref)}) {{ {_PEELED} }}")
-        for i, (repository, ref) in enumerate(requests)
-    ]
-    return "query {\n  " + RATE_LIMIT + "\n  " + "\n  ".join(parts) + "\n}"
-
-
 def files_at(requests: Sequence[tuple[str, str, str]]) -> str:
     """The files `(repository, commit, path)` with their text, aliased f0, f1..."""
     parts = [

@@ -1,18 +1,14 @@
 """Other repositories' files, for the inventory's transitive reading (`RemoteFiles`): the
-commit a ref names, and a file at a commit, asked through GraphQL in batches and kept in
-the audit's store.
+commit a ref names, and a file at a commit.
 
-- A file at a commit never changes: it is kept for ever (its text as a blob, by oid).
-- What a ref names can: it is kept for `ref_lifetime` (a day), so that a warm inventory
-  asks nothing, and a moved tag is seen the next day at the latest.
-- A repository GitHub does not show to the token is kept as such for `ref_lifetime` too:
-  a warm run does not ask again about an action that was deleted or is private.
+- The commit a ref names comes from the one resolver of GitHub refs (`GitHubRefs`, which
+  `fix` and PIN003/PIN004 ask too), with its facts in the audit's store: a ref for a day
+  (a moved tag is seen the next day at the latest), a repository GitHub does not show to
+  the token for a day too; offline, no older than that either.
+- A file at a commit never changes: read through GraphQL in batches, it is kept for ever
+  (its text as a blob, by oid).
 - Offline (no transport), only the store answers; anything else is `NotRead` with the
   reason.
-
-This is the minimal ref resolution the inventory needs, behind `RemoteFiles`; the `fix`
-command's resolver (issue 16) answers the same question with more (the tags at a commit)
-and can take its place, sharing the store's facts.
 """
 
 from __future__ import annotations
@@ -23,74 +19,63 @@ from typing import Any, TypeVar
 
 from repo_harden.audit import queries
 from repo_harden.audit.content import graphql_batch
+from repo_harden.audit.git_api import TransportGitApi
 from repo_harden.audit.github_snapshot import decoded
 from repo_harden.audit.store import Store, StoredBlob
 from repo_harden.audit.transport import Transport
+from repo_harden.core.pins import GitRefSource, ResolvedRef, Unresolved
+from repo_harden.core.pins import RefName as PinRef
 from repo_harden.github.client import GitHubError
+from repo_harden.github.git_refs import GitHubRefs, git_hosts
 from repo_harden.inventory.transitive import FileAt, NotRead, RefName
 
 T = TypeVar("T")
-REF_LIFETIME = 24 * 3600.0
-REFS_PER_QUERY = 50
 FILES_PER_QUERY = 50
-_REF_FACT, _FILE_FACT = "inventory-ref", "inventory-file"
+OFFLINE = "offline: use --online to read it from GitHub"
+_FILE_FACT = "github-file"  # `<repository>@<commit>:<path>` -> the blob's oid, "" for none
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-_REF = re.compile(r"^[A-Za-z0-9_./+-]{1,255}$")
 _PATH = re.compile(r"^[^\0:]{1,1024}$")
 
 
+def github_files(transport: Transport | None, store: Store) -> GitHubFiles:
+    """The inventory's source: through `transport`, or the store alone when it is None."""
+    refs = GitHubRefs(
+        TransportGitApi(transport) if transport is not None else None,
+        hosts=git_hosts(transport.api_url) if transport is not None else ("github.com",),
+        cache=store,
+        offline_reason=None if transport is not None else OFFLINE,
+        stale_offline=False,
+    )
+    return GitHubFiles(refs, transport, store)
+
+
 class GitHubFiles:
-    """`RemoteFiles` through the audit's transport and store; offline when `transport` is
-    None (`offline_reason` says why, for the user)."""
+    """`RemoteFiles`: refs through `refs`, files through the audit's transport and store;
+    offline when `transport` is None (`offline_reason` says why, for the user)."""
 
     def __init__(
         self,
+        refs: GitRefSource,
         transport: Transport | None,
         store: Store,
         *,
-        offline_reason: str = "offline: use --online to read it from GitHub",
-        ref_lifetime: float = REF_LIFETIME,
+        offline_reason: str = OFFLINE,
     ) -> None:
+        self._refs = refs
         self._transport = transport
         self._store = store
         self._offline = offline_reason
-        self._lifetime = ref_lifetime
 
     # Refs ---------------------------------------------------------------------------------
 
     def commits(self, refs: Collection[RefName]) -> dict[RefName, str | NotRead]:
-        found: dict[RefName, str | NotRead] = {}
-        missing: list[RefName] = []
-        for repository, ref in refs:
-            if not _REPOSITORY.match(repository) or not _REF.match(ref):
-                found[repository, ref] = NotRead("not a GitHub repository and ref")
-                continue
-            known = self._store.fact(_REF_FACT, _ref_key(repository, ref), self._lifetime)
-            if known is not None:
-                found[repository, ref] = _stored_commit(known, repository, ref)
-            else:
-                missing.append((repository, ref))
-        found.update(self._ask(missing, REFS_PER_QUERY, self._ask_refs))
-        return found
-
-    def _ask_refs(self, batch: Sequence[RefName]) -> dict[RefName, str | NotRead]:
-        assert self._transport is not None
-        data, errors = graphql_batch(self._transport, queries.ref_commits(batch))
-        found: dict[RefName, str | NotRead] = {}
-        learned: dict[str, str] = {}
-        for index, (repository, ref) in enumerate(batch):
-            alias = f"r{index}"
-            node = data.get(alias)
-            if not isinstance(node, dict):
-                reason = errors.get(alias, f"GitHub shows no {repository}")
-                learned[_ref_key(repository, ref)] = f"!{reason}"
-                found[repository, ref] = NotRead(reason)
-                continue
-            commit = _peeled(node.get("object"))
-            learned[_ref_key(repository, ref)] = commit or ""
-            found[repository, ref] = commit or NotRead(f"{repository} has no ref `{ref}`")
-        self._store.put_facts(_REF_FACT, learned)
-        return found
+        """A tag's commit where one is known (a listing may have named it already), else
+        what the ref is: a tag, a branch or an abbreviated commit."""
+        names = {ref: PinRef(*ref) for ref in refs}
+        tagged = self._refs.tag_commits(names.values())
+        untagged = [name for name in names.values() if tagged[name] is None]
+        resolved = self._refs.refs(untagged) if untagged else {}
+        return {ref: _commit(name, tagged[name] or resolved[name]) for ref, name in names.items()}
 
     # Files --------------------------------------------------------------------------------
 
@@ -176,32 +161,16 @@ def _asked_or_split(
         return {**_asked_or_split(batch[:middle], ask), **_asked_or_split(batch[middle:], ask)}
 
 
-def _peeled(node: object) -> str | None:
-    """The commit an object is, or an annotated tag points at."""
-    for _ in range(3):
-        if not isinstance(node, dict):
-            return None
-        if node.get("__typename") == "Commit":
-            oid = node.get("oid")
-            return str(oid) if isinstance(oid, str) else None
-        node = node.get("target")
-    return None
-
-
-def _stored_commit(known: str, repository: str, ref: str) -> str | NotRead:
-    """A stored answer: a commit, "" for no such ref, "!reason" for no such repository."""
-    if known.startswith("!"):
-        return NotRead(known[1:])
-    return known or NotRead(f"{repository} has no ref `{ref}`")
+def _commit(name: PinRef, answer: str | ResolvedRef | Unresolved) -> str | NotRead:
+    if isinstance(answer, Unresolved):
+        return NotRead(answer.reason)
+    commit = answer if isinstance(answer, str) else answer.target()
+    return commit or NotRead(f"{name.repository} has no ref `{name.ref}`")
 
 
 def _text(blob: StoredBlob) -> str | NotRead:
     text, problem = decoded(blob)
     return text if text is not None else NotRead(problem or "not readable")
-
-
-def _ref_key(repository: str, ref: str) -> str:
-    return f"{repository.lower()}@{ref}"
 
 
 def _file_key(request: FileAt) -> str:

@@ -272,12 +272,12 @@ def _answer(
     query: Query,
 ) -> InventoryReport:
     """Follow the actions of every repository, then make the answer."""
-    from repo_harden.audit.remote_files import GitHubFiles
+    from repo_harden.audit.remote_files import github_files
     from repo_harden.inventory.transitive import Follower
     from repo_harden.reporters.inventory import InventoryReport
 
     if args.depth > 0:
-        Follower(GitHubFiles(transport, store), args.depth).follow(inventories)
+        Follower(github_files(transport, store), args.depth).follow(inventories)
     return InventoryReport(inventories, sorted(statuses, key=lambda s: s.name.lower()), query)
 
 

@@ -4,7 +4,8 @@ protocols of the sources that look them up.
 
 Checks do no I/O: PIN003 and PIN004 get a `GitRefSource` through the snapshot's settings
 (`scan --online`, the audit), and `repo-harden fix` asks the same source, and a
-`DigestSource` for images. A lookup that fails is an `Unresolved` with a one-line reason,
+`DigestSource` for images; the inventory resolves the refs of the actions it follows
+through it too. A lookup that fails is an `Unresolved` with a one-line reason,
 for that one reference: the others are still answered.
 """
 

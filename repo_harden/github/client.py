@@ -28,6 +28,7 @@ __all__ = [
     "MissingTokenError",
     "Redactor",
     "RepositoryInfo",
+    "aliased_answers",
     "require_token",
     "token_from_env",
 ]
@@ -56,6 +57,23 @@ class GitHubError(FatalError):
 
 class MissingTokenError(FatalError):
     """No token in the environment."""
+
+
+def aliased_answers(document: Mapping[str, Any]) -> tuple[Mapping[str, Any], dict[str, str]]:
+    """The `data` of a GraphQL answer whose top-level fields are aliases (one per question
+    of a batch), and each alias's first error message; `GitHubError` when there is no data
+    at all (the whole query failed)."""
+    errors: dict[str, str] = {}
+    for error in document.get("errors") or ():
+        path = error.get("path") if isinstance(error, dict) else None
+        if isinstance(path, list) and path:
+            errors.setdefault(str(path[0]), str(error.get("message", "GraphQL error")))
+    data = document.get("data")
+    if not isinstance(data, dict):
+        listed = document.get("errors") or ()
+        messages = [str(e.get("message")) for e in listed if isinstance(e, dict)]
+        raise GitHubError("GraphQL query failed: " + ("; ".join(messages) or "no data"))
+    return data, errors
 
 
 ALLOW_HTTP_OPTION = "--allow-insecure-http"

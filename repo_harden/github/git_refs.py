@@ -10,9 +10,15 @@ Requests:
   branches and the tags, until one contains it.
 
 Answers are kept in the `FactCache` (the audit's SQLite store) when there is one: refs
-and tags for `ref_lifetime`, a commit that a branch or tag contains for ever. Within a run,
-each distinct question is asked once, failures too. Offline (`offline_reason` set),
-nothing is asked and what the cache does not hold is `Unresolved` with that reason.
+and tags for `ref_lifetime`, a commit that a branch or tag contains for ever, and a
+repository GitHub does not show to the token for `ref_lifetime` too (a warm run does not
+ask again about an action that was deleted or is private). Within a run, each distinct
+question is asked once, failures too. Offline (`offline_reason` set), nothing is asked and
+what the cache does not hold is `Unresolved` with that reason.
+
+This is the one resolution of GitHub refs: PIN003/PIN004 (`scan --online`, `audit`), `fix`
+and the inventory's transitive reading (`audit.remote_files`) all ask it, and share its
+facts in the store.
 """
 
 from __future__ import annotations
@@ -36,10 +42,16 @@ from repo_harden.core.pins import (
     ResolvedRef,
     Unresolved,
 )
-from repo_harden.github.client import GitHubError
+from repo_harden.github.client import GitHubError, aliased_answers
 
 T = TypeVar("T")
 REF_LIFETIME = 24 * 3600.0  # tags are meant to stay; a day bounds how stale a pin can be
+# The facts kept in the cache, one kind each: a ref (JSON of a `ResolvedRef`), a tag's commit
+# ("" for no such tag), a commit some branch or tag contains and one no ref was seen to
+# (JSON of `CommitFacts`), a repository GitHub does not show (the reason).
+REF_FACT, TAG_FACT = "github-ref", "github-tag"
+COMMIT_IN_FACT, COMMIT_FACT = "github-commit-in", "github-commit"
+NO_REPOSITORY_FACT = "github-no-repository"
 BATCH = 25  # refs to a GraphQL query: 25 aliases of two connections cost one point
 LISTED = 100
 MAX_COMPARES = 30
@@ -93,9 +105,13 @@ class GitHubRefs:
         cache: FactCache | None = None,
         offline_reason: str | None = None,
         ref_lifetime: float = REF_LIFETIME,
+        stale_offline: bool = True,
         workers: int = 4,
         max_compares: int = MAX_COMPARES,
     ) -> None:
+        """`stale_offline`: offline, a cached fact answers whatever its age (`fix --offline`
+        and the fix-pins hook pin from an older cache); False keeps `ref_lifetime` offline
+        too (an inventory must not name a commit a tag may have left since)."""
         if api is None and offline_reason is None:
             raise ValueError("GitHubRefs needs an API or a reason it has none")
         self.hosts = frozenset(host.lower() for host in hosts)
@@ -103,11 +119,13 @@ class GitHubRefs:
         self._cache = cache
         self._offline_reason = offline_reason
         self._lifetime = ref_lifetime
+        self._stale_offline = stale_offline
         self._workers = workers
         self._max_compares = max_compares
         self._refs: dict[str, ResolvedRef | Unresolved] = {}
         self._tags: dict[str, str | None] = {}
         self._commits: dict[str, CommitFacts | Unresolved] = {}
+        self._absent: dict[str, Unresolved | None] = {}  # repository -> why GitHub shows none
         self._lock = threading.Lock()
         self.queries = 0  # GraphQL queries and REST requests sent, for the cost line
 
@@ -142,20 +160,39 @@ class GitHubRefs:
     def _known_ref(self, name: RefName) -> ResolvedRef | Unresolved | None:
         known = self._refs.get(name.key)
         if known is None and self._cache is not None:
-            stored = self._cache.fact("github-ref", name.key, self._max_age())
+            stored = self._cache.fact(REF_FACT, name.key, self._max_age())
             if stored is not None:
                 known = _ref_from_json(stored)
                 if known is not None:
                     self._remember_tags(name, known, store=False)
-                    self._refs[name.key] = known
+            if known is None:
+                known = self._known_absent(name.repository)
+            if known is not None:
+                self._refs[name.key] = known
         return known
+
+    def _known_absent(self, repository: str) -> Unresolved | None:
+        """Why GitHub showed no such repository, when it did not lately."""
+        key = repository.lower()
+        if key not in self._absent:
+            assert self._cache is not None
+            stored = self._cache.fact(NO_REPOSITORY_FACT, key, self._max_age())
+            self._absent[key] = Unresolved(stored) if stored else None
+        return self._absent[key]
+
+    def _learn_absent(self, repository: str, answer: object) -> None:
+        """Remember a repository GitHub said it does not have (not any other failure)."""
+        absent = _no_repository(repository)
+        if answer == absent and self._cache is not None:
+            self._absent[repository.lower()] = absent
+            self._cache.put_fact(NO_REPOSITORY_FACT, repository.lower(), absent.reason)
 
     def _knows_tag(self, name: RefName) -> bool:
         key = _tag_key(name.repository, name.ref)
         if key in self._tags:
             return True
         if self._cache is not None:
-            stored = self._cache.fact("github-tag", key, self._max_age())
+            stored = self._cache.fact(TAG_FACT, key, self._max_age())
             if stored is not None:
                 self._tags[key] = stored or None
                 return True
@@ -163,9 +200,10 @@ class GitHubRefs:
 
     def _learn_ref(self, name: RefName, answer: ResolvedRef | Unresolved) -> None:
         self._refs[name.key] = answer
+        self._learn_absent(name.repository, answer)
         if isinstance(answer, ResolvedRef):
             if self._cache is not None:
-                self._cache.put_fact("github-ref", name.key, _ref_to_json(answer))
+                self._cache.put_fact(REF_FACT, name.key, _ref_to_json(answer))
             self._remember_tags(name, answer, store=True)
             self._remember_tips(name, answer)
 
@@ -179,7 +217,7 @@ class GitHubRefs:
             facts = CommitFacts(True, True, tags, f"`{name.ref}` points at it")
             self._commits.setdefault(commit.key, facts)
             if self._cache is not None:
-                self._cache.put_fact("github-commit-in", commit.key, _facts_to_json(facts))
+                self._cache.put_fact(COMMIT_IN_FACT, commit.key, _facts_to_json(facts))
 
     def _remember_tags(self, name: RefName, answer: ResolvedRef, *, store: bool) -> None:
         learned: dict[str, str | None] = {
@@ -189,7 +227,7 @@ class GitHubRefs:
         for key, commit in learned.items():
             self._tags[key] = commit
             if store and self._cache is not None:
-                self._cache.put_fact("github-tag", key, commit or "")
+                self._cache.put_fact(TAG_FACT, key, commit or "")
 
     def _query_refs(self, batch: Sequence[RefName]) -> dict[RefName, ResolvedRef | Unresolved]:
         aliases = {f"r{index}": name for index, name in enumerate(batch)}
@@ -214,8 +252,9 @@ class GitHubRefs:
             missing = [commit for commit in wanted if self._known_commit(commit) is None]
             for commit, answer in self._ask(missing, _invalid_commit, self._query_commits):
                 self._commits[commit.key] = answer
+                self._learn_absent(commit.repository, answer)
                 if isinstance(answer, CommitFacts) and self._cache is not None:
-                    kind = "github-commit-in" if answer.reachable else "github-commit"
+                    kind = COMMIT_IN_FACT if answer.reachable else COMMIT_FACT
                     self._cache.put_fact(kind, commit.key, _facts_to_json(answer))
             return {commit: self._commits[commit.key] for commit in wanted}
 
@@ -223,10 +262,12 @@ class GitHubRefs:
         known = self._commits.get(commit.key)
         if known is None and self._cache is not None:
             # A commit a branch or tag contains stays there: kept for ever; the rest may change.
-            stored = self._cache.fact("github-commit-in", commit.key, None)
+            stored = self._cache.fact(COMMIT_IN_FACT, commit.key, None)
             if stored is None:
-                stored = self._cache.fact("github-commit", commit.key, self._max_age())
+                stored = self._cache.fact(COMMIT_FACT, commit.key, self._max_age())
             known = _facts_from_json(stored) if stored is not None else None
+            if known is None:
+                known = self._known_absent(commit.repository)
             if known is not None:
                 self._commits[commit.key] = known
         return known
@@ -331,21 +372,11 @@ class GitHubRefs:
         assert self._api is not None
         query = "query {\n" + "\n".join(selections) + "\n}\n" + _PEELED
         self.queries += 1
-        document = self._api.graphql(query)
-        errors: dict[str, str] = {}
-        for error in document.get("errors") or ():
-            path = error.get("path") if isinstance(error, dict) else None
-            if isinstance(path, list) and path:
-                errors.setdefault(str(path[0]), str(error.get("message", "GraphQL error")))
-        data = document.get("data")
-        if not isinstance(data, dict):
-            listed = document.get("errors") or ()
-            messages = [str(e.get("message")) for e in listed if isinstance(e, dict)]
-            raise GitHubError("GraphQL query failed: " + ("; ".join(messages) or "no data"))
-        return data, errors
+        return aliased_answers(self._api.graphql(query))
 
     def _max_age(self) -> float | None:
-        return None if self._offline_reason is not None else self._lifetime
+        offline = self._offline_reason is not None
+        return None if offline and self._stale_offline else self._lifetime
 
 
 # Queries ----------------------------------------------------------------------------------
@@ -409,8 +440,12 @@ def _invalid_commit(commit: CommitName) -> str | None:
 
 def _missing(repository: str, error: str | None) -> Unresolved:
     if error is None or "Could not resolve to a Repository" in error:
-        return Unresolved(f"GitHub has no repository {repository} (or the token cannot read it)")
+        return _no_repository(repository)
     return Unresolved(error)
+
+
+def _no_repository(repository: str) -> Unresolved:
+    return Unresolved(f"GitHub has no repository {repository} (or the token cannot read it)")
 
 
 def _peeled(target: object) -> str | None:
