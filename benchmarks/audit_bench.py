@@ -65,6 +65,11 @@ def main() -> int:
             org = fake.add_synthetic_org("bench", args.repos, seed=11)
             if args.org_ruleset:
                 add_org_ruleset(fake, org.names())
+            if args.all_public:
+                for name in org.names():
+                    fake.repos[name].private = False
+            if args.actions_policy == "locked-down":
+                lock_down_actions(fake, "bench")
             fake.delay = args.latency
             environment = {
                 **os.environ,
@@ -103,6 +108,15 @@ def add_org_ruleset(fake: FakeGitHub, names: list[str]) -> None:
         fake.repos[name].rulesets.append(baseline)
 
 
+def lock_down_actions(fake: FakeGitHub, org: str) -> None:
+    """The organization's Actions policies that settle every repository but the approval of
+    public forks: read-only token, no approvals, an allow-list with SHA pinning."""
+    policies = fake.actions_of(org)
+    policies.allowed_actions = "selected"
+    policies.patterns_allowed = ["actions/*", "docker/*"]
+    policies.sha_pinning_required = True
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repos", type=int, default=1000)
@@ -113,6 +127,19 @@ def parse_args() -> argparse.Namespace:
         "--org-ruleset",
         action="store_true",
         help="give every repository an organization ruleset (the most REST requests)",
+    )
+    parser.add_argument(
+        "--all-public",
+        action="store_true",
+        help="make every repository public (by default three in four are private)",
+    )
+    parser.add_argument(
+        "--actions-policy",
+        choices=("github-default", "locked-down"),
+        default="github-default",
+        help="the organization's Actions policies: GitHub's defaults for a new organization "
+        "(every action allowed: each repository with workflows is asked its own), or an "
+        "allow-list with SHA pinning that settles it for every repository",
     )
     parser.add_argument("--json", action="store_true")
     return parser.parse_args()

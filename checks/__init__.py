@@ -26,6 +26,12 @@ CHECK_MODULES: dict[str, tuple[str, ...]] = {
     "repo_harden.checks.lockfiles.vulnerable": ("LCK006",),
     "repo_harden.checks.ownership": ("OWN001", "OWN002", "OWN003"),
     "repo_harden.checks.branch_protection": tuple(f"BP{number:03}" for number in range(1, 13)),
+    "repo_harden.checks.trust_boundaries.permissions": ("WF001",),
+    "repo_harden.checks.trust_boundaries.untrusted_checkout": ("WF002",),
+    "repo_harden.checks.trust_boundaries.template_injection": ("WF003",),
+    "repo_harden.checks.trust_boundaries.cloud_credentials": ("WF004",),
+    "repo_harden.checks.trust_boundaries.provenance": ("WF005",),
+    "repo_harden.checks.trust_boundaries.actions_settings": ("WF101", "WF102", "WF103", "WF104"),
 }
 
 

@@ -148,5 +148,10 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def workflow(steps: str, *, job_extra: str = "") -> str:
-    """A minimal workflow around the given step lines (already indented by 6 spaces)."""
-    return f"on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n{job_extra}    steps:\n{steps}"
+    """A minimal workflow around the given step lines (already indented by 6 spaces), with a
+    read-only token (WF001); the `permissions:` come last, so that lines keep their numbers."""
+    steps = steps if steps.endswith("\n") else steps + "\n"
+    return (
+        f"on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n{job_extra}    steps:\n{steps}"
+        "permissions:\n  contents: read\n"
+    )

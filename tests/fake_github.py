@@ -101,6 +101,7 @@ class Token:
     denied_status: int = 404
     login: str = "octocat"
     expires_at: float | None = None  # an installation token's end (epoch seconds)
+    org_owner: bool = True  # an admin token may read organizations' Actions policies
 
 
 @dataclass
@@ -205,6 +206,44 @@ _GIT_LOCK = threading.Lock()
 
 
 @dataclass
+class FakeActions:
+    """GitHub Actions settings of an organization or a repository; the defaults are GitHub's
+    for an organization created today. `sha_pinning_required` None: the server does not
+    offer the policy (the field is left out of its answers)."""
+
+    enabled: bool = True  # organization: `enabled_repositories` "all" (False: "none")
+    allowed_actions: str = "all"
+    sha_pinning_required: bool | None = False
+    patterns_allowed: list[str] = field(default_factory=list)
+    default_workflow_permissions: str = "read"
+    can_approve_pull_request_reviews: bool = False
+    approval_policy: str = "first_time_contributors"
+    run_workflows_from_fork_pull_requests: bool = False
+    send_write_tokens_to_workflows: bool = False
+    send_secrets_and_variables: bool = False
+    require_approval_for_fork_pr_workflows: bool = True
+
+    def bound_by(self, organization: FakeActions | None) -> FakeActions:
+        """What GitHub shows for a repository whose organization may restrict it: a stricter
+        organization policy wins (the repository's own fork approval policy stays its own)."""
+        if organization is None:
+            return self
+        bound = copy.copy(self)
+        if organization.default_workflow_permissions == "read":
+            bound.default_workflow_permissions = "read"
+        if not organization.can_approve_pull_request_reviews:
+            bound.can_approve_pull_request_reviews = False
+        if organization.allowed_actions != "all" and self.allowed_actions == "all":
+            bound.allowed_actions = organization.allowed_actions
+            bound.patterns_allowed = list(organization.patterns_allowed)
+        if organization.sha_pinning_required:
+            bound.sha_pinning_required = True
+        if not organization.run_workflows_from_fork_pull_requests:
+            bound.run_workflows_from_fork_pull_requests = False
+        return bound
+
+
+@dataclass
 class FakeRepo:
     owner: str
     name: str
@@ -224,6 +263,7 @@ class FakeRepo:
     releases: dict[str, GitSnapshot] = field(default_factory=dict)  # other commits, by id
     runs: list[FakeRun] = field(default_factory=list)  # Actions workflow runs
     history: FakeHistory | None = None  # commits, branches and tags, for pins
+    actions: FakeActions = field(default_factory=FakeActions)
     _git: tuple[Any, GitSnapshot | None] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -444,6 +484,7 @@ class FakeGitHub:
         self.tokens: dict[str, Token] = dict(tokens or {"test-token": Token()})
         self.prefix = prefix  # "/api/v3", as GitHub Enterprise Server serves the API
         self.repos: dict[str, FakeRepo] = {}
+        self.org_actions: dict[str, FakeActions] = {}  # login.lower() -> its Actions policies
         self.owners: dict[str, tuple[str, str]] = {}  # login.lower() -> (login, kind)
         self.routes: list[Route] = []
         self.faults: list[Fault] = []
@@ -1073,6 +1114,15 @@ class FakeGitHub:
         self.route("GET", "/repos/{owner}/{repo}/actions/jobs/{job_id}/logs", self._get_job_logs)
         self.route("GET", LOG_DOWNLOAD + "/{job_id}", self._download_log)
         self.route("GET", "/repos/{owner}/{repo}/compare/{basehead}", self._get_compare)
+        for suffix, answer in ACTIONS_ANSWERS.items():
+            self.route(
+                "GET", f"/orgs/{{org}}/actions/permissions{suffix}", self._org_actions(answer)
+            )
+            self.route(
+                "GET",
+                f"/repos/{{owner}}/{{repo}}/actions/permissions{suffix}",
+                self._repo_actions(answer),
+            )
 
     def _get_rate_limit(self, request: Request) -> Response:
         body = example("/rate_limit")
@@ -1105,7 +1155,10 @@ class FakeGitHub:
         found = self._repo(request, owner, repo)
         if isinstance(found, Response):
             return found
-        return Response(200, repository_json(found, self.url, request.token))
+        body = repository_json(found, self.url, request.token)
+        kind = self.owner_kind(found.owner)
+        body["owner"]["type"] = kind[1] if kind is not None else "User"
+        return Response(200, body)
 
     def _get_protection(self, request: Request, owner: str, repo: str, branch: str) -> Response:
         found = self._repo(request, owner, repo)
@@ -1253,6 +1306,47 @@ class FakeGitHub:
             return Response(404, text="Not Found")
         return Response(200, text=job.log)
 
+    def actions_of(self, login: str) -> FakeActions:
+        """An organization's Actions policies (GitHub's defaults until a test sets them)."""
+        with self._lock:
+            return self.org_actions.setdefault(login.lower(), FakeActions())
+
+    def _org_actions(self, answer: ActionsAnswer) -> Handler:
+        """An organization's Actions policy: for an owner's token; 404 for a user or an
+        unknown login, 403 for a token that does not own the organization."""
+
+        def handle(request: Request, org: str) -> Response:
+            kind = self.owner_kind(org)
+            if kind is None or kind[1] != "Organization":
+                return self.error(request, 404, "Not Found")
+            assert request.token is not None
+            if request.token.role != ADMIN or not request.token.org_owner:
+                return self.error(request, 403, "Must have admin rights to Repository.")
+            return answer(self.actions_of(org), True)
+
+        return handle
+
+    def _repo_actions(self, answer: ActionsAnswer) -> Handler:
+        """A repository's Actions settings, bound by its organization's: for an admin
+        token; others get what classic protection gives them (404 or 403)."""
+
+        def handle(request: Request, owner: str, repo: str) -> Response:
+            found = self._repo(request, owner, repo)
+            if isinstance(found, Response):
+                return found
+            assert request.token is not None
+            if request.token.role != ADMIN:
+                denied = request.token.denied_status
+                message = "Not Found" if denied == 404 else "Resource not accessible by integration"
+                return self.error(request, denied, message)
+            kind = self.owner_kind(found.owner)
+            organization = (
+                self.actions_of(found.owner) if kind and kind[1] == "Organization" else None
+            )
+            return answer(found.actions.bound_by(organization), False)
+
+        return handle
+
 
 def _created_within(created: str, start: str, end: str) -> bool:
     """GitHub's `created=A..B`: a date bound takes its whole day."""
@@ -1310,6 +1404,71 @@ def comparison_json(
     body["base_commit"]["sha"] = base
     body["url"] = f"{api_url}/repos/{repo.full_name}/compare/{base}"
     return body
+
+
+ActionsAnswer = Callable[[FakeActions, bool], Response]
+
+
+def _actions_permissions(actions: FakeActions, organization: bool) -> Response:
+    body: Json = {"allowed_actions": actions.allowed_actions}
+    if organization:
+        body["enabled_repositories"] = "all" if actions.enabled else "none"
+    else:
+        body["enabled"] = actions.enabled
+    if actions.sha_pinning_required is not None:
+        body["sha_pinning_required"] = actions.sha_pinning_required
+    if actions.allowed_actions == "selected":
+        body["selected_actions_url"] = (
+            "https://api.github.example/actions/permissions/selected-actions"
+        )
+    return Response(200, body)
+
+
+def _workflow_permissions(actions: FakeActions, organization: bool) -> Response:
+    return Response(
+        200,
+        {
+            "default_workflow_permissions": actions.default_workflow_permissions,
+            "can_approve_pull_request_reviews": actions.can_approve_pull_request_reviews,
+        },
+    )
+
+
+def _selected_actions(actions: FakeActions, organization: bool) -> Response:
+    if actions.allowed_actions != "selected":
+        return Response(409, {"message": "The allowed actions policy is not set to selected.",
+                              "documentation_url": DOCS})  # fmt: skip
+    body = {
+        "github_owned_allowed": True,
+        "verified_allowed": False,
+        "patterns_allowed": list(actions.patterns_allowed),
+    }
+    return Response(200, body)
+
+
+def _fork_approval(actions: FakeActions, organization: bool) -> Response:
+    return Response(200, {"approval_policy": actions.approval_policy})
+
+
+def _private_forks(actions: FakeActions, organization: bool) -> Response:
+    return Response(
+        200,
+        {
+            "run_workflows_from_fork_pull_requests": actions.run_workflows_from_fork_pull_requests,
+            "send_write_tokens_to_workflows": actions.send_write_tokens_to_workflows,
+            "send_secrets_and_variables": actions.send_secrets_and_variables,
+            "require_approval_for_fork_pr_workflows": actions.require_approval_for_fork_pr_workflows,
+        },
+    )
+
+
+ACTIONS_ANSWERS: dict[str, ActionsAnswer] = {
+    "": _actions_permissions,
+    "/workflow": _workflow_permissions,
+    "/selected-actions": _selected_actions,
+    "/fork-pr-contributor-approval": _fork_approval,
+    "/fork-pr-workflows-private-repos": _private_forks,
+}
 
 
 def _targets(ruleset: FakeRuleset, repo: FakeRepo, branch: str) -> bool:
@@ -1679,6 +1838,7 @@ class SyntheticRepo:
     codeowners_errors: int = 0  # errors GitHub reports for the CODEOWNERS file
     protection: str | None = None  # "classic", "weak-classic", "ruleset" or None
     symlink: bool = False  # docs/README.md -> ../README.md
+    private: bool = False  # three repositories in four, as in most organizations
 
 
 @dataclass
@@ -1797,10 +1957,13 @@ def _add_synthetic_org(fake: FakeGitHub, org: str, count: int, seed: int) -> Syn
         if not empty:
             files, modes, facts = _synthetic_files(rng, i)
             settings = _synthetic_settings(rng, i, org, files, facts)
-        repo = fake.add_repo(full_name, files=files, archived=archived, fork=fork, **settings)
+        private = i % 4 != 0  # not drawn: the other facts stay those of the seed
+        repo = fake.add_repo(
+            full_name, files=files, archived=archived, fork=fork, private=private, **settings
+        )
         repo.modes = modes
         planted[full_name] = SyntheticRepo(
-            full_name, archived=archived, fork=fork, empty=empty, **facts
+            full_name, archived=archived, fork=fork, empty=empty, private=private, **facts
         )
     _add_action_histories(fake)
     return SyntheticOrg(org, planted)

@@ -241,6 +241,7 @@ def alias_bomb() -> str:
         "    strategy: {matrix: {laugh: *lol9}}",
         "    steps: *lol1",
         "x-laughs: *lol9",
+        "permissions: {contents: read}",
         "env: *lol9",
     ]
     return "\n".join(lines) + "\n"

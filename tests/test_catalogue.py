@@ -102,6 +102,13 @@ HOOK_FAMILIES = [
         "repo_harden.checks.lockfiles.indexes", "repo_harden.checks.lockfiles.vulnerable",
     }),
     ("repo_harden.hooks.codeowners", {"repo_harden.checks.ownership"}),
+    ("repo_harden.hooks.workflow_boundaries", {
+        "repo_harden.checks.trust_boundaries.permissions",
+        "repo_harden.checks.trust_boundaries.untrusted_checkout",
+        "repo_harden.checks.trust_boundaries.template_injection",
+        "repo_harden.checks.trust_boundaries.cloud_credentials",
+        "repo_harden.checks.trust_boundaries.provenance",
+    }),
 ]  # fmt: skip
 
 

@@ -35,7 +35,9 @@ def test_baseline_accepts_known_findings_after_lines_move(cli: Any, tmp_path: Pa
     assert [e["rule"] for e in entries] == ["PIN001", "PIN002"]
 
     # Move every line down and reformat: quotes, indentation, comments.
-    moved = "# CI\n\non: [push]\njobs:\n    build:\n        runs-on: ubuntu-latest\n"
+    moved = (
+        "# CI\n\non: [push]\npermissions: {}\njobs:\n    build:\n        runs-on: ubuntu-latest\n"
+    )
     moved += "        container: 'node:20'\n        steps:\n          - run: echo hi\n"
     moved += '          - uses: "actions/checkout@v4"  # checkout\n'
     (repo / WF).write_text(moved)
@@ -50,7 +52,7 @@ def test_baseline_accepts_known_findings_after_lines_move(cli: Any, tmp_path: Pa
         "scan", "--ignore", "OWN", "--baseline", "baseline.json", "--format", "json", cwd=repo
     )
     assert result.code == 1
-    assert [(f["rule"], f["line"]) for f in result.json()["findings"]] == [("PIN001", 11)]
+    assert [(f["rule"], f["line"]) for f in result.json()["findings"]] == [("PIN001", 12)]
 
 
 def test_baseline_errors_are_usage_errors(cli: Any, tmp_path: Path) -> None:
@@ -175,7 +177,8 @@ def test_action_inputs_baseline_and_select(tmp_path: Path, runner_temp: Path) ->
          "--write-baseline", "known.json"],
         cwd=repo, check=True, capture_output=True,
     )  # fmt: skip
-    (repo / WF).write_text((repo / WF).read_text() + "      - uses: actions/cache@v4\n")
+    steps = CHECKOUT + "      - uses: actions/cache@v4\n"
+    (repo / WF).write_text(workflow(steps, job_extra="    container: node:20\n"))
     code, log, _ = run_action(
         repo,
         runner_temp,

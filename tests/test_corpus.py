@@ -19,7 +19,27 @@ from tests.conftest import CORPUS, make_repo
 # actions that install the newest release when their version input is left out (issue 15):
 # `hashicorp/setup-terraform` (terraform.yml says so: "Install the latest version of
 # Terraform CLI") and `shivammathur/setup-php` with no `php-version` and no `.php-version`.
-EXPECTED = {"PIN001": 403, "PIN002": 4, "DL001": 3, "DL002": 6, "DL003": 20, "DL006": 5}
+# WF001 67: 51 jobs in workflows that set no `permissions:` (the default token applies), and
+# 16 = 8 Pages workflows x `pages: write` and `id-token: write` given to the build job too.
+# WF004 16: 13 Azure deployments with a publish profile, one `azure/login` with `creds`, the
+# AWS deployment's access keys and cloudrail's `AWS_SECRET_ACCESS_KEY` from a secret (the
+# Google and AKS deployments log in through OIDC). WF005 12: `npm publish` twice (npm, and
+# GitHub Packages) and 10 images pushed with no attestation (docker-publish signs with
+# cosign, python-publish uses trusted publishing). No WF002: of the three pull_request_target
+# workflows, greetings checks nothing out, crda checks out the base branch and frogbot the
+# head commit in a deployment environment (a reviewer's gate). No WF003: no `run:` expands an
+# outsider's text (see tests/test_wf_rules.py and benchmarks/zizmor_agreement.py).
+EXPECTED = {
+    "PIN001": 403,
+    "PIN002": 4,
+    "DL001": 3,
+    "DL002": 6,
+    "DL003": 20,
+    "DL006": 5,
+    "WF001": 67,
+    "WF004": 16,
+    "WF005": 12,
+}
 
 
 def corpus_repo(root: Path) -> Path:

@@ -53,8 +53,13 @@ PINNED = test_audit.PINNED
 
 
 def workflow(*steps: str) -> str:
+    """A workflow with a read-only token (WF001), its `permissions:` last so that lines keep
+    their numbers."""
     lines = "".join(f"      {step}\n" for step in steps)
-    return f"on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n{lines}"
+    return (
+        f"on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n{lines}"
+        "permissions:\n  contents: read\n"
+    )
 
 
 def waivers_config(today: datetime.date) -> str:

@@ -14,6 +14,7 @@ from typing import ClassVar
 
 import pytest
 
+from repo_harden.core.actions_settings import ALL_EXTERNAL, FIRST_TIME, ActionsSettings, Known
 from repo_harden.core.advisory import Advisory, PackageVersion
 from repo_harden.core.branch_policy import BranchPolicy, Origin, ProtectionUnknown
 from repo_harden.core.model import Rule
@@ -128,6 +129,55 @@ ONLINE: dict[str, Callable[[dict[str, str], dict[str, str]], Online]] = {
         RepoSettings("main", _live(1)),
     ),
 }
+
+
+_WORKFLOW = {
+    ".github/workflows/ci.yml": "on: push\npermissions: {}\njobs:\n  test:\n"
+    "    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
+}
+_REPOSITORY = "the repository"
+
+
+def _actions(settings: ActionsSettings) -> RepoSettings:
+    return RepoSettings(actions=settings)
+
+
+# WF101-WF104 judge settings, not files: the Example is the setting a repository with a
+# workflow has, and the Fix the setting its doc recommends.
+ONLINE.update(
+    {
+        "WF101": lambda example, fix: (
+            _WORKFLOW,
+            _actions(ActionsSettings(default_permissions=Known("write", _REPOSITORY))),
+            _WORKFLOW,
+            _actions(ActionsSettings(default_permissions=Known("read", _REPOSITORY))),
+        ),
+        "WF102": lambda example, fix: (
+            _WORKFLOW,
+            _actions(ActionsSettings(approve_pull_requests=Known(True, _REPOSITORY))),
+            _WORKFLOW,
+            _actions(ActionsSettings(approve_pull_requests=Known(False, _REPOSITORY))),
+        ),
+        "WF103": lambda example, fix: (
+            _WORKFLOW,
+            _actions(ActionsSettings(allowed_actions=Known("all", _REPOSITORY))),
+            _WORKFLOW,
+            _actions(
+                ActionsSettings(
+                    allowed_actions=Known("selected", _REPOSITORY),
+                    allows_every_pattern=Known(False, _REPOSITORY),
+                    sha_pinning_required=Known(True, _REPOSITORY),
+                )
+            ),
+        ),
+        "WF104": lambda example, fix: (
+            _WORKFLOW,
+            _actions(ActionsSettings(fork_approval=Known(FIRST_TIME, _REPOSITORY))),
+            _WORKFLOW,
+            _actions(ActionsSettings(fork_approval=Known(ALL_EXTERNAL, _REPOSITORY))),
+        ),
+    }
+)
 
 
 def _codes(files: dict[str, str], settings: RepoSettings | None) -> set[str]:

@@ -29,6 +29,9 @@ class ListedRepository:
     protection_rule: Mapping[str, Any] | None = None  # GraphQL BranchProtectionRule
     codeowners: Mapping[str, Any] | None = None  # GraphQL RepositoryCodeowners
     rulesets: Mapping[str, Any] | None = None  # GraphQL RepositoryRulesetConnection
+    private: bool = False
+    organization: bool = False  # owned by an organization
+    has_workflows: bool = False  # the default branch has a `.github/workflows` folder
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ def read_listed(node: Mapping[str, Any]) -> ListedRepository:
         protection_rule=ref.get("branchProtectionRule"),
         codeowners=node.get("codeowners"),
         rulesets=node.get("rulesets"),
+        private=bool(node.get("isPrivate")),
+        organization=(node.get("owner") or {}).get("__typename") == "Organization",
+        has_workflows=bool(node.get("workflows")),
     )
 
 

@@ -49,9 +49,14 @@ rulesets(first: {RULESETS}, includeParents: true) {{
   }}
 }}"""
 
+# Whether the default branch has workflows (their Actions settings are read only then).
+_WORKFLOWS = 'workflows: object(expression: "HEAD:.github/workflows") { ... on Tree { oid } }'
+
 REPOSITORY_FRAGMENT = f"""
 fragment Repo on Repository {{
-  nameWithOwner url isArchived isFork isEmpty viewerCanAdminister
+  nameWithOwner url isArchived isFork isEmpty isPrivate viewerCanAdminister
+  owner {{ __typename }}
+  {_WORKFLOWS}
   defaultBranchRef {{
     name
     target {{ oid ... on Commit {{ tree {{ oid }} }} }}

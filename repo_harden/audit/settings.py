@@ -7,7 +7,10 @@
   that already applies organization rulesets and their conditions), asked conditionally,
   so an unchanged answer is a free 304;
 - a ruleset's details (its bypass list) are read once per audit, however many
-  repositories an organization ruleset applies to.
+  repositories an organization ruleset applies to;
+- an organization's Actions policies are read once per audit, and a repository is asked
+  only the Actions settings they leave open, only when the listing shows it has
+  workflows and the token can administer it (see `repo_harden.github.actions_settings`).
 """
 
 from __future__ import annotations
@@ -23,8 +26,14 @@ from urllib.parse import urlencode
 from repo_harden.audit.listing import ListedRepository
 from repo_harden.audit.store import Store
 from repo_harden.audit.transport import Transport
+from repo_harden.core.actions_settings import ActionsSettings
 from repo_harden.core.branch_policy import Origin, ProtectionSource, ProtectionUnknown
 from repo_harden.core.snapshot import RepoSettings
+from repo_harden.github.actions_settings import (
+    OrganizationActions,
+    read_actions_settings,
+    read_organization,
+)
 from repo_harden.github.client import GitHubError
 from repo_harden.github.live_settings import (
     ADMIN_PERMISSION,
@@ -54,6 +63,7 @@ class CachedApi:
         self._transport = transport
         self._store = store
         self._rulesets: dict[str, object] = {}
+        self._organizations: dict[str, OrganizationActions] = {}
         self._asking: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
@@ -78,6 +88,18 @@ class CachedApi:
                 self._rulesets[ruleset_id] = known
         if isinstance(known, GitHubError):
             raise GitHubError(str(known), known.status, known.api_message)
+        return known
+
+    def organization(self, login: str) -> OrganizationActions:
+        """An organization's Actions policies, read once per audit (the repositories of one
+        organization wait for the one answer)."""
+        key = login.lower()
+        with self._lock:
+            one_at_a_time = self._asking.setdefault(f"org:{key}", threading.Lock())
+        with one_at_a_time:
+            known = self._organizations.get(key)
+            if known is None:
+                known = self._organizations[key] = read_organization(self, login)
         return known
 
     def know_rulesets(self, listed: ListedRepository) -> None:
@@ -138,6 +160,23 @@ def read_settings(api: CachedApi, listed: ListedRepository) -> RepoSettings:
         default_branch=branch,
         branch_protection=policy,
         codeowners_errors=_codeowners_errors(listed.codeowners),
+        actions=_actions(api, listed),
+    )
+
+
+def _actions(api: CachedApi, listed: ListedRepository) -> ActionsSettings | None:
+    """The Actions settings of a repository with workflows (WF101-WF104 judge no other),
+    asking the repository only what its organization's policies leave open."""
+    if not listed.has_workflows:
+        return None
+    owner = listed.full_name.split("/", 1)[0]
+    organization = api.organization(owner) if listed.organization else None
+    return read_actions_settings(
+        api,
+        listed.full_name,
+        private=listed.private,
+        organization=organization,
+        can_administer=listed.can_administer,
     )
 
 

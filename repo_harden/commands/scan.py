@@ -38,7 +38,7 @@ examples:
   repo-harden scan --format sarif -o rh.sarif
   repo-harden scan .github/workflows/ci.yml --select PIN
   repo-harden scan --list-files             what is read, by which rules
-  GITHUB_TOKEN=... repo-harden scan --online   live branch protection and drift too
+  GITHUB_TOKEN=... repo-harden scan --online   live protection, drift and Actions settings too
   repo-harden scan --online --select LCK006    known vulnerabilities of locked Python packages
 """
 
@@ -95,8 +95,9 @@ def _add_online_options(scan: argparse.ArgumentParser) -> None:
         "--online",
         action="store_true",
         help="also read the live settings (branch protection, BP rules and drift; CODEOWNERS "
-        "errors, OWN003) from GitHub, with the token in GITHUB_TOKEN or GH_TOKEN, and look up "
-        "the known vulnerabilities of locked Python dependencies (LCK006, needs no token)",
+        "errors, OWN003; Actions settings, WF101-WF104 and WF001's real default token) from "
+        "GitHub, with the token in GITHUB_TOKEN or GH_TOKEN, and look up the known "
+        "vulnerabilities of locked Python dependencies (LCK006, needs no token)",
     )
     online.add_argument(
         "--repo",

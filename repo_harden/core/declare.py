@@ -35,8 +35,17 @@ class CheckContext:
         # the config's `shell-inputs`: actions that run some inputs as shell scripts
         self.shell_inputs: Mapping[str, tuple[str, ...]] = shell_inputs or {}
 
-    def finding(self, path: str, at: Position | None, message: str, subject: str) -> Finding:
-        """A finding of this check's rule; `subject` is the offending text, for the fingerprint."""
+    def finding(
+        self,
+        path: str,
+        at: Position | None,
+        message: str,
+        subject: str,
+        *,
+        severity: Severity | None = None,
+    ) -> Finding:
+        """A finding of this check's rule; `subject` is the offending text, for the fingerprint.
+        `severity` lowers the rule's for this finding (a higher one is ignored)."""
         return Finding(
             rule=self.rule.code,
             path=path,
@@ -44,6 +53,7 @@ class CheckContext:
             column=at.column if at else None,
             message=message,
             fingerprint=fingerprint(self.rule.code, path, subject),
+            severity=severity if severity is not None and severity != self.rule.severity else None,
         )
 
     def string_list_option(self, key: str) -> tuple[str, ...]:

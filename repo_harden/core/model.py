@@ -35,7 +35,9 @@ class Rule:
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem at one place. `path` is "" for repository-level findings."""
+    """One problem at one place. `path` is "" for repository-level findings. `severity`
+    lowers the rule's for this finding alone (a missing `permissions:` block is a note
+    where the repository's default token is read-only); None: the rule's."""
 
     rule: str
     path: str
@@ -43,6 +45,7 @@ class Finding:
     column: int | None
     message: str
     fingerprint: str
+    severity: Severity | None = None
 
 
 def rule_family(code: str) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from repo_harden.core.actions_settings import ActionsSettings
     from repo_harden.core.advisory import AdvisorySource
     from repo_harden.core.branch_policy import BranchPolicy
     from repo_harden.core.pins import GitRefSource
@@ -36,13 +37,15 @@ class ReportedError:
 @dataclass(frozen=True)
 class RepoSettings:
     """What only the network knows, read online. `branch_protection` is the live
-    protection of the default branch (None: not read); `advisories` looks up known
-    vulnerabilities (None: offline, LCK006 finds nothing); `git_refs` looks up the refs and
-    commits that pins name (None: offline, PIN003 and PIN004 find nothing)."""
+    protection of the default branch (None: not read); `actions` the repository's GitHub
+    Actions settings (None: not read); `advisories` looks up known vulnerabilities (None:
+    offline, LCK006 finds nothing); `git_refs` looks up the refs and commits that pins
+    name (None: offline, PIN003 and PIN004 find nothing)."""
 
     default_branch: str | None = None
     branch_protection: BranchPolicy | None = None
     codeowners_errors: tuple[ReportedError, ...] | None = None  # None: not read
+    actions: ActionsSettings | None = None
     # A service, not a fact about the repository: left out of repr and comparisons, so
     # that settings read twice still compare (and print) the same.
     advisories: AdvisorySource | None = field(default=None, repr=False, compare=False)

@@ -92,12 +92,18 @@ def apply_policy(
     for finding in sorted(kept, key=sort_key):
         rule = rules[finding.rule]
         if selection.enabled(rule.code) and not (finding.path and excluded.excludes(finding.path)):
-            severity = config.severity.get(rule.code, rule.severity)
-            outcome.reported.append(Reported(finding, rule, severity))
+            outcome.reported.append(Reported(finding, rule, severity_of(finding, rule, config)))
     outcome.reported, outcome.not_shown = cap_per_file(
         outcome.reported, config.max_findings_per_file
     )
     return outcome
+
+
+def severity_of(finding: Finding, rule: Rule, config: Config) -> Severity:
+    """The config's severity for the rule, or the finding's own when that is lower."""
+    severity = config.severity.get(rule.code, rule.severity)
+    own = finding.severity
+    return own if own is not None and own.rank < severity.rank else severity
 
 
 class _InlineIgnores:

@@ -4,8 +4,9 @@ and where known vulnerabilities are looked up.
 The repository is `--repo OWNER/NAME`, or the path of the `origin` remote. A remote URL
 may hold credentials (`https://x-access-token:...@github.com/...`), so only its path is
 kept, and the URL itself is never shown. Only the rules that read live settings (BP,
-OWN003) or look up what pins name (PIN003, PIN004) need a token: LCK006 asks an OSV
-service, which needs none.
+OWN003, WF) or look up what pins name (PIN003, PIN004) need a token: LCK006 asks an
+OSV service, which needs none. The Actions settings are read only when a WF rule is
+selected.
 """
 
 from __future__ import annotations
@@ -130,8 +131,9 @@ def read_online_settings(
             "--online: cannot tell which GitHub repository this is (no `origin` remote "
             "with an OWNER/NAME path); pass --repo OWNER/NAME"
         )
+    actions = any(code.startswith("WF") for code in reading_settings)
     with GitHubClient(options.token, options.api_url or DEFAULT_API_URL) as client:
-        return read_live_settings(client, full_name)
+        return read_live_settings(client, full_name, actions=actions)
 
 
 def _code_ranges(codes: Sequence[str]) -> str:

@@ -145,6 +145,8 @@ class RepositoryInfo:
     default_branch: str
     archived: bool
     fork: bool
+    private: bool = False
+    organization: bool = False  # owned by an organization, not a user
 
 
 class GitHubClient:
@@ -191,7 +193,15 @@ class GitHubClient:
 
         def read() -> RepositoryInfo:
             repo = self._github.get_repo(full_name)
-            return RepositoryInfo(repo.full_name, repo.default_branch, repo.archived, repo.fork)
+            owner = repo.raw_data.get("owner") or {}
+            return RepositoryInfo(
+                repo.full_name,
+                repo.default_branch,
+                repo.archived,
+                repo.fork,
+                private=bool(repo.private),
+                organization=owner.get("type") == "Organization",
+            )
 
         return _translated(f"reading the repository {full_name}", read)
 

@@ -1,5 +1,5 @@
 """Live settings of a repository, read through the API into `RepoSettings`: the default
-branch and its `BranchPolicy`.
+branch and its `BranchPolicy` (and, through `actions_settings`, its Actions settings).
 
 Requests: classic protection (`GET .../branches/{branch}/protection`, admin only), the
 branch's effective rules (`GET .../rules/branches/{branch}`: every active ruleset of the
@@ -80,14 +80,30 @@ class PolicyReading:
 
 
 def read_live_settings(
-    client: GitHubClient, full_name: str, *, inactive_rulesets: bool = True
+    client: GitHubClient, full_name: str, *, inactive_rulesets: bool = True, actions: bool = True
 ) -> RepoSettings:
-    """The default branch and its protection. Raises `GitHubError` only when the repository
-    itself cannot be read; a protection that cannot be read is part of the policy."""
-    branch = client.repository(full_name).default_branch
+    """The default branch and its protection, and (`actions`) the Actions settings. Raises
+    `GitHubError` only when the repository itself cannot be read; a setting that cannot be
+    read is part of what is returned."""
+    from repo_harden.github.actions_settings import read_actions_settings, read_organization
+
+    repository = client.repository(full_name)
+    branch = repository.default_branch
     policy = read_branch_policy(client, full_name, branch, inactive_rulesets=inactive_rulesets)
     errors = read_codeowners_errors(client, full_name, branch)
-    return RepoSettings(default_branch=branch, branch_protection=policy, codeowners_errors=errors)
+    actions_settings = None
+    if actions:
+        owner = full_name.split("/", 1)[0]
+        organization = read_organization(client, owner) if repository.organization else None
+        actions_settings = read_actions_settings(
+            client, full_name, private=repository.private, organization=organization
+        )
+    return RepoSettings(
+        default_branch=branch,
+        branch_protection=policy,
+        codeowners_errors=errors,
+        actions=actions_settings,
+    )
 
 
 def read_codeowners_errors(

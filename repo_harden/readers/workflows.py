@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, ParseError, Reading
 from repo_harden.readers.yaml import (
     YAML,
@@ -27,6 +28,7 @@ ACTION_PATTERNS = ("action.yml", "action.yaml", "**/action.yml", "**/action.yaml
 
 _WORKFLOW_PATH = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
 _ACTION_PATH = re.compile(r"(^|/)action\.ya?ml$")
+_FIRST_LINE = re.compile(r"\S[^\r\n\v\f\x1c-\x1e\x85\u2028\u2029]*")
 
 
 def is_workflow_path(path: str) -> bool:
@@ -35,6 +37,31 @@ def is_workflow_path(path: str) -> bool:
 
 def is_action_path(path: str) -> bool:
     return _ACTION_PATH.search(path) is not None
+
+
+Pairs = tuple[tuple[Scalar, Scalar], ...]
+"""A mapping of scalars (`with:`, `env:`), in order, each key and value with its position."""
+
+
+@dataclass(frozen=True)
+class Permissions:
+    """A `permissions:` block: one word for every scope (`read-all`, `write-all`), or a
+    level per scope (`contents: read`); `{}` is no scope at all."""
+
+    at: Position
+    everything: Scalar | None = None  # `read-all`, `write-all`
+    scopes: Pairs = ()  # (scope, level) as written
+
+    def level(self, scope: str) -> str:
+        """`write`, `read` or `none`: what this block gives `scope`."""
+        if self.everything is not None:
+            return "write" if self.everything.value.strip() == "write-all" else "read"
+        levels = {key.value: value.value.strip() for key, value in self.scopes}
+        return levels.get(scope, "none")
+
+    def written(self) -> tuple[tuple[Scalar, Scalar], ...]:
+        """The scopes given `write`, each with its level's position (none for `write-all`)."""
+        return tuple((key, value) for key, value in self.scopes if value.value.strip() == "write")
 
 
 @dataclass(frozen=True)
@@ -52,8 +79,33 @@ class Step:
     uses: Scalar | None
     run: Scalar | None
     shell: Scalar | None
-    inputs: tuple[tuple[Scalar, Scalar], ...]
+    inputs: Pairs
     working_directory: Scalar | None = None
+    at: Position | None = None  # where the step's mapping starts
+    name: Scalar | None = None
+    id: Scalar | None = None
+    condition: Scalar | None = None  # `if:`
+    env: Pairs = ()
+
+    def label(self, index: int) -> str:
+        """How a message names the step: its name, id, action or first line, and number."""
+        for value in (self.name, self.id, self.uses):
+            if value is not None and value.value.strip():
+                return f"step {index + 1} (`{display(value.value)}`)"
+        if self.run is not None and self.run.value.strip():
+            return f"step {index + 1} (`{display(self.run.value)}`)"
+        return f"step {index + 1}"
+
+
+def display(text: str, limit: int = 60) -> str:
+    """Scanned text as a message may show it: its first line, printable, no backticks,
+    at most `limit` characters."""
+    found = _FIRST_LINE.search(text)
+    line = found.group().strip()[: limit + 1] if found else ""
+    if not line.isprintable():
+        line = "".join(char if char.isprintable() else "?" for char in line)
+    line = line.replace("`", "'")
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -68,6 +120,18 @@ class Job:
     runs_on: tuple[Scalar, ...] = ()  # the runner labels; () when absent or not plain text
     default_shell: Scalar | None = None  # `defaults.run.shell`
     default_working_directory: Scalar | None = None  # `defaults.run.working-directory`
+    name: Scalar | None = None
+    condition: Scalar | None = None  # `if:`
+    needs: tuple[Scalar, ...] = ()
+    permissions: Permissions | None = None
+    env: Pairs = ()
+    inputs: Pairs = ()  # `with:` of a reusable workflow call
+    secrets: Pairs = ()  # `secrets:` passed to a reusable workflow
+    inherits_secrets: bool = False  # `secrets: inherit`
+    environment: Scalar | None = None  # the deployment environment's name
+
+    def label(self) -> str:
+        return f"job `{display(self.id.value)}`"
 
 
 @dataclass(frozen=True)
@@ -76,9 +140,15 @@ class Workflow:
     default_shell: Scalar | None = None  # `defaults.run.shell`
     default_working_directory: Scalar | None = None  # `defaults.run.working-directory`
     triggers: tuple[Trigger, ...] = ()
+    permissions: Permissions | None = None
+    env: Pairs = ()
 
     def trigger_names(self) -> frozenset[str]:
-        return frozenset(trigger.name.value for trigger in self.triggers)
+        names = self.__dict__.get("_trigger_names")
+        if names is None:  # asked by several rules: worked out once
+            names = frozenset(trigger.name.value for trigger in self.triggers)
+            object.__setattr__(self, "_trigger_names", names)
+        return names
 
 
 @dataclass(frozen=True)
@@ -94,13 +164,16 @@ def read_workflow(root: Node | None) -> Workflow:
     if root is not None and not is_mapping(root):
         message = "the top level is not a mapping, so this is not a workflow"
         raise ParseError(message, position(root))
-    jobs = tuple(_read_job(key, node) for key, node in mapping_items(mapping_get(root, "jobs")))
-    defaults = mapping_get(root, "defaults")
+    top = fields(root)
+    jobs = tuple(_read_job(key, node) for key, node in mapping_items(top.get("jobs")))
+    defaults = top.get("defaults")
     return Workflow(
         jobs,
         _default_shell(defaults),
         _default_working_directory(defaults),
-        triggers=_triggers(mapping_get(root, "on")),
+        triggers=_triggers(top.get("on")),
+        permissions=_permissions(top.get("permissions")),
+        env=_pairs(top.get("env")),
     )
 
 
@@ -117,6 +190,9 @@ def read_action(root: Node | None) -> ActionMetadata:
 
 def _read_job(job_id: Scalar, node: Node) -> Job:
     job = fields(node)
+    secrets = job.get("secrets")
+    inherits = scalar(secrets)
+    environment = job.get("environment")
     return Job(
         id=job_id,
         uses=scalar(job.get("uses")),
@@ -126,6 +202,33 @@ def _read_job(job_id: Scalar, node: Node) -> Job:
         runs_on=_labels(job.get("runs-on")),
         default_shell=_default_shell(job.get("defaults")),
         default_working_directory=_default_working_directory(job.get("defaults")),
+        name=scalar(job.get("name")),
+        condition=scalar(job.get("if")),
+        needs=_labels(job.get("needs")),
+        permissions=_permissions(job.get("permissions")),
+        env=_pairs(job.get("env")),
+        inputs=_pairs(job.get("with")),
+        secrets=_pairs(secrets),
+        inherits_secrets=inherits is not None and inherits.value.strip() == "inherit",
+        environment=scalar(mapping_get(environment, "name")) or scalar(environment),
+    )
+
+
+def _permissions(node: Node | None) -> Permissions | None:
+    if node is None:
+        return None
+    everything = scalar(node)
+    if everything is not None and not everything.value.strip():
+        return Permissions(position(node))  # `permissions:` with nothing: no scope
+    return Permissions(position(node), everything, _pairs(node))
+
+
+def _pairs(node: Node | None) -> Pairs:
+    """A mapping's scalar values with their keys; values that are not scalars are left out."""
+    return tuple(
+        (key, value)
+        for key, value_node in mapping_items(node)
+        if (value := scalar(value_node)) is not None
     )
 
 
@@ -161,17 +264,17 @@ def _default_working_directory(defaults: Node | None) -> Scalar | None:
 
 def _read_step(node: Node) -> Step:
     step = fields(node)
-    inputs = tuple(
-        (key, value)
-        for key, value_node in mapping_items(step.get("with"))
-        if (value := scalar(value_node)) is not None
-    )
     return Step(
         uses=scalar(step.get("uses")),
         run=scalar(step.get("run")),
         shell=scalar(step.get("shell")),
-        inputs=inputs,
+        inputs=_pairs(step.get("with")),
         working_directory=scalar(step.get("working-directory")),
+        at=position(node),
+        name=scalar(step.get("name")),
+        id=scalar(step.get("id")),
+        condition=scalar(step.get("if")),
+        env=_pairs(step.get("env")),
     )
 
 

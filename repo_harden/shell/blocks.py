@@ -117,8 +117,10 @@ class ScriptBlock:
         report: Callable[[Position, str], None] | None = None,
         parsed: ShellScript | None = None,
         directory: str | None = None,
+        origin: Scalar | None = None,
     ) -> None:
         self.text = text
+        self.origin = origin  # the `run:` or input scalar it was read from, in YAML
         self.dialect = dialect
         self.where = where
         self.group = group
@@ -177,6 +179,17 @@ def scripts_of(
     run is given the same `shell_inputs`, from the config)."""
     table = shell_input_table(shell_inputs or {})
     return cache.memo("scripts", path, lambda: read_scripts(cache, path, table)) or ()
+
+
+def script_of(ctx: CheckContext, path: str, step: Step) -> ScriptBlock | None:
+    """The block of one step's `run:` (the step as the file's reading gave it): the same
+    block the other checks read, parsed once."""
+
+    def index() -> dict[int, ScriptBlock]:
+        return {id(block.origin): block for block in scripts_in(ctx, path) if block.origin}
+
+    by_run = ctx.parsed.memo("script-by-run", path, index) if step.run is not None else None
+    return by_run.get(id(step.run)) if by_run is not None else None
 
 
 def dockerfile_of(cache: ParsedFiles, path: str) -> Dockerfile | None:
@@ -256,6 +269,7 @@ def _yaml_blocks(
                 strict=placed.strict,
                 report=report,
                 directory=placed.directory,
+                origin=step.run,
             )
         action = actions.get(action_name(step.uses.value) or "") if step.uses else None
         if action is not None:
