@@ -105,7 +105,7 @@ def test_list_files_text(cli: Any, tmp_path: Path) -> None:
     lines = result.out.splitlines()
     assert lines[0] == "Read (2 files):"
     # PIN003 and PIN004 read workflows too (online they verify its pins).
-    workflow_rules = ["DL001-DL004", "DL006", "OWN001", "OWN002", "PIN001-PIN004"]
+    workflow_rules = ["DL001-DL004", "DL006", "OWN001", "OWN002", "PIN001-PIN004", "WF001-WF005"]
     assert lines[1].split() == [".github/workflows/ci.yml", *workflow_rules]
     assert lines[2].split() == ["ci/build.sh", "DL001-DL004", "PIN002"]
     assert "Excluded (7 files a rule would read):" in lines
