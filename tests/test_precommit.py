@@ -262,7 +262,8 @@ def test_fix_pins_pins_from_the_cache_and_fails_the_commit_that_it_changed(
     consumer = new_consumer(tmp_path / "consumer", hook_repo, hooks)
     assert pre_commit("install", cwd=consumer, home=pre_commit_home).code == 0
     (consumer / WF).parent.mkdir(parents=True)
-    (consumer / WF).write_text(UNPINNED + "      - uses: actions/setup-node@v4\n", encoding="utf-8")
+    steps = "      - uses: actions/checkout@v4\n      - uses: actions/setup-node@v4\n"
+    (consumer / WF).write_text(workflow(steps), encoding="utf-8")
     git("add", WF, cwd=consumer, home=pre_commit_home)
 
     failed = git("commit", "-m", "add CI", cwd=consumer, home=pre_commit_home)
