@@ -63,8 +63,11 @@ _FIELD_TEXT = re.compile(
 )
 
 
-# What an expression must mention to reach an outsider's text.
-_MAY_READ = re.compile(r"github|env|inputs", re.IGNORECASE)
+# What an expression must mention to reach an outsider's text: the event or the head
+# ref, the whole `github` context, `env` or `inputs` (not `github.sha`, `github.workspace`).
+_MAY_READ = re.compile(
+    r"\bgithub\s*(\.\s*(event|head_ref)\b|[^.\w\s]|\s*$)|\benv\b|\binputs\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)

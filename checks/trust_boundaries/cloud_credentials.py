@@ -167,7 +167,8 @@ def _step_label(owner: Where, step: Step, index: int) -> str:
 
 
 def _step_findings(ctx: CheckContext, path: str, where: Where, step: Step) -> Iterator[Finding]:
-    yield from _env_findings(ctx, path, where, step.env)
+    if step.env:
+        yield from _env_findings(ctx, path, where, step.env)
     name = action_of(step)
     if name in _KEY_INPUTS:
         keys, cloud = _KEY_INPUTS[name]

@@ -81,7 +81,6 @@ class Step:
     shell: Scalar | None
     inputs: Pairs
     working_directory: Scalar | None = None
-    at: Position | None = None  # where the step's mapping starts
     name: Scalar | None = None
     id: Scalar | None = None
     condition: Scalar | None = None  # `if:`
@@ -120,9 +119,7 @@ class Job:
     runs_on: tuple[Scalar, ...] = ()  # the runner labels; () when absent or not plain text
     default_shell: Scalar | None = None  # `defaults.run.shell`
     default_working_directory: Scalar | None = None  # `defaults.run.working-directory`
-    name: Scalar | None = None
     condition: Scalar | None = None  # `if:`
-    needs: tuple[Scalar, ...] = ()
     permissions: Permissions | None = None
     env: Pairs = ()
     inputs: Pairs = ()  # `with:` of a reusable workflow call
@@ -202,9 +199,7 @@ def _read_job(job_id: Scalar, node: Node) -> Job:
         runs_on=_labels(job.get("runs-on")),
         default_shell=_default_shell(job.get("defaults")),
         default_working_directory=_default_working_directory(job.get("defaults")),
-        name=scalar(job.get("name")),
         condition=scalar(job.get("if")),
-        needs=_labels(job.get("needs")),
         permissions=_permissions(job.get("permissions")),
         env=_pairs(job.get("env")),
         inputs=_pairs(job.get("with")),
@@ -263,18 +258,18 @@ def _default_working_directory(defaults: Node | None) -> Scalar | None:
 
 
 def _read_step(node: Node) -> Step:
-    step = fields(node)
+    get = fields(node).get
+    inputs, env = get("with"), get("env")
     return Step(
-        uses=scalar(step.get("uses")),
-        run=scalar(step.get("run")),
-        shell=scalar(step.get("shell")),
-        inputs=_pairs(step.get("with")),
-        working_directory=scalar(step.get("working-directory")),
-        at=position(node),
-        name=scalar(step.get("name")),
-        id=scalar(step.get("id")),
-        condition=scalar(step.get("if")),
-        env=_pairs(step.get("env")),
+        uses=scalar(get("uses")),
+        run=scalar(get("run")),
+        shell=scalar(get("shell")),
+        inputs=_pairs(inputs) if inputs is not None else (),
+        working_directory=scalar(get("working-directory")),
+        name=scalar(get("name")),
+        id=scalar(get("id")),
+        condition=scalar(get("if")),
+        env=_pairs(env) if env is not None else (),
     )
 
 
