@@ -502,6 +502,42 @@ WF003_CASES: list[Case] = [
         [],
     ),
     (
+        "the head branch on push: empty there (GitHub fills it for pull requests only)",
+        {WF: job('      - run: echo "${{ github.head_ref }}"\n')},
+        [],
+    ),
+    (
+        "the head branch on push and pull_request: empty on one, the fork's own run on the other",
+        {WF: job('      - run: echo "${{ github.head_ref }}"\n', on="[push, pull_request]")},
+        [],
+    ),
+    (
+        "an issue's title on pull_request_target: no issue in that event",
+        {
+            WF: job(
+                '      - run: echo "${{ github.event.issue.title }}"\n', on="pull_request_target"
+            )
+        },
+        [],
+    ),
+    (
+        "the head branch in a reusable workflow its caller runs on push",
+        {
+            WF: f"on: push\n{READ}jobs:\n  call:\n    uses: ./.github/workflows/build.yml\n",
+            CALLED: "on: workflow_call\njobs:\n  b:\n    runs-on: x\n    steps:\n"
+            '      - run: echo "${{ github.head_ref }}"\n',
+        },
+        [],
+    ),
+    (
+        "the head branch in a reusable workflow with no caller here: any event may call it",
+        {
+            CALLED: "on: workflow_call\njobs:\n  b:\n    runs-on: x\n    steps:\n"
+            '      - run: echo "${{ github.head_ref }}"\n',
+        },
+        [("WF003", CALLED, 6, 20)],
+    ),
+    (
         # actions/starter-workflows automation/manual.yml: only those who can write to the
         # repository can start a workflow_dispatch, so its input is not an outsider's text.
         "starter workflow automation/manual.yml (workflow_dispatch input)",

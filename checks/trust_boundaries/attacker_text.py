@@ -77,6 +77,7 @@ class Tainted:
 
     expression: Expression
     source: str
+    field: str  # the attacker's field itself, lower-case (what `env.TITLE` holds)
 
 
 def attacker_field(path: tuple[str, ...]) -> str | None:
@@ -101,17 +102,20 @@ def tainted_in(
     for expression in find_expressions(text):
         if _MAY_READ.search(expression.inner) is None:
             continue  # `secrets.X`, `matrix.os`, `steps.x.outputs.y`: nothing to parse for
-        source = _source(expression.inner, env or {}, inputs or {})
-        if source is not None:
-            yield Tainted(expression, source)
+        found = _source(expression.inner, env or {}, inputs or {})
+        if found is not None:
+            yield Tainted(expression, *found)
 
 
-def _source(inner: str, env: Mapping[str, str], inputs: Mapping[str, str]) -> str | None:
+def _source(
+    inner: str, env: Mapping[str, str], inputs: Mapping[str, str]
+) -> tuple[str, str] | None:
+    """What the expression expands that an outsider writes, and the field it is."""
     for value in reaching(parse(inner)):
         if isinstance(value, Opaque):
             found = _FIELD_TEXT.search(value.text)
             if found is not None:
-                return found.group().lower()
+                return found.group().lower(), found.group().lower()
             continue
         source = _path_source(value, env, inputs)
         if source is not None:
@@ -119,16 +123,55 @@ def _source(inner: str, env: Mapping[str, str], inputs: Mapping[str, str]) -> st
     return None
 
 
-def _path_source(path: Path, env: Mapping[str, str], inputs: Mapping[str, str]) -> str | None:
+def _path_source(
+    path: Path, env: Mapping[str, str], inputs: Mapping[str, str]
+) -> tuple[str, str] | None:
     field = attacker_field(path.parts)
     if field is not None:
-        return field
+        return field, field
     if len(path.parts) == 2 and path.parts[0] in ("env", "inputs"):
         values = env if path.parts[0] == "env" else inputs
         value = values.get(path.parts[1])
         if value is not None and "${{" in value:
             # One level deep: a value's own `env.X` is not followed, so no loop.
-            inner = next((tainted.source for tainted in tainted_in(value)), None)
+            inner = next(tainted_in(value), None)
             if inner is not None:
-                return f"{path.dotted} (set to {inner})"
+                return f"{path.dotted} (set to {inner.source})", inner.field
     return None
+
+
+# The events whose payload fills each kind of field (GitHub's "Events that trigger
+# workflows"): `github.head_ref` is empty on `push`, an issue's title on `pull_request`.
+_PULL_REQUEST_EVENTS = frozenset(
+    {"pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"}
+)
+_EVENTS_FILLING: Mapping[str, frozenset[str]] = {
+    "head_ref": _PULL_REQUEST_EVENTS,
+    "issue": frozenset({"issues", "issue_comment"}),
+    "pull_request": _PULL_REQUEST_EVENTS,
+    "comment": frozenset(
+        {"issue_comment", "pull_request_review_comment", "commit_comment", "discussion_comment"}
+    ),
+    "review": frozenset({"pull_request_review"}),
+    "review_comment": frozenset({"pull_request_review_comment"}),
+    "discussion": frozenset({"discussion", "discussion_comment"}),
+    "pages": frozenset({"gollum"}),
+    "commits": frozenset({"push"}),
+    "head_commit": frozenset({"push"}),
+    "workflow_run": frozenset({"workflow_run"}),
+    "check_suite": frozenset({"check_suite"}),
+    "check_run": frozenset({"check_run"}),
+    "merge_group": frozenset({"merge_group"}),
+}
+_ANY_FILLING = frozenset(event for events in _EVENTS_FILLING.values() for event in events)
+
+
+def events_filling(field: str) -> frozenset[str]:
+    """The events whose payload holds `field` (every such event for `github.event` or the
+    whole `github` context, whose JSON holds them all)."""
+    parts = field.split(".")
+    if parts[1:2] == ["head_ref"]:
+        return _EVENTS_FILLING["head_ref"]
+    if len(parts) < 3:
+        return _ANY_FILLING
+    return _EVENTS_FILLING.get(parts[2], _ANY_FILLING)

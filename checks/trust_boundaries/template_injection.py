@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -64,6 +64,17 @@ class Place:
     trigger: str
     env: Mapping[str, str]
     inputs: Mapping[str, str]
+    runs: tuple[Run, ...] = ()  # the events that start the workflow (none known: any)
+
+    def trigger_of(self, field: str) -> str | None:
+        """The runs on which an outsider fills `field`, described for a message; None when
+        no event that starts the workflow fills it (`github.head_ref` on `push`) or only
+        `pull_request` does."""
+        if not self.runs:
+            return self.trigger
+        events = attacker_text.events_filling(field)
+        filled = [run for run in self.runs if run.event in events and run.event != "pull_request"]
+        return _describe(filled) if filled else None
 
     @property
     def where(self) -> str:
@@ -97,8 +108,11 @@ def template_injection(ctx: CheckContext) -> Iterator[Finding]:
 
     A workflow that runs only for `pull_request` is not judged: a fork's pull request
     already runs its own code there, without secrets and with a read-only token, so an
-    injection gives its author nothing more. `workflow_dispatch` inputs are not an
-    outsider's: only those who can write to the repository can start one.
+    injection gives its author nothing more. A field is judged on the events whose
+    payload holds it: `github.head_ref` in a workflow that runs on `push` (and
+    `pull_request`) is empty on `push`, an issue's title is empty on `pull_request_target`.
+    `workflow_dispatch` inputs are not an outsider's: only those who can write to the
+    repository can start one.
 
     ## Why is this bad?
     The runner replaces `${{ ... }}` with its value before the shell (or Node.js) reads the
@@ -168,7 +182,7 @@ def _workflow_findings(ctx: CheckContext, path: str) -> Iterator[Finding]:
     inputs = _caller_inputs(ctx, path) if reusable else {}
     for job, index, step in steps:
         env = _names(workflow.env, job.env, step.env)
-        place = Place(job, index, step, trigger, env, inputs)
+        place = Place(job, index, step, trigger, env, inputs, runs)
         yield from _step_findings(ctx, path, place, step)
 
 
@@ -187,19 +201,22 @@ def _targets(step: Step) -> list[tuple[Scalar, str]]:
 def _step_findings(ctx: CheckContext, path: str, place: Place, step: Step) -> Iterator[Finding]:
     for scalar, into in _targets(step):
         for tainted in attacker_text.tainted_in(scalar.value, place.env, place.inputs):
+            trigger = place.trigger_of(tainted.field)
+            if trigger is None:
+                continue
             at = position_in(ctx, path, scalar, tainted.expression.start)
             subject = f"{place.owner}:{place.index}:{tainted.expression.inner.strip()}"
-            yield ctx.finding(path, at, _message(place, tainted, into), subject)
+            yield ctx.finding(path, at, _message(place, tainted, into, trigger), subject)
 
 
-def _message(place: Place, tainted: Tainted, into: str) -> str:
+def _message(place: Place, tainted: Tainted, into: str, trigger: str) -> str:
     expression = display(tainted.expression.text, 80)
     variable = _variable_name(tainted.source)
     use = f"`process.env.{variable}`" if "JavaScript" in into else f'`"${variable}"` in the script'
     return (
         f"{place.where}: `{expression}` is expanded into {into}, and "
         f"`{display(tainted.source, 100)}` is text {_author(tainted.source)} chooses, "
-        f"on {place.trigger}: it can end the quoting and run commands with the job's token and "
+        f"on {trigger}: it can end the quoting and run commands with the job's token and "
         f"secrets. Pass it through an environment variable (`env: {variable}: "
         f"{expression}`) and use {use}"
     )
@@ -236,5 +253,9 @@ def _describe_runs(runs: tuple[Run, ...], workflow: Workflow) -> str:
         if "workflow_call" in workflow.trigger_names():
             return "whatever workflow calls it"
         return "every event that runs it"
+    return _describe(runs)
+
+
+def _describe(runs: Sequence[Run]) -> str:
     shown = [run.describe() for run in runs[:3]]
     return ", ".join(shown) + (" ..." if len(runs) > 3 else "")
