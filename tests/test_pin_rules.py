@@ -276,7 +276,7 @@ def test_zizmor_ignores_are_counted_and_listed(cli: Any, tmp_path: Path) -> None
     foreign ignores (text and json), and says so when the config refuses them."""
     steps = (
         "      - uses: acme/a@v1  # zizmor: ignore[unpinned-uses] our own action\n"
-        "      - uses: acme/b@v1  # zizmor: ignore[template-injection]\n"
+        "      - uses: acme/b@v1  # zizmor: ignore[artipacked]\n"
     )
     repo = make_repo(tmp_path / "repo", {WF: workflow(steps)})
     scan = cli("scan", "--select", "PIN", cwd=repo)
@@ -284,7 +284,7 @@ def test_zizmor_ignores_are_counted_and_listed(cli: Any, tmp_path: Path) -> None
     listed = cli("waivers", cwd=repo).out.splitlines()
     assert "Foreign ignores (zizmor comments, honoured as repo-harden's): 2" in listed
     assert f"  {WF}:6  PIN001  # zizmor: ignore[unpinned-uses]" in listed
-    assert f"  {WF}:7  no repo-harden rule  # zizmor: ignore[template-injection]" in listed
+    assert f"  {WF}:7  no repo-harden rule  # zizmor: ignore[artipacked]" in listed
     document = cli("waivers", "--format", "json", cwd=repo).json()
     assert document["foreign"][0] == {
         "path": WF,

@@ -936,3 +936,33 @@ def test_every_wf_rule_reads_every_case_without_crashing(files: dict[str, str]) 
     found = located(scan_files(files, select=["WF"]))
     expected = {f for case in ALL_CASES if case[1] is files for f in case[2]}
     assert expected <= set(found)
+
+
+# zizmor's comments for its audits that match a WF rule; zizmor 1.33.1 honours both of
+# these on the same lines (checked by hand: "2 ignored").
+_ZIZMOR_WORKFLOW = """on:
+  issues:
+jobs:
+  build:{job_comment}
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "${{{{ github.event.issue.title }}}}"{step_comment}
+"""
+
+
+@pytest.mark.parametrize(
+    ("job_comment", "step_comment", "expected"),
+    [
+        ("", "", [("WF001", 4, 3), ("WF003", 7, 20)]),
+        ("  # zizmor: ignore[excessive-permissions]", "", [("WF003", 7, 20)]),
+        ("", "  # zizmor: ignore[template-injection]", [("WF001", 4, 3)]),
+        ("  # zizmor: ignore[template-injection]", "  # zizmor: ignore[excessive-permissions]",
+         [("WF001", 4, 3), ("WF003", 7, 20)]),
+    ],
+)  # fmt: skip
+def test_zizmor_ignores_stand_for_the_matching_wf_rules(
+    job_comment: str, step_comment: str, expected: list[tuple[str, int, int]]
+) -> None:
+    text = _ZIZMOR_WORKFLOW.format(job_comment=job_comment, step_comment=step_comment)
+    found = scan_files({".github/workflows/t.yml": text}, select=["WF001", "WF003"])
+    assert [(f["rule"], f["line"], f["column"]) for f in found] == expected

@@ -54,6 +54,12 @@ FOREIGN_RULES: dict[str, dict[str, tuple[str, ...]]] = {
     "zizmor": {
         "unpinned-uses": ("PIN001",),
         "unpinned-images": ("PIN002",),
+        "impostor-commit": ("PIN004",),
+        "ref-confusion": ("PIN004",),
+        "excessive-permissions": ("WF001",),
+        "dangerous-triggers": ("WF002",),
+        "template-injection": ("WF003",),
+        "use-trusted-publishing": ("WF005",),
     },
 }
 # zizmor 1.33 honours a YAML comment that holds exactly this (after a note, too), on a line
