@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from repo_harden.core.errors import UsageError
+from repo_harden.core.urls import shown_url
 
 OSV_API = "https://api.osv.dev"
 OSV_URL_VARIABLE = "REPO_HARDEN_OSV_URL"
@@ -35,11 +36,3 @@ def osv_query_url(base: str | None, *, named: str = "--osv-url") -> str:
     if not path.endswith(QUERY_PATH):
         path += QUERY_PATH
     return urlunsplit(parts._replace(path=path))
-
-
-def shown_url(url: str) -> str:
-    """A URL as messages may show it: without credentials (`https://user:secret@host`)."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))

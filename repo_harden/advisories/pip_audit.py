@@ -31,9 +31,9 @@ from pip_audit._service import (
 )
 from urllib3.util.retry import Retry
 
-from repo_harden.advisories.osv_url import shown_url
 from repo_harden.core.advisory import Advisory, AdvisoryError, PackageVersion
 from repo_harden.core.deadline import DeadlineExceeded, within
+from repo_harden.core.urls import shown_url
 
 WORKERS = 8  # requests in flight at once
 # A query that meets a busy or failing service is asked again: after 429 or a 5xx up to

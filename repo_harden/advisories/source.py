@@ -17,8 +17,9 @@ import threading
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
-from repo_harden.advisories.osv_url import osv_query_url, shown_url
+from repo_harden.advisories.osv_url import osv_query_url
 from repo_harden.core.advisory import Advisory, AdvisorySource, PackageVersion
+from repo_harden.core.urls import shown_url
 
 if TYPE_CHECKING:
     from repo_harden.advisories.pip_audit import OsvLookup

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from repo_harden.core.deadline import DeadlineExceeded, within
 from repo_harden.core.errors import FatalError
 from repo_harden.core.redact import REDACTED, REDACTOR, Redactor
+from repo_harden.core.urls import is_loopback_host
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -92,23 +93,12 @@ def checked_api_url(url: str, *, allow_http: bool) -> str:
         )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FatalError(f"--api-url {url}: expected https://HOST/..., such as {DEFAULT_API_URL}")
-    if parts.scheme == "http" and not allow_http and not _loopback(parts.hostname):
+    if parts.scheme == "http" and not allow_http and not is_loopback_host(parts.hostname):
         raise FatalError(
             f"--api-url {url}: plain http would send the token unencrypted to {parts.hostname}; "
             f"use https, or pass {ALLOW_HTTP_OPTION} if the network in between is yours"
         )
     return url
-
-
-def _loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def redirect_error(what: str, error: RuntimeError) -> GitHubError:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from repo_harden.core.errors import UsageError
 from repo_harden.core.pins import FactCache, ImageTag, Unresolved
 from repo_harden.core.redact import REDACTOR
+from repo_harden.core.urls import is_loopback_host
 from repo_harden.registries.docker_config import Credentials, registry_host
 from repo_harden.registries.oci import Registry, RegistryError
 
@@ -45,24 +46,13 @@ def parse_registry_urls(values: Collection[str], *, allow_http: bool) -> dict[st
                 f"--registry-url: expected HOST=URL, such as docker.io=https://mirror.example, "
                 f"not {value!r}"
             )
-        if parts.scheme == "http" and not allow_http and not _loopback(parts.hostname or ""):
+        if parts.scheme == "http" and not allow_http and not is_loopback_host(parts.hostname or ""):
             raise UsageError(
                 f"--registry-url {value}: plain http would send registry credentials "
                 "unencrypted; use https, or pass --allow-insecure-http"
             )
         found[registry_host(host.strip())] = url.strip().rstrip("/")
     return found
-
-
-def _loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class RegistryDigests:
