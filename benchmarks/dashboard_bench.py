@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import random
 import statistics
 import sys
@@ -31,10 +30,13 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from repo_harden.core.model import Finding
-from repo_harden.engine.catalogue import catalogue
-from repo_harden.engine.policy import Reported
-from repo_harden.engine.records import (
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))  # the tests' Chromium settings
+
+from repo_harden.core.model import Finding  # noqa: E402
+from repo_harden.engine.catalogue import catalogue  # noqa: E402
+from repo_harden.engine.policy import Reported  # noqa: E402
+from repo_harden.engine.records import (  # noqa: E402
     AUDITED,
     FAILED,
     INLINE,
@@ -45,21 +47,10 @@ from repo_harden.engine.records import (
     RepositoryStatus,
     Trend,
 )
-from repo_harden.reporters import Report
-from repo_harden.reporters.html import render_html
+from repo_harden.reporters import Report  # noqa: E402
+from repo_harden.reporters.html import render_html  # noqa: E402
+from tests.chromium import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 
-CHROMIUM = os.environ.get("REPO_HARDEN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
-]
 ACTIONS = [
     "actions/checkout",
     "actions/setup-python",

@@ -12,7 +12,6 @@ Needs `chromium` (`apt-get install chromium`; `.ci/run` installs it) and the `te
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.chromium import CHROMIUM, CHROMIUM_FLAGS
 from tests.conftest import CliResult
 from tests.fake_github import FakeGitHub
 from tests.test_dashboard import (
@@ -48,18 +48,6 @@ def expect(target: Any) -> Any:
 
 __all__ = ["fake", "osv"]  # the audit's fixtures, used here by name
 
-CHROMIUM = os.environ.get("REPO_HARDEN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
-]
 GITHUB_WEB = "github.example"  # where the fake GitHub says its repositories live
 NOT_AUDITED = "\u2013"  # the dash in a skipped repository's counts
 ROWS = "#repositories tbody tr[data-repo] th"  # the repository names in the table
