@@ -4,25 +4,26 @@ declaring its own parser and importing what it runs only when it runs."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
 from repo_harden import __version__
-from repo_harden.commands import audit, fix, inventory, merge, owners, rules, scan, waive, waivers
 from repo_harden.core.errors import ExitCode, FatalError
 from repo_harden.core.escape import shown
-from repo_harden.frontend.output import silence_stdout
 
 _DESCRIPTION = """\
 Find the weak links in a software supply chain: actions and images not pinned
 to a digest, unpinned tool downloads, manifests without lockfiles, workflow
 files nobody must review, default branches anyone can force-push.
 """
-_COMMANDS = (scan, fix, rules, waivers, waive, owners, audit, merge, inventory)
+# The modules of `repo_harden.commands`, in the order `--help` lists them. Only the command
+# being run is imported (each one's module-level imports cost start-up time).
+_COMMANDS = ("scan", "fix", "rules", "waivers", "waive", "owners", "audit", "merge", "inventory")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(_named_command(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
@@ -36,18 +37,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("repo-harden: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
+        from repo_harden.frontend.output import silence_stdout
+
         return silence_stdout()
+    if argv is None and args.exits_now(args):
+        from repo_harden.frontend.output import exit_now
+
+        exit_now(code)  # a console script that holds nothing open: no interpreter teardown
     return code
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _named_command(argv: Sequence[str]) -> str | None:
+    """The command the arguments name (the first one not an option), if it is one of ours."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return first if first in _COMMANDS else None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of `only` (what the rest of the line is parsed with
+    is the same; `--help` and a mistyped command name list them all)."""
     parser = argparse.ArgumentParser(
         prog="repo-harden",
         description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"repo-harden {__version__}")
+    parser.set_defaults(exits_now=lambda args: False)  # a command may say it holds nothing open
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in _COMMANDS:
-        command.add_parser(commands)
+    for name in (only,) if only else _COMMANDS:
+        importlib.import_module(f"repo_harden.commands.{name}").add_parser(commands)
     return parser

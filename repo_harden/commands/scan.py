@@ -52,7 +52,8 @@ def add_parser(commands: Subcommands) -> None:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    scan.set_defaults(run=run)
+    # Offline, a finished scan holds no connection or cache open: it may skip the teardown.
+    scan.set_defaults(run=run, exits_now=lambda args: not args.online)
     scan.add_argument(
         "paths", nargs="*", type=Path, metavar="PATH", help="default: the current folder"
     )

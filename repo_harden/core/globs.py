@@ -220,6 +220,56 @@ class PathMatcher:
         return self._globs is not None and self._globs.matches_any(path)
 
 
+class PatternGroups:
+    """Several pattern lists (the checks' `patterns`) matched together: each path is looked
+    up and walked once for all of them, however many lists there are."""
+
+    def __init__(self, groups: Iterable[tuple[str, ...]]) -> None:
+        self.groups = tuple(dict.fromkeys(groups))
+        patterns = list(dict.fromkeys(pattern for group in self.groups for pattern in group))
+        number = {pattern: index for index, pattern in enumerate(patterns)}
+        self._members = [frozenset(number[pattern] for pattern in group) for group in self.groups]
+        self._names: dict[str, set[int]] = {}
+        self._anchored: list[tuple[str, int]] = []
+        glob_patterns: list[int] = []
+        for index, pattern in enumerate(patterns):
+            if _WILDCARD.search(pattern):
+                glob_patterns.append(index)
+            elif "/" in pattern.rstrip("/"):
+                self._anchored.append((pattern.strip("/"), index))
+            else:
+                self._names.setdefault(pattern.strip("/"), set()).add(index)
+        self._glob_pattern = glob_patterns
+        globs = [path_glob(patterns[index]) for index in glob_patterns]
+        self._globs = GlobSet(globs) if globs else None
+
+    def select(self, paths: Iterable[str]) -> dict[tuple[str, ...], list[str]]:
+        """Each group's matching paths, in the order given (as `PathMatcher.matches` picks)."""
+        chosen: dict[tuple[str, ...], list[str]] = {group: [] for group in self.groups}
+        for path in paths:
+            matched = self.matched(path)
+            if matched:
+                for group, members in zip(self.groups, self._members, strict=True):
+                    if not members.isdisjoint(matched):
+                        chosen[group].append(path)
+        return chosen
+
+    def matched(self, path: str) -> set[int]:
+        """The indexes (in first-seen order of all the groups' patterns) that match `path`."""
+        found: set[int] = set()
+        if self._names:
+            for segment in path.split("/"):
+                hits = self._names.get(segment)
+                if hits:
+                    found |= hits
+        for anchored, index in self._anchored:
+            if path == anchored or path.startswith(f"{anchored}/"):
+                found.add(index)
+        if self._globs is not None:
+            found.update(self._glob_pattern[glob] for glob in self._globs.matched(path))
+        return found
+
+
 @lru_cache(maxsize=4096)
 def single(glob: Glob) -> GlobSet:
     """A matcher for one glob, shared by whoever asks for it."""

@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 from repo_harden.core.declare import Check, CheckContext
-from repo_harden.core.globs import PathMatcher
+from repo_harden.core.globs import PatternGroups
 from repo_harden.core.model import Finding, fingerprint
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.core.snapshot import RepoSettings, RepoSnapshot
@@ -70,12 +70,10 @@ def run_checks(
     listed = targets if targets is not None else snapshot.paths()
     candidates = [path for path in listed if not scope.excludes(path)]
     run = CheckRun()
-    files_for: dict[tuple[str, ...], list[str]] = {}  # checks of a family share patterns
+    # Checks of a family share patterns; each path is matched once against all of them.
+    files_for = PatternGroups(check.patterns for check in checks).select(candidates)
     for check in checks:
-        files = files_for.get(check.patterns)
-        if files is None:
-            wanted = PathMatcher(check.patterns)
-            files = files_for[check.patterns] = [p for p in candidates if wanted.matches(p)]
+        files = files_for[check.patterns]
         # A repository-level check runs on a whole scan even with no file (to say one is
         # missing); in a hook, only when a committed file is one it reads.
         if not files and (targets is not None or not check.repository_level):

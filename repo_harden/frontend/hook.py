@@ -4,9 +4,7 @@ the whole checkout, reported as text, turned into an exit code."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +12,7 @@ from pathlib import Path
 from repo_harden.core.errors import ExitCode, FatalError
 from repo_harden.core.escape import shown
 from repo_harden.frontend.options import add_rule_options, overrides_from
-from repo_harden.frontend.output import silence_stdout, use_color
+from repo_harden.frontend.output import exit_now, silence_stdout, use_color
 
 
 def run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) -> int:
@@ -38,17 +36,8 @@ def run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) ->
     except BrokenPipeError:
         code = silence_stdout()
     if argv is None:
-        _exit_now(code)
+        exit_now(code)
     return code
-
-
-def _exit_now(code: int) -> None:
-    """Exit without tearing the interpreter down (about a tenth of a hook's run time):
-    a hook holds no files or locks, so flushing the output is all the cleanup it needs."""
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError):  # the reader went away (`| head`)
-            stream.flush()
-    os._exit(code)
 
 
 def _check(args: argparse.Namespace, only: tuple[str, ...]) -> int:

@@ -4,6 +4,7 @@ the one exit-code rule of every front end."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -11,6 +12,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from repo_harden.core.errors import ExitCode, UsageError
 from repo_harden.core.escape import line_start
@@ -117,6 +119,16 @@ def use_color(stream: object) -> bool:
         return True
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+
+
+def exit_now(code: int) -> NoReturn:
+    """Exit without tearing the interpreter down (a tenth of a hook's run time, an eighth of
+    a scan's): for a process that holds no open files, locks or connections, flushing the
+    output is all the cleanup it needs."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):  # the reader went away (`| head`)
+            stream.flush()
+    os._exit(code)
 
 
 def silence_stdout() -> int:

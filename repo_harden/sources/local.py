@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -25,7 +26,9 @@ class LocalRepo:
         self._paths: list[str] | None = None
         self._problems: dict[str, str] = {}
         self._texts: dict[str, str | None] = {}
-        self._real_folders: dict[Path, Path] = {}
+        self._real_folders: dict[str, str] = {}
+        self._root_text = str(self.root)
+        self._root_prefix = self._root_text.rstrip("/") + "/"
 
     def paths(self) -> Sequence[str]:
         if self._paths is None:
@@ -62,22 +65,25 @@ class LocalRepo:
     def unreadable_reason(self, path: str) -> str | None:
         return self._problems.get(path)
 
-    def _inside_root(self, file: Path) -> bool:
+    def _inside_root(self, file: str, info: os.stat_result) -> bool:
         """Whether the file, after symlinks, is still in the checkout. Folders are resolved
         once each; only a file that is itself a link is resolved on its own."""
-        folder = self._real_folders.get(file.parent)
+        parent = file.rpartition("/")[0]
+        folder = self._real_folders.get(parent)
         if folder is None:
-            folder = self._real_folders[file.parent] = file.parent.resolve()
-        real = file.resolve() if file.is_symlink() else folder / file.name
-        return real.is_relative_to(self.root)
+            folder = self._real_folders[parent] = os.path.realpath(parent)
+        real = os.path.realpath(file) if stat.S_ISLNK(info.st_mode) else folder
+        return real == self._root_text or real.startswith(self._root_prefix)
 
     def _read_bytes(self, path: str) -> bytes | None:
-        file = self.root / path
+        # Paths as strings and os calls: pathlib's objects cost more than the reads themselves
+        # when a scan reads thousands of small files.
+        file = f"{self._root_text}/{path}"
         try:
-            if not self._inside_root(file):
+            if not self._inside_root(file, os.lstat(file)):
                 self._problems[path] = "it is a symbolic link that points outside the repository"
                 return None
-            info = file.stat()
+            info = os.stat(file)  # noqa: PTH116
             if not stat.S_ISREG(info.st_mode):
                 if not stat.S_ISDIR(info.st_mode):  # a FIFO would block the read forever
                     self._problems[path] = "it is not a regular file"
@@ -89,13 +95,15 @@ class LocalRepo:
                     f"the limit is {MAX_FILE_BYTES // 1048576} MiB)"
                 )
                 return None
-            return file.read_bytes()
+            with open(file, "rb") as opened:  # noqa: PTH123
+                return opened.read()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             pass
         except OSError as error:
-            self._problems[path] = f"it could not be read ({error.strerror})"
-        except RuntimeError:  # Python < 3.13 raises it from resolve() for a symlink loop
-            self._problems[path] = "it is a symbolic link that loops"
+            if error.errno == errno.ELOOP:
+                self._problems[path] = "it is a symbolic link that loops"
+            else:
+                self._problems[path] = f"it could not be read ({error.strerror})"
         return None
 
 
@@ -138,14 +146,15 @@ def _git_files(root: Path) -> list[str] | None:
     if result.returncode != 0:
         return None
     names = dict.fromkeys(result.stdout.decode("utf-8", "surrogateescape").split("\0"))
-    return [name for name in names if name and _listed(root / name)]
+    prefix = f"{root}/"
+    return [name for name in names if name and _listed(prefix + name)]
 
 
-def _listed(file: Path) -> bool:
+def _listed(file: str) -> bool:
     """Whether git's file is still there. One in a folder we may not enter is kept, so that
     reading it reports it (RH000) rather than it vanishing from the scan."""
     try:
-        file.lstat()
+        os.lstat(file)
     except (FileNotFoundError, NotADirectoryError):
         return False
     except OSError:

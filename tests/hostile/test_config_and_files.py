@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -108,14 +109,18 @@ def test_a_tracked_file_in_a_folder_we_may_not_enter_is_rh000(
 ) -> None:
     """As root the folder would be readable: the refusal is the kernel's, simulated here."""
     repo = make_repo(tmp_path / "r", {"locked/Dockerfile": "FROM node:20\n"})
-    real_stat = Path.stat
+    real_stat, real_lstat = os.stat, os.lstat
 
-    def refuse(self: Path, *, follow_symlinks: bool = True) -> os.stat_result:
-        if "locked" in self.parts:
-            raise PermissionError(13, "Permission denied")
-        return real_stat(self, follow_symlinks=follow_symlinks)
+    def refusing(real: Callable[..., os.stat_result]) -> Callable[..., os.stat_result]:
+        def refuse(path: str | os.PathLike[str], *args: Any, **kwargs: Any) -> os.stat_result:
+            if "/locked/" in os.fspath(path):
+                raise PermissionError(13, "Permission denied")
+            return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "stat", refuse)
+        return refuse
+
+    monkeypatch.setattr(os, "stat", refusing(real_stat))
+    monkeypatch.setattr(os, "lstat", refusing(real_lstat))
     local = LocalRepo(repo)
     assert "locked/Dockerfile" in local.paths()
     assert local.read_text("locked/Dockerfile") is None
