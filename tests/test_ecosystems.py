@@ -96,3 +96,86 @@ def test_coverage(files: dict[str, str], manifest: str, expected: tuple[str, str
     repo = MemoryRepo(files)
     found = missing_lockfile(ParsedFiles(repo), Tree(repo.paths()), manifest)
     assert (None if found is None else (found.lockfiles, found.command)) == expected
+
+
+# Monorepos: the workspace's globs compiled once, each manifest matched once ---------------
+
+
+def _pnpm_workspace(packages: int) -> dict[str, str | bytes]:
+    """A pnpm workspace whose lockfile locks every member, as `pnpm install` writes it."""
+    files: dict[str, str | bytes] = {
+        "package.json": '{"name": "root", "devDependencies": {"typescript": "^5.4.0"}}',
+        "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n  - '!packages/skip-*'\n",
+    }
+    importers = [
+        "  .:\n    devDependencies:\n      typescript:\n"
+        "        specifier: ^5.4.0\n        version: 5.4.5\n"
+    ]
+    for number in range(packages):
+        folder = f"packages/p{number}"
+        files[f"{folder}/package.json"] = (
+            f'{{"name": "p{number}", "dependencies": {{"left-pad": "^1.3.0"}}}}'
+        )
+        files[f"{folder}/index.js"] = "module.exports = 1;\n"
+        importers.append(
+            f"  {folder}:\n    dependencies:\n      left-pad:\n"
+            "        specifier: ^1.3.0\n        version: 1.3.0\n"
+        )
+    files["pnpm-lock.yaml"] = (
+        "lockfileVersion: '9.0'\n\nimporters:\n\n" + "\n".join(importers) + "\npackages:\n\n"
+        "  left-pad@1.3.0:\n    resolution: {integrity: sha512-x}\n"
+    )
+    return files
+
+
+def _count_operations(monkeypatch: pytest.MonkeyPatch, packages: int) -> dict[str, int]:
+    """Scan the workspace with LCK001 and LCK002; count glob compilations and folder walks."""
+    from repo_harden.core import globs
+    from repo_harden.ecosystems import tree
+    from tests.rule_tables import scan_files
+
+    counts = {"compiled": 0, "matched": 0, "listings": 0}
+    compile_set, matched, listing = (
+        globs.GlobSet.__init__,
+        globs.GlobSet.matched,
+        tree.Tree.manifests_matching,
+    )
+
+    def counting_compile(self: globs.GlobSet, *args: object) -> None:
+        counts["compiled"] += 1
+        compile_set(self, *args)  # type: ignore[arg-type]
+
+    def counting_match(self: globs.GlobSet, path: str) -> set[int]:
+        counts["matched"] += 1
+        return matched(self, path)
+
+    def counting_listing(self: tree.Tree, *args: object) -> list[str]:
+        counts["listings"] += 1
+        return listing(self, *args)  # type: ignore[arg-type]
+
+    tree.workspace_globs.cache_clear()
+    monkeypatch.setattr(globs.GlobSet, "__init__", counting_compile)
+    monkeypatch.setattr(globs.GlobSet, "matched", counting_match)
+    monkeypatch.setattr(tree.Tree, "manifests_matching", counting_listing)
+    found = scan_files(_pnpm_workspace(packages), select=["LCK001", "LCK002"])
+    assert found == [], found  # every member is locked, and none is left unlocked
+    monkeypatch.undo()
+    return counts
+
+
+def test_a_workspace_is_listed_once_and_its_globs_compiled_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The quadratic that made a 544-package monorepo take 20 s: every member's manifest
+    listed the workspace again, compiling its globs anew for each folder."""
+    counts = _count_operations(monkeypatch, 40)
+    assert counts["listings"] == 1  # one lockfile: its members found once
+    # the workspace's globs, and the engine's choice of files: each compiled once
+    assert counts["compiled"] <= 3, counts
+
+
+def test_workspace_matching_grows_linearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    small = _count_operations(monkeypatch, 40)
+    large = _count_operations(monkeypatch, 80)
+    assert large["matched"] <= 2 * small["matched"] + 2, (small, large)
+    assert large["compiled"] == small["compiled"]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from repo_harden.core.globs import PathMatcher
+from repo_harden.core.globs import PathMatcher, PatternGroups
 from repo_harden.readers.codeowners import parse_codeowners
 
 CASES = [
@@ -237,3 +237,43 @@ def test_past_its_table_size_a_matcher_goes_on_without_it(monkeypatch: pytest.Mo
     matcher = PathMatcher(["**/a*b*c/**"])
     assert matcher.matches("x/y/aXbYc/z")
     assert not matcher.matches("x/y/aXbY/z")
+
+
+def test_pattern_groups_choose_what_each_matcher_would() -> None:
+    """The engine matches each path once against every check's patterns together: it must
+    pick, for each check, exactly the files that check's own PathMatcher picks."""
+    from repo_harden.engine.catalogue import catalogue
+
+    groups = [check.patterns for check in catalogue(()).checks.values()]
+    groups += [("*.md", "docs"), ("/src/a.py", "b/**/c"), ()]
+    names = [
+        "Dockerfile",
+        "dockerfile.dev",
+        "package.json",
+        "action.yml",
+        "a.py",
+        "ci.yml",
+        "requirements-dev.txt",
+        "CODEOWNERS",
+        "x.sh",
+        "README.md",
+        "c",
+        "settings.yml",
+    ]
+    folders = [
+        "",
+        ".github/",
+        ".github/workflows/",
+        "docs/",
+        "src/",
+        "b/x/y/",
+        "scripts/",
+        "tools/bin/",
+        "node_modules/p/",
+        ".github/actions/setup/",
+    ]
+    paths = [folder + name for folder in folders for name in names]
+    chosen = PatternGroups(groups).select(paths)
+    for group in groups:
+        matcher = PathMatcher(group)
+        assert chosen[group] == [path for path in paths if matcher.matches(path)], group

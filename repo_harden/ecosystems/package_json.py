@@ -150,14 +150,25 @@ def workspace_patterns(parsed: ParsedFiles, tree: Tree, root: str) -> tuple[str,
 
 
 def workspace_members(parsed: ParsedFiles, tree: Tree, lockfile: str) -> list[str]:
-    """The members' package.json files a root lockfile also locks (not the root's own)."""
+    """The members' package.json files a root lockfile also locks (not the root's own),
+    found once per run (each member's pair asks)."""
     root = folder_of(lockfile)
-    patterns = workspace_patterns(parsed, tree, root)
-    return tree.manifests_matching(root, "package.json", patterns, ())
+
+    def members() -> list[str]:
+        patterns = workspace_patterns(parsed, tree, root)
+        return tree.manifests_matching(root, "package.json", patterns, ())
+
+    return parsed.memo("package.json members", lockfile, members) or []
 
 
 def member_names(parsed: ParsedFiles, tree: Tree, lockfile: str) -> frozenset[str]:
-    """The package names of a workspace's members (yarn classic does not lock them)."""
+    """The package names of a workspace's members (yarn classic does not lock them), worked
+    out once per run: each member's pair asks."""
+    names = parsed.memo("member names", lockfile, lambda: _member_names(parsed, tree, lockfile))
+    return names or frozenset()
+
+
+def _member_names(parsed: ParsedFiles, tree: Tree, lockfile: str) -> frozenset[str]:
     names = set()
     for member in workspace_members(parsed, tree, lockfile):
         found = parsed.read(PACKAGE_JSON, member)

@@ -50,7 +50,7 @@ def _from_manifest(parsed: ParsedFiles, tree: Tree, path: str) -> Iterator[Pair]
         return
     for root in ancestors(folder):
         roots = [join(root, lock) for lock in workspace_locks if tree.has(join(root, lock))]
-        if roots and path in workspace_members(parsed, tree, roots[0]):
+        if roots and path in _member_set(parsed, tree, roots[0]):
             for lock in roots:
                 yield Pair(path, lock, relative(folder, root) or ".")
             return
@@ -66,11 +66,22 @@ def _from_lockfile(parsed: ParsedFiles, tree: Tree, path: str) -> Iterator[Pair]
 
 
 def workspace_members(parsed: ParsedFiles, tree: Tree, lockfile: str) -> list[str]:
-    """The workspace members' manifests a root lockfile also locks (not the root's own)."""
+    """The workspace members' manifests a root lockfile also locks (not the root's own),
+    worked out once per run: every member's manifest asks the same question."""
     ecosystem = for_lockfile(lockfile.rpartition("/")[2])
     if ecosystem is None or ecosystem.workspace_members is None:
         return []
-    return ecosystem.workspace_members(parsed, tree, lockfile)
+    members = ecosystem.workspace_members
+    return parsed.memo("workspace-members", lockfile, lambda: members(parsed, tree, lockfile)) or []
+
+
+def _member_set(parsed: ParsedFiles, tree: Tree, lockfile: str) -> frozenset[str]:
+    found = parsed.memo(
+        "workspace-member-set",
+        lockfile,
+        lambda: frozenset(workspace_members(parsed, tree, lockfile)),
+    )
+    return found or frozenset()
 
 
 def _locks_workspaces(lockfile: str) -> bool:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property, lru_cache
 
-from repo_harden.core.globs import ANY, ONE, SEGMENTS, STAR, Glob, Token, literal_tokens, single
+from repo_harden.core.globs import ANY, ONE, SEGMENTS, STAR, Glob, GlobSet, Token, literal_tokens
 
 
 class Tree:
@@ -20,6 +20,13 @@ class Tree:
     @cached_property
     def _files(self) -> frozenset[str]:
         return frozenset(self.paths)
+
+    @cached_property
+    def _by_name(self) -> dict[str, list[str]]:
+        names: dict[str, list[str]] = {}
+        for path in self.paths:
+            names.setdefault(path.rpartition("/")[2], []).append(path)
+        return names
 
     @cached_property
     def _by_folder(self) -> dict[str, list[str]]:
@@ -40,16 +47,15 @@ class Tree:
         self, root: str, manifest: str, members: Iterable[str], exclude: Iterable[str]
     ) -> list[str]:
         """The `manifest` files of the workspace at `root` whose folders match `members` and
-        not `exclude` (the root's own manifest, and node_modules, are never members)."""
-        members, exclude = tuple(members), tuple(exclude)
+        not `exclude` (the root's own manifest, and node_modules, are never members). The
+        globs are compiled once, and only the files named `manifest` are looked at."""
+        included, excluded = workspace_globs(tuple(members)), workspace_globs(tuple(exclude))
         found = []
-        for path in self.paths:
-            if path.rpartition("/")[2] != manifest:
-                continue
+        for path in self._by_name.get(manifest, ()):
             member = relative(folder_of(path), root)
             if member in (None, ".") or "node_modules/" in path:
                 continue
-            if workspace_member(members, member) and not workspace_member(exclude, member):
+            if included.member(member) and not excluded.member(member):
                 found.append(path)
         return found
 
@@ -86,10 +92,32 @@ def relative(folder: str, base: str) -> str | None:
     return folder[len(base) + 1 :] if folder.startswith(base + "/") else None
 
 
-def glob_matches(pattern: str, path: str) -> bool:
-    """A workspace glob (`packages/*`, `apps/**`, `./libs/a`) against a relative folder."""
-    pattern = posixpath.normpath(pattern.strip().rstrip("/"))
-    return single(_workspace_glob(pattern)).matches_any(path)
+class WorkspaceGlobs:
+    """A workspace's member globs (`packages/*`, `apps/**`, `./libs/a`, `!**/test`), compiled
+    together once: a folder is a member when the last glob that matches it is not a `!`
+    negation (pnpm, npm)."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.patterns = patterns
+        self._negated = [pattern.startswith("!") for pattern in patterns]
+        globs = [_workspace_glob(_cleaned(pattern.lstrip("!"))) for pattern in patterns]
+        self._globs = GlobSet(globs) if globs else None
+
+    def member(self, folder: str) -> bool:
+        if self._globs is None:
+            return False
+        matched = self._globs.matched(folder)
+        return bool(matched) and not self._negated[max(matched)]
+
+
+@lru_cache(maxsize=256)
+def workspace_globs(patterns: tuple[str, ...]) -> WorkspaceGlobs:
+    """The compiled globs of one workspace, shared by every question about it."""
+    return WorkspaceGlobs(patterns)
+
+
+def _cleaned(pattern: str) -> str:
+    return posixpath.normpath(pattern.strip().rstrip("/"))
 
 
 @lru_cache(maxsize=256)
@@ -107,9 +135,4 @@ def _workspace_glob(pattern: str) -> Glob:
 
 def workspace_member(patterns: Iterable[str], folder: str) -> bool:
     """Whether `folder` matches the globs, `!`-negations last-wins (pnpm, npm)."""
-    member = False
-    for pattern in patterns:
-        negated = pattern.startswith("!")
-        if glob_matches(pattern.lstrip("!"), folder):
-            member = not negated
-    return member
+    return workspace_globs(tuple(patterns)).member(folder)
