@@ -280,10 +280,32 @@ _PARSER: list[Parser] = []
 def _parser() -> Parser:
     if not _PARSER:
         import tree_sitter
-        import tree_sitter_bash
 
-        _PARSER.append(tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language())))
+        _PARSER.append(tree_sitter.Parser(tree_sitter.Language(_bash_language())))
     return _PARSER[0]
+
+
+def _bash_language() -> object:
+    """The bash grammar. tree_sitter_bash's own `__init__` loads importlib.resources (for query
+    files we never read), a third of a hook's start-up: its compiled grammar is loaded alone
+    when the package is laid out as it is installed, else through the package."""
+    import importlib.machinery
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("tree_sitter_bash")  # finds the package, runs none of it
+    for folder in (spec.submodule_search_locations or ()) if spec else ():
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = f"{folder}/_binding{suffix}"
+            binding = importlib.util.spec_from_file_location("tree_sitter_bash._binding", path)
+            if binding is None or binding.loader is None or not Path(path).is_file():
+                continue
+            module = importlib.util.module_from_spec(binding)
+            binding.loader.exec_module(module)
+            return module.language()
+    import tree_sitter_bash
+
+    return tree_sitter_bash.language()
 
 
 def parse_shell(source: SourceMap) -> ShellScript:
