@@ -1185,7 +1185,7 @@ class FakeGitHub:
                 "ruleset_source": ruleset.source or found.full_name,
             }
             for ruleset in found.rulesets
-            if ruleset.enforcement == "active" and _targets(ruleset, found, branch)
+            if ruleset.enforcement == "active" and ruleset_targets(ruleset, found, branch)
             for rule in ruleset.rules
         ]
         return self.paginate(request, rules)
@@ -1471,7 +1471,8 @@ ACTIONS_ANSWERS: dict[str, ActionsAnswer] = {
 }
 
 
-def _targets(ruleset: FakeRuleset, repo: FakeRepo, branch: str) -> bool:
+def ruleset_targets(ruleset: FakeRuleset, repo: FakeRepo, branch: str) -> bool:
+    """Whether an active or inactive ruleset's conditions take in `branch` of `repo`."""
     def matches(pattern: str) -> bool:
         if pattern == "~ALL":
             return True

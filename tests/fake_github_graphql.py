@@ -594,7 +594,7 @@ class RepositoryNode:
             "target": lambda info: self._commit(snapshot),
             "repository": lambda info: self,
             "branchProtectionRule": lambda info: self._protection(branch),
-            "rules": None,
+            "rules": lambda info, **page: self._branch_rules(branch, **page),
         }
 
     def refs(
@@ -658,7 +658,9 @@ class RepositoryNode:
             "branchProtectionRule": lambda info: (
                 self._protection(name) if prefix == "refs/heads/" else None
             ),
-            "rules": None,
+            "rules": lambda info, **page: (
+                self._branch_rules(name, **page) if prefix == "refs/heads/" else None
+            ),
         }
 
     def _history_commit(self, sha: str) -> Json:
@@ -832,6 +834,30 @@ class RepositoryNode:
             errors = []
         return {"errors": [dict(e) for e in errors]}
 
+    def _branch_rules(
+        self,
+        branch: str,
+        *,
+        first: int | None = None,
+        last: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+        orderBy: Mapping[str, str] | None = None,
+    ) -> Json:
+        """`Ref.rules`: the rules of every active ruleset (the repository's and its
+        organization's) whose conditions take in the branch, as REST's
+        `rules/branches/{branch}` lists them."""
+        from tests.fake_github import ruleset_targets
+
+        editor = self._context.token.role == "admin"
+        nodes = [
+            _rule_node(_ruleset_node(self._repo, ruleset, editor), ruleset.id, index, rule)
+            for ruleset in self._repo.rulesets
+            if ruleset.enforcement == "active" and ruleset_targets(ruleset, self._repo, branch)
+            for index, rule in enumerate(ruleset.rules)
+        ]
+        return connection(nodes, "rules", first=first, last=last, after=after, before=before)
+
     def rulesets(
         self,
         info: Any,
@@ -860,7 +886,7 @@ def _ruleset_node(repo: FakeRepo, ruleset: FakeRuleset, editor: bool) -> Json:
     else:
         source = {"__typename": "Repository", "nameWithOwner": repo.full_name}
     actors = [_bypass_actor(ruleset.id, i, a) for i, a in enumerate(ruleset.bypass_actors)]
-    return {
+    node: Json = {
         "__typename": "RepositoryRuleset",
         "id": _node_id("RRS", str(ruleset.id)),
         "databaseId": ruleset.id,
@@ -870,9 +896,77 @@ def _ruleset_node(repo: FakeRepo, ruleset: FakeRuleset, editor: bool) -> Json:
         "source": source,
         "conditions": {"refName": {"include": ruleset.include, "exclude": ruleset.exclude}},
         "bypassActors": connection(actors, "bypassActors", first=100) if editor else None,
+        "rules": lambda info, **page: _ruleset_rules(node, ruleset, **page),
         "createdAt": iso_time(0),
         "updatedAt": iso_time(0),
     }
+    return node
+
+
+def _ruleset_rules(
+    node: Json,
+    ruleset: FakeRuleset,
+    *,
+    first: int | None = None,
+    last: int | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    type: str | None = None,  # the schema names the argument so
+) -> Json:
+    """`RepositoryRuleset.rules`, optionally of one `type` (`PULL_REQUEST`)."""
+    rules = [
+        _rule_node(node, ruleset.id, index, rule)
+        for index, rule in enumerate(ruleset.rules)
+        if type is None or str(rule.get("type")).upper() == type
+    ]
+    return connection(rules, "rules", first=first, last=last, after=after, before=before)
+
+
+def _rule_node(ruleset: Json, ruleset_id: int, index: int, rule: Mapping[str, Json]) -> Json:
+    """A REST-shaped rule (`{type, parameters}`) as a `RepositoryRule` of its ruleset."""
+    kind = str(rule.get("type"))
+    return {
+        "__typename": "RepositoryRule",
+        "id": _node_id("RR", f"{ruleset_id}:{index}"),
+        "type": kind.upper(),
+        "parameters": _rule_parameters(kind, rule.get("parameters") or {}),
+        "repositoryRuleset": ruleset,
+    }
+
+
+def _rule_parameters(kind: str, parameters: Mapping[str, Json]) -> Json:
+    """REST's snake_case parameters as the `RuleParameters` member GitHub answers with; None
+    for the rules that take none."""
+    if kind == "pull_request":
+        return {
+            "__typename": "PullRequestParameters",
+            "dismissStaleReviewsOnPush": bool(parameters.get("dismiss_stale_reviews_on_push")),
+            "requireCodeOwnerReview": bool(parameters.get("require_code_owner_review")),
+            "requireLastPushApproval": bool(parameters.get("require_last_push_approval")),
+            "requiredApprovingReviewCount": int(
+                parameters.get("required_approving_review_count") or 0
+            ),
+            "requiredReviewThreadResolution": bool(
+                parameters.get("required_review_thread_resolution")
+            ),
+        }
+    if kind == "required_status_checks":
+        return {
+            "__typename": "RequiredStatusChecksParameters",
+            "requiredStatusChecks": [
+                {"context": str(check.get("context")), "integrationId": check.get("integration_id")}
+                for check in parameters.get("required_status_checks") or ()
+            ],
+            "strictRequiredStatusChecksPolicy": bool(
+                parameters.get("strict_required_status_checks_policy")
+            ),
+        }
+    if kind == "update":
+        allows = bool(parameters.get("update_allows_fetch_and_merge"))
+        return {"__typename": "UpdateParameters", "updateAllowsFetchAndMerge": allows}
+    if parameters:
+        raise GitHubGraphQLError(None, f"the fake cannot show the parameters of a {kind} rule")
+    return None
 
 
 def _bypass_actor(ruleset_id: int, index: int, item: Mapping[str, Json]) -> Json:

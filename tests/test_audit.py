@@ -199,12 +199,13 @@ def test_an_organization_ruleset_is_read_once_for_all_its_repositories(
 
 
 @pytest.mark.parametrize("role", [ADMIN, READ])
-def test_effective_rules_are_asked_only_where_a_ruleset_may_apply(
+def test_effective_rules_come_with_the_listing(
     cli: Any, fake: FakeGitHub, tmp_path: Path, role: str
 ) -> None:
-    """An administrator's listing shows every ruleset that applies, at any level: where it
-    shows none, the REST request is skipped and the result is the same. Others may not be
-    shown them, so for them every repository is asked."""
+    """The default branch's effective rules (`Ref.rules`: the repository's and the
+    organization's rulesets, their conditions applied by GitHub) come with the listing, for
+    an administrator and a reader alike: no repository's `rules/branches` is asked. An
+    organization ruleset's bypass list, which the listing cannot show, is read once."""
     fake.tokens[TOKEN] = Token(role)
     org_ruleset = FakeRuleset(50, "org baseline", strict_rules(), source_type="Organization",
                               source="acme")  # fmt: skip
@@ -212,16 +213,43 @@ def test_effective_rules_are_asked_only_where_a_ruleset_may_apply(
     fake.add_repo("acme/own", files={"README.md": "x"},
                   rulesets=[FakeRuleset(51, "main", strict_rules())])  # fmt: skip
     fake.add_repo("acme/org", files={"README.md": "x"}, rulesets=[org_ruleset])
+    fake.add_repo("acme/org2", files={"README.md": "x"}, rulesets=[org_ruleset])
     result = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json", "--select", "BP")
-    asked = {
-        e.path.split("/")[3] for e in fake.requests("/repos/{owner}/{repo}/rules/branches/{branch}")
-    }
-    assert asked == ({"own", "org"} if role == ADMIN else {"bare", "own", "org"})
+    assert fake.requests("/repos/{owner}/{repo}/rules/branches/{branch}") == []
+    details = [e.path for e in fake.requests("/repos/{owner}/{repo}/rulesets/{ruleset_id}")]
+    assert [path.rsplit("/", 1)[1] for path in details].count("50") == 1
     rules = {(f["repository"], f["rule"]) for f in result.json()["findings"]}
     unprotected = {repository for repository, rule in rules if rule == "BP001"}
     # a reader cannot see classic protection, so it is BP012 (unknown), never "unprotected"
     assert unprotected == ({"acme/bare"} if role == ADMIN else set())
     assert (("acme/bare", "BP012") in rules) == (role == READ)
+    for protected in ("acme/own", "acme/org", "acme/org2"):
+        assert not {rule for repository, rule in rules if repository == protected} & {
+            "BP001",
+            "BP002",
+            "BP003",
+            "BP004",
+            "BP008",
+        }, rules
+
+
+def test_effective_rules_cut_short_in_the_listing_are_asked_over_rest(
+    cli: Any, fake: FakeGitHub, tmp_path: Path
+) -> None:
+    """More rules than one page of the listing holds: that repository's effective rules are
+    asked over REST, and judged the same."""
+    many = [{"type": kind} for kind in ("creation", "required_linear_history") * 60]
+    fake.add_repo("acme/many", files={"README.md": "x"},
+                  rulesets=[FakeRuleset(60, "main", strict_rules() + many)])  # fmt: skip
+    fake.add_repo("acme/few", files={"README.md": "x"},
+                  rulesets=[FakeRuleset(61, "main", strict_rules())])  # fmt: skip
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json", "--select", "BP")
+    asked = [
+        e.path.split("/")[3] for e in fake.requests("/repos/{owner}/{repo}/rules/branches/{branch}")
+    ]
+    assert set(asked) == {"many"}  # its 124 rules in two pages of 100
+    rules = {(f["repository"], f["rule"]) for f in result.json()["findings"]}
+    assert not {rule for _, rule in rules} & {"BP001", "BP002", "BP003", "BP004", "BP008"}, rules
 
 
 def test_a_file_whose_graphql_text_is_truncated_is_read_whole_over_rest(

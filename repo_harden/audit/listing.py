@@ -29,6 +29,7 @@ class ListedRepository:
     protection_rule: Mapping[str, Any] | None = None  # GraphQL BranchProtectionRule
     codeowners: Mapping[str, Any] | None = None  # GraphQL RepositoryCodeowners
     rulesets: Mapping[str, Any] | None = None  # GraphQL RepositoryRulesetConnection
+    branch_rules: Mapping[str, Any] | None = None  # the default branch's RepositoryRuleConnection
     private: bool = False
     organization: bool = False  # owned by an organization
     has_workflows: bool = False  # the default branch has a `.github/workflows` folder
@@ -59,6 +60,7 @@ def read_listed(node: Mapping[str, Any]) -> ListedRepository:
         protection_rule=ref.get("branchProtectionRule"),
         codeowners=node.get("codeowners"),
         rulesets=node.get("rulesets"),
+        branch_rules=ref.get("rules"),
         private=bool(node.get("isPrivate")),
         organization=(node.get("owner") or {}).get("__typename") == "Organization",
         has_workflows=bool(node.get("workflows")),

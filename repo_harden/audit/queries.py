@@ -28,7 +28,33 @@ branchProtectionRule {{
   requiresStatusChecks requiresStrictStatusChecks restrictsPushes
   requiredStatusChecks {{ context }}
   bypassPullRequestAllowances(first: {ALLOWANCES}) {{ nodes {{ {_ACTOR} }} }}
-  pushAllowances(first: {ALLOWANCES}) {{ nodes {{ {_ACTOR} }} }}
+}}"""
+
+# The branch's effective rules: every active ruleset of the repository and its organization
+# whose conditions take the branch in, evaluated by GitHub (as REST's `rules/branches`
+# answers). One connection per repository: a page costs what the push allowances, which no
+# rule reads, cost before.
+BRANCH_RULES = 100
+_BRANCH_RULES = f"""
+rules(first: {BRANCH_RULES}) {{
+  totalCount
+  nodes {{
+    type
+    parameters {{
+      __typename
+      ... on PullRequestParameters {{
+        dismissStaleReviewsOnPush requireCodeOwnerReview requireLastPushApproval
+        requiredApprovingReviewCount requiredReviewThreadResolution
+      }}
+      ... on RequiredStatusChecksParameters {{
+        strictRequiredStatusChecksPolicy requiredStatusChecks {{ context integrationId }}
+      }}
+    }}
+    repositoryRuleset {{
+      databaseId
+      source {{ __typename ... on Organization {{ login }} ... on Repository {{ nameWithOwner }} }}
+    }}
+  }}
 }}"""
 
 RULESETS = 20
@@ -61,6 +87,7 @@ fragment Repo on Repository {{
     name
     target {{ oid ... on Commit {{ tree {{ oid }} }} }}
     {_PROTECTION_RULE}
+    {_BRANCH_RULES}
   }}
   codeowners {{ errors {{ path line column kind message source suggestion }} }}
   {_RULESETS}

@@ -3,9 +3,10 @@
 
 - classic protection and CODEOWNERS errors come with the GraphQL listing (the default
   branch's `branchProtectionRule`, turned into the REST shape `read_classic` reads);
-- the branch's effective rules come from REST (`rules/branches/{branch}`, the one answer
-  that already applies organization rulesets and their conditions), asked conditionally,
-  so an unchanged answer is a free 304;
+- the branch's effective rules come with the listing too (the default branch's
+  `Ref.rules`: GitHub applies the organization's and the repository's rulesets and their
+  conditions, as REST's `rules/branches/{branch}` does); REST is asked, conditionally (an
+  unchanged answer is a free 304), only when the listing cut them short;
 - a ruleset's details (its bypass list) are read once per audit, however many
   repositories an organization ruleset applies to;
 - an organization's Actions policies are read once per audit, and a repository is asked
@@ -153,6 +154,7 @@ def read_settings(api: CachedApi, listed: ListedRepository) -> RepoSettings:
         inactive_rulesets=not listed_whole,  # else the listing has told which are inactive
         read_classic_protection=lambda _api, _name, reading: _classic(listed, reading),
         rulesets_known_absent=_no_ruleset_anywhere(listed),
+        effective_rules=rest_branch_rules(listed.branch_rules),
     )
     if listed_whole:
         policy = replace(policy, inactive=_inactive_rulesets(listed.rulesets, branch))
@@ -244,6 +246,58 @@ def _codeowners_errors(codeowners: object) -> tuple[Any, ...]:
 def _nodes(connection: object) -> list[Mapping[str, Any]]:
     nodes = connection.get("nodes") if isinstance(connection, dict) else None
     return [node for node in nodes or () if isinstance(node, dict)]
+
+
+def rest_branch_rules(connection: object) -> list[dict[str, Any]] | None:
+    """The default branch's `Ref.rules` in the shape of REST's `rules/branches/{branch}`
+    items; None when the listing has not them all (not asked, or more than one page)."""
+    total = connection.get("totalCount") if isinstance(connection, dict) else None
+    nodes = _nodes(connection)
+    if not isinstance(total, int) or total > len(nodes):
+        return None
+    rules = []
+    for node in nodes:
+        ruleset = node.get("repositoryRuleset") or {}
+        if not isinstance(ruleset.get("databaseId"), int):
+            return None  # a rule GitHub does not place in a ruleset: let REST say
+        source = ruleset.get("source") or {}
+        rule: dict[str, Any] = {
+            "type": str(node.get("type") or "").lower(),
+            "ruleset_id": ruleset["databaseId"],
+            "ruleset_source": source.get("login") or source.get("nameWithOwner"),
+        }
+        parameters = _rest_parameters(node.get("parameters"))
+        if parameters is not None:
+            rule["parameters"] = parameters
+        rules.append(rule)
+    return rules
+
+
+# GraphQL's `RuleParameters` fields, by REST's names (the ones BP rules read, and their kin).
+_PARAMETERS = {
+    "dismissStaleReviewsOnPush": "dismiss_stale_reviews_on_push",
+    "requireCodeOwnerReview": "require_code_owner_review",
+    "requireLastPushApproval": "require_last_push_approval",
+    "requiredApprovingReviewCount": "required_approving_review_count",
+    "requiredReviewThreadResolution": "required_review_thread_resolution",
+    "strictRequiredStatusChecksPolicy": "strict_required_status_checks_policy",
+}
+
+
+def _rest_parameters(parameters: object) -> dict[str, Any] | None:
+    if not isinstance(parameters, dict):
+        return None
+    rest: dict[str, Any] = {
+        snake: parameters[camel] for camel, snake in _PARAMETERS.items() if camel in parameters
+    }
+    checks = parameters.get("requiredStatusChecks")
+    if isinstance(checks, list):
+        rest["required_status_checks"] = [
+            {"context": check.get("context"), "integration_id": check.get("integrationId")}
+            for check in checks
+            if isinstance(check, dict)
+        ]
+    return rest
 
 
 _ACTOR_TYPES = {"App": "Integration", "Team": "Team"}

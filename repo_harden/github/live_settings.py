@@ -11,7 +11,7 @@ explain an unprotected branch, the rulesets that are not active. A 401, 403 or 4
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import quote
@@ -143,17 +143,23 @@ def read_branch_policy(
     inactive_rulesets: bool = True,
     read_classic_protection: ClassicReader | None = None,
     rulesets_known_absent: bool = False,
+    effective_rules: Sequence[Mapping[str, object]] | None = None,
 ) -> BranchPolicy:
     """The branch's policy. The audit reads classic protection from its GraphQL listing
-    (`read_classic_protection`), and says when that listing showed no ruleset at any level
-    (`rulesets_known_absent`: no rule can apply, so nothing is asked); `scan --online`
-    asks the REST API."""
+    (`read_classic_protection`), says when that listing showed no ruleset at any level
+    (`rulesets_known_absent`: no rule can apply, so nothing is asked), and gives the
+    branch's effective rules when the listing holds them whole (`effective_rules`, in
+    REST's shape: no request for them); `scan --online` asks the REST API."""
     reading = PolicyReading(branch)
     (read_classic_protection or _read_classic)(client, full_name, reading)
-    if not rulesets_known_absent:
+    if rulesets_known_absent:
+        return reading.policy()
+    if effective_rules is not None:
+        _active_rulesets(client, full_name, effective_rules, reading)
+    else:
         _read_active_rulesets(client, full_name, reading)
-        if inactive_rulesets:
-            _read_inactive_rulesets(client, full_name, reading)
+    if inactive_rulesets:
+        _read_inactive_rulesets(client, full_name, reading)
     return reading.policy()
 
 
@@ -185,6 +191,14 @@ def _read_active_rulesets(client: ApiReader, full_name: str, reading: PolicyRead
             raise
         reading.gap(f"the rulesets that apply to `{reading.branch}`", error, READ_PERMISSION)
         return
+    _active_rulesets(client, full_name, rules, reading)
+
+
+def _active_rulesets(
+    client: ApiReader, full_name: str, rules: Sequence[object], reading: PolicyReading
+) -> None:
+    """The sources of the branch's effective rules (REST's `rules/branches` items), one per
+    ruleset, each with its name and bypass list."""
     by_ruleset: dict[int, list[Tree]] = {}
     sources: dict[int, str] = {}
     for rule in rules:
