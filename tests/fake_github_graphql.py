@@ -320,13 +320,15 @@ def connection(
         a, b = _comparable(k), _comparable(mark)
         return bool(a < b) if descending else bool(a > b)
 
+    # The keys are in order, so where a cursor falls is found by halving: a listing of N
+    # repositories costs N log N over its pages, not N squared.
     start, end = 0, len(items)
     if after is not None:
         mark = _decode_cursor(after, name)
-        start = next((i for i, k in enumerate(keys) if beyond(k, mark)), len(items))
+        start = _first_index(len(keys), lambda i: beyond(keys[i], mark))
     if before is not None:
         mark = _decode_cursor(before, name)
-        end = next((i for i, k in enumerate(keys) if not beyond(mark, k)), len(items))
+        end = _first_index(len(keys), lambda i: not beyond(mark, keys[i]))
     window = list(range(start, max(start, end)))
     if first is not None:
         window = window[: max(first, 0)]
@@ -345,6 +347,18 @@ def connection(
         },
         "totalCount": len(items),
     }
+
+
+def _first_index(count: int, holds: Callable[[int], bool]) -> int:
+    """The first index in `range(count)` where `holds` (false, then true) is true."""
+    low, high = 0, count
+    while low < high:
+        middle = (low + high) // 2
+        if holds(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def _comparable(key: Json) -> Json:

@@ -45,9 +45,28 @@ def test_listing_queries_are_valid_against_githubs_schema(kind: str) -> None:
 def test_batch_queries_are_valid_against_githubs_schema() -> None:
     names = ["acme/api", 'we"ird/na\\me']
     assert_valid(queries.named_repositories(names))
-    assert_valid(queries.trees([(name, "a" * 40) for name in names]))
-    assert_valid(queries.trees([("acme/api", "b" * 40)], levels=1))
-    assert_valid(queries.blobs([(name, "c" * 40) for name in names]))
+    assert_valid(queries.trees([(name, "a" * 40) for name in names])[0])
+    assert_valid(queries.trees([("acme/api", "b" * 40)], levels=1)[0])
+    assert_valid(queries.blobs([(name, "c" * 40) for name in names])[0])
+    assert_valid(queries.files_at([("acme/api", "d" * 40, ".github/workflows/ci.yml")])[0])
+
+
+def test_batches_of_one_size_are_one_text() -> None:
+    """Repositories and objects are variables: GitHub parses and validates a batch's text
+    once, however many batches an audit sends (the names never reach the text)."""
+    first = queries.trees([("acme/api", "a" * 40), ("acme/web", "b" * 40)])
+    second = queries.trees([('we"ird/na\\me', "c" * 40), ("x/y", "d" * 40)])
+    assert first[0] == second[0]
+    assert "we" not in second[0]
+    assert second[1] == {
+        "o0": 'we"ird',
+        "n0": "na\\me",
+        "x0": "c" * 40,
+        "o1": "x",
+        "n1": "y",
+        "x1": "d" * 40,
+    }
+    assert queries.blobs([("a/b", "e" * 40)])[0] == queries.blobs([("c/d", "f" * 40)])[0]
 
 
 def test_an_invalid_query_is_caught_by_the_validation() -> None:
@@ -56,7 +75,7 @@ def test_an_invalid_query_is_caught_by_the_validation() -> None:
 
 
 def test_tree_query_reads_as_many_levels_as_asked() -> None:
-    assert queries.trees([("a/b", "0" * 40)], levels=3).count("entries") == 3
+    assert queries.trees([("a/b", "0" * 40)], levels=3)[0].count("entries") == 3
 
 
 # Classic protection from GraphQL -----------------------------------------------------------

@@ -13,6 +13,7 @@ or patched to point it elsewhere.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
@@ -54,6 +55,18 @@ class PipAuditSource:
 
     def __repr__(self) -> str:
         return f"PipAuditSource({shown_url(self.query_url)!r})"
+
+    def load_in_background(self) -> None:
+        """Load pip-audit now, on a thread of its own: an org audit will look packages up,
+        and loading it (half a second, with a `pip --version`) then overlaps the first
+        requests instead of holding up the checks. A failure to load is left for the first
+        lookup to report."""
+
+        def load() -> None:
+            with self._asking, contextlib.suppress(Exception):
+                self._osv()
+
+        threading.Thread(target=load, name="load-pip-audit", daemon=True).start()
 
     def advisories(
         self, packages: Collection[PackageVersion]

@@ -212,9 +212,12 @@ def _rest_blob(transport: Transport, request: BlobRequest, failures: Failures) -
         return StoredBlob("failed", None)
 
 
-def graphql_batch(transport: Transport, query: str) -> tuple[Mapping[str, Any], dict[str, str]]:
+def graphql_batch(
+    transport: Transport, batch: queries.Batch
+) -> tuple[Mapping[str, Any], dict[str, str]]:
     """The data of a batch query, and each alias's error message."""
-    answer = transport.graphql(query)
+    query, variables = batch
+    answer = transport.graphql(query, variables)
     return aliased_answers(answer.data if isinstance(answer.data, dict) else {})
 
 

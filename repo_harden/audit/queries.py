@@ -155,36 +155,46 @@ def _tree_selection(levels: int) -> str:
     return f"oid entries {{ name type mode oid size{inner} }}"
 
 
-def trees(requests: Sequence[tuple[str, str]], levels: int = TREE_LEVELS) -> str:
+Batch = tuple[str, dict[str, str]]
+"""A batch query and its variables. The repositories and objects asked are variables, so
+every batch of a size is the same text: GitHub (and the fake) parse and validate it once."""
+
+
+def _batch(
+    prefix: str, requests: Sequence[tuple[str, str]], argument: str, kind: str, selection: str
+) -> Batch:
+    """`prefix0: repository(owner: $o0, name: $n0) { object(argument: $x0) { selection } }`
+    for each `(repository, object)`; `kind` is the object argument's GraphQL type."""
+    declared: list[str] = []
+    parts: list[str] = []
+    variables: dict[str, str] = {}
+    for index, (repository, value) in enumerate(requests):
+        owner, name = repository.split("/", 1)
+        variables |= {f"o{index}": owner, f"n{index}": name, f"x{index}": value}
+        declared.append(f"$o{index}: String!, $n{index}: String!, $x{index}: {kind}")
+        parts.append(
+            f"{prefix}{index}: repository(owner: $o{index}, name: $n{index}) "
+            f"{{ object({argument}: $x{index}) {{ {selection} }} }}"
+        )
+    query = f"query({', '.join(declared)}) {{\n  {RATE_LIMIT}\n  " + "\n  ".join(parts) + "\n}"
+    return query, variables
+
+
+def trees(requests: Sequence[tuple[str, str]], levels: int = TREE_LEVELS) -> Batch:
     """The trees `(repository, tree oid)`, `levels` deep, aliased t0, t1..."""
-    selection = f"object(oid: {{oid}}) {{ ... on Tree {{ {_tree_selection(levels)} }} }}"
-    parts = [
-        _repository(f"t{i}", repository, selection.replace("{oid}", json.dumps(oid)))
-        for i, (repository, oid) in enumerate(requests)
-    ]
-    return "query {\n  " + RATE_LIMIT + "\n  " + "\n  ".join(parts) + "\n}"
+    selection = f"... on Tree {{ {_tree_selection(levels)} }}"
+    return _batch("t", requests, "oid", "GitObjectID!", selection)
 
 
 _BLOB = "... on Blob { oid byteSize isBinary isTruncated text }"
 
 
-def blobs(requests: Sequence[tuple[str, str]]) -> str:
+def blobs(requests: Sequence[tuple[str, str]]) -> Batch:
     """The blobs `(repository, blob oid)` with their text, aliased b0, b1..."""
-    parts = [
-        _repository(f"b{i}", repository, f"object(oid: {json.dumps(oid)}) {{ {_BLOB} }}")
-        for i, (repository, oid) in enumerate(requests)
-    ]
-    return "query {\n  " + RATE_LIMIT + "\n  " + "\n  ".join(parts) + "\n}"
+    return _batch("b", requests, "oid", "GitObjectID!", _BLOB)
 
 
-def files_at(requests: Sequence[tuple[str, str, str]]) -> str:
+def files_at(requests: Sequence[tuple[str, str, str]]) -> Batch:
     """The files `(repository, commit, path)` with their text, aliased f0, f1..."""
-    parts = [
-        _repository(
-            f"f{i}",
-            repository,
-            f"object(expression: {json.dumps(f'{commit}:{path}')}) {{ {_BLOB} }}",
-        )
-        for i, (repository, commit, path) in enumerate(requests)
-    ]
-    return "query {\n  " + RATE_LIMIT + "\n  " + "\n  ".join(parts) + "\n}"
+    expressions = [(repository, f"{commit}:{path}") for repository, commit, path in requests]
+    return _batch("f", expressions, "expression", "String!", _BLOB)

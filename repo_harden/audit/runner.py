@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -104,6 +106,20 @@ class AuditResult:
         return [repo for repo in self.repositories if repo.status == FAILED]
 
 
+PAGES_AHEAD = 2  # listing pages read (settings, trees, files) while the checks run
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A listing page, read: what the checks of its repositories need."""
+
+    candidates: list[ListedRepository]
+    failures: Failures  # repository -> why it could not be read
+    settings: dict[str, RepoSettings]
+    trees: dict[str, list[TreeEntry]]
+    blobs: dict[str, StoredBlob]
+
+
 class Progress(Protocol):
     """What the audit tells as it goes; the command line draws it on a terminal."""
 
@@ -132,11 +148,16 @@ class Audit:
         self._git_refs = GitHubRefs(
             TransportGitApi(transport), hosts=git_hosts(transport.api_url), cache=store
         )
-        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="audit")
+        # Twice as many workers as requests in flight (the governor keeps to `concurrency`):
+        # a worker between two requests, storing an answer, leaves its slot to another.
+        self._pool = ThreadPoolExecutor(max_workers=2 * concurrency, thread_name_prefix="audit")
         # GraphQL batches are heavy: a few at a time (GitHub asks for restraint with them).
         self._batch_pool = ThreadPoolExecutor(
             max_workers=min(GRAPHQL_BATCHES_IN_FLIGHT, concurrency), thread_name_prefix="batch"
         )
+        # A page's files are read while its settings are asked; the pages' files one page
+        # after the other, so an object several pages hold is asked once, by the first.
+        self._content_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="content")
         self._progress = progress
         self._wanted = PathMatcher(
             [p for check in self.found.checks.values() for p in check.patterns]
@@ -147,9 +168,10 @@ class Audit:
 
     def run(self) -> AuditResult:
         try:
-            for page in self._pages():
-                self._audit_page(page)
+            for prepared in self._prepared_pages():
+                self._finish_page(prepared)
         finally:
+            self._content_pool.shutdown(wait=True, cancel_futures=True)
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._batch_pool.shutdown(wait=True, cancel_futures=True)
         self.result.repositories.sort(key=lambda repo: repo.name.lower())
@@ -180,39 +202,98 @@ class Audit:
             return False
         return True
 
-    # One page ---------------------------------------------------------------------------
+    # Pages, read ahead ------------------------------------------------------------------
 
-    def _audit_page(self, page: Sequence[ListedRepository]) -> None:
-        candidates = [listed for listed in page if self._keep(listed)]
+    def _prepared_pages(self) -> Iterator[_Prepared]:
+        """The listing's pages with their settings and files read, in order. A thread lists
+        and reads up to `PAGES_AHEAD` pages ahead while this one checks: the requests of the
+        next pages overlap the checks of this one (an audit spends most of its time waiting
+        for answers, the rest checking)."""
+        ahead: queue.Queue[Future[_Prepared] | BaseException | None] = queue.Queue(PAGES_AHEAD)
+        stop = threading.Event()
+        pages = ThreadPoolExecutor(max_workers=PAGES_AHEAD, thread_name_prefix="page")
+
+        def put(item: Future[_Prepared] | BaseException | None) -> bool:
+            while not stop.is_set():
+                try:
+                    ahead.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def list_pages() -> None:
+            try:
+                for page in self._pages():
+                    kept = [listed for listed in page if self._keep(listed)]
+                    if stop.is_set() or not put(pages.submit(self._prepare, kept)):
+                        return
+                put(None)
+            except BaseException as error:  # the reader of the queue raises it
+                put(error)
+
+        lister = threading.Thread(target=list_pages, name="listing", daemon=True)
+        lister.start()
+        finished = False
+        try:
+            while (item := ahead.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item.result()
+            finished = True
+        finally:
+            stop.set()
+            # Stopped early (an error, ^C): pages being read are left to their daemon threads.
+            pages.shutdown(wait=finished, cancel_futures=True)
+            lister.join(timeout=None if finished else 1.0)
+
+    def _prepare(self, candidates: list[ListedRepository]) -> _Prepared:
+        """A page's settings and, at the same time, its trees and the files the checks read
+        (those of a repository whose result is stored come from the store, asking nothing)."""
         failures: Failures = {}
+        roots = {listed.full_name: str(listed.tree) for listed in candidates}
+
+        def content() -> tuple[dict[str, list[TreeEntry]], dict[str, StoredBlob]]:
+            run = self._batch_pool.map
+            trees = read_trees(self.transport, self.store, roots, failures, run)
+            wanted = self._blob_requests(trees)
+            return trees, read_blobs(self.transport, self.store, wanted, failures, run)
+
+        reading = self._content_pool.submit(content)
         settings = self._settings(candidates, failures)
-        todo: list[tuple[ListedRepository, str]] = []
-        for listed in candidates:
-            if listed.full_name in failures:
-                continue
-            key = self._result_key(listed, settings[listed.full_name])
-            stored = self.store.result(listed.full_name, key)
-            if stored is not None:
-                self.result.reused += 1
-                self._record(listed, stored)
-            else:
-                todo.append((listed, key))
-        roots = {listed.full_name: str(listed.tree) for listed, _ in todo}
-        run = self._batch_pool.map
-        trees = read_trees(self.transport, self.store, roots, failures, run)
-        wanted = self._blob_requests(trees)
-        blobs = read_blobs(self.transport, self.store, wanted, failures, run)
-        for listed, key in todo:
+        trees, blobs = reading.result()
+        return _Prepared(candidates, failures, settings, trees, blobs)
+
+    def _finish_page(self, page: _Prepared) -> None:
+        """Check a page's repositories (or take their stored results) in listing order, and
+        store the new results together (an interrupted audit resumes at the next page)."""
+        failures = page.failures
+        keys = {
+            listed.full_name: self._result_key(listed, page.settings[listed.full_name])
+            for listed in page.candidates
+            if listed.full_name not in failures
+        }
+        stored = self.store.results(keys)
+        new: list[tuple[str, str, dict[str, Any]]] = []
+        for listed in page.candidates:
             name = listed.full_name
             if name in failures:
                 continue
-            document = self._check(listed, trees[name], blobs, settings[name], failures)
+            document = stored.get(name)
             if document is not None:
-                self.store.put_result(name, key, document)
+                self.result.reused += 1
                 self._record(listed, document)
-        for listed in candidates:
+                continue
+            trees, settings = page.trees[name], page.settings[name]
+            document = self._check(listed, trees, page.blobs, settings, failures)
+            if document is not None:
+                new.append((name, keys[name], document))
+                self._record(listed, document)
+        self.store.put_results(new)
+        for listed in page.candidates:
             if listed.full_name in failures:
                 self._status(listed, FAILED, failures[listed.full_name])
+        self.store.flush()
         if self._progress is not None:
             self._progress.update(self.result, self.transport.stats, self._rate_left())
 

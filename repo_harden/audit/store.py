@@ -88,6 +88,7 @@ class StoredBlob:
     data: str | bytes | None
 
 
+ETAGS_PER_WRITE = 200  # ETags kept before one transaction writes them
 BUSY_TIMEOUT_MS = 30000  # how long to wait for another audit's lock on the file
 
 
@@ -136,6 +137,10 @@ class Store:
         self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
         self._note = note
+        # ETags are written in batches: one per REST answer, each its own commit, kept the
+        # audit's threads queueing for the lock. Losing the last batch costs one request each.
+        self._etags: dict[str, tuple[str, str | None]] = {}
+        self._etags_lock = threading.Lock()
         try:
             with self._lock:
                 self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_MS)}")
@@ -157,6 +162,7 @@ class Store:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
     def close(self) -> None:
+        self.flush()
         with self._lock:
             self._db.close()
 
@@ -168,6 +174,14 @@ class Store:
                 self._give_up(error)
                 return None
             return row
+
+    def _all(self, sql: str, *keys: str) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, keys).fetchall()
+            except sqlite3.Error as error:
+                self._give_up(error)
+                return []
 
     def _many(self, sql: str, rows: Iterable[tuple[object, ...]]) -> None:
         with self._lock:
@@ -213,11 +227,27 @@ class Store:
     # Conditional requests ----------------------------------------------------------------
 
     def etag(self, url: str) -> tuple[str, str | None] | None:
+        with self._etags_lock:
+            pending = self._etags.get(url)
+        if pending is not None:
+            return pending
         row = self._one("SELECT etag, body FROM etags WHERE url = ?", url)
         return (row[0], row[1]) if row is not None else None
 
     def put_etag(self, url: str, etag: str, body: str | None) -> None:
-        self._many("INSERT OR REPLACE INTO etags VALUES (?, ?, ?)", [(url, etag, body)])
+        with self._etags_lock:
+            self._etags[url] = (etag, body)
+            full = len(self._etags) >= ETAGS_PER_WRITE
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is kept for a batch (the ETags learned since the last write)."""
+        with self._etags_lock:
+            pending, self._etags = self._etags, {}
+        if pending:
+            rows = [(url, etag, body) for url, (etag, body) in pending.items()]
+            self._many("INSERT OR REPLACE INTO etags VALUES (?, ?, ?)", rows)
 
     # Results -----------------------------------------------------------------------------
 
@@ -229,8 +259,27 @@ class Store:
         return document
 
     def put_result(self, repository: str, key: str, document: Mapping[str, Any]) -> None:
-        rows = [(repository, key, json.dumps(document))]
-        self._many("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", rows)
+        self.put_results([(repository, key, document)])
+
+    def results(self, keys: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+        """The stored results of many repositories (`repository -> key`) in one query: those
+        stored under their key (a page of an audit)."""
+        found: dict[str, dict[str, Any]] = {}
+        names = list(keys)
+        for start in range(0, len(names), 500):  # SQLite's limit on variables is 999
+            batch = names[start : start + 500]
+            marks = ", ".join("?" * len(batch))
+            sql = f"SELECT repository, key, document FROM results WHERE repository IN ({marks})"
+            for repository, key, document in self._all(sql, *batch):
+                if keys.get(repository) == key:
+                    found[repository] = json.loads(document)
+        return found
+
+    def put_results(self, rows: Iterable[tuple[str, str, Mapping[str, Any]]]) -> None:
+        """Store results in one transaction (a page's)."""
+        encoded = [(repository, key, json.dumps(document)) for repository, key, document in rows]
+        if encoded:
+            self._many("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", encoded)
 
     # History ------------------------------------------------------------------------------
 

@@ -87,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     import gc
 
     gc.disable()
+    from repo_harden.advisories.source import PipAuditSource
     from repo_harden.audit.history import remember
     from repo_harden.audit.runner import Audit
     from repo_harden.audit.store import open_store
@@ -107,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
             audit = Audit(
                 transport, store, options, concurrency=args.concurrency, progress=progress
             )
+            if isinstance(options.advisories, PipAuditSource):
+                options.advisories.load_in_background()
             result = audit.run()
             stats = transport.stats
         trend = remember(store, options, result, datetime.datetime.now(datetime.UTC))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from repo_harden.core.declare import Check, CheckContext
 from repo_harden.core.globs import PatternGroups
@@ -71,7 +72,7 @@ def run_checks(
     candidates = [path for path in listed if not scope.excludes(path)]
     run = CheckRun()
     # Checks of a family share patterns; each path is matched once against all of them.
-    files_for = PatternGroups(check.patterns for check in checks).select(candidates)
+    files_for = _pattern_groups(tuple(check.patterns for check in checks)).select(candidates)
     for check in checks:
         files = files_for[check.patterns]
         # A repository-level check runs on a whole scan even with no file (to say one is
@@ -97,6 +98,13 @@ def run_checks(
     run.findings.extend(_unparseable(parsed))
     run.findings = _distinct(run.findings)
     return run
+
+
+@lru_cache(maxsize=16)
+def _pattern_groups(groups: tuple[tuple[str, ...], ...]) -> PatternGroups:
+    """The checks' patterns compiled once per process: an audit judges thousands of
+    repositories with the same checks (the matcher is safe to share between threads)."""
+    return PatternGroups(groups)
 
 
 def scope_of(snapshot: RepoSnapshot, config: Config, *, listed: bool) -> Scope:
