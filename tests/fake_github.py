@@ -1473,6 +1473,7 @@ ACTIONS_ANSWERS: dict[str, ActionsAnswer] = {
 
 def ruleset_targets(ruleset: FakeRuleset, repo: FakeRepo, branch: str) -> bool:
     """Whether an active or inactive ruleset's conditions take in `branch` of `repo`."""
+
     def matches(pattern: str) -> bool:
         if pattern == "~ALL":
             return True
