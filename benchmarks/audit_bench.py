@@ -66,6 +66,7 @@ class Run:
     repositories_per_hour: int  # for one token: the smaller of what each budget allows
     rest_by_purpose: dict[str, int]  # rulesets (effective rules, details), actions, other
     peak_rss_mb: float  # of the audit process (its own and its children's, if any)
+    cpu_seconds: float  # the audit process's user and system time
 
 
 def main() -> int:
@@ -199,7 +200,7 @@ def one_run(
     before = dict(asdict(fake.counters))
     exchanges_before = len(fake.exchanges)
     started = time.perf_counter()
-    completed, peak_rss_kb = run_measured(
+    completed, peak_rss_kb, cpu_seconds = run_measured(
         [
             *command,
             "audit",
@@ -242,6 +243,7 @@ def one_run(
         points_per_repository=round(points_each, 4),
         repositories_per_hour=per_hour(rest_each, points_each),
         peak_rss_mb=round(peak_rss_kb / 1024, 1),
+        cpu_seconds=round(cpu_seconds, 2),
         rest_by_purpose=rest_by_purpose(fake.exchanges[exchanges_before:]),
     )
 
@@ -266,9 +268,10 @@ def rest_by_purpose(exchanges: list[Exchange]) -> dict[str, int]:
 
 def run_measured(
     argv: list[str], environment: dict[str, str]
-) -> tuple[subprocess.CompletedProcess[str], int]:
-    """Run `argv`; its result and the peak RSS in KiB of it and its child processes together,
-    sampled from /proc every 20 ms (wait4's figure alone where /proc is missing)."""
+) -> tuple[subprocess.CompletedProcess[str], int, float]:
+    """Run `argv`; its result, the peak RSS in KiB of it and its child processes together,
+    sampled from /proc every 20 ms (wait4's figure alone where /proc is missing), and its
+    CPU seconds (user and system)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen(
             argv, env=environment, stdin=subprocess.DEVNULL, stdout=out, stderr=err, text=True
@@ -285,7 +288,7 @@ def run_measured(
         out.seek(0)
         err.seek(0)
         result = subprocess.CompletedProcess(argv, process.returncode, out.read(), err.read())
-    return result, peak
+    return result, peak, usage.ru_utime + usage.ru_stime
 
 
 def tree_rss_kb(pid: int) -> int:
@@ -335,7 +338,7 @@ def report(runs: list[Run], args: argparse.Namespace) -> None:
         )
     for run in runs:
         purposes = ", ".join(f"{count} {purpose}" for purpose, count in run.rest_by_purpose.items())
-        print(f"{run.name} REST by purpose: {purposes}")
+        print(f"{run.name} REST by purpose: {purposes}; audit CPU {run.cpu_seconds:.2f} s")
     cold = runs[0]
     verdicts = [
         f"cold {'met' if cold.per_repository <= TARGETS['cold'] else 'MISSED'}",

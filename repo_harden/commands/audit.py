@@ -86,7 +86,6 @@ def run(args: argparse.Namespace) -> int:
     import datetime
     import gc
 
-    gc.disable()
     from repo_harden.advisories.source import PipAuditSource
     from repo_harden.audit.history import remember
     from repo_harden.audit.runner import Audit
@@ -95,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
     from repo_harden.frontend.output import deliver, exit_code, use_color
     from repo_harden.github.client import DEFAULT_API_URL, checked_api_url
 
+    # The modules and rule tables live as long as the audit: the collector leaves them be,
+    # and runs rarely (an audit of 10,000 repositories must not keep its garbage cycles).
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
     options = audit_options(args)
     check_concurrency(args.concurrency)
     auth = audit_auth(args, os.environ)

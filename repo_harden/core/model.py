@@ -33,7 +33,7 @@ class Rule:
     online: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem at one place. `path` is "" for repository-level findings. `severity`
     lowers the rule's for this finding alone (a missing `permissions:` block is a note

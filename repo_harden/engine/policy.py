@@ -24,7 +24,7 @@ from repo_harden.engine.suppressions import (
 ReadText = Callable[[str], str | None]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reported:
     """A finding as the user sees it: with its rule and the severity the config gives it."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ AUDITED, SKIPPED, FAILED = "audited", "skipped", "failed"
 STATUSES = (AUDITED, SKIPPED, FAILED)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RepositoryStatus:
     """For audits: whether a repository was audited, skipped or failed, and why."""
 
@@ -37,7 +38,7 @@ class RepositoryStatus:
 WAIVER, INLINE = "waiver", "inline"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Exemption:
     """An exception to the policy: a waiver of the config (`path` is its glob, `line` its
     line in `config`) or an inline ignore (`path` and `line` are where the comment is).
@@ -117,13 +118,15 @@ def reported_from_record(
     severity = _text(record, "severity")
     if severity not in {level.value for level in Severity}:
         raise RecordError(f"unknown severity {severity!r}")
+    # An org audit holds every finding until the report; the same path, message and
+    # fingerprint recur across repositories (shared templates), so one copy is kept of each.
     finding = Finding(
-        code,
-        _text(record, "path"),
+        rule.code,
+        sys.intern(_text(record, "path")),
         _position(record, "line"),
         _position(record, "column"),
-        _text(record, "message"),
-        _text(record, "fingerprint"),
+        sys.intern(_text(record, "message")),
+        sys.intern(_text(record, "fingerprint")),
     )
     named = record.get("repository", repository)
     if named is not None and not isinstance(named, str):
