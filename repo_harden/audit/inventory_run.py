@@ -86,7 +86,7 @@ class OrgInventory:
         self.result = InventoryResult()
         self._progress = progress
         self._wanted: PathMatcher | None = None  # the parsers load only if something is read
-        self._seen: set[str] = set()
+        self._chooser = listings.Chooser(options)
         self._batch_pool = ThreadPoolExecutor(
             max_workers=min(GRAPHQL_BATCHES_IN_FLIGHT, concurrency), thread_name_prefix="batch"
         )
@@ -101,27 +101,15 @@ class OrgInventory:
         return self.result
 
     def _pages(self) -> Iterator[list[ListedRepository]]:
-        options = self.options
-        targets = listings.Targets(
-            options.organizations, options.users, options.repositories, options.shard
-        )
-
         def failed(name: str, reason: str) -> None:
             self._status(name, FAILED, reason)
 
+        targets = self._chooser.targets
         yield from listings.listed_pages(self.transport, targets, failed, FILES_FRAGMENT)
 
     def _keep(self, listed: ListedRepository) -> bool:
-        key = listed.full_name.lower()
-        if key in self._seen or not listings.in_shard(listed.full_name, self.options.shard):
-            return False
-        self._seen.add(key)
-        options = self.options
-        reason = listings.skip_reason(listed, options.include_archived, options.include_forks)
-        if reason is not None:
-            self._status(listed.full_name, SKIPPED, reason)
-            return False
-        return True
+        name = listed.full_name
+        return self._chooser.keep(listed, lambda why: self._status(name, SKIPPED, why))
 
     def _read_page(self, page: Sequence[ListedRepository]) -> None:
         candidates = [listed for listed in page if self._keep(listed)]

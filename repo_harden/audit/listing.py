@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from repo_harden.audit import queries
 from repo_harden.audit.transport import Transport
@@ -229,6 +229,48 @@ def skip_reason(
     if listed.empty or listed.tree is None:
         return "empty"
     return None
+
+
+class Wanted(Protocol):
+    """What an audit or an inventory was asked to read (their options)."""
+
+    @property
+    def organizations(self) -> Sequence[str]: ...
+    @property
+    def users(self) -> Sequence[str]: ...
+    @property
+    def repositories(self) -> Sequence[str]: ...
+    @property
+    def include_archived(self) -> bool: ...
+    @property
+    def include_forks(self) -> bool: ...
+    @property
+    def shard(self) -> tuple[int, int] | None: ...
+
+
+class Chooser:
+    """Which listed repositories a run reads: each once, in its shard, and the archived
+    ones and forks only when asked."""
+
+    def __init__(self, wanted: Wanted) -> None:
+        self.wanted = wanted
+        self.targets = Targets(
+            wanted.organizations, wanted.users, wanted.repositories, wanted.shard
+        )
+        self._seen: set[str] = set()
+
+    def keep(self, listed: ListedRepository, skipped: Callable[[str], None]) -> bool:
+        """Whether to read `listed`; `skipped(reason)` is told why a repository is not."""
+        key = listed.full_name.lower()
+        if key in self._seen or not in_shard(listed.full_name, self.wanted.shard):
+            return False  # named twice (`--org acme --repo acme/api`), or another shard's
+        self._seen.add(key)
+        wanted = self.wanted
+        reason = skip_reason(listed, wanted.include_archived, wanted.include_forks)
+        if reason is not None:
+            skipped(reason)
+            return False
+        return True
 
 
 def in_shard(full_name: str, shard: tuple[int, int] | None) -> bool:

@@ -164,7 +164,7 @@ class Audit:
             + [CONFIG_FILE, PYPROJECT]
         )
         self._org_config_key = hashlib.sha256(options.config_text.encode()).hexdigest()
-        self._seen: set[str] = set()
+        self._chooser = listings.Chooser(options)
 
     def run(self) -> AuditResult:
         try:
@@ -180,27 +180,13 @@ class Audit:
     # Listing ------------------------------------------------------------------------
 
     def _pages(self) -> Iterator[list[ListedRepository]]:
-        options = self.options
-        targets = listings.Targets(
-            options.organizations, options.users, options.repositories, options.shard
-        )
-
         def failed(name: str, reason: str) -> None:
             self._status(ListedRepository(name), FAILED, reason)
 
-        yield from listings.listed_pages(self.transport, targets, failed)
+        yield from listings.listed_pages(self.transport, self._chooser.targets, failed)
 
     def _keep(self, listed: ListedRepository) -> bool:
-        key = listed.full_name.lower()
-        if key in self._seen or not listings.in_shard(listed.full_name, self.options.shard):
-            return False  # named twice (`--org acme --repo acme/api`), or another shard's
-        self._seen.add(key)
-        options = self.options
-        reason = listings.skip_reason(listed, options.include_archived, options.include_forks)
-        if reason is not None:
-            self._status(listed, SKIPPED, reason)
-            return False
-        return True
+        return self._chooser.keep(listed, lambda why: self._status(listed, SKIPPED, why))
 
     # Pages, read ahead ------------------------------------------------------------------
 
