@@ -12,8 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from repo_harden.core.errors import ExitCode, FatalError
+from repo_harden.core.extras import ONLINE, PYGITHUB, URLLIB3, require
 from repo_harden.frontend.options import add_rule_options, overrides_from
 
+# The hook environment has only the base install: online, it needs the `online` extra there.
+WITH_EXTRA = (
+    "give the hook `additional_dependencies: ['repo-harden[online]']` in .pre-commit-config.yaml"
+)
 OFFLINE = (
     "not in the cache (the fix-pins hook asks nothing: run `repo-harden fix` once, or allow "
     "it with `[fix] online = true` in the config)"
@@ -63,6 +68,9 @@ def _fix(args: argparse.Namespace) -> int:
 
     overrides = overrides_from(args)
     online = config_allows_online(find_root(Path.cwd()), overrides)
+    if online:
+        what = "the fix-pins hook with `[fix] online = true`"
+        require(ONLINE, what, [PYGITHUB, URLLIB3], install=WITH_EXTRA)
     token = token_from_env(os.environ) if online else None
     if token is not None:
         REDACTOR.add(token)

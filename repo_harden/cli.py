@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from repo_harden import __version__
 from repo_harden.core.errors import ExitCode, FatalError
 from repo_harden.core.escape import shown
+from repo_harden.core.extras import missing_module_message
 
 _DESCRIPTION = """\
 Find the weak links in a software supply chain: actions and images not pinned
@@ -32,6 +33,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args)
     except FatalError as error:
         print(f"repo-harden: error: {shown(str(error))}", file=sys.stderr)
+        return ExitCode.USAGE
+    except ModuleNotFoundError as error:
+        # A package of an extra that a path did not check for first: still one line.
+        message = missing_module_message(error.name)
+        if message is None:
+            raise
+        print(f"repo-harden: error: {message}", file=sys.stderr)
         return ExitCode.USAGE
     except KeyboardInterrupt:
         print("repo-harden: interrupted", file=sys.stderr)

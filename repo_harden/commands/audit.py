@@ -14,6 +14,7 @@ from repo_harden.commands import EXIT_CODES_HELP
 from repo_harden.commands.scan import add_insecure_http_option, add_osv_url_option
 from repo_harden.core.errors import UsageError
 from repo_harden.core.escape import shown
+from repo_harden.core.extras import ONLINE, PIP_AUDIT, PYGITHUB, require
 from repo_harden.frontend.options import (
     add_access_options,
     add_pace_options,
@@ -86,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     import datetime
     import gc
 
+    require(ONLINE, "audit", [PYGITHUB, PIP_AUDIT])
     from repo_harden.advisories.source import PipAuditSource
     from repo_harden.audit.history import remember
     from repo_harden.audit.runner import Audit

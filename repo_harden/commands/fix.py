@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from repo_harden.commands.scan import add_insecure_http_option
 from repo_harden.core.errors import ExitCode
+from repo_harden.core.extras import ONLINE, PYGITHUB, URLLIB3, pip_command, require
 from repo_harden.frontend.options import DEFAULT_CONFIG_HELP, csv_codes
 
 if TYPE_CHECKING:
@@ -114,6 +115,9 @@ def run(args: argparse.Namespace) -> int:
     )
     from repo_harden.registries.digests import parse_registry_urls
 
+    if not args.offline:
+        how = f"{pip_command(ONLINE)} (or `repo-harden fix --offline`: from the cache alone)"
+        require(ONLINE, "fix", [PYGITHUB, URLLIB3], install=how)
     registry_urls = parse_registry_urls(args.registry_url, allow_http=args.allow_insecure_http)
     token = token_from_env(os.environ)
     if token is not None:

@@ -176,9 +176,24 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--ran-between needs a query (--uses, --image, --package or --url)")
     if window is not None and not remote and not args.online:
         raise UsageError("--ran-between reads GitHub: add --online (or use --org/--repo)")
+    _require_packages(args, remote)
     report = _org_report(args, query, window) if remote else _local_report(args, query, window)
     _deliver(report, args.format, args.output)
     return _exit_code(report)
+
+
+def _require_packages(args: argparse.Namespace, remote: bool) -> None:
+    """The extras this run needs, checked before anything is read."""
+    from repo_harden.core.extras import CYCLONEDX, ONLINE, PYGITHUB, SBOM, require
+
+    if remote or args.online:
+        require(
+            ONLINE,
+            "inventory --online" if args.online else "inventory --org/--user/--repo",
+            [PYGITHUB],
+        )
+    if args.format == "cyclonedx":
+        require(SBOM, "--format cyclonedx", [CYCLONEDX])
 
 
 # Reading ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from repo_harden.commands import EXIT_CODES_HELP
 from repo_harden.core.errors import UsageError
+from repo_harden.core.extras import ONLINE, PIP_AUDIT, PYGITHUB, require
 from repo_harden.frontend.options import add_rule_options, overrides_from
 from repo_harden.reporters import SCAN_FORMATS
 
@@ -151,6 +152,7 @@ def online_options(args: argparse.Namespace) -> OnlineOptions | None:
         if getattr(args, "osv_url", None):
             raise UsageError("--osv-url needs --online")
         return None
+    require(ONLINE, "scan --online", [PYGITHUB, PIP_AUDIT])
     from repo_harden.advisories.osv_url import osv_url_setting
     from repo_harden.frontend.online import OnlineOptions, checked_repository
     from repo_harden.github.client import checked_api_url, token_from_env

@@ -13,27 +13,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from repo_harden.core.errors import UsageError
+from repo_harden.core.extras import CYCLONEDX, SBOM, require
 from repo_harden.inventory.model import DOWNLOAD, IMAGE, Item
 from repo_harden.inventory.purl import purl_of
 
 if TYPE_CHECKING:
     from cyclonedx.model.component import Component
 
-MISSING = (
-    "--format cyclonedx needs cyclonedx-python-lib: pip install 'repo-harden[sbom]' "
-    "(or pip install cyclonedx-python-lib)"
-)
-
 
 def render_sbom(repository: str, items: Sequence[Item]) -> str:
     """The SBOM of one repository's items, as JSON."""
-    try:
-        from cyclonedx.model.bom import Bom
-        from cyclonedx.model.component import Component, ComponentType
-        from cyclonedx.output.json import JsonV1Dot6
-    except ImportError:
-        raise UsageError(MISSING) from None
+    require(SBOM, "--format cyclonedx", [CYCLONEDX])
+    from cyclonedx.model.bom import Bom
+    from cyclonedx.model.component import Component, ComponentType
+    from cyclonedx.output.json import JsonV1Dot6
+
     from repo_harden import __version__
 
     bom = Bom()
