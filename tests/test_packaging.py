@@ -4,7 +4,13 @@ install has all of repo-harden. An editable install would hide a missing one."""
 from __future__ import annotations
 
 import tomllib
+from importlib.metadata import packages_distributions
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from repo_harden.core.extras import EXTRAS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,3 +37,21 @@ def test_the_dashboards_script_and_style_ship_in_the_wheel() -> None:
     assets = {path.name for path in (ROOT / "repo_harden" / "reporters").glob("*.[cj]s*")}
     assert assets == {"dashboard.js", "dashboard.css"}
     assert shipped == assets
+
+
+def test_the_extras_the_messages_name_are_the_extras_pyproject_declares() -> None:
+    """`repo_harden.core.extras` names each extra's packages in its one-line message, and
+    finds them by module: both must be what `pyproject.toml` lists and what pip installs."""
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = settings["project"]["optional-dependencies"]
+    base = {
+        canonicalize_name(Requirement(line).name) for line in settings["project"]["dependencies"]
+    }
+    modules = packages_distributions()  # every package of every extra is in the dev venv
+    for extra, packages in EXTRAS.items():
+        listed = {canonicalize_name(Requirement(line).name) for line in declared[extra]}
+        assert {canonicalize_name(name) for name in packages} == listed, extra
+        assert not listed & base, extra
+        for package, module in packages.items():
+            owners = {canonicalize_name(name) for name in modules.get(module, [])}
+            assert canonicalize_name(package) in owners, (package, module)

@@ -16,10 +16,13 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from ruamel.yaml import YAML
 
 from tests.conftest import make_repo, offline_install_environment, workflow
@@ -284,3 +287,125 @@ def test_fix_pins_pins_from_the_cache_and_fails_the_commit_that_it_changed(
     assert done.code == 0, done.output
     assert hook_result(done.output, "fix-pins") == "Passed"
     assert commits(consumer, pre_commit_home) == 2
+
+
+# The hook environment holds the base install only -------------------------------------------
+
+# Distributions that come with the `online` extra (or, cryptography, under PyGithub): a hook
+# never imports them, so a hook environment must not pay for them.
+ONLINE_ONLY = {"pygithub", "pip-audit", "requests", "urllib3", "cryptography", "pyjwt"}
+BASE = {
+    "packaging",
+    "ruamel-yaml",
+    "ruamel-yaml-clib",
+    "tomlkit",
+    "tree-sitter",
+    "tree-sitter-bash",
+}
+ONLINE_MESSAGE = "pip install 'repo-harden[online]'"
+
+
+@pytest.fixture(scope="module")
+def hook_env(pre_commit_home: Path, warmed: None) -> Path:
+    """The environment pre-commit built for the hooks: the project installed as for a user."""
+    (found,) = pre_commit_home.glob("repo*/py_env-*")
+    return found
+
+
+def distributions(env: Path) -> dict[str, Path]:
+    """The installed distributions of an environment, by normalized name, with their
+    `.dist-info` folders."""
+    found: dict[str, Path] = {}
+    for info in env.glob("lib/python*/site-packages/*.dist-info"):
+        metadata = BytesParser().parsebytes((info / "METADATA").read_bytes())
+        found[canonicalize_name(str(metadata["Name"]))] = info
+    return found
+
+
+def test_the_hook_environment_installs_the_base_requirements_and_nothing_online(
+    hook_env: Path,
+) -> None:
+    installed = distributions(hook_env)
+    assert "repo-harden" in installed
+    assert installed.keys() >= BASE
+    assert not ONLINE_ONLY & installed.keys(), sorted(ONLINE_ONLY & installed.keys())
+
+
+def test_the_wheel_declares_the_online_extra_and_keeps_it_out_of_the_base_requirements(
+    hook_env: Path,
+) -> None:
+    """Read from the metadata of the wheel pip built from this checkout for the hooks."""
+    info = distributions(hook_env)["repo-harden"]
+    metadata = BytesParser().parsebytes((info / "METADATA").read_bytes())
+    requirements = [Requirement(line) for line in metadata.get_all("Requires-Dist") or []]
+
+    def names(extra: str | None) -> set[str]:
+        """The requirements of `extra`, or (None) the base ones: those no extra marks."""
+        found: set[str] = set()
+        for requirement in requirements:
+            marker = requirement.marker
+            of_an_extra = marker is not None and "extra" in str(marker)
+            if (extra is None and not of_an_extra) or (
+                extra is not None and of_an_extra and marker and marker.evaluate({"extra": extra})
+            ):
+                found.add(canonicalize_name(requirement.name))
+        return found
+
+    assert "online" in (metadata.get_all("Provides-Extra") or [])
+    assert names(None) == BASE
+    assert {"pygithub", "pip-audit", "requests", "urllib3"} <= names("online")
+    assert "repo-harden" in names("test")  # the test extra pulls in `online`: the fake GitHub
+
+
+def test_without_the_online_extra_scan_works_and_online_commands_name_the_extra(
+    tmp_path: Path, hook_env: Path, pre_commit_home: Path
+) -> None:
+    """The hook environment is a base install: `scan` (offline) and `fix --offline` run
+    there; what goes online says, in one line and with exit code 2, which extra it needs."""
+    repo = make_repo(tmp_path / "r", {WF: UNPINNED, ".github/CODEOWNERS": CODEOWNERS})
+    exe = str(hook_env / "bin" / "repo-harden")
+
+    scanned = run([exe, "scan"], repo, pre_commit_home)
+    assert scanned.code == 1, scanned.output
+    assert FINDING in scanned.output
+    pinned = run([exe, "fix", "--offline"], repo, pre_commit_home)
+    assert pinned.code == 1, pinned.output
+    assert "PIN001 not fixed: `actions/checkout@v4`: not in the cache (--offline)" in pinned.output
+
+    github_and_osv = f"needs PyGithub and pip-audit: {ONLINE_MESSAGE}"
+    expected = {
+        ("audit", "--org", "acme"): f"audit {github_and_osv}",
+        ("scan", "--online"): f"scan --online {github_and_osv}",
+        ("scan", "--online", "--select", "LCK006"): f"scan --online {github_and_osv}",
+        (
+            "inventory",
+            "--org",
+            "acme",
+        ): f"inventory --org/--user/--repo needs PyGithub: {ONLINE_MESSAGE}",
+        ("fix",): f"fix needs PyGithub and urllib3: {ONLINE_MESSAGE} "
+        "(or `repo-harden fix --offline`: from the cache alone)",
+    }
+    for args, message in expected.items():
+        done = run([exe, *args], repo, pre_commit_home)
+        assert (done.code, done.output) == (2, f"repo-harden: error: {message}\n"), args
+
+
+def test_fix_pins_online_without_the_extra_says_how_to_give_the_hook_its_dependencies(
+    tmp_path: Path, hook_repo: HookRepo, pre_commit_home: Path, warmed: None
+) -> None:
+    consumer = new_consumer(tmp_path / "consumer", hook_repo, "      - id: fix-pins\n")
+    (consumer / ".repo-harden.toml").write_text("[fix]\nonline = true\n", encoding="utf-8")
+    (consumer / WF).parent.mkdir(parents=True)
+    (consumer / WF).write_text(UNPINNED, encoding="utf-8")
+    git("add", "-A", cwd=consumer, home=pre_commit_home)
+
+    done = pre_commit("run", "fix-pins", "--files", WF, cwd=consumer, home=pre_commit_home)
+    assert done.code == 1, done.output
+    assert hook_result(done.output, "fix-pins") == "Failed"
+    assert (
+        "repo-harden: error: the fix-pins hook with `[fix] online = true` needs PyGithub and "
+        "urllib3: give the hook `additional_dependencies: ['repo-harden[online]']` in "
+        ".pre-commit-config.yaml\n"
+    ) in done.output
+    assert "Traceback" not in done.output
+    assert (consumer / WF).read_text(encoding="utf-8") == UNPINNED
