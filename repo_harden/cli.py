@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from repo_harden import __version__
 from repo_harden.core.errors import ExitCode, FatalError
 from repo_harden.core.escape import shown
-from repo_harden.core.extras import missing_module_message
 
 _DESCRIPTION = """\
 Find the weak links in a software supply chain: actions and images not pinned
@@ -36,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.USAGE
     except ModuleNotFoundError as error:
         # A package of an extra that a path did not check for first: still one line.
+        from repo_harden.core.extras import missing_module_message
+
         message = missing_module_message(error.name)
         if message is None:
             raise
