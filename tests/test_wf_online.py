@@ -376,3 +376,41 @@ def test_audit_asks_no_repository_the_token_cannot_administer(
     notes = [f for f in result.json()["findings"] if f["rule"].startswith("WF1")]
     assert notes and all(f["severity"] == "note" for f in notes)
     assert all("GitHub shows it only to repository admins" in f["message"] for f in notes)
+
+
+@pytest.mark.parametrize(
+    ("selected", "asks"),
+    [("PIN,LCK,BP,OWN,DL", False), ("WF101", True), ("WF001", True), (None, True)],
+)
+def test_audit_asks_actions_settings_only_when_a_rule_that_reads_them_may_run(
+    cli: Any,
+    github: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    *,
+    selected: str | None,
+    asks: bool,
+) -> None:
+    """The Actions settings cost a REST request a repository (GraphQL has none): an audit
+    whose `--select` leaves out every rule that reads them does not ask."""
+    github.actions_of("acme").default_workflow_permissions = "write"
+    github.add_repo(
+        "acme/api",
+        files={WF: NO_PERMISSIONS},
+        private=True,
+        actions=FakeActions(default_workflow_permissions="write"),
+    )
+    monkeypatch.setenv("GITHUB_TOKEN", ADMIN_TOKEN)
+    monkeypatch.delenv("GH_TOKEN", raising=False)
+    chosen = ["--select", selected] if selected is not None else []
+    result = cli(
+        "audit", "--org", "acme", "--api-url", github.url, "--no-cache", "--format", "json",
+        *chosen, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.code in (0, 1), result.err
+    repository_asks = [
+        e.path for e in github.exchanges if e.path.startswith("/repos/acme/api/actions/")
+    ]
+    assert bool(repository_asks) is asks
+    rules = {f["rule"] for f in result.json()["findings"]}
+    assert ("WF101" in rules) is (selected in ("WF101", None))

@@ -39,6 +39,7 @@ from repo_harden.audit.listing import ListedRepository
 from repo_harden.audit.settings import CachedApi, read_settings
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry
 from repo_harden.audit.transport import Stats, Transport
+from repo_harden.checks import CHECK_MODULES
 from repo_harden.core.advisory import AdvisorySource
 from repo_harden.core.errors import ConfigError
 from repo_harden.core.globs import PathMatcher
@@ -70,6 +71,7 @@ from repo_harden.engine.records import (
     finding_record,
     reported_from_record,
 )
+from repo_harden.engine.run import RuleSelection
 from repo_harden.github.client import GitHubError
 from repo_harden.github.git_refs import GitHubRefs, git_hosts
 
@@ -105,6 +107,15 @@ class AuditResult:
     def failed(self) -> list[RepositoryStatus]:
         return [repo for repo in self.repositories if repo.status == FAILED]
 
+
+# The rules that may read a repository's Actions settings (WF101-WF104, and the workflow
+# rules through the token's default permissions): a REST request each, GraphQL has none
+ACTIONS_SETTINGS_READERS = tuple(
+    code
+    for module, codes in CHECK_MODULES.items()
+    if module.startswith("repo_harden.checks.trust_boundaries.")
+    for code in codes
+)
 
 PAGES_AHEAD = 2  # listing pages read (settings, trees, files) while the checks run
 
@@ -165,6 +176,7 @@ class Audit:
         )
         self._org_config_key = hashlib.sha256(options.config_text.encode()).hexdigest()
         self._chooser = listings.Chooser(options)
+        self._judges_actions = may_run(ACTIONS_SETTINGS_READERS, options)
 
     def run(self) -> AuditResult:
         try:
@@ -288,7 +300,7 @@ class Audit:
     ) -> dict[str, RepoSettings]:
         def read(listed: ListedRepository) -> tuple[str, RepoSettings | str]:
             try:
-                settings = read_settings(self._api, listed)
+                settings = read_settings(self._api, listed, actions=self._judges_actions)
                 return listed.full_name, replace(
                     settings, advisories=self.options.advisories, git_refs=self._git_refs
                 )
@@ -441,3 +453,13 @@ class Audit:
         budgets = self.transport.governor.budgets
         known = [b.remaining for b in budgets.values() if b.remaining is not None]
         return min(known) if known else None
+
+
+def may_run(codes: Sequence[str], options: AuditOptions) -> bool:
+    """Whether a rule of `codes` may run on some repository. Not when `--select` (or the one
+    `--config`) leaves them all out: a repository's own config can then only ignore more."""
+    if options.config is None and not options.overrides.select:
+        return True  # each repository's config selects
+    config = apply_overrides(options.config or Config(), options.overrides)
+    selection = RuleSelection.from_config(config)
+    return any(selection.enabled(code) for code in codes)

@@ -142,8 +142,9 @@ def _with_query(path: str, params: Params) -> str:
     return f"{path}?{urlencode(dict(params))}" if params else path
 
 
-def read_settings(api: CachedApi, listed: ListedRepository) -> RepoSettings:
-    """The default branch, its protection and GitHub's CODEOWNERS errors."""
+def read_settings(api: CachedApi, listed: ListedRepository, *, actions: bool) -> RepoSettings:
+    """The default branch, its protection and GitHub's CODEOWNERS errors; the Actions
+    settings when `actions` (a rule that reads them may run)."""
     api.know_rulesets(listed)
     branch = listed.default_branch or ""
     listed_whole = _listed_whole(listed.rulesets)
@@ -162,7 +163,7 @@ def read_settings(api: CachedApi, listed: ListedRepository) -> RepoSettings:
         default_branch=branch,
         branch_protection=policy,
         codeowners_errors=_codeowners_errors(listed.codeowners),
-        actions=_actions(api, listed),
+        actions=_actions(api, listed) if actions else None,
     )
 
 
