@@ -307,6 +307,29 @@ def test_a_service_that_keeps_failing_is_asked_four_times_then_reported(
     assert osv.asked() == [("jinja2", "2.10")] * 4
 
 
+def test_a_source_that_keeps_failing_stops_asking_for_the_rest_of_the_run(
+    osv: FakeOsv,
+) -> None:
+    """An org audit shares one source: an OSV that keeps failing costs its retries for the
+    first lookups, not once per repository. A success in between starts the count again."""
+    osv.status = 500
+    source = pip_audit_source(osv.url)
+    reasons = []
+    for number in range(6):
+        with pytest.raises(AdvisoryError) as raised:
+            source.advisories([PackageVersion("jinja2", f"2.{number}")])
+        reasons.append(str(raised.value))
+        if number == 0:
+            osv.status = 200
+            assert source.advisories([PackageVersion("markupsafe", "3.0.4")])
+            osv.status = 500
+    failed = f"{osv.url}/v1/query answered HTTP 500 Internal Server Error"
+    assert reasons[:4] == [failed] * 4  # 1, then a success, then 3 in a row
+    assert reasons[4:] == [f"{failed} (not asked again in this run)"] * 2
+    asked = [version for name, version in osv.asked() if name == "jinja2"]
+    assert asked == [version for number in range(4) for version in [f"2.{number}"] * 4]
+
+
 def test_credentials_in_the_url_are_never_shown(cli: Any, osv: FakeOsv, tmp_path: Path) -> None:
     osv.status = 503
     repo = make_repo(tmp_path / "repo", {"requirements.txt": "jinja2==2.10\n"})

@@ -19,13 +19,16 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 from repo_harden.advisories.osv_url import osv_query_url
-from repo_harden.core.advisory import Advisory, AdvisorySource, PackageVersion
+from repo_harden.core.advisory import Advisory, AdvisoryError, AdvisorySource, PackageVersion
 from repo_harden.core.urls import shown_url
 
 if TYPE_CHECKING:
     from repo_harden.advisories.pip_audit import OsvLookup
 
 TIMEOUT_SECONDS = 15  # pip-audit's own default
+# Lookups that fail in a row (each after its retries) before a source stops asking for the
+# rest of the run: an unreachable service must not cost its retries once per repository.
+FAILURES_BEFORE_GIVING_UP = 3
 
 
 def pip_audit_source(
@@ -36,8 +39,9 @@ def pip_audit_source(
 
     One source may serve many repositories and threads: it asks once for each distinct
     package version and remembers the answer. A failure raises `AdvisoryError` with a
-    one-line reason, and is not remembered. Raises `UsageError` for a URL that is not
-    http(s)."""
+    one-line reason, and is not remembered, until `FAILURES_BEFORE_GIVING_UP` lookups in a
+    row have failed: then it raises at once, asking nothing more. Raises `UsageError` for
+    a URL that is not http(s)."""
     return PipAuditSource(osv_query_url(osv_url), timeout)
 
 
@@ -52,6 +56,8 @@ class PipAuditSource:
         # One lookup at a time, across threads: each version is asked exactly once, and no
         # more requests are in flight than one lookup sends.
         self._asking = threading.Lock()
+        self._failures_in_a_row = 0
+        self._given_up: str | None = None  # why it asks no more
 
     def __repr__(self) -> str:
         return f"PipAuditSource({shown_url(self.query_url)!r})"
@@ -75,8 +81,23 @@ class PipAuditSource:
         with self._asking:
             missing = [package for package in wanted if package not in self._known]
             if missing:
-                self._known.update(self._osv().look_up(missing))
+                self._known.update(self._look_up(missing))
             return {package: self._known[package] for package in wanted}
+
+    def _look_up(
+        self, packages: list[PackageVersion]
+    ) -> Mapping[PackageVersion, tuple[Advisory, ...]]:
+        if self._given_up is not None:
+            raise AdvisoryError(self._given_up)
+        try:
+            found = self._osv().look_up(packages)
+        except AdvisoryError as error:
+            self._failures_in_a_row += 1
+            if self._failures_in_a_row >= FAILURES_BEFORE_GIVING_UP:
+                self._given_up = f"{error} (not asked again in this run)"
+            raise
+        self._failures_in_a_row = 0
+        return found
 
     def _osv(self) -> OsvLookup:
         if self._lookup is None:
