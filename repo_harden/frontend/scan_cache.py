@@ -31,6 +31,7 @@ from repo_harden.engine.run import CheckRun
 CACHE_FOLDER = "repo-harden"  # in $XDG_CACHE_HOME or ~/.cache, as the audit's cache
 SCAN_FOLDER = "scan"
 FORMAT = 1  # the layout of an entry; a change makes older entries unknown
+MAX_ENTRIES = 100  # entries kept: the most recently written (a checkout, config, selection)
 _BUILT_IN = "repo_harden.checks."
 _SEVERITIES = {severity.value: severity for severity in Severity}
 _NO_FOLLOW = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
@@ -95,8 +96,10 @@ class ScanMemory:
         try:
             _write_new(folder, temporary, text.encode("utf-8"))
             os.replace(temporary, self.key, src_dir_fd=folder, dst_dir_fd=folder)
+            _prune(folder, MAX_ENTRIES)
         except OSError as error:
-            self.problem = f"it could not be written ({error.strerror})"
+            where = self.folder / SCAN_FOLDER
+            self.problem = f"the scan cache could not be written in {where} ({error.strerror})"
             with contextlib.suppress(OSError):
                 os.unlink(temporary, dir_fd=folder)
         finally:
@@ -163,27 +166,34 @@ def code_digest() -> str:
     """repo-harden's own code, by each module's size and modification time: a changed
     module (an upgrade, or an edit in a checkout) makes every older entry unknown."""
     import repo_harden
+    import repo_harden.checks
 
-    listed = []
-    for folder in dict.fromkeys(os.path.realpath(path) for path in repo_harden.__path__):
-        if not os.path.isfile(os.path.join(folder, "__init__.py")):
-            continue  # a checkout's root, added so that `checks/` is found from it
-        listed.extend(_module_stamps(folder))
-    text = "\n".join(sorted(listed))
+    stamps: list[str] = []
+    # The rules are a package of their own in a checkout (`checks/`), inside ours installed.
+    packages = [*repo_harden.__path__, *repo_harden.checks.__path__]
+    for folder in dict.fromkeys(os.path.realpath(path) for path in packages):
+        if Path(folder, "__init__.py").is_file():  # not a checkout's root, added for `checks/`
+            stamps.extend(_module_stamps(folder, f"{folder}/"))
+    text = "\n".join(sorted(stamps))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _module_stamps(folder: str) -> Iterator[str]:
-    for current, folders, files in os.walk(folder):
-        folders[:] = [name for name in folders if not name.startswith((".", "__pycache__"))]
-        for name in files:
-            if name.endswith(".py"):
-                path = os.path.join(current, name)
-                try:
-                    info = os.stat(path)
-                except OSError:
-                    continue
-                yield f"{os.path.relpath(path, folder)}\0{info.st_size}\0{info.st_mtime_ns}"
+def _module_stamps(folder: str, prefix: str) -> Iterator[str]:
+    try:
+        listing = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in listing:
+        if entry.name.startswith((".", "__pycache__")):
+            continue
+        try:
+            if entry.is_dir():
+                yield from _module_stamps(entry.path, f"{prefix}{entry.name}/")
+            elif entry.name.endswith(".py"):
+                info = entry.stat()
+                yield f"{prefix}{entry.name}\0{info.st_size}\0{info.st_mtime_ns}"
+        except OSError:
+            continue
 
 
 def file_digest(snapshot: RepoSnapshot, path: str) -> str:
@@ -268,8 +278,25 @@ def _write_new(folder: int, name: str, data: bytes) -> None:
         opened.write(data)
 
 
-def _folder_problem(folder: Path, error: OSError) -> str:
-    if os.path.islink(folder):
-        return f"{folder} is a symbolic link; the cache is not used"
-    return f"{folder} could not be used ({error.strerror})"
+def _prune(folder: int, keep: int) -> None:
+    """Delete all but the `keep` most recently written entries, and what a process that
+    stopped half-way left an hour ago or more."""
+    import time
 
+    entries, stale = [], time.time() - 3600
+    for name in os.listdir(folder):
+        with contextlib.suppress(OSError):
+            info = os.stat(name, dir_fd=folder, follow_symlinks=False)
+            if name.endswith(".tmp") and info.st_mtime < stale:
+                os.unlink(name, dir_fd=folder)
+            elif not name.startswith("."):
+                entries.append((info.st_mtime_ns, name))
+    for _, name in sorted(entries, reverse=True)[keep:]:
+        with contextlib.suppress(OSError):
+            os.unlink(name, dir_fd=folder)
+
+
+def _folder_problem(folder: Path, error: OSError) -> str:
+    if folder.is_symlink():
+        return f"the scan cache folder {folder} is a symbolic link: it is not used"
+    return f"the scan cache folder {folder} could not be used ({error.strerror})"
