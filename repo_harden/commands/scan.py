@@ -94,8 +94,8 @@ def add_parser(commands: Subcommands) -> None:
 def _add_cache_options(scan: argparse.ArgumentParser) -> None:
     cache = scan.add_argument_group(
         "cache",
-        "an offline scan keeps its findings, with a digest of each file its rules read, and "
-        "reuses them while those files, the config and repo-harden are unchanged",
+        "an offline scan keeps its findings, and the next one reuses them while no file its\n"
+        "rules read, the list of files, the config nor repo-harden changed",
     )
     cache.add_argument(
         "--cache-dir",
