@@ -34,7 +34,13 @@ FORMAT = 1  # the layout of an entry; a change makes older entries unknown
 MAX_ENTRIES = 100  # entries kept: the most recently written (a checkout, config, selection)
 _BUILT_IN = "repo_harden.checks."
 _SEVERITIES = {severity.value: severity for severity in Severity}
-_NO_FOLLOW = os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NO_FOLLOW
+# Entries are opened relative to a folder opened without following links (POSIX; os.replace
+# takes the same folders as os.rename).
+_SUPPORTED = hasattr(os, "O_NOFOLLOW") and {os.open, os.stat, os.rename, os.unlink} <= (
+    os.supports_dir_fd
+)
 
 
 def default_cache_folder(environ: Mapping[str, str]) -> Path:
@@ -111,7 +117,7 @@ class ScanMemory:
         try:
             if create:
                 self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            base = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | _NO_FOLLOW)
+            base = os.open(self.folder, _FOLDER)
         except OSError as error:
             if create:
                 self.problem = _folder_problem(self.folder, error)
@@ -120,7 +126,7 @@ class ScanMemory:
             if create:
                 with contextlib.suppress(FileExistsError):
                     os.mkdir(SCAN_FOLDER, mode=0o700, dir_fd=base)
-            return os.open(SCAN_FOLDER, os.O_RDONLY | os.O_DIRECTORY | _NO_FOLLOW, dir_fd=base)
+            return os.open(SCAN_FOLDER, _FOLDER, dir_fd=base)
         except OSError as error:
             if create:
                 self.problem = _folder_problem(self.folder / SCAN_FOLDER, error)
@@ -138,8 +144,8 @@ def scan_memory(
     wanted: Collection[str] | None,
 ) -> ScanMemory | None:
     """The cache entry of this scan, or None when a check is a plugin (whose code changes
-    would go unseen)."""
-    if any(not check.run.__module__.startswith(_BUILT_IN) for check in checks):
+    would go unseen) or the system cannot open files without following links."""
+    if not _SUPPORTED or any(not check.run.__module__.startswith(_BUILT_IN) for check in checks):
         return None
     return ScanMemory(folder, run_key(root, config, checks, wanted))
 
