@@ -63,7 +63,7 @@ def test_an_unchanged_checkout_is_not_checked_again(
     repo = corpus_repo(tmp_path / "corpus")
     cache = tmp_path / "cache"
     cold = scan(cli, repo, cache)
-    assert (runs.calls, parses.calls >= 175) == (1, True)
+    assert (runs.calls, parses.calls) == (1, 175)  # each workflow parsed once, for every rule
     assert len(entries(cache)) == 1
     runs.calls = parses.calls = 0
     warm = scan(cli, repo, cache)
