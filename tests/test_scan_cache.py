@@ -221,3 +221,23 @@ def test_a_cache_that_cannot_be_written_is_a_warning(cli: Any, tmp_path: Path) -
     result = scan(cli, repo, cache)
     assert ("PIN001", ".github/workflows/ci.yml") in rules_of(result)
     assert result.err.startswith(f"repo-harden: warning: the scan cache folder {cache}")
+
+
+def test_a_run_in_which_a_check_crashed_is_not_kept(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = repo_harden.engine.run.run_checks
+    runs = []
+
+    def crashing(*args: Any, **kwargs: Any) -> Any:
+        run = real(*args, **kwargs)
+        run.crashes.append("PIN001 crashed:\nTraceback (simulated)")
+        runs.append(run)
+        return run
+
+    monkeypatch.setattr("repo_harden.engine.judge.run_checks", crashing)
+    repo = make_repo(tmp_path / "r", {".github/workflows/ci.yml": UNPINNED})
+    cache = tmp_path / "cache"
+    assert scan(cli, repo, cache).code == 2  # a crash is repo-harden's bug: exit 2
+    scan(cli, repo, cache)
+    assert (len(runs), entries(cache)) == (2, [])
