@@ -241,3 +241,17 @@ def test_a_run_in_which_a_check_crashed_is_not_kept(
     assert scan(cli, repo, cache).code == 2  # a crash is repo-harden's bug: exit 2
     scan(cli, repo, cache)
     assert (len(runs), entries(cache)) == (2, [])
+
+
+@pytest.mark.parametrize("xdg", ["", "relative/cache"])
+def test_without_a_home_folder_there_is_no_cache(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, xdg: str
+) -> None:
+    """`~` that cannot be expanded stays `~`: a folder of the checkout we scan, never used."""
+    repo = make_repo(tmp_path / "r", {".github/workflows/ci.yml": UNPINNED})
+    monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    monkeypatch.setattr("os.path.expanduser", lambda path: path)
+    result = cli("scan", "--format", "json", cwd=repo)
+    assert ("PIN001", ".github/workflows/ci.yml") in rules_of(result)
+    assert git(repo, "status", "--porcelain", "--ignored") == ""
+    assert not (repo / "relative").exists()

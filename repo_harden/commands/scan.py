@@ -170,7 +170,7 @@ def cache_folder(args: argparse.Namespace) -> Path | None:
         return None
     from repo_harden.frontend.scan_cache import default_cache_folder
 
-    folder: Path = args.cache_dir or default_cache_folder(os.environ)
+    folder: Path | None = args.cache_dir or default_cache_folder(os.environ)
     return folder
 
 

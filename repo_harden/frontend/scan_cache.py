@@ -43,10 +43,16 @@ _SUPPORTED = hasattr(os, "O_NOFOLLOW") and {os.open, os.stat, os.rename, os.unli
 )
 
 
-def default_cache_folder(environ: Mapping[str, str]) -> Path:
-    """`$XDG_CACHE_HOME/repo-harden`, or `~/.cache/repo-harden`."""
-    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / CACHE_FOLDER
+def default_cache_folder(environ: Mapping[str, str]) -> Path | None:
+    """`$XDG_CACHE_HOME/repo-harden`, or `~/.cache/repo-harden`; None when neither is an
+    absolute path (no home folder: `~` would be a folder of the scanned checkout)."""
+    base = Path(environ.get("XDG_CACHE_HOME") or "")
+    if not base.is_absolute():  # unset, or relative, which the XDG spec says to ignore
+        try:
+            base = Path("~").expanduser() / ".cache"
+        except RuntimeError:  # no home folder
+            return None
+    return base / CACHE_FOLDER if base.is_absolute() else None
 
 
 class ScanMemory:
