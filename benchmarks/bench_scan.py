@@ -57,6 +57,7 @@ class Tools:
     repo_harden: str
     repo_harden_hook: str
     repo_harden_pinned_actions: str
+    repo_harden_workflow_boundaries: str
     zizmor: str
 
 
@@ -65,6 +66,8 @@ class Command:
     label: str
     argv: tuple[str, ...]
     ok_codes: frozenset[int]
+    # A folder emptied before every run (a cold cache); relative to the run's temporary folder.
+    emptied: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,7 +200,9 @@ def zizmor(tools: Tools, *inputs: str) -> Command:
 def scan_case(
     tools: Tools, name: str, description: str, fixture: str, *, target: float | None
 ) -> Case:
-    """`repo-harden scan` against `zizmor --offline` over the whole fixture repository."""
+    """`repo-harden scan` against `zizmor --offline` over the whole fixture repository, with
+    an empty cache every run (cold: what a first scan, or CI without a kept cache, pays)."""
+    cache = f"cache-{name}"
     return Case(
         name=name,
         description=description,
@@ -205,12 +210,31 @@ def scan_case(
         baseline=zizmor(tools, "."),
         candidates=(
             Command(
-                "repo-harden scan --format json",
-                (tools.repo_harden, "scan", "--format", "json"),
+                "repo-harden scan --format json (cold cache)",
+                (tools.repo_harden, "scan", "--format", "json", "--cache-dir", f"../{cache}"),
                 REPO_HARDEN_OK,
+                emptied=cache,
             ),
         ),
         target=target,
+    )
+
+
+def warm_scan_case(tools: Tools) -> Case:
+    """The corpus scanned again, unchanged: the cache filled by the first run is reused."""
+    return Case(
+        name="scan-corpus-warm",
+        description="whole repository again, unchanged: the scan cache reused",
+        fixture="starter-workflows",
+        baseline=zizmor(tools, "."),
+        candidates=(
+            Command(
+                "repo-harden scan --format json (warm cache)",
+                (tools.repo_harden, "scan", "--format", "json", "--cache-dir", "../cache-warm"),
+                REPO_HARDEN_OK,
+            ),
+        ),
+        target=None,  # no issue sets one; the cold scan has the target
     )
 
 
@@ -221,8 +245,9 @@ def build_cases(tools: Tools) -> list[Case]:
             "scan-corpus",
             "whole repository: the 175 starter workflows",
             "starter-workflows",
-            target=1.0,
+            target=0.5,
         ),
+        warm_scan_case(tools),
         scan_case(
             tools,
             "scan-shell-heavy",
@@ -244,8 +269,13 @@ def build_cases(tools: Tools) -> list[Case]:
                 Command(
                     "repo-harden-hook FILE", (tools.repo_harden_hook, HOOK_FILE), REPO_HARDEN_OK
                 ),
+                Command(
+                    "repo-harden-workflow-boundaries FILE",
+                    (tools.repo_harden_workflow_boundaries, HOOK_FILE),
+                    REPO_HARDEN_OK,
+                ),
             ),
-            target=1.5,
+            target=1.0,
         ),
     ]
 
@@ -270,6 +300,9 @@ def find_tools(repo_harden_bin: Path | None, zizmor_exe: Path | None) -> Tools:
         repo_harden=locate("repo-harden", repo_harden_bin, hint),
         repo_harden_hook=locate("repo-harden-hook", repo_harden_bin, hint),
         repo_harden_pinned_actions=locate("repo-harden-pinned-actions", repo_harden_bin, hint),
+        repo_harden_workflow_boundaries=locate(
+            "repo-harden-workflow-boundaries", repo_harden_bin, hint
+        ),
         zizmor=find_zizmor(zizmor_exe, repo_harden_bin),
     )
 
@@ -321,6 +354,7 @@ def is_editable_install(repo_harden: str) -> bool:
 
 def run_once(command: Command, cwd: Path) -> tuple[float, float]:
     """Wall and CPU milliseconds of one run, output discarded."""
+    empty(command, cwd)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter_ns()
     completed = subprocess.run(
@@ -339,8 +373,15 @@ def run_once(command: Command, cwd: Path) -> tuple[float, float]:
     return wall, cpu
 
 
+def empty(command: Command, cwd: Path) -> None:
+    """Remove the command's cold-cache folder (beside the fixture), if it has one."""
+    if command.emptied is not None:
+        shutil.rmtree(cwd.parent / command.emptied, ignore_errors=True)
+
+
 def check_once(command: Command, cwd: Path) -> int:
     """Run once with output captured: it must succeed and report; returns stdout's size."""
+    empty(command, cwd)
     completed = subprocess.run(
         command.argv, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, check=False
     )
@@ -511,8 +552,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--repo-harden-bin",
         type=Path,
         metavar="DIR",
-        help="folder holding repo-harden, repo-harden-hook and repo-harden-pinned-actions "
-        "(default: found on PATH)",
+        help="folder holding repo-harden and its hooks: repo-harden-hook, "
+        "repo-harden-pinned-actions, repo-harden-workflow-boundaries (default: found on PATH)",
     )
     parser.add_argument(
         "--zizmor",

@@ -85,6 +85,15 @@ def loopback_only() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def own_cache_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test has its own user cache folder (the scan cache's, the audit's), never the
+    real one: what one test kept cannot change what another finds."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
 def git(repo: Path, *args: str) -> str:
     """Run git in `repo` with a fixed identity and no user config."""
     env = {

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from repo_harden.commands import EXIT_CODES_HELP
 from repo_harden.core.errors import UsageError
+from repo_harden.core.escape import shown
 from repo_harden.core.extras import ONLINE, PIP_AUDIT, PYGITHUB, require
 from repo_harden.frontend.options import add_rule_options, overrides_from
 from repo_harden.reporters import SCAN_FORMATS
@@ -85,8 +86,27 @@ def add_parser(commands: Subcommands) -> None:
         "each, and the files excluded (vendored, generated, fixtures, `exclude`) with why "
         "(text or json)",
     )
+    _add_cache_options(scan)
     _add_online_options(scan)
     add_rule_options(scan)
+
+
+def _add_cache_options(scan: argparse.ArgumentParser) -> None:
+    cache = scan.add_argument_group(
+        "cache",
+        "an offline scan keeps its findings, and the next one reuses them while no file its\n"
+        "rules read, the list of files, the config nor repo-harden changed",
+    )
+    cache.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="where (default $XDG_CACHE_HOME/repo-harden or ~/.cache/repo-harden, the folder "
+        "`audit` and `fix` use; never the scanned checkout)",
+    )
+    cache.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the cache: run every rule"
+    )
 
 
 def _add_online_options(scan: argparse.ArgumentParser) -> None:
@@ -139,7 +159,19 @@ def add_osv_url_option(group: argparse._ArgumentGroup) -> None:
 def scan_options(args: argparse.Namespace) -> ScanOptions:
     from repo_harden.frontend.local_scan import ScanOptions
 
-    return ScanOptions(overrides=overrides_from(args), online=online_options(args))
+    return ScanOptions(
+        overrides=overrides_from(args), online=online_options(args), cache=cache_folder(args)
+    )
+
+
+def cache_folder(args: argparse.Namespace) -> Path | None:
+    """The scan cache's folder; None with --no-cache."""
+    if args.no_cache:
+        return None
+    from repo_harden.frontend.scan_cache import default_cache_folder
+
+    folder: Path | None = args.cache_dir or default_cache_folder(os.environ)
+    return folder
 
 
 def online_options(args: argparse.Namespace) -> OnlineOptions | None:
@@ -191,6 +223,8 @@ def run(args: argparse.Namespace) -> int:
 
     known = load_baseline(args.baseline) if args.baseline else None
     result = scan_paths(args.paths, scan_options(args))
+    if result.cache_problem is not None:
+        print(f"repo-harden: warning: {shown(result.cache_problem)}", file=sys.stderr)
     if args.write_baseline is not None:
         write_atomically(args.write_baseline, baseline_document(result.outcome.reported))
         count = len(result.outcome.reported)

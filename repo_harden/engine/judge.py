@@ -12,7 +12,7 @@ from repo_harden.core.snapshot import RepoSnapshot
 from repo_harden.engine.catalogue import Catalogue
 from repo_harden.engine.config import Config
 from repo_harden.engine.policy import Outcome, apply_policy
-from repo_harden.engine.run import RuleSelection, run_checks
+from repo_harden.engine.run import CheckRunMemory, RuleSelection, run_checks
 
 
 def selected_checks(found: Catalogue, config: Config, only: tuple[str, ...] = ()) -> list[Check]:
@@ -34,10 +34,17 @@ def judge(
     config_path: str,
     today: datetime.date,
     wanted: Collection[str] | None = None,
+    memory: CheckRunMemory | None = None,
 ) -> tuple[Outcome, list[str]]:
     """Run the checks on a snapshot and apply the config's policy; with `wanted`, only on
-    those files. Returns the outcome and the checks' crashes (repo-harden's own bugs)."""
-    run = run_checks(snapshot, checks, config, wanted)
+    those files. Returns the outcome and the checks' crashes (repo-harden's own bugs). With
+    `memory` (keyed by the checks, config and `wanted`), an earlier run over the same files
+    is reused, and a new one kept unless a check crashed."""
+    run = memory.recall(snapshot) if memory is not None else None
+    if run is None:
+        run = run_checks(snapshot, checks, config, wanted)
+        if memory is not None and not run.crashes:
+            memory.remember(snapshot, run)
     outcome = apply_policy(
         run.findings,
         config=config,

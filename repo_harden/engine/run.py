@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Protocol
 
 from repo_harden.core.declare import Check, CheckContext
 from repo_harden.core.globs import PatternGroups
@@ -50,10 +51,52 @@ def _longest_match(code: str, selectors: Sequence[str]) -> int:
 
 @dataclass
 class CheckRun:
-    """The raw outcome of running checks: findings before any policy, and crashes."""
+    """The raw outcome of running checks: findings before any policy, and crashes; and what
+    the run read (`read`: the files whose text it asked for; `listed`: whether it asked for
+    the list of paths), all that its findings can depend on besides the config."""
 
     findings: list[Finding] = field(default_factory=list)
     crashes: list[str] = field(default_factory=list)
+    read: tuple[str, ...] = ()
+    listed: bool = False
+
+
+class CheckRunMemory(Protocol):
+    """Findings kept from an earlier run of the same checks with the same config (a cache:
+    the front end stores it). `recall` returns that run when every file it read, and the
+    list of paths if it read it, are still the same in `snapshot`; else None."""
+
+    def recall(self, snapshot: RepoSnapshot) -> CheckRun | None: ...
+
+    def remember(self, snapshot: RepoSnapshot, run: CheckRun) -> None: ...
+
+
+class RecordingSnapshot:
+    """A snapshot that notes what is read through it: the files and the listing."""
+
+    def __init__(self, inner: RepoSnapshot) -> None:
+        self._inner = inner
+        self.read: dict[str, None] = {}  # an ordered set
+        self.listed = False
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    @property
+    def settings(self) -> RepoSettings | None:
+        return self._inner.settings
+
+    def paths(self) -> Sequence[str]:
+        self.listed = True
+        return self._inner.paths()
+
+    def read_text(self, path: str) -> str | None:
+        self.read[path] = None
+        return self._inner.read_text(path)
+
+    def unreadable_reason(self, path: str) -> str | None:
+        return self._inner.unreadable_reason(path)
 
 
 def run_checks(
@@ -64,6 +107,8 @@ def run_checks(
 ) -> CheckRun:
     """Run `checks` on the files they read; with `targets`, only on those files. What is
     read at all is `engine.scope`'s one rule."""
+    recording = RecordingSnapshot(snapshot)
+    snapshot = recording
     scope = scope_of(snapshot, config, listed=targets is None)
     if scope:
         snapshot = ExcludingSnapshot(snapshot, scope.excludes)
@@ -97,6 +142,8 @@ def run_checks(
             run.crashes.append(f"{check.rule.code} crashed:\n{traceback.format_exc()}")
     run.findings.extend(_unparseable(parsed))
     run.findings = _distinct(run.findings)
+    run.read = tuple(recording.read)
+    run.listed = recording.listed
     return run
 
 

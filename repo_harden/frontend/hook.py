@@ -11,14 +11,16 @@ from pathlib import Path
 
 from repo_harden.core.errors import ExitCode, FatalError
 from repo_harden.core.escape import shown
-from repo_harden.frontend.options import add_rule_options, overrides_from
-from repo_harden.frontend.output import exit_now, silence_stdout, use_color
 
 
 def run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) -> int:
     """Run a hook. Called as a console script (argv None), the process exits right here."""
     if argv is None:
         gc.disable()  # a hook lives for a fraction of a second: collecting only costs time
+    # Imported once collection is off: they make many objects that live to the end.
+    from repo_harden.frontend.options import add_rule_options
+    from repo_harden.frontend.output import exit_now, silence_stdout
+
     parser = argparse.ArgumentParser(
         prog=f"repo-harden hook {hook_id}",
         description=f"pre-commit hook `{hook_id}`: check the files given, exit 1 on findings.",
@@ -42,7 +44,8 @@ def run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) ->
 
 def _check(args: argparse.Namespace, only: tuple[str, ...]) -> int:
     from repo_harden.frontend.local_scan import ScanOptions, scan_checkout
-    from repo_harden.frontend.output import exit_code
+    from repo_harden.frontend.options import overrides_from
+    from repo_harden.frontend.output import exit_code, use_color
     from repo_harden.reporters.text import render_line
     from repo_harden.sources.local import find_root
 

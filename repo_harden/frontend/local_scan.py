@@ -22,7 +22,9 @@ from repo_harden.frontend.options import require_file
 from repo_harden.sources.local import LocalRepo, find_root
 
 if TYPE_CHECKING:
+    from repo_harden.core.declare import Check
     from repo_harden.frontend.online import OnlineOptions
+    from repo_harden.frontend.scan_cache import ScanMemory
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class ScanOptions:
     online: OnlineOptions | None = None  # --online: live settings, known vulnerabilities
     settings: RepoSettings | None = None
     every_finding: bool = False  # no max-findings-per-file: `fix` fixes them all
+    cache: Path | None = None  # the cache folder (`scan`): an unchanged checkout is not re-run
 
 
 @dataclass
@@ -48,6 +51,7 @@ class ScanResult:
     files_checked: int
     rules: dict[str, Rule]
     repo: LocalRepo | None = None  # the checkout as it was read
+    cache_problem: str | None = None  # why the cache could not be used, to tell the user
 
 
 def scan_paths(paths: Sequence[Path], options: ScanOptions) -> ScanResult:
@@ -77,6 +81,7 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
         repo.settings = online_settings(repo.root, options.online, reading)
     today = options.today or datetime.date.today()
     config_path = relative_config_path(config.source, repo.root)
+    memory = _memory(options, repo, config, checks, wanted)
     outcome, crashes = judge(
         repo,
         checks,
@@ -85,13 +90,30 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
         config_path=config_path,
         today=today,
         wanted=wanted,
+        memory=memory,
     )
     if wanted is not None:
         keep = set(wanted)
         keep.add("")  # repository-level findings concern every file
         outcome.reported = [r for r in outcome.reported if r.finding.path in keep]
     files = len(wanted) if wanted is not None else len(repo.paths())
-    return ScanResult(repo.root, config, outcome, crashes, files, dict(found.rules), repo)
+    problem = memory.problem if memory is not None else None
+    return ScanResult(repo.root, config, outcome, crashes, files, dict(found.rules), repo, problem)
+
+
+def _memory(
+    options: ScanOptions,
+    repo: LocalRepo,
+    config: Config,
+    checks: Sequence[Check],
+    wanted: Sequence[str] | None,
+) -> ScanMemory | None:
+    """The scan cache's entry for this run; none online (live settings change unseen)."""
+    if options.cache is None or repo.settings is not None:
+        return None
+    from repo_harden.frontend.scan_cache import scan_memory
+
+    return scan_memory(options.cache, root=repo.root, config=config, checks=checks, wanted=wanted)
 
 
 @dataclass(frozen=True)
