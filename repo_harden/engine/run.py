@@ -71,13 +71,11 @@ class CheckRunMemory(Protocol):
     def remember(self, snapshot: RepoSnapshot, run: CheckRun) -> None: ...
 
 
-class RecordingSnapshot:
-    """A snapshot that notes what is read through it: the files and the listing."""
+class _SnapshotView:
+    """A snapshot seen through another: everything passed on unless a subclass says."""
 
     def __init__(self, inner: RepoSnapshot) -> None:
         self._inner = inner
-        self.read: dict[str, None] = {}  # an ordered set
-        self.listed = False
 
     @property
     def name(self) -> str:
@@ -88,15 +86,30 @@ class RecordingSnapshot:
         return self._inner.settings
 
     def paths(self) -> Sequence[str]:
+        return self._inner.paths()
+
+    def read_text(self, path: str) -> str | None:
+        return self._inner.read_text(path)
+
+    def unreadable_reason(self, path: str) -> str | None:
+        return self._inner.unreadable_reason(path)
+
+
+class RecordingSnapshot(_SnapshotView):
+    """A snapshot that notes what is read through it: the files and the listing."""
+
+    def __init__(self, inner: RepoSnapshot) -> None:
+        super().__init__(inner)
+        self.read: dict[str, None] = {}  # an ordered set
+        self.listed = False
+
+    def paths(self) -> Sequence[str]:
         self.listed = True
         return self._inner.paths()
 
     def read_text(self, path: str) -> str | None:
         self.read[path] = None
         return self._inner.read_text(path)
-
-    def unreadable_reason(self, path: str) -> str | None:
-        return self._inner.unreadable_reason(path)
 
 
 def run_checks(
@@ -162,22 +175,14 @@ def scope_of(snapshot: RepoSnapshot, config: Config, *, listed: bool) -> Scope:
     return Scope(config, exists=lambda path: snapshot.read_text(path) is not None)
 
 
-class ExcludingSnapshot:
+class ExcludingSnapshot(_SnapshotView):
     """A snapshot without the excluded paths, so that checks which look at the whole tree
     (coverage by CODEOWNERS, lockfile beside manifest) never see them either."""
 
     def __init__(self, inner: RepoSnapshot, excluded: Callable[[str], bool]) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._excluded = excluded
         self._paths: list[str] | None = None
-
-    @property
-    def name(self) -> str:
-        return self._inner.name
-
-    @property
-    def settings(self) -> RepoSettings | None:
-        return self._inner.settings
 
     def paths(self) -> Sequence[str]:
         if self._paths is None:
@@ -186,9 +191,6 @@ class ExcludingSnapshot:
 
     def read_text(self, path: str) -> str | None:
         return None if self._excluded(path) else self._inner.read_text(path)
-
-    def unreadable_reason(self, path: str) -> str | None:
-        return self._inner.unreadable_reason(path)
 
 
 def _unparseable(parsed: ParsedFiles) -> list[Finding]:
