@@ -126,6 +126,19 @@ BAD_FILES = [
         r"^invalid YAML: collections nested more than 500 levels deep$",
         (3, 999),
     ),
+    BadFile(
+        # tomllib recurses once a level: 100,000 `[` would be a RecursionError in a check
+        "deeply-nested-toml-array",
+        "pyproject.toml",
+        b'[project]\nname = "x"\ndependencies = ' + b"[" * 100_000 + b"]" * 100_000 + b"\n",
+        r"^invalid TOML: nested too deeply$",
+    ),
+    BadFile(
+        "deeply-nested-toml-tables",
+        "Cargo.toml",
+        b'[package]\nname = "x"\n[dependencies]\nx = ' + b"{a = " * 5_000 + b"1" + b"}" * 5_000,
+        r"^invalid TOML: nested too deeply$",
+    ),
     BadFile("empty", f"{WORKFLOWS}/empty.yml", b"", None),
     BadFile("comments-only", f"{WORKFLOWS}/comments.yml", b"# nothing here yet\n", None),
     BadFile(
@@ -395,6 +408,12 @@ USAGE_ERRORS = [
         r"\.repo-harden\.toml: not valid TOML: .*line 2",
     ),
     UsageCase(
+        "deeply-nested-config",
+        {".repo-harden.toml": "select = " + "[" * 100_000 + "]" * 100_000 + "\n"},
+        (),
+        r"\.repo-harden\.toml: not valid TOML: nested too deeply$",
+    ),
+    UsageCase(
         "unknown-config-key",
         {".repo-harden.toml": 'selekt = ["PIN"]\n'},
         (),
@@ -464,3 +483,14 @@ def test_usage_error_through_the_real_entry_point(tmp_path: Path) -> None:
     assert result.stderr.startswith("repo-harden: error: ")
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_a_script_whose_inline_metadata_nests_too_deeply_has_no_dependencies() -> None:
+    """A `# /// script` block is TOML too: one nested past the parser's recursion is read
+    as what the runner would make of it (no dependencies), not a crash."""
+    from repo_harden.readers.inline_metadata import script_dependencies
+
+    deep = "# dependencies = " + "[" * 100_000 + "]" * 100_000
+    assert script_dependencies(f"# /// script\n{deep}\n# ///\nprint(1)\n") == ()
+    shallow = '# dependencies = ["requests==2.32.3"]'
+    assert script_dependencies(f"# /// script\n{shallow}\n# ///\n") == ("requests==2.32.3",)

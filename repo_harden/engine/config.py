@@ -22,6 +22,7 @@ from repo_harden.core.errors import ConfigError
 from repo_harden.core.globs import glob_problem
 from repo_harden.core.model import Severity
 from repo_harden.core.snapshot import MAX_FILE_BYTES, RepoSnapshot
+from repo_harden.readers.documents import load_toml
 
 CONFIG_FILE = ".repo-harden.toml"
 PYPROJECT = "pyproject.toml"
@@ -178,7 +179,7 @@ def parse_config(
     import tomllib  # only when there is a config file to read
 
     try:
-        document = tomllib.loads(text)
+        document = load_toml(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
     table = _our_table(path, document)

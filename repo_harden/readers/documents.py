@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, ParseError, Reading
@@ -131,11 +132,22 @@ class TomlDocument:
         return locate_toml_key(self.text, tuple(key_path), value)
 
 
+def load_toml(text: str) -> dict[str, Any]:
+    """`tomllib.loads`, where nesting too deep for the parser's recursion (a hostile file
+    of 100,000 `[`) is the same `TOMLDecodeError` as any other invalid TOML."""
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise tomllib.TOMLDecodeError("nested too deeply") from None
+
+
 def read_toml(text: str) -> TomlDocument:
     import tomllib
 
     try:
-        return TomlDocument(text, tomllib.loads(text))
+        return TomlDocument(text, load_toml(text))
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = re.search(r"\(at line (\d+), column (\d+)\)", message)

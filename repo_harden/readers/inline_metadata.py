@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from repo_harden.readers.documents import load_toml
+
 _OPEN = re.compile(r"^# /// ([a-zA-Z0-9-]+)$")
 _CLOSE = "# ///"
 
@@ -45,7 +47,7 @@ def script_dependencies(text: str) -> tuple[str, ...]:
     import tomllib
 
     try:
-        document = tomllib.loads(block)
+        document = load_toml(block)
     except tomllib.TOMLDecodeError:
         return ()
     dependencies = document.get("dependencies")
