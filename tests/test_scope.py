@@ -11,7 +11,7 @@ import pytest
 
 from repo_harden.commands.scan import rule_ranges
 from repo_harden.engine.scope import DEFAULT_EXCLUDES, FIXTURE_FOLDERS
-from tests.conftest import make_repo
+from tests.conftest import make_repo, write_files
 from tests.rule_tables import scan_files
 
 PIPED = "curl -fsSL https://x.io/i.sh | sh\n"
@@ -167,3 +167,37 @@ def test_documented_lists_match_the_code() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     for name in (*DEFAULT_EXCLUDES, *FIXTURE_FOLDERS):
         assert f"`{name}/`" in readme, name
+
+
+# Outside git ---------------------------------------------------------------------------------
+
+UNPINNED = "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n"
+
+
+@pytest.mark.parametrize(
+    ("cwd", "target"),
+    [
+        (".", ".github/workflows/ci.yml"),  # the workflow alone: it was read as `ci.yml`
+        (".", ".github/workflows"),
+        (".", ".github"),
+        (".", "."),
+        ("..", "project/.github/workflows/ci.yml"),
+        ("..", "project"),
+        (".github/workflows", "ci.yml"),
+        (".github/workflows", None),
+    ],
+)
+def test_outside_git_a_file_keeps_the_name_the_project_gives_it(
+    cli: Any, tmp_path: Path, cwd: str, target: str | None
+) -> None:
+    """A folder that is no git checkout (a downloaded release, a CI workspace without
+    .git): a workflow given alone, or its folder, is still `.github/workflows/ci.yml`,
+    the path the rules read, however the scan is started."""
+    project = tmp_path / "project"
+    write_files(project, {".github/workflows/ci.yml": UNPINNED})
+    assert not (project / ".git").exists()
+    args = [target] if target is not None else []
+    result = cli("scan", "--format", "json", "--select", "PIN001", *args, cwd=project / cwd)
+    assert result.code == 1, result.err
+    found = [(f["rule"], f["path"], f["line"]) for f in result.json()["findings"]]
+    assert found == [("PIN001", ".github/workflows/ci.yml", 6)]

@@ -108,10 +108,12 @@ class LocalRepo:
 
 
 def find_root(start: Path) -> Path:
-    """The top of the git checkout that holds `start`, or `start` (a folder) itself."""
+    """The top of the git checkout that holds `start`; outside git, the folder the rules
+    should see as the checkout (see `_root_outside_git`)."""
+    start = start.resolve()
     folder = start if start.is_dir() else start.parent
     if (folder / ".git").exists():
-        return folder.resolve()
+        return folder
     import subprocess  # a hook run from the root of the checkout never needs it
 
     try:
@@ -123,9 +125,23 @@ def find_root(start: Path) -> Path:
             check=False,
         )
     except OSError:
-        return folder.resolve()
+        return _root_outside_git(start)
     top = result.stdout.strip()
-    return Path(top).resolve() if result.returncode == 0 and top else folder.resolve()
+    return Path(top).resolve() if result.returncode == 0 and top else _root_outside_git(start)
+
+
+def _root_outside_git(start: Path) -> Path:
+    """Rules read paths as the checkout names them (`.github/workflows/ci.yml`), so a
+    workflow given alone must not become `ci.yml`: the folder above a `.github` folder
+    that holds `start`; else `start` itself when it is a folder; else the current folder
+    when it holds the file, or the file's own folder."""
+    parts = start.parts
+    if ".github" in parts:
+        return Path(*parts[: parts.index(".github")])
+    if start.is_dir():
+        return start
+    here = Path.cwd().resolve()
+    return here if start.is_relative_to(here) else start.parent
 
 
 def _git_files(root: Path) -> list[str] | None:
