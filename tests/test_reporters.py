@@ -438,7 +438,7 @@ def test_text_without_findings(cli: Cli, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {WF: workflow(f"      - uses: actions/cache@{SHA}\n")})
     result = scan(cli, repo)
     assert result.code == 0
-    assert result.out == "No findings in 1 files checked.\n"
+    assert result.out == "No findings in 1 file checked.\n"
 
 
 @pytest.fixture

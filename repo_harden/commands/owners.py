@@ -65,9 +65,11 @@ def load_codeowners(repo: LocalRepo) -> CodeownersFile | None:
     if not codeowners.loaded:
         _note(f"{codeowners.path} is over 3 MB: GitHub does not load it, so nothing has an owner")
     elif codeowners.problems:
+        from repo_harden.reporters.text import counted
+
         lines = len({problem.line for problem in codeowners.problems})
         _note(
-            f"GitHub skips {lines} line{'s' if lines != 1 else ''} of {codeowners.path}; "
+            f"GitHub skips {counted(lines, 'line')} of {codeowners.path}; "
             "`repo-harden scan --select OWN003` lists them"
         )
     return codeowners

@@ -279,7 +279,9 @@ def _listing_text(listing: FileListing) -> str:
 
 
 def _files(count: int) -> str:
-    return f"{count} file{'s' if count != 1 else ''}"
+    from repo_harden.reporters.text import counted
+
+    return counted(count, "file")
 
 
 def _listing_json(listing: FileListing) -> str:

@@ -123,9 +123,11 @@ def waiver_status(waiver: Waiver, today: datetime.date) -> str:
         return "invalid: " + "; ".join(waiver.problems)
     assert waiver.expires is not None
     days = (waiver.expires - today).days
+    from repo_harden.reporters.text import counted
+
     if days < 0:
-        return f"EXPIRED {-days} days ago"
-    return f"expires in {days} day{'s' if days != 1 else ''}"
+        return f"EXPIRED {counted(-days, 'day')} ago"
+    return f"expires in {counted(days, 'day')}"
 
 
 def _text(listing: Exceptions) -> str:

@@ -299,9 +299,10 @@ def _summary(result: FixResult, dry_run: bool) -> str:
     fixed, files, left = len(result.fixed), len(result.changes), len(result.not_fixed)
     if not fixed and not left:
         return "Nothing to fix."
+    from repo_harden.reporters.text import counted
+
     verb = "Would fix" if dry_run else "Fixed"
-    references = f"{fixed} reference{'s' if fixed != 1 else ''}"
-    text = f"{verb} {references} in {files} file{'s' if files != 1 else ''}"
+    text = f"{verb} {counted(fixed, 'reference')} in {counted(files, 'file')}"
     if left:
         text += f"; {left} could not be fixed (see why above)"
     return text + "."

@@ -84,22 +84,26 @@ def _table(rows: list[list[str]]) -> list[str]:
     ]
 
 
+def counted(count: int, noun: str) -> str:
+    """`1 file`, `2 files`."""
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
 def summary(report: Report) -> str:
     counts = Counter(item.severity for item in report.reported)
     hidden = _hidden(report)
     if not report.reported:
         done = _paint("No findings", "1;32", report.color)
-        return f"{done} in {report.files_checked} files checked.{hidden}"
+        return f"{done} in {counted(report.files_checked, 'file')} checked.{hidden}"
     parts = [
-        f"{counts[severity]} {severity.value}{'s' if counts[severity] != 1 else ''}"
+        counted(counts[severity], severity.value)
         for severity in (Severity.ERROR, Severity.WARNING, Severity.NOTE)
         if counts[severity]
     ]
     files = len({(item.repository, item.finding.path) for item in report.reported})
-    total = len(report.reported)
     return (
-        f"Found {total} finding{'s' if total != 1 else ''} ({', '.join(parts)}) "
-        f"in {files} file{'s' if files != 1 else ''}.{hidden}\n"
+        f"Found {counted(len(report.reported), 'finding')} ({', '.join(parts)}) "
+        f"in {counted(files, 'file')}.{hidden}\n"
         "Run `repo-harden rules CODE` to read why a rule matters and how to fix it."
     )
 
