@@ -155,10 +155,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         text_report(result, args.dry_run, sys.stdout, sys.stderr)
         if github or registries:
-            print(
-                f"Looked up: {github} GitHub requests, {registries} registry requests.",
-                file=sys.stderr,
-            )
+            from repo_harden.reporters.text import counted
+
+            asked = [counted(github, "GitHub request"), counted(registries, "registry request")]
+            print(f"Looked up: {', '.join(asked)}.", file=sys.stderr)
     return exit_code(result, dry_run=args.dry_run)
 
 
