@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from repo_harden.hooks.branch_protection import main as branch_protection_hook
 
+from repo_harden.hooks.branch_protection import main as branch_protection_hook
 from tests.conftest import make_repo
 from tests.rule_tables import scan_files
 

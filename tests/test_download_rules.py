@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from repo_harden.hooks.unpinned_downloads import main as hook_main
 from ruamel.yaml import YAML
 
 from repo_harden.core.globs import PathMatcher
+from repo_harden.hooks.unpinned_downloads import main as hook_main
 from repo_harden.readers.file_kinds import (
     DOCKERFILE_HOOK_REGEX,
     DOCKERFILE_PATTERNS,

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from repo_harden.checks.ownership import reported_error_findings
-from repo_harden.hooks.codeowners import main as codeowners_hook
 from ruamel.yaml import YAML
 
+from repo_harden.checks.ownership import reported_error_findings
 from repo_harden.core.declare import DOC_HEADINGS, CheckContext
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.core.snapshot import ReportedError
 from repo_harden.engine.catalogue import catalogue
+from repo_harden.hooks.codeowners import main as codeowners_hook
 from repo_harden.readers.codeowners import MAX_BYTES
 from repo_harden.sources.local import LocalRepo
 from tests.conftest import CliResult, make_repo, workflow
@@ -503,7 +503,6 @@ def test_default_sensitive_globs_match_the_sensitive_list() -> None:
     """The check's file patterns (kept in file_kinds, so declaring them loads no parser)
     are exactly the globs of the built-in sensitive list."""
     from repo_harden.checks.ownership.sensitive_paths import default_sensitive_paths
-
     from repo_harden.readers.file_kinds import DEFAULT_SENSITIVE_GLOBS
 
     globs = tuple(glob for entry in default_sensitive_paths(()) for glob in entry.globs)

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from repo_harden.hooks.lockfiles import main as lockfiles_hook
 from ruamel.yaml import YAML
 
 from repo_harden.core.globs import PathMatcher
 from repo_harden.engine.catalogue import catalogue
+from repo_harden.hooks.lockfiles import main as lockfiles_hook
 from tests.conftest import make_repo
 from tests.rule_tables import located, scan_files
 

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from repo_harden.checks.lockfiles.requirement_pins import REQUIREMENTS_PATTERNS, reached_files
-
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Finding, Severity

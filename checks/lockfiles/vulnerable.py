@@ -19,7 +19,6 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from repo_harden.checks.lockfiles.requirement_pins import REQUIREMENTS_PATTERNS, reached_files
-
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.globs import PathMatcher
 from repo_harden.core.lazy import lazy_import

@@ -14,7 +14,6 @@ from repo_harden.readers.file_kinds import CODEOWNERS_PATTERNS, DEFAULT_SENSITIV
 
 if TYPE_CHECKING:
     from repo_harden.checks.ownership import sensitive_paths
-
     from repo_harden.readers import codeowners as codeowners_parser
 else:
     codeowners_parser = lazy_import("repo_harden.readers.codeowners")

@@ -21,7 +21,6 @@ from repo_harden.checks.pinning.unpinned import (
     parse_uses,
     remote_uses,
 )
-
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.model import Finding, Position, Severity
 from repo_harden.core.pins import (

@@ -10,7 +10,6 @@ from repo_harden.checks.trust_boundaries.workflow_runs import (
     default_permissions,
     workflows,
 )
-
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Finding, Severity

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from repo_harden.checks.trust_boundaries.known_actions import action_of
 from repo_harden.checks.trust_boundaries.workflow_runs import workflows
-
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Finding, Severity

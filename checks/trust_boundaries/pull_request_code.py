@@ -15,7 +15,6 @@ from repo_harden.checks.trust_boundaries.known_actions import (
     truthy,
 )
 from repo_harden.checks.trust_boundaries.workflow_runs import position_in
-
 from repo_harden.core.declare import CheckContext
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Position

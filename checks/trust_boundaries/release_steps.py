@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from repo_harden.checks.trust_boundaries.known_actions import action_of, input_of, truthy
 from repo_harden.checks.trust_boundaries.workflow_runs import token_of
-
 from repo_harden.core.declare import CheckContext
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Position

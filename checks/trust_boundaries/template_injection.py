@@ -13,7 +13,6 @@ from repo_harden.checks.trust_boundaries.workflow_runs import (
     position_in,
     runs_of,
 )
-
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Finding, Severity

@@ -18,7 +18,6 @@ from repo_harden.checks.trust_boundaries.known_actions import (
     is_local_action,
     scopes_of_action,
 )
-
 from repo_harden.core.declare import CheckContext
 from repo_harden.core.lazy import lazy_import
 from repo_harden.readers.workflows import Job, Step, Workflow

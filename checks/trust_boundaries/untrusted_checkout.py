@@ -14,7 +14,6 @@ from repo_harden.checks.trust_boundaries.workflow_runs import (
     token_of,
     workflows,
 )
-
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Finding, Severity
