@@ -22,7 +22,6 @@ from repo_harden.core.errors import ConfigError
 from repo_harden.core.globs import glob_problem
 from repo_harden.core.model import Severity
 from repo_harden.core.snapshot import MAX_FILE_BYTES, RepoSnapshot
-from repo_harden.readers.documents import load_toml
 
 CONFIG_FILE = ".repo-harden.toml"
 PYPROJECT = "pyproject.toml"
@@ -177,6 +176,8 @@ def parse_config(
 ) -> Config:
     """A config file's text; `path` is how messages name it."""
     import tomllib  # only when there is a config file to read
+
+    from repo_harden.readers.documents import load_toml
 
     try:
         document = load_toml(text)
