@@ -169,6 +169,14 @@ def parse_args() -> argparse.Namespace:
         "(every action allowed: each repository with workflows is asked its own), or an "
         "allow-list with SHA pinning that settles it for every repository",
     )
+    parser.add_argument(
+        "--audit-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="pass ARG on to `repo-harden audit` (repeatable), e.g. --audit-arg=--ignore "
+        "--audit-arg=WF101,WF102,WF103,WF104",
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--cold-only", action="store_true", help="skip the warm run")
     parser.add_argument(
@@ -216,6 +224,7 @@ def one_run(
             "json",
             "-o",
             str(workdir / f"{name}.json"),
+            *args.audit_arg,
         ],
         environment,
     )

@@ -378,9 +378,30 @@ def test_audit_asks_no_repository_the_token_cannot_administer(
     assert all("GitHub shows it only to repository admins" in f["message"] for f in notes)
 
 
+SETTINGS_RULES = "WF101,WF102,WF103,WF104"
+WORKFLOW_RULES = "WF001,WF002,WF003,WF004,WF005"
+# a private repository under an organization that lets no fork pull request run: its
+# allowed actions and its token's defaults
+ALL_OF_IT = ["actions/permissions", "actions/permissions/workflow"]
+
+
+TOKEN = "actions/permissions/workflow"
+WF001_ERROR = ("WF001", "error")  # the token's write default, read from the repository
+
+
 @pytest.mark.parametrize(
-    ("selected", "asks"),
-    [("PIN,LCK,BP,OWN,DL", False), ("WF101", True), ("WF001", True), (None, True)],
+    ("chosen", "asks", "found"),
+    [
+        (["--select", "PIN,LCK,BP,OWN,DL"], [], set()),
+        (["--select", "WF101"], ALL_OF_IT, {("WF101", "warning")}),
+        (["--select", "WF001"], [TOKEN], {WF001_ERROR}),
+        ([], ALL_OF_IT, {WF001_ERROR, ("WF101", "warning"), ("WF103", "warning")}),
+        # WF101-WF104 off: only the token's defaults, which the workflow rules read
+        (["--ignore", SETTINGS_RULES], [TOKEN], {WF001_ERROR}),
+        (["--ignore", f"{SETTINGS_RULES},{WORKFLOW_RULES}"], [], set()),
+        # a prefix: a repository's config may select a whole code, which wins over it
+        (["--ignore", "WF"], ALL_OF_IT, set()),
+    ],
 )
 def test_audit_asks_actions_settings_only_when_a_rule_that_reads_them_may_run(
     cli: Any,
@@ -388,11 +409,12 @@ def test_audit_asks_actions_settings_only_when_a_rule_that_reads_them_may_run(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     *,
-    selected: str | None,
-    asks: bool,
+    chosen: list[str],
+    asks: list[str],
+    found: set[tuple[str, str]],
 ) -> None:
-    """The Actions settings cost a REST request a repository (GraphQL has none): an audit
-    whose `--select` leaves out every rule that reads them does not ask."""
+    """The Actions settings cost REST requests for each repository (GraphQL has none): an
+    audit asks what the rules that may run read, and no more."""
     github.actions_of("acme").default_workflow_permissions = "write"
     github.add_repo(
         "acme/api",
@@ -402,15 +424,16 @@ def test_audit_asks_actions_settings_only_when_a_rule_that_reads_them_may_run(
     )
     monkeypatch.setenv("GITHUB_TOKEN", ADMIN_TOKEN)
     monkeypatch.delenv("GH_TOKEN", raising=False)
-    chosen = ["--select", selected] if selected is not None else []
     result = cli(
         "audit", "--org", "acme", "--api-url", github.url, "--no-cache", "--format", "json",
         *chosen, cwd=tmp_path,
     )  # fmt: skip
     assert result.code in (0, 1), result.err
-    repository_asks = [
-        e.path for e in github.exchanges if e.path.startswith("/repos/acme/api/actions/")
-    ]
-    assert bool(repository_asks) is asks
-    rules = {f["rule"] for f in result.json()["findings"]}
-    assert ("WF101" in rules) is (selected in ("WF101", None))
+    prefix = "/repos/acme/api/"
+    repository_asks = sorted(
+        e.path.removeprefix(prefix) for e in github.exchanges if e.path.startswith(prefix)
+        and "/actions/" in e.path
+    )  # fmt: skip
+    assert repository_asks == asks
+    findings = result.json()["findings"]
+    assert {(f["rule"], f["severity"]) for f in findings if f["rule"].startswith("WF")} == found

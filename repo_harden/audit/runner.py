@@ -36,7 +36,7 @@ from repo_harden.audit.content import (
 from repo_harden.audit.git_api import TransportGitApi
 from repo_harden.audit.github_snapshot import GitHubSnapshot
 from repo_harden.audit.listing import ListedRepository
-from repo_harden.audit.settings import CachedApi, read_settings
+from repo_harden.audit.settings import ActionsReading, CachedApi, read_settings
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry
 from repo_harden.audit.transport import Stats, Transport
 from repo_harden.checks import CHECK_MODULES
@@ -108,8 +108,9 @@ class AuditResult:
         return [repo for repo in self.repositories if repo.status == FAILED]
 
 
-# The rules that may read a repository's Actions settings (WF101-WF104, and the workflow
-# rules through the token's default permissions): a REST request each, GraphQL has none
+# The rules that read a repository's Actions settings, a REST request each (GraphQL has
+# none): WF101-WF104 judge them all; the other workflow rules read the token's defaults.
+ACTIONS_SETTINGS_RULES = CHECK_MODULES["repo_harden.checks.trust_boundaries.actions_settings"]
 ACTIONS_SETTINGS_READERS = tuple(
     code
     for module, codes in CHECK_MODULES.items()
@@ -176,7 +177,7 @@ class Audit:
         )
         self._org_config_key = hashlib.sha256(options.config_text.encode()).hexdigest()
         self._chooser = listings.Chooser(options)
-        self._judges_actions = may_run(ACTIONS_SETTINGS_READERS, options)
+        self._reads_actions = actions_reading(options)
 
     def run(self) -> AuditResult:
         try:
@@ -300,7 +301,7 @@ class Audit:
     ) -> dict[str, RepoSettings]:
         def read(listed: ListedRepository) -> tuple[str, RepoSettings | str]:
             try:
-                settings = read_settings(self._api, listed, actions=self._judges_actions)
+                settings = read_settings(self._api, listed, actions=self._reads_actions)
                 return listed.full_name, replace(
                     settings, advisories=self.options.advisories, git_refs=self._git_refs
                 )
@@ -455,9 +456,21 @@ class Audit:
         return min(known) if known else None
 
 
+def actions_reading(options: AuditOptions) -> ActionsReading:
+    """How much of each repository's Actions settings the rules that may run read."""
+    if may_run(ACTIONS_SETTINGS_RULES, options):
+        return "all"
+    return "token" if may_run(ACTIONS_SETTINGS_READERS, options) else "none"
+
+
 def may_run(codes: Sequence[str], options: AuditOptions) -> bool:
     """Whether a rule of `codes` may run on some repository. Not when `--select` (or the one
-    `--config`) leaves them all out: a repository's own config can then only ignore more."""
+    `--config`) leaves them all out: a repository's own config can then only ignore more.
+    Nor when `--ignore` names each one: no repository's `select` can be more specific than
+    a whole code, and ties go to ignore."""
+    codes = [code for code in codes if code not in options.overrides.ignore]
+    if not codes:
+        return False
     if options.config is None and not options.overrides.select:
         return True  # each repository's config selects
     config = apply_overrides(options.config or Config(), options.overrides)

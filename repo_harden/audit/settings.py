@@ -21,7 +21,7 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from repo_harden.audit.listing import ListedRepository
@@ -54,6 +54,9 @@ from repo_harden.readers.settings_tree import from_json
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 _RULESET = re.compile(r"/rulesets/(\d+)$")
 _UNKNOWN = object()
+# How much of the Actions settings the rules that may run read: all of them (WF101-WF104),
+# only the workflow token's defaults (the workflow rules WF001-WF005), or nothing.
+ActionsReading = Literal["all", "token", "none"]
 
 
 class CachedApi:
@@ -142,9 +145,11 @@ def _with_query(path: str, params: Params) -> str:
     return f"{path}?{urlencode(dict(params))}" if params else path
 
 
-def read_settings(api: CachedApi, listed: ListedRepository, *, actions: bool) -> RepoSettings:
+def read_settings(
+    api: CachedApi, listed: ListedRepository, *, actions: ActionsReading
+) -> RepoSettings:
     """The default branch, its protection and GitHub's CODEOWNERS errors; the Actions
-    settings when `actions` (a rule that reads them may run)."""
+    settings as far as the rules that may run read them (`actions`)."""
     api.know_rulesets(listed)
     branch = listed.default_branch or ""
     listed_whole = _listed_whole(listed.rulesets)
@@ -163,14 +168,16 @@ def read_settings(api: CachedApi, listed: ListedRepository, *, actions: bool) ->
         default_branch=branch,
         branch_protection=policy,
         codeowners_errors=_codeowners_errors(listed.codeowners),
-        actions=_actions(api, listed) if actions else None,
+        actions=_actions(api, listed, actions),
     )
 
 
-def _actions(api: CachedApi, listed: ListedRepository) -> ActionsSettings | None:
+def _actions(
+    api: CachedApi, listed: ListedRepository, reading: ActionsReading
+) -> ActionsSettings | None:
     """The Actions settings of a repository with workflows (WF101-WF104 judge no other),
     asking the repository only what its organization's policies leave open."""
-    if not listed.has_workflows:
+    if reading == "none" or not listed.has_workflows:
         return None
     owner = listed.full_name.split("/", 1)[0]
     organization = api.organization(owner) if listed.organization else None
@@ -180,6 +187,7 @@ def _actions(api: CachedApi, listed: ListedRepository) -> ActionsSettings | None
         private=listed.private,
         organization=organization,
         can_administer=listed.can_administer,
+        token_only=reading == "token",
     )
 
 

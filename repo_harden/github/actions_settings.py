@@ -144,14 +144,19 @@ def read_actions_settings(
     private: bool,
     organization: OrganizationActions | None,
     can_administer: bool = True,
+    token_only: bool = False,
 ) -> ActionsSettings:
     """The repository's Actions settings, asking the repository only what the
-    organization's policies leave open. Raises `GitHubError` only for answers other than
-    "cannot read" (401, 403, 404)."""
+    organization's policies leave open; with `token_only`, only the workflow token's
+    defaults (what the workflow rules read when WF101-WF104 are off). Raises `GitHubError`
+    only for answers other than "cannot read" (401, 403, 404)."""
     org = organization or OrganizationActions("")
     if org.enabled_repositories == "none":
         return ActionsSettings(enabled=Known(False, org.source))
     reading = _Reading(api, full_name, can_administer)
+    if token_only:
+        _token(reading, org)
+        return reading.settings
     _allowed_actions(reading, org)
     if reading.settings.disabled:
         return reading.settings
