@@ -86,7 +86,24 @@ WEIGHTS = {
     "BP005": 1,
     "BP008": 2,
     "BP012": 1,
+    "WF001": 7,
+    "WF002": 1,
+    "WF003": 1,
+    "WF004": 2,
+    "WF005": 2,
+    "WF101": 2,
+    "WF103": 1,
     "RH000": 1,
+}
+# What the workflow rules say, in short (their real messages name the job and step).
+WORKFLOW_MESSAGES = {
+    "WF001": "job `build` sets no `permissions:`, so its `GITHUB_TOKEN` can write everywhere",
+    "WF002": "a `pull_request_target` job checks out the pull request's code with a write token",
+    "WF003": "`${{ github.event.pull_request.title }}` is expanded into a `run:` script",
+    "WF004": "step 4 sets `AWS_SECRET_ACCESS_KEY` from a stored secret; use OIDC instead",
+    "WF005": "`npm publish` publishes without provenance",
+    "WF101": "workflows get a read and write `GITHUB_TOKEN` by default",
+    "WF103": "any action may run, pinned or not",
 }
 
 
@@ -200,6 +217,10 @@ def _finding_text(rng: random.Random, code: str) -> tuple[str, int | None, str]:
                 "to one exact version with a hash"
             ),
         )
+    if code in WORKFLOW_MESSAGES:
+        at_line = not code.startswith("WF1")  # WF101-WF104 are about the repository's settings
+        place = (workflow, line) if at_line else ("", None)
+        return *place, WORKFLOW_MESSAGES[code]
     command = "curl -fsSL https://get.example.com/install.sh | bash"
     return workflow, line, f"{code}: `{command}` runs what it downloads, unverified"
 
@@ -258,10 +279,10 @@ def measure(page_file: Path, runs: int, screenshot: Path | None) -> list[tuple[f
                 page.wait_for_selector("html[data-ready=true]", state="attached", timeout=60_000)
                 wall = (time.perf_counter() - started) * 1000
                 mark = page.evaluate("performance.getEntriesByName('dashboard-ready')[0].startTime")
+                if screenshot is not None:  # the page as it opens, before the filter and sort
+                    page.screenshot(path=str(screenshot))
                 filtered, sorted_ = page.evaluate(INTERACTIONS)
                 results.append((float(mark), wall, float(filtered), float(sorted_)))
-                if screenshot is not None:
-                    page.screenshot(path=str(screenshot))
                 page.close()
         finally:
             context.close()
