@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,13 @@ def run_action(workspace: Path, runner_temp: Path, inputs: dict[str, str]) -> tu
     context["github.action_path"] = str(action_path)
     outputs = runner_temp / "github_output"
     outputs.write_text("")
+    # The runner's `python3` is the interpreter the tests run on, which the wheelhouse was
+    # built for (on PATH there may be another version, with no wheels for it).
+    interpreter = runner_temp / "python-bin"
+    interpreter.mkdir(exist_ok=True)
+    if not (interpreter / "python3").exists():
+        (interpreter / "python3").symlink_to(sys.executable)
+    search_path = f"{interpreter}{os.pathsep}{os.environ.get('PATH', '')}"
     log = ""
     for step in action["runs"]["steps"]:
         env = {k: _evaluate(str(v), context) for k, v in step.get("env", {}).items()}
@@ -131,6 +139,7 @@ def run_action(workspace: Path, runner_temp: Path, inputs: dict[str, str]) -> tu
                 **os.environ,
                 **env,
                 **offline_install_environment(),
+                "PATH": search_path,
                 "RUNNER_TEMP": str(runner_temp),
                 "GITHUB_OUTPUT": str(outputs),
                 "NO_COLOR": "1",
