@@ -35,8 +35,9 @@ def offline_install_environment() -> dict[str, str]:
     wheelhouse = Path(os.environ.get(WHEELHOUSE_ENV) or Path(sys.prefix) / "wheelhouse")
     if not any(wheelhouse.glob("*.whl")):
         pytest.fail(
-            f"no wheels in {wheelhouse}: build them once with "
-            f"`pip wheel -q -w {wheelhouse} . setuptools` (the README's test command does), "
+            f"no wheels in {wheelhouse}: fill it once as the README's test command does, "
+            f"`pip wheel -q -w {wheelhouse} . setuptools && pip download -q --require-hashes "
+            f"--no-deps -d {wheelhouse} -r requirements/action.txt`, "
             f"or name another folder in {WHEELHOUSE_ENV}",
             pytrace=False,
         )

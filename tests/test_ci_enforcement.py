@@ -8,12 +8,15 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 from ruamel.yaml import YAML
 
 from tests.conftest import DATA, git, make_repo, offline_install_environment, workflow
@@ -252,3 +255,42 @@ def test_a_pull_request_cannot_get_code_run_through_the_sarif_file(
         assert not [line for line in log.splitlines() if line.lstrip().startswith("::add-mask")]
         assert "::error::forged" not in [line.strip() for line in log.splitlines()]
     assert not (repo / "repo-harden.sarif").is_symlink()  # the link was replaced, not followed
+
+
+def test_the_action_installs_every_dependency_pinned_with_hashes() -> None:
+    """requirements/action.txt gives each of pyproject.toml's base dependencies and its
+    build backend one version that satisfies them, with hashes (action.yml installs it with
+    `--require-hashes`): a dependency added or raised without regenerating it fails here."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    wanted = [
+        Requirement(text)
+        for text in (*project["project"]["dependencies"], *project["build-system"]["requires"])
+    ]
+    locked = _locked_versions(ROOT / "requirements" / "action.txt")
+    for requirement in wanted:
+        name = canonicalize_name(requirement.name)
+        assert name in locked, f"{name} is not in requirements/action.txt"
+        version, hashes = locked[name]
+        assert requirement.specifier.contains(version, prereleases=True), (name, version)
+        assert hashes, f"{name} has no hash"
+    action = YAML(typ="safe").load(ROOT / "action.yml")
+    steps = " ".join(step["run"] for step in action["runs"]["steps"] if "run" in step)
+    assert '--require-hashes --no-deps -r "$RH_ACTION_PATH/requirements/action.txt"' in steps
+    assert '--no-deps --no-build-isolation "$RH_ACTION_PATH"' in steps
+
+
+def _locked_versions(path: Path) -> dict[str, tuple[str, list[str]]]:
+    """name -> (version, hashes) of a `uv pip compile --generate-hashes` file."""
+    locked: dict[str, tuple[str, list[str]]] = {}
+    text = path.read_text().replace("\\\n", " ")
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        pinned, *options = line.split(" --hash=")
+        requirement = Requirement(pinned.strip())
+        (specifier,) = requirement.specifier
+        assert specifier.operator == "==", line
+        hashes = [option.strip() for option in options]
+        locked[canonicalize_name(requirement.name)] = (specifier.version, hashes)
+    return locked
