@@ -5,6 +5,7 @@ change; a second run changes nothing and asks nothing."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -507,3 +508,81 @@ def test_every_finding_is_fixed_whatever_the_report_shows(
     result = fix(cli, world, repo)
     assert result.code == 0, result.out
     assert "Fixed 4 references in 1 file." in result.out
+
+
+def test_github_unreachable_is_said_once_and_what_it_left_is_listed(
+    cli: Any, world: World, tmp_path: Path
+) -> None:
+    steps = "".join(
+        f"      - uses: actions/checkout@{ref}\n" for ref in ("v4", "v4.1.0", CO1, CO2, CO3)
+    )
+    repo = make_repo(tmp_path / "repo", {WF: _workflow(steps, "    container: node:20\n")})
+    result = cli(
+        "fix", "--api-url", "http://127.0.0.1:9", "--registry-url",
+        f"docker.io={world.registry.url}", "--no-cache", cwd=repo,
+    )  # fmt: skip
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert lines[0].startswith("GitHub did not answer: GraphQL query: GitHub could not be reached")
+    assert result.out.count("could not be reached") == 1
+    assert any(
+        ":7:15: PIN001 not fixed: `actions/checkout@v4` (GitHub did not answer)" in line
+        for line in lines
+    )
+    assert any(":8:15: PIN001 not fixed: `actions/checkout@v4.1.0`" in line for line in lines)
+    assert "3 pinned commits could not be verified either (PIN004: GitHub did not answer)." in lines
+    assert not any(f"actions/checkout@{CO1}" in line for line in lines)  # counted, not listed
+    assert f"node:20@{world.node}" in (repo / WF).read_text()  # the registry still answered
+
+
+def test_a_pin_that_was_not_verified_is_named_once_on_its_line(
+    cli: Any, world: World, tmp_path: Path
+) -> None:
+    pinned = f"nobody/nothing@{CO1}"
+    hooks = f"repos:\n  - repo: https://github.com/nobody/hooks\n    rev: {CO1}\n    hooks:\n      - id: x\n"
+    files = {WF: _workflow(f"      - uses: {pinned} # v1\n"), ".pre-commit-config.yaml": hooks}
+    repo = make_repo(tmp_path / "repo", files)
+    result = fix(cli, world, repo)
+    assert result.code == 1
+    line = next(line for line in result.out.splitlines() if ":6:15:" in line)
+    assert line.endswith(
+        f"PIN004 not fixed: `{pinned}`: not verified: GitHub has no repository nobody/nothing, "
+        "or the token cannot read it; if it is private or internal, use a token that can"
+    )
+    assert not any(":6:15: PIN003" in line for line in result.out.splitlines())
+    hook = next(line for line in result.out.splitlines() if ":3:10:" in line)
+    assert hook.count(CO1) == 1, hook
+    assert hook.endswith(
+        f"`{CO1}`: not verified: GitHub has no repository nobody/hooks, or "
+        "the token cannot read it; if it is private or internal, use a token that can"
+    )
+
+
+def test_select_naming_no_rule_fix_handles_is_a_usage_error(cli: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {WF: _workflow("      - uses: actions/checkout@v4\n")})
+    result = cli("fix", "--offline", "--select", "WF001", cwd=repo)
+    assert result.code == 2
+    assert result.err.strip() == (
+        "repo-harden: error: --select WF001: `repo-harden fix` fixes only PIN001, PIN002, "
+        "PIN003 and PIN005 (and lists PIN004); `repo-harden scan` reports the other rules"
+    )
+    assert result.out == ""
+    mixed = cli("fix", "--offline", "--dry-run", "--select", "PIN002,WF001", cwd=repo)
+    assert mixed.code == 0
+    assert "note: `repo-harden fix` fixes only PIN001" in mixed.err
+    assert "WF001: see `repo-harden scan`" in mixed.err
+
+
+def test_every_fix_option_is_explained_in_its_help() -> None:
+    from repo_harden.cli import build_parser
+
+    parser = build_parser("fix")
+    subcommands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    unexplained = [
+        action.option_strings or [action.dest]
+        for action in subcommands.choices["fix"]._actions
+        if not action.help
+    ]
+    assert unexplained == []
+    text = subcommands.choices["fix"].format_help()
+    assert "PIN005 pre-commit revs; with a token also PIN003" in " ".join(text.split())

@@ -348,7 +348,8 @@ def test_a_repository_github_does_not_show_is_asked_about_once_a_day(
     repo = make_repo(tmp_path / "repo", {WF: workflow("      - uses: gone/action@v1\n")})
     gone = (
         "gone/action@v1: not followed "
-        "(GitHub has no repository gone/action (or the token cannot read it))"
+        "(GitHub has no repository gone/action, or the token cannot read it; if it is "
+        "private or internal, use a token that can)"
     )
 
     def unread() -> list[str]:

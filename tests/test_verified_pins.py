@@ -104,10 +104,8 @@ CASES: list[tuple[str, str, list[tuple[str, str]]]] = [
     (
         "a repository GitHub does not have",
         f"nobody/nothing@{C1} # v1.0.0",
-        [
-            ("PIN003", "was not verified: GitHub has no repository nobody/nothing"),
-            ("PIN004", "was not verified: GitHub has no repository nobody/nothing"),
-        ],
+        # one finding for the pin, saying what would help (not "run the scan again later")
+        [("PIN004", "not verified: GitHub has no repository nobody/nothing, or the token")],
     ),
 ]
 
@@ -165,8 +163,37 @@ def test_github_failing_leaves_each_pin_not_verified(
         tmp_path / "repo", {WF: workflow(f"      - uses: actions/checkout@{C4} # v4.2.2\n")}
     )
     found = scan(cli, github, repo)
-    assert [(rule, line) for rule, line, _ in found] == [("PIN003", 6), ("PIN004", 6)]
-    assert all("was not verified" in message for _, _, message in found)
+    assert [(rule, line) for rule, line, _ in found] == [("PIN004", 6)]  # once, not per rule
+    assert "not verified: GraphQL query: HTTP 502" in found[0][2]
+    assert "run the scan again later" in found[0][2]  # a later run may get an answer
+
+
+def test_a_repository_github_does_not_show_is_not_worth_another_run(
+    cli: Any, github: FakeGitHub, tmp_path: Path
+) -> None:
+    steps = f"      - uses: nobody/nothing@{C1} # v1.0.0\n      - uses: nobody/nothing@{C2}\n"
+    repo = make_repo(tmp_path / "repo", {WF: workflow(steps)})
+    found = scan(cli, github, repo)
+    assert [(rule, line) for rule, line, _ in found] == [("PIN004", 6), ("PIN004", 7)]
+    for _, _, message in found:
+        assert message.startswith("`nobody/nothing@")
+        assert "if it is private or internal, use a token that can" in message
+        assert "again later" not in message
+
+
+def test_pin003_alone_still_reports_a_pin_it_could_not_verify(
+    cli: Any, github: FakeGitHub, tmp_path: Path
+) -> None:
+    """Without PIN004 to carry it, PIN003 says its pin went unchecked: a gate that could not
+    look fails."""
+    repo = make_repo(tmp_path / "repo", {WF: workflow(f"      - uses: nobody/nothing@{C1} # v1\n")})
+    result = cli(
+        "scan", "--online", "--api-url", github.url, "--select", "PIN003", "--format", "json",
+        cwd=repo,
+    )  # fmt: skip
+    found = [(f["rule"], f["message"]) for f in result.json()["findings"]]
+    assert len(found) == 1 and found[0][0] == "PIN003"
+    assert "not verified: GitHub has no repository nobody/nothing" in found[0][1]
 
 
 def test_offline_they_find_nothing_and_ask_nothing(

@@ -7,8 +7,10 @@ once, so the source can batch the questions and ask each distinct one once.
 
 A pin whose comment names the tag it is the commit of needs no more than that tag's
 commit: it is in the repository (a tag points at it). Only the others are looked up as
-commits. When the source cannot answer, each pin is reported as not verified, with the
-reason: a gate that could not look must fail, not pass in silence (as LCK006 does).
+commits. When the source cannot answer, each pin is reported as not verified, once, with the
+reason: a gate that could not look must fail, not pass in silence (as LCK006 does). PIN004
+carries it (every pinned commit is its question); PIN003 only when PIN004 does not run. The
+advice to run again is kept for what may pass next time (the network, 5xx, rate limits).
 """
 
 from __future__ import annotations
@@ -122,7 +124,10 @@ def pin_comment_mismatch(ctx: CheckContext) -> Iterator[Finding]:
     that the comment of a pinned `uses:` or pre-commit `rev:` names
     (`# v4.2.2`, `# frozen: v4.2.2`, `# tag=v4.2.2`) and reports the pin when
     that tag points at another commit, or when the repository has no such tag.
-    Comments that name no version are left alone.
+    Comments that name no version are left alone. A pin that could not be
+    looked up (GitHub unreachable, or no such repository for the token) is
+    reported once, by PIN004; PIN003 reports it as not verified only when
+    PIN004 is not selected.
 
     ## Why is this bad?
     Reviewers, Dependabot and Renovate read the comment, not the 40 hex digits.
@@ -162,12 +167,16 @@ def pin_comment_mismatch(ctx: CheckContext) -> Iterator[Finding]:
         return
     pins = [pin for pin in _all_pins(ctx, source) if pin.pinned and pin.comment_tag]
     commits = source.tag_commits({RefName(pin.repository, str(pin.comment_tag)) for pin in pins})
+    unchecked = [p for p in pins if isinstance(commits.get(_tag_of(p)), Unresolved)]
+    left_to_pin004 = _unverified_commits(ctx, source, unchecked)
     for pin in pins:
         tag = str(pin.comment_tag)
         subject = f"{pin.written}#{tag}"
         found = commits.get(RefName(pin.repository, tag))
         if isinstance(found, Unresolved):
-            message = _not_verified(pin, found.reason)
+            if _commit_of(pin) in left_to_pin004:
+                continue
+            message = _not_verified(pin, found)
         elif found is None:
             message = (
                 f"`{pin.written}` has the comment `{tag}`, but {pin.repository} has no tag "
@@ -184,6 +193,25 @@ def pin_comment_mismatch(ctx: CheckContext) -> Iterator[Finding]:
                 f"{found} to run {tag} (read what changed first)"
             )
         yield ctx.finding(pin.path, pin.at, message, subject)
+
+
+def _tag_of(pin: Pin) -> RefName:
+    return RefName(pin.repository, str(pin.comment_tag))
+
+
+def _commit_of(pin: Pin) -> CommitName:
+    return CommitName(pin.repository, pin.ref.lower())
+
+
+def _unverified_commits(
+    ctx: CheckContext, source: GitRefSource, pins: Sequence[Pin]
+) -> set[CommitName]:
+    """The commits of `pins` that PIN004 reports as not verified (the source asks each
+    question once a run, so PIN004 asks nothing more)."""
+    if not pins or not ctx.runs("PIN004"):
+        return set()
+    facts = source.commits({_commit_of(pin) for pin in pins})
+    return {commit for commit, answer in facts.items() if isinstance(answer, Unresolved)}
 
 
 @check(
@@ -203,7 +231,12 @@ def impostor_commit(ctx: CheckContext) -> Iterator[Finding]:
     no branch or tag of the named repository contains it (or GitHub knows no
     such commit). A pin whose comment names a tag that points at the SHA is in
     the repository and needs no more lookups. For a `uses:` or `rev:` that is
-    not pinned, it reports a ref that is both a branch and a tag.
+    not pinned, it reports a ref that is both a branch and a tag. A pinned
+    commit that could not be looked up is reported as not verified, with why:
+    to run the scan again later when GitHub could not answer (the network, an
+    error on its side, the rate limit), or to use a token that can read the
+    repository when GitHub shows none (re-running would not help). This is the
+    one finding for such a pin: PIN003 does not repeat it.
 
     ## Why is this bad?
     GitHub keeps the commits of every fork of a repository in one network and
@@ -283,7 +316,7 @@ def _impostor_message(pin: Pin, facts: CommitFacts | Unresolved | None) -> str |
     if facts is None:
         return None
     if isinstance(facts, Unresolved):
-        return _not_verified(pin, facts.reason)
+        return _not_verified(pin, facts)
     if not facts.exists:
         return (
             f"`{pin.written}`: {pin.repository} has no commit {pin.ref} (GitHub knows none "
@@ -291,9 +324,11 @@ def _impostor_message(pin: Pin, facts: CommitFacts | Unresolved | None) -> str |
             f"{pin.repository}"
         )
     if facts.reachable is None:
-        return _not_verified(
-            pin, f"no branch or tag contains it as far as looked ({facts.checked})"
+        looked = (
+            f"no branch or tag was seen to contain it ({facts.checked}); check by hand that "
+            f"one of {pin.repository} does"
         )
+        return _not_verified(pin, Unresolved(looked))
     if facts.reachable:
         return None
     return (
@@ -304,8 +339,9 @@ def _impostor_message(pin: Pin, facts: CommitFacts | Unresolved | None) -> str |
     )
 
 
-def _not_verified(pin: Pin, reason: str) -> str:
-    return (
-        f"`{pin.written}` was not verified: {reason}; run the scan again later (the "
-        "commit it pins is unchecked until then)"
-    )
+def _not_verified(pin: Pin, unresolved: Unresolved) -> str:
+    """Why the pin is unchecked; to run again only when that may help."""
+    text = f"`{pin.written}`: not verified: {unresolved.reason}"
+    if unresolved.transient:
+        text += "; run the scan again later (the commit it pins is unchecked until then)"
+    return text

@@ -244,7 +244,8 @@ class Transport:
                 error.status,
             ) from None
         except RequestException as error:
-            raise GitHubError(f"GitHub could not be reached ({type(error).__name__})") from None
+            reason = f"GitHub could not be reached ({type(error).__name__})"
+            raise GitHubError(reason, transient=True) from None
 
     def rest_get(self, path: str, etag: str | None = None, *, redirect: bool = False) -> Answer:
         """`GET path`; with `etag`, conditional: a 304 answer costs no rate limit. With
@@ -288,7 +289,7 @@ class Transport:
                 self.governor.spent(GRAPHQL)
                 continue
             return answer
-        raise GitHubError("GraphQL query: GitHub's rate limit did not recover", 429)
+        raise GitHubError("GraphQL query: GitHub's rate limit did not recover", 429, transient=True)
 
     def _send(
         self,
@@ -341,7 +342,8 @@ class Transport:
             if attempt < self._retries:
                 self.stats.add("retries")
                 self._sleep(self._backoff * 2**attempt * random.uniform(0.5, 1.5))
-        raise GitHubError(REDACTOR(f"{verb} {url}: {failure} after {self._retries + 1} tries"))
+        tries = f"{failure} after {self._retries + 1} tries"
+        raise GitHubError(REDACTOR(f"{verb} {url}: {tries}"), transient=True)
 
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -412,4 +414,6 @@ def _error(what: str, answer: Answer) -> GitHubError:
     message = data.get("message") if isinstance(data, dict) else None
     api_message = REDACTOR(str(message)) if message else ""
     text = f"{REDACTOR(what)}: HTTP {answer.status}" + (f" {api_message}" if api_message else "")
-    return GitHubError(text, answer.status, api_message)
+    rate_limited = answer.status in (403, 429) and "rate limit" in api_message.lower()
+    transient = answer.status >= 500 or rate_limited
+    return GitHubError(text, answer.status, api_message, transient=transient)

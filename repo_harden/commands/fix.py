@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from repo_harden.commands.scan import add_insecure_http_option
-from repo_harden.core.errors import ExitCode
+from repo_harden.core.errors import ExitCode, UsageError
 from repo_harden.core.extras import ONLINE, PYGITHUB, URLLIB3, pip_command, require
 from repo_harden.frontend.options import DEFAULT_CONFIG_HELP, csv_codes
 
@@ -57,7 +57,13 @@ def add_parser(commands: Subcommands) -> None:
         action="store_true",
         help="write nothing: print the unified diff, and exit 1 if something would change",
     )
-    fix.add_argument("--format", choices=("text", "json"), default="text")
+    fix.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text (default): a line per reference and a summary; json: every reference with "
+        "its status, and the files changed",
+    )
     lookup = fix.add_argument_group(
         "lookups", "GitHub (token in GITHUB_TOKEN or GH_TOKEN) and container registries"
     )
@@ -94,9 +100,19 @@ def add_parser(commands: Subcommands) -> None:
         action="extend",
         default=[],
         metavar="CODES",
-        help="fix only these: PIN001 (actions), PIN002 (images), PIN005 (pre-commit), PIN003",
+        help="fix only these rules (codes or prefixes, comma-separated): PIN001 actions and "
+        "reusable workflows, PIN002 images, PIN005 pre-commit revs; with a token also PIN003 "
+        "(re-comment a pin whose comment names another version) and PIN004 (impostor "
+        "commits, listed, never fixed)",
     )
-    rules.add_argument("--ignore", type=csv_codes, action="extend", default=[], metavar="CODES")
+    rules.add_argument(
+        "--ignore",
+        type=csv_codes,
+        action="extend",
+        default=[],
+        metavar="CODES",
+        help="leave these rules' findings as they are (codes or prefixes, comma-separated)",
+    )
     rules.add_argument(
         "--exclude", action="append", default=[], metavar="GLOB", help="skip paths (repeatable)"
     )
@@ -115,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from repo_harden.registries.digests import parse_registry_urls
 
+    _check_fix_selection(args.select, sys.stderr)
     if not args.offline:
         how = f"{pip_command(ONLINE)} (or `repo-harden fix --offline`: from the cache alone)"
         require(ONLINE, "fix", [PYGITHUB, URLLIB3], install=how)
@@ -149,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write("\r\x1b[K")
         opened.close()
         store.close()
+    result.outage = opened.git_refs.outage
     github, registries = opened.requests
     if args.format == "json":
         sys.stdout.write(json_report(result, args.dry_run, github, registries))
@@ -160,6 +178,35 @@ def run(args: argparse.Namespace) -> int:
             asked = [counted(github, "GitHub request"), counted(registries, "registry request")]
             print(f"Looked up: {', '.join(asked)}.", file=sys.stderr)
     return exit_code(result, dry_run=args.dry_run)
+
+
+FIX_RULES = "PIN001, PIN002, PIN003 and PIN005 (and lists PIN004)"
+
+
+def _check_fix_selection(select: list[str], err: TextIO) -> None:
+    """`--select` naming no rule `fix` handles is a usage error: `fix` reports no other rule,
+    so running would say "Nothing to fix." about rules it never looked at. Codes it does
+    not handle beside some it does get a note (as `ruff --fix` leaves what has no fix)."""
+    from repo_harden.frontend.fix import FIXED_RULES, VERIFYING_RULES
+
+    handled = FIXED_RULES + VERIFYING_RULES
+
+    def fixes(selector: str) -> bool:
+        return selector == "ALL" or any(code.startswith(selector) for code in handled)
+
+    left = [selector for selector in dict.fromkeys(select) if not fixes(selector)]
+    if not left:
+        return
+    if len(left) == len(set(select)):
+        raise UsageError(
+            f"--select {','.join(left)}: `repo-harden fix` fixes only {FIX_RULES}; "
+            "`repo-harden scan` reports the other rules"
+        )
+    print(
+        f"note: `repo-harden fix` fixes only {FIX_RULES}; {', '.join(left)}: see "
+        "`repo-harden scan`",
+        file=err,
+    )
 
 
 def _announcer(stream: TextIO) -> Callable[[str], None]:

@@ -3,7 +3,7 @@ and what a check receives (`CheckContext`) and returns (findings)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from repo_harden.core.branch_requirements import BranchRequirements
@@ -25,6 +25,7 @@ class CheckContext:
         *,
         branch_requirements: BranchRequirements | None = None,
         shell_inputs: Mapping[str, tuple[str, ...]] | None = None,
+        enabled: Collection[str] | None = None,
     ) -> None:
         self.rule = rule
         self.snapshot = snapshot
@@ -34,6 +35,12 @@ class CheckContext:
         self.branch_requirements = branch_requirements  # the config's [branch-protection]
         # the config's `shell-inputs`: actions that run some inputs as shell scripts
         self.shell_inputs: Mapping[str, tuple[str, ...]] = shell_inputs or {}
+        self._enabled = frozenset(enabled) if enabled is not None else None
+
+    def runs(self, code: str) -> bool:
+        """Whether rule `code` runs in this scan too (unknown: assumed to), so that a question
+        two rules share is reported by one of them."""
+        return self._enabled is None or code in self._enabled
 
     def finding(
         self,

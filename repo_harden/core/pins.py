@@ -99,9 +99,12 @@ class ImageTag:
 
 @dataclass(frozen=True)
 class Unresolved:
-    """Why a reference could not be looked up, in one line (never holding a token)."""
+    """Why a reference could not be looked up, in one line (never holding a token).
+    `transient`: a later run may get an answer (the network, GitHub's 5xx or rate limit);
+    otherwise running again does not help, and `reason` says what would."""
 
     reason: str
+    transient: bool = False
 
 
 class GitRefSource(Protocol):

@@ -129,6 +129,7 @@ def run_checks(
     listed = targets if targets is not None else snapshot.paths()
     candidates = [path for path in listed if not scope.excludes(path)]
     run = CheckRun()
+    enabled = frozenset(check.rule.code for check in checks)
     # Checks of a family share patterns; each path is matched once against all of them.
     files_for = _pattern_groups(tuple(check.patterns for check in checks)).select(candidates)
     for check in checks:
@@ -146,6 +147,7 @@ def run_checks(
             parsed,
             branch_requirements=config.branch_protection,
             shell_inputs=config.shell_inputs,
+            enabled=enabled,
         )
         try:
             run.findings.extend(check.run(context))

@@ -86,6 +86,8 @@ class FixResult:
     unfixable: list[NotFixable] = field(default_factory=list)
     changes: list[FileChange] = field(default_factory=list)
     crashes: list[str] = field(default_factory=list)
+    # why GitHub could not answer at all this run (the network...), said once in the report
+    outage: str | None = None
 
     @property
     def fixed(self) -> list[Planned]:
@@ -160,8 +162,17 @@ def _pin004(finding: Finding, text: str, lines: FileLines) -> NotFixable:
 
     at = Position(finding.line, finding.column) if finding.line and finding.column else None
     token = token_at(text, at, lines=lines) if at is not None else ""
-    reason = finding.message.removeprefix(f"`{token}`: ") if token else finding.message
-    return NotFixable(finding.rule, finding.path, at, token, reason)
+    return NotFixable(finding.rule, finding.path, at, token, _after_subject(finding.message))
+
+
+def _after_subject(message: str) -> str:
+    """A PIN004 message without the reference it starts with (`` `X@sha`: ``): the report's
+    line shows that reference already."""
+    if message.startswith("`"):
+        end = message.find("`", 1)
+        if end > 0 and message[end + 1 : end + 2] in (":", " "):
+            return message[end + 1 :].removeprefix(":").strip()
+    return message
 
 
 def _hook_repositories(path: str, text: str) -> tuple[HookRepository, ...]:
@@ -276,7 +287,7 @@ def place(item: Planned | NotFixable) -> tuple[str, int, int]:
     return (path, at.line if at else 0, at.column if at else 0)
 
 
-def _line(item: Planned | NotFixable, dry_run: bool) -> str:
+def _line(item: Planned | NotFixable, dry_run: bool, outage: str | None = None) -> str:
     path, line, column = place(item)
     where = line_start(f"{path}:{line}:{column}" if line else path)
     if isinstance(item, Planned) and item.new is not None:
@@ -286,13 +297,41 @@ def _line(item: Planned | NotFixable, dry_run: bool) -> str:
         return f"{where}: {item.reference.rule} {verb}: {change}{note}"
     rule = item.reference.rule if isinstance(item, Planned) else item.rule
     text = item.reference.text if isinstance(item, Planned) else item.text
+    if _met(item, outage):
+        return f"{where}: {rule} not fixed: `{shown(text)}` (GitHub did not answer)"
     return f"{where}: {rule} not fixed: `{shown(text)}`: {shown(str(item.reason))}"
 
 
+def _met(item: Planned | NotFixable, outage: str | None) -> bool:
+    """Whether `item` stays as it is because of the run's outage (said once, above it)."""
+    return outage is not None and outage in str(item.reason)
+
+
 def report_lines(result: FixResult, dry_run: bool) -> list[str]:
-    """A line per reference, fixed or not (with why), in file order, and a summary."""
+    """A line per reference, fixed or not (with why), in file order, and a summary. When
+    GitHub did not answer at all, that is one line first, the references it left are listed
+    without it, and the pins PIN004 could not verify are counted, not listed."""
+    from repo_harden.reporters.text import counted
+
     items = sorted([*result.fixed, *result.not_fixed], key=place)
-    return [*(_line(item, dry_run) for item in items), _summary(result, dry_run)]
+    unverified = {
+        id(item) for item in items if _met(item, result.outage) and _rule(item) == "PIN004"
+    }
+    lines = [_line(item, dry_run, result.outage) for item in items if id(item) not in unverified]
+    if any(_met(item, result.outage) for item in items):
+        lines.insert(
+            0,
+            f"GitHub did not answer: {shown(str(result.outage))}; what needs it stays as it "
+            "is (run `repo-harden fix` again later)",
+        )
+    if unverified:
+        pins = counted(len(unverified), "pinned commit")
+        lines.append(f"{pins} could not be verified either (PIN004: GitHub did not answer).")
+    return [*lines, _summary(result, dry_run)]
+
+
+def _rule(item: Planned | NotFixable) -> str:
+    return item.reference.rule if isinstance(item, Planned) else item.rule
 
 
 def _summary(result: FixResult, dry_run: bool) -> str:

@@ -50,10 +50,13 @@ class GitHubError(FatalError):
     """A request failed. `status` is the HTTP status (None when GitHub was not reached) and
     `api_message` GitHub's `message`; both, like the text, are free of the token."""
 
-    def __init__(self, text: str, status: int | None = None, api_message: str = "") -> None:
+    def __init__(
+        self, text: str, status: int | None = None, api_message: str = "", *, transient: bool = False
+    ) -> None:
         super().__init__(text)
         self.status = status
         self.api_message = api_message
+        self.transient = transient  # a later request may succeed: network, 5xx, rate limit
 
 
 class MissingTokenError(FatalError):
@@ -73,7 +76,10 @@ def aliased_answers(document: Mapping[str, Any]) -> tuple[Mapping[str, Any], dic
     if not isinstance(data, dict):
         listed = document.get("errors") or ()
         messages = [str(e.get("message")) for e in listed if isinstance(e, dict)]
-        raise GitHubError("GraphQL query failed: " + ("; ".join(messages) or "no data"))
+        # GitHub answers a rate-limited or timed-out query with errors and no data
+        raise GitHubError(
+            "GraphQL query failed: " + ("; ".join(messages) or "no data"), transient=True
+        )
     return data, errors
 
 
@@ -250,12 +256,14 @@ def _translated(what: str, request: Callable[[], T]) -> T:
     try:
         return within(REQUEST_DEADLINE, request)
     except DeadlineExceeded as error:
-        failure = GitHubError(f"{REDACTOR(what)}: GitHub sent {error}")
+        failure = GitHubError(f"{REDACTOR(what)}: GitHub sent {error}", transient=True)
     except GithubException as error:
         failure = _api_error(what, error.status, error.data)
     except RequestException as error:
         reason = _root_cause(error)
-        failure = GitHubError(f"{REDACTOR(what)}: GitHub could not be reached ({reason})")
+        failure = GitHubError(
+            f"{REDACTOR(what)}: GitHub could not be reached ({reason})", transient=True
+        )
     except RuntimeError as error:  # PyGithub: "Github server redirected from host ..."
         if "redirected" not in str(error):
             raise
@@ -281,7 +289,8 @@ def _api_error(what: str, status: int, data: object) -> GitHubError:
     message = data.get("message") if isinstance(data, dict) else None
     api_message = REDACTOR(str(message)) if message else ""
     text = f"{REDACTOR(what)}: HTTP {status}" + (f" {api_message}" if api_message else "")
-    return GitHubError(text, status, api_message)
+    rate_limited = status in (403, 429) and "rate limit" in api_message.lower()
+    return GitHubError(text, status, api_message, transient=status >= 500 or rate_limited)
 
 
 def _connect(

@@ -128,6 +128,9 @@ class GitHubRefs:
         self._absent: dict[str, Unresolved | None] = {}  # repository -> why GitHub shows none
         self._lock = threading.Lock()
         self.queries = 0  # GraphQL queries and REST requests sent, for the cost line
+        # the first failure of a whole query that a later run may not meet (the network, 5xx,
+        # rate limit): `fix` says it once, not once a reference
+        self.outage: str | None = None
 
     def __repr__(self) -> str:
         return f"GitHubRefs(hosts={sorted(self.hosts)!r})"
@@ -312,7 +315,8 @@ class GitHubRefs:
             try:
                 status = self._compare(commit, base)
             except GitHubError as error:
-                return Unresolved(f"comparing {base} with {commit.sha[:12]}: {error}")
+                reason = f"comparing {base} with {commit.sha[:12]}: {error}"
+                return Unresolved(reason, error.transient)
             if status in ("behind", "identical"):
                 return CommitFacts(True, True, tags, f"{base} contains it")
         checked = f"compared with {min(len(bases), self._max_compares)} branches and tags"
@@ -357,7 +361,9 @@ class GitHubRefs:
             try:
                 return query(batch)
             except GitHubError as error:
-                return dict.fromkeys(batch, Unresolved(str(error)))
+                if error.transient and self.outage is None:
+                    self.outage = str(error)
+                return dict.fromkeys(batch, Unresolved(str(error), error.transient))
 
         if len(batches) <= 1:
             results = [ask(batch) for batch in batches]
@@ -441,11 +447,17 @@ def _invalid_commit(commit: CommitName) -> str | None:
 def _missing(repository: str, error: str | None) -> Unresolved:
     if error is None or "Could not resolve to a Repository" in error:
         return _no_repository(repository)
-    return Unresolved(error)
+    # GitHub's words for a question it may answer next time (RATE_LIMITED, timeouts)
+    transient = any(word in error.lower() for word in ("rate limit", "timeout", "timed out"))
+    return Unresolved(error, transient)
 
 
 def _no_repository(repository: str) -> Unresolved:
-    return Unresolved(f"GitHub has no repository {repository} (or the token cannot read it)")
+    """Not transient: asking again gets the same answer until the token or the name changes."""
+    return Unresolved(
+        f"GitHub has no repository {repository}, or the token cannot read it; if it is "
+        "private or internal, use a token that can"
+    )
 
 
 def _peeled(target: object) -> str | None:
