@@ -51,7 +51,12 @@ class GitHubError(FatalError):
     `api_message` GitHub's `message`; both, like the text, are free of the token."""
 
     def __init__(
-        self, text: str, status: int | None = None, api_message: str = "", *, transient: bool = False
+        self,
+        text: str,
+        status: int | None = None,
+        api_message: str = "",
+        *,
+        transient: bool = False,
     ) -> None:
         super().__init__(text)
         self.status = status
