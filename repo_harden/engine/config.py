@@ -327,6 +327,7 @@ def _strings(path: Path, table: Mapping[str, object], key: str) -> list[str]:
 
 def _globs(path: Path, table: Mapping[str, object], key: str) -> list[str]:
     globs = _strings(path, table, key)
+    check_not_empty(globs, f"{path}: {key}", "glob")
     check_globs(globs, f"{path}: {key}")
     return globs
 
@@ -341,11 +342,21 @@ def check_globs(globs: Iterable[str], where: str) -> None:
 
 def _selectors(path: Path, table: Mapping[str, object], key: str, codes: set[str]) -> list[str]:
     selectors = [s.strip().upper() for s in _strings(path, table, key)]
-    if "" in selectors:  # a prefix of every code: it would turn every rule off, RH000 too
-        raise ConfigError(f'{path}: {key}: an empty rule selector "" (name codes or prefixes)')
+    check_not_empty(selectors, f"{path}: {key}")
     for selector in selectors:
         check_selector(selector, codes, f"{path}: {key}")
     return selectors
+
+
+_EMPTY_HINTS = {"rule selector": "name codes or prefixes", "glob": "name a path or a pattern"}
+
+
+def check_not_empty(values: Iterable[str], where: str, what: str = "rule selector") -> None:
+    """An empty selector is a prefix of every code (it would select, or turn off, every rule)
+    and an empty glob names no path: both are mistakes, such as `--select "$RULES"` with
+    `RULES` unset, never a choice."""
+    if any(not value.strip() for value in values):
+        raise ConfigError(f'{where}: an empty {what} "" ({_EMPTY_HINTS[what]})')
 
 
 def check_selector(selector: str, codes: AbstractSet[str], where: str) -> None:

@@ -11,7 +11,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from repo_harden.engine.config import Config, check_globs, check_selector, parse_fail_on
+from repo_harden.engine.config import (
+    Config,
+    check_globs,
+    check_not_empty,
+    check_selector,
+    parse_fail_on,
+)
 
 
 @dataclass(frozen=True)
@@ -24,10 +30,19 @@ class Overrides:
     exclude: tuple[str, ...] = ()
     fail_on: str | None = None
 
+    def __post_init__(self) -> None:
+        # Checked as they are made, so that no front end can let `--select ""` mean "all".
+        check_not_empty(self.select, "--select")
+        check_not_empty(self.ignore, "--ignore")
+        check_not_empty(self.exclude, "--exclude", "glob")
+
 
 def check_selectors(overrides: Overrides, codes: Collection[str]) -> None:
-    for selector in (*overrides.select, *overrides.ignore):
-        check_selector(selector, frozenset(codes), "command line")
+    """Every selector names a rule and every glob can match, each error naming its option."""
+    known = frozenset(codes)
+    for option, selectors in (("--select", overrides.select), ("--ignore", overrides.ignore)):
+        for selector in selectors:
+            check_selector(selector, known, option)
     check_globs(overrides.exclude, "--exclude")
 
 

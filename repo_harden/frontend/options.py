@@ -18,7 +18,9 @@ DEFAULT_CONFIG_HELP = (
 
 
 def csv_codes(value: str) -> list[str]:
-    return [part.strip().upper() for part in value.split(",") if part.strip()]
+    """The codes of `PIN,DL003`; an empty part is kept, for `Overrides` to refuse: `--select ""`
+    (an unset variable in CI) must not quietly mean every rule."""
+    return [part.strip().upper() for part in value.split(",")]
 
 
 def add_fail_on_option(parser: argparse.ArgumentParser, default: str) -> None:
@@ -75,8 +77,11 @@ def overrides_from(args: argparse.Namespace) -> Overrides:
 
 
 def require_file(path: Path | None, what: str) -> None:
-    if path is not None and not path.is_file():
-        raise UsageError(f"{path}: no such {what}")
+    if path is None or path.is_file():
+        return
+    if path.is_dir():
+        raise UsageError(f"{path}: a folder, not a {what} (name the file in it)")
+    raise UsageError(f"{path}: no such {what}")
 
 
 MAX_CONCURRENCY = 100

@@ -157,7 +157,10 @@ def _image_name(name: str) -> str:
 
 
 def package_matcher(text: str) -> Matcher:
-    purl_type, name, constraint = parse_package_query(text.strip())
+    try:
+        purl_type, name, constraint = parse_package_query(text.strip())
+    except ValueError as error:
+        raise ValueError(f"--package {text!r}: {error}") from None
     wanted = normal_name(purl_type, name)
     allows = version_test(purl_type, constraint, text)
 
