@@ -13,6 +13,7 @@ from pathlib import Path
 
 from repo_harden.core.errors import ExitCode, FatalError
 from repo_harden.core.extras import ONLINE, PYGITHUB, URLLIB3, require
+from repo_harden.frontend.hook import interrupted
 from repo_harden.frontend.options import add_rule_options, overrides_from
 
 # The hook environment has only the base install: online, it needs the `online` extra there.
@@ -26,6 +27,13 @@ OFFLINE = (
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return interrupted()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = argparse.ArgumentParser(
         prog="repo-harden hook fix-pins",
         description="pre-commit hook `fix-pins`: pin the references in the files given; "

@@ -24,6 +24,20 @@ _COMMANDS = ("scan", "fix", "rules", "waivers", "waive", "owners", "audit", "mer
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; Ctrl-C at any point from here on is one line and exit code 130
+    (also while the command's modules are imported and its parser is built)."""
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:
+        return interrupted()
+
+
+def interrupted() -> int:
+    print("repo-harden: interrupted", file=sys.stderr)
+    return ExitCode.INTERRUPTED
+
+
+def _run(argv: Sequence[str] | None) -> int:
     # Importing a command makes many objects that live to the end: collecting while it
     # imports only costs time (a command that wants no collection at all turns it off).
     gc.disable()
@@ -49,9 +63,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"repo-harden: error: {message}", file=sys.stderr)
         return ExitCode.USAGE
-    except KeyboardInterrupt:
-        print("repo-harden: interrupted", file=sys.stderr)
-        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         from repo_harden.frontend.output import silence_stdout
 

@@ -14,12 +14,31 @@ from repo_harden.core.escape import shown
 
 
 def run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) -> int:
-    """Run a hook. Called as a console script (argv None), the process exits right here."""
+    """Run a hook. Called as a console script (argv None), the process exits right here.
+    Ctrl-C, from the first import on, is one line and exit code 130."""
+    try:
+        code = _run_hook(hook_id, only, argv)
+    except KeyboardInterrupt:
+        code = interrupted()
+    if argv is None:
+        from repo_harden.frontend.output import exit_now
+
+        exit_now(code)
+    return code
+
+
+def interrupted() -> int:
+    """Ctrl-C: one line, and the exit code a shell gives SIGINT."""
+    print("repo-harden: interrupted", file=sys.stderr)
+    return ExitCode.INTERRUPTED
+
+
+def _run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) -> int:
     if argv is None:
         gc.disable()  # a hook lives for a fraction of a second: collecting only costs time
     # Imported once collection is off: they make many objects that live to the end.
     from repo_harden.frontend.options import add_rule_options
-    from repo_harden.frontend.output import exit_now, silence_stdout
+    from repo_harden.frontend.output import silence_stdout
 
     parser = argparse.ArgumentParser(
         prog=f"repo-harden hook {hook_id}",
@@ -37,8 +56,6 @@ def run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) ->
         code = ExitCode.USAGE
     except BrokenPipeError:
         code = silence_stdout()
-    if argv is None:
-        exit_now(code)
     return code
 
 
