@@ -342,3 +342,27 @@ def test_github_reads_the_first_codeowners_it_finds(
     present = present_locations(FakeSnapshot(files))
     assert (present[0] if present else None) == effective
     assert shadowed(present) == ignored
+
+
+# A folder with no files yet (`src/`) is owned as a new file in it would be: by the lines whose
+# wildcards or folders take any name there, never by one that spells out a file's name.
+FOLDER_OWNERS = [
+    ("* @a\n/src/ @b\n", "src/", ("@b",)),
+    ("* @a\nsrc/ @b\n", "lib/src/", ("@b",)),
+    ("* @a\n/src/* @b\n", "src/", ("@b",)),
+    ("* @a\n/src/** @b\n", "src/deep/", ("@b",)),
+    ("* @a\n/src/ @b\n*.py @c\n", "src/", ("@b",)),
+    ("* @a\n/src/ @b\n/src/new.py @c\n", "src/", ("@b",)),
+    ("* @a\n/docs/* @b\n", "docs/deep/", ("@a",)),
+    ("/src/ @b\n", "lib/", ()),
+    ("* @a\n/src/\n", "src/", ()),
+    ("* @a\n", "./", ("@a",)),
+]
+
+
+@pytest.mark.parametrize(("text", "folder", "owners"), FOLDER_OWNERS)
+def test_a_folder_with_no_files_is_owned_as_a_new_file_in_it(
+    text: str, folder: str, owners: tuple[str, ...]
+) -> None:
+    result = ownership(parse_codeowners("CODEOWNERS", text), folder)
+    assert (result.path, result.owners) == (folder, owners)

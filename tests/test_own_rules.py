@@ -449,6 +449,24 @@ def test_owners_folder_stands_for_its_files(owned_repo: Path, cli: Cli) -> None:
     assert result.code == 0
 
 
+@pytest.mark.parametrize("made", [False, True], ids=["not-yet", "empty"])
+def test_owners_of_a_folder_with_no_files_is_its_new_files(
+    tmp_path: Path, cli: Cli, made: bool
+) -> None:
+    codeowners = "* @dev\n/src/ @backend\n*.py @python\n"
+    repo = make_repo(tmp_path / "repo", {CODEOWNERS: codeowners})
+    if made:
+        (repo / "src").mkdir()
+    given = "src" if made else "src/"  # an existing folder needs no slash
+    result = cli("owners", given, "src/new.py", "--format", "text", cwd=repo)
+    assert result.out.splitlines() == [
+        ".github/CODEOWNERS:2:/src/\t@backend\tsrc/",
+        ".github/CODEOWNERS:3:*.py\t@python\tsrc/new.py",
+    ]
+    report = cli("owners", given, "--format", "json", cwd=repo).json()["paths"]
+    assert [(p["path"], p["line"]) for p in report] == [("src/", 2)]
+
+
 def test_owners_json(owned_repo: Path, cli: Cli) -> None:
     result = cli("owners", "--format", "json", "src/a.py", "x/legacy", cwd=owned_repo)
     assert result.code == 0
@@ -468,14 +486,15 @@ def test_owners_json(owned_repo: Path, cli: Cli) -> None:
 def test_owners_no_matching_line(tmp_path: Path, cli: Cli) -> None:
     repo = make_repo(tmp_path / "repo", {"CODEOWNERS": "/src/ @dev\n!x @y\n"})
     result = cli("owners", "README.md", cwd=repo)
-    assert (result.code, result.out) == (1, "::\t(no owner)\tREADME.md\n")
+    assert (result.code, result.out) == (1, "CODEOWNERS::\t(no owner)\tREADME.md\n")
     assert "GitHub skips 1 line of CODEOWNERS" in result.err
 
 
 def test_owners_without_codeowners(tmp_path: Path, cli: Cli) -> None:
     repo = make_repo(tmp_path / "repo", {"README.md": ""})
     result = cli("owners", "README.md", cwd=repo)
-    assert (result.code, result.out) == (1, "::\t(no owner)\tREADME.md\n")
+    # Never `::` first, as `git check-ignore -n` writes it: a GitHub Actions workflow command.
+    assert (result.code, result.out) == (1, "(no CODEOWNERS)::\t(no owner)\tREADME.md\n")
     assert "no CODEOWNERS file" in result.err
 
 

@@ -32,11 +32,12 @@ def add_parser(commands: Subcommands) -> None:
         help="who owns each path under GitHub's CODEOWNERS rules, and which line decides",
         description="For each PATH (which need not exist yet), print the CODEOWNERS line that "
         "decides its owners, like `git check-ignore -v`: SOURCE:LINE:PATTERN, the owners, "
-        "the path. A folder stands for the files in it. Exit 0 when every path has an "
-        "owner, 1 otherwise.",
+        "the path (SOURCE:: when no line matches). A folder stands for the files in it; "
+        "one with no files yet (`src/`) for a new file in it. Exit 0 when every path has "
+        "an owner, 1 otherwise.",
     )
     owners.set_defaults(run=run)
-    owners.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    owners.add_argument("paths", nargs="+", metavar="PATH")
     owners.add_argument("--format", choices=["text", "json"], default="text")
 
 
@@ -79,24 +80,31 @@ def _note(message: str) -> None:
     print(f"repo-harden: {shown(message)}", file=sys.stderr)
 
 
-def repo_paths(repo: LocalRepo, given: Path) -> list[str]:
+def repo_paths(repo: LocalRepo, given: str) -> list[str]:
     """The repo-relative path of a PATH given on the command line (relative to the current
-    folder, and free not to exist); a folder stands for the files in it."""
+    folder, and free not to exist); a folder (one that exists, or a PATH that ends in `/`)
+    stands for the files in it, and with none, for itself: `src/`, as a new file in it."""
     absolute = Path(os.path.normpath(Path.cwd() / given))
     if not absolute.is_relative_to(repo.root):
         raise UsageError(f"{given}: not inside the checkout at {repo.root}")
     relative = absolute.relative_to(repo.root).as_posix()
-    if not absolute.is_dir():
+    if not (absolute.is_dir() or given.endswith(("/", os.sep))):
         return [relative]
     prefix = "" if relative == "." else f"{relative}/"
     inside = [path for path in repo.paths() if path.startswith(prefix)]
-    return inside or [relative]
+    return inside or [prefix or "./"]
+
+
+NO_CODEOWNERS = "(no CODEOWNERS)"
 
 
 def text_line(result: Ownership) -> str:
-    """`SOURCE:LINE:PATTERN<TAB>OWNERS<TAB>PATH`; `::` when no line matches."""
+    """`SOURCE:LINE:PATTERN<TAB>OWNERS<TAB>PATH`; `SOURCE::` when no line matches, and
+    `(no CODEOWNERS)::` when there is no file. Unlike `git check-ignore -v -n`, never `::`
+    first: in a GitHub Actions log, a line starting with `::` is a workflow command."""
     rule = result.rule
-    where = f"{result.source}:{rule.line}:{shown(rule.pattern)}" if rule else "::"
+    source = result.source or NO_CODEOWNERS
+    where = f"{source}:{rule.line}:{shown(rule.pattern)}" if rule else f"{source}::"
     owners = shown(" ".join(result.owners)) or "(no owner)"
     return f"{where}\t{owners}\t{shown(result.path)}"
 

@@ -130,10 +130,17 @@ def present_locations(snapshot: RepoSnapshot) -> tuple[str, ...]:
     )
 
 
+# A name no CODEOWNERS pattern can spell (no path holds a NUL): only wildcards match it.
+_ANY_NEW_FILE = "\x00"
+
+
 def ownership(codeowners: CodeownersFile | None, path: str) -> Ownership:
+    """Who owns `path`. A path ending in `/` is a folder with no files (yet): it is owned as
+    a new file in it would be, whose name no line of the file spells out."""
     if codeowners is None:
         return Ownership(path, None, None)
-    return Ownership(path, codeowners.path, codeowners.deciding_rule(path))
+    probe = f"{path.removeprefix('./')}{_ANY_NEW_FILE}" if path.endswith("/") else path
+    return Ownership(path, codeowners.path, codeowners.deciding_rule(probe))
 
 
 def read_codeowners(path: str, text: str | None) -> CodeownersFile | None:
