@@ -136,3 +136,27 @@ def test_an_unknown_waiver_field_is_still_an_error(cli: Any, tmp_path: Path) -> 
     repo = make_repo(tmp_path / "repo", {".repo-harden.toml": config})
     scanned = cli("scan", "--format", "json", cwd=repo).json()["findings"]
     assert any("unknown field `compensating-controls`" in f["message"] for f in scanned)
+
+
+@pytest.mark.parametrize("path", ["does/not/exist.yml", ".github/workflows/nope-*.yml"])
+def test_a_waiver_that_matches_no_file_is_written_with_a_warning(
+    cli: Any, tmp_path: Path, path: str
+) -> None:
+    repo = make_repo(tmp_path / "repo", {WF: workflow("      - uses: a/b@v1\n")})
+    result = cli(
+        "waive", "PIN001", path, "--owner", "@a", "--reason", "r", "--expires", LATER, cwd=repo
+    )
+    assert result.code == 0
+    [warning] = result.err.splitlines()
+    assert warning.startswith(f"repo-harden: warning: `{path}` matches no file in the checkout")
+    waivers = tomllib.loads((repo / ".repo-harden.toml").read_text())["waivers"]
+    assert [waiver["path"] for waiver in waivers] == [path]
+
+
+@pytest.mark.parametrize("path", [WF, ".github", ".github/workflows/*.yml", "release.yml", "."])
+def test_a_waiver_that_matches_a_file_has_no_warning(cli: Any, tmp_path: Path, path: str) -> None:
+    repo = make_repo(tmp_path / "repo", {WF: workflow("      - uses: a/b@v1\n")})
+    result = cli(
+        "waive", "PIN001", path, "--owner", "@a", "--reason", "r", "--expires", LATER, cwd=repo
+    )
+    assert (result.code, result.err) == (0, "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,8 @@ def add_parser(commands: Subcommands) -> None:
         description="Add a waiver to .repo-harden.toml (or [tool.repo-harden] of "
         "pyproject.toml, where the config is), keeping the file's comments and layout. "
         "A waiver hides RULE's findings in the files PATH matches (a path or a glob) until "
-        "it expires; then they come back, with RH001 about the waiver.",
+        "it expires; then they come back, with RH001 about the waiver. A PATH that matches "
+        "no file yet is written all the same, with a warning.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -81,7 +83,31 @@ def run(args: argparse.Namespace) -> int:
         f"Added a waiver of {rule} for `{entry['path']}` to {target}{line}: owner "
         f"{entry['owner']}, until {entry['expires']}."
     )
+    if not _matches_a_file(entry["path"], root):
+        _warn(
+            f"`{entry['path']}` matches no file in the checkout: the waiver waives nothing "
+            "until such a file exists (a typo? `repo-harden waivers` lists them)"
+        )
     return 0
+
+
+def _matches_a_file(waived: str, root: Path) -> bool:
+    """Whether the waiver's path or glob names a file of the checkout, as the scan matches it.
+    A waiver for a file about to be added is legitimate, so one that matches nothing is written
+    all the same, with a warning: it can only leave findings reported, never hide one."""
+    from repo_harden.core.globs import PathMatcher
+    from repo_harden.sources.local import LocalRepo
+
+    if waived == "**":
+        return True
+    matcher = PathMatcher([waived])
+    return any(matcher.matches(path) for path in LocalRepo(root).paths())
+
+
+def _warn(message: str) -> None:
+    from repo_harden.core.escape import shown
+
+    print(f"repo-harden: warning: {shown(message)}", file=sys.stderr)
 
 
 def _entry(args: argparse.Namespace, rule: str, path: str) -> dict[str, Any]:
