@@ -69,8 +69,11 @@ def test_rules_command(cli: Any, tmp_path: Path) -> None:
     listing = cli("rules", cwd=tmp_path)
     assert listing.code == 0
     for rule in RULES:
-        row = rf"^{rule.code}\s+{rule.name}\s+{rule.severity.value}\s+{re.escape(rule.summary)}$"
+        summary = re.escape(rule.summary + (" (online)" if rule.online else ""))
+        row = rf"^{rule.code}\s+{rule.name}\s+{rule.severity.value}\s+{summary}$"
         assert re.search(row, listing.out, re.MULTILINE)
+    assert re.search(r"^PIN003 .* \(online\)$", listing.out, re.MULTILINE)
+    assert not re.search(r"^PIN001 .* \(online\)$", listing.out, re.MULTILINE)
     page = cli("rules", "PIN001", cwd=tmp_path)
     assert page.out.startswith("# PIN001 unpinned-action")
     assert "## Why is this bad?" in page.out
@@ -80,6 +83,16 @@ def test_rules_command(cli: Any, tmp_path: Path) -> None:
     unknown = cli("rules", "PIN999", cwd=tmp_path)
     assert unknown.code == 2
     assert "no rule 'PIN999'" in unknown.err
+
+
+@pytest.mark.parametrize("prefix", ["PIN", "pin", "DL00", "RH"])
+def test_rules_of_a_prefix_as_select_takes_it(cli: Any, tmp_path: Path, prefix: str) -> None:
+    wanted = [rule.code for rule in RULES if rule.code.startswith(prefix.upper())]
+    listing = cli("rules", prefix, cwd=tmp_path)
+    assert listing.code == 0, listing.err
+    assert [line.split()[0] for line in listing.out.splitlines()[1:]] == wanted
+    as_json = cli("rules", prefix, "--format", "json", cwd=tmp_path).json()
+    assert [record["code"] for record in as_json] == wanted
 
 
 def test_code_table_matches_what_the_modules_declare() -> None:
