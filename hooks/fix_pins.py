@@ -41,7 +41,10 @@ def _main(argv: Sequence[str] | None) -> int:
     )
     parser.add_argument("filenames", nargs="*", type=Path, help="files (pre-commit passes them)")
     parser.add_argument(
-        "--cache-dir", type=Path, metavar="DIR", help="default ~/.cache/repo-harden"
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="default $XDG_CACHE_HOME/repo-harden, or ~/.cache/repo-harden",
     )
     parser.add_argument("--api-url", metavar="URL", help="the GitHub API, when online")
     parser.add_argument(

@@ -574,6 +574,53 @@ def test_merge_refuses_what_is_not_a_report(cli: Any, tmp_path: Path) -> None:
     assert "x.json: not a repo-harden JSON report" in result.err
 
 
+def test_merge_refuses_a_scan_report(cli: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {".github/workflows/ci.yml": _workflow("a/b@v1")})
+    scanned = cli("scan", "--format", "json", "-o", str(tmp_path / "scan.json"), cwd=repo)
+    assert scanned.code == 1, scanned.err
+    result = cli("merge", str(tmp_path / "scan.json"), cwd=tmp_path)
+    assert (result.code, result.out) == (2, "")
+    [line] = result.err.splitlines()
+    assert "scan.json: not an audit report" in line
+
+
+def _on_a_terminal(args: list[str], cwd: Path) -> tuple[int, bytes, str]:
+    """`repo-harden ARGS` with its standard output on a terminal (a pty): the exit code,
+    what the terminal showed, and standard error."""
+    import pty
+
+    main, terminal = pty.openpty()
+    command = [sys.executable, "-m", "repo_harden", *args]
+    process = subprocess.Popen(command, cwd=cwd, stdout=terminal, stderr=subprocess.PIPE)
+    os.close(terminal)
+    shown = b""
+    while True:  # read as it writes: a pty holds a few kilobytes, the page is larger
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # EIO: the process is gone and the terminal closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    assert process.stderr is not None
+    err = process.stderr.read().decode()
+    return process.wait(), shown, err
+
+
+def test_merge_does_not_print_a_page_of_html_on_a_terminal(tmp_path: Path) -> None:
+    audited = {"tool": "repo-harden", "version": "0.1.0", "findings": [], "repositories": []}
+    (tmp_path / "a.json").write_text(json.dumps(audited))
+    code, shown, err = _on_a_terminal(["merge", "a.json", "--format", "html"], tmp_path)
+    assert (code, shown) == (2, b"")
+    assert err == (
+        "repo-harden: error: --format html writes a web page: give -o FILE "
+        "(`-o -` writes it to standard output)\n"
+    )
+    code, shown, _ = _on_a_terminal(["merge", "a.json", "--format", "html", "-o", "-"], tmp_path)
+    assert code == 0 and shown.startswith(b"<!DOCTYPE html>")
+
+
 def test_an_interrupted_audit_resumes_where_it_stopped(
     cli: Any, fake: FakeGitHub, tmp_path: Path
 ) -> None:

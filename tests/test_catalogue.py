@@ -146,3 +146,40 @@ def test_a_hook_imports_only_its_rule_families(
         [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
     )
     assert set(ast.literal_eval(result.stdout.strip().splitlines()[-1])) == expected
+
+
+# `fix` is left out: its help is being rewritten in its own change (QA item 10).
+@pytest.mark.parametrize(
+    "command", ["scan", "rules", "waivers", "waive", "owners", "audit", "merge", "inventory"]
+)
+def test_every_option_says_what_it_does(command: str) -> None:
+    import argparse
+
+    from repo_harden.cli import build_parser
+
+    subcommands = next(
+        action
+        for action in build_parser(command)._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    parser = subcommands.choices[command]
+    silent = [
+        action.option_strings or [action.dest] for action in parser._actions if not action.help
+    ]
+    assert silent == []
+
+
+@pytest.mark.parametrize("command", ["scan", "audit", "inventory"])
+def test_cache_help_says_where_the_cache_is(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
+) -> None:
+    from repo_harden.audit.store import cache_file
+    from repo_harden.cli import main
+
+    default = cache_file(None, "https://api.github.com", {"XDG_CACHE_HOME": str(tmp_path)})
+    assert default.parent == tmp_path / "repo-harden"  # so the help must name XDG_CACHE_HOME
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    cache_help = " ".join(capsys.readouterr().out.rpartition("--cache-dir DIR")[2].split())
+    assert cache_help.startswith("where")
+    assert "$XDG_CACHE_HOME/repo-harden" in cache_help.partition("--no-cache")[0]

@@ -93,9 +93,15 @@ def run(args: argparse.Namespace) -> int:
     from repo_harden.audit.runner import Audit
     from repo_harden.audit.store import open_store
     from repo_harden.audit.transport import Governor, Transport
-    from repo_harden.frontend.output import deliver, exit_code, use_color
+    from repo_harden.frontend.output import (
+        check_page_destination,
+        deliver,
+        exit_code,
+        use_color,
+    )
     from repo_harden.github.client import DEFAULT_API_URL, checked_api_url
 
+    check_page_destination(args.format, args.output)
     # The modules and rule tables live as long as the audit: the collector leaves them be,
     # and runs rarely (an audit of 10,000 repositories must not keep its garbage cycles).
     gc.freeze()

@@ -43,8 +43,19 @@ def add_parser(commands: Subcommands) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     merge.set_defaults(run=run)
-    merge.add_argument("reports", nargs="+", type=Path, metavar="REPORT.json")
-    merge.add_argument("--format", choices=AUDIT_FORMATS, default="text")
+    merge.add_argument(
+        "reports",
+        nargs="+",
+        type=Path,
+        metavar="REPORT.json",
+        help="reports of `repo-harden audit --format json`",
+    )
+    merge.add_argument(
+        "--format",
+        choices=AUDIT_FORMATS,
+        default="text",
+        help="text (default), json, sarif, or html: the dashboard page (give -o FILE)",
+    )
     merge.add_argument(
         "-o", "--output", metavar="FILE", help="write the report to FILE (`-`: standard output)"
     )
@@ -56,9 +67,10 @@ def run(args: argparse.Namespace) -> int:
     from repo_harden.engine.config import Config
     from repo_harden.engine.overrides import Overrides, apply_overrides
     from repo_harden.engine.trend import merge_trends
-    from repo_harden.frontend.output import deliver, exit_code
+    from repo_harden.frontend.output import check_page_destination, deliver, exit_code
     from repo_harden.reporters import Report
 
+    check_page_destination(args.format, args.output)
     rules = dict(catalogue(()).rules)
     reads = [_read_report(path, rules) for path in args.reports]
     reported = [item for read in reads for item in read.found]
@@ -112,6 +124,11 @@ def _read_report(path: Path, rules: Mapping[str, Rule]) -> _Read:
             read.selected_rules = tuple(str(code) for code in selected)
     except RecordError as error:
         raise UsageError(f"{path}: not a repo-harden JSON report: {error}") from None
+    if "repositories" not in document:  # what `audit` writes and `scan` does not
+        raise UsageError(
+            f"{path}: not an audit report (no `repositories`: a `repo-harden scan` report?); "
+            "merge joins the JSON reports of `repo-harden audit`"
+        )
     return read
 
 

@@ -37,8 +37,15 @@ def add_parser(commands: Subcommands) -> None:
         "an owner, 1 otherwise.",
     )
     owners.set_defaults(run=run)
-    owners.add_argument("paths", nargs="+", metavar="PATH")
-    owners.add_argument("--format", choices=["text", "json"], default="text")
+    owners.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files or folders, relative to this folder"
+    )
+    owners.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text (default): one line per path; json: with the reason, for scripts",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

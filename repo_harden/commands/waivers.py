@@ -55,7 +55,12 @@ def add_parser(commands: Subcommands) -> None:
         help="the checkout (default: the current folder)",
     )
     waivers.add_argument("--config", type=Path, metavar="FILE", help="config file to read")
-    waivers.add_argument("--format", choices=["text", "json"], default="text")
+    waivers.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text (default): a table; json: every field, for dashboards",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -113,9 +113,19 @@ def add_access_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGro
     access = parser.add_argument_group(
         "access", "a token in GITHUB_TOKEN or GH_TOKEN, or a GitHub App installation"
     )
-    access.add_argument("--app-id", metavar="ID")
+    access.add_argument(
+        "--app-id",
+        metavar="ID",
+        help="a GitHub App's ID (its settings page), to read as the app instead of a token",
+    )
     access.add_argument("--app-key", metavar="FILE", help="the app's private key (PEM)")
-    access.add_argument("--installation-id", type=int, metavar="ID")
+    access.add_argument(
+        "--installation-id",
+        type=int,
+        metavar="ID",
+        help="the app's installation on the organization or user (the number that ends "
+        "the installation's settings URL)",
+    )
     access.add_argument(
         "--api-url",
         metavar="URL",
@@ -146,7 +156,8 @@ def add_pace_options(parser: argparse.ArgumentParser) -> None:
         "--cache-dir",
         type=Path,
         metavar="DIR",
-        help="where trees, blobs, ETags and results are kept (default ~/.cache/repo-harden)",
+        help="where trees, blobs, ETags and results are kept (default "
+        "$XDG_CACHE_HOME/repo-harden, or ~/.cache/repo-harden without XDG_CACHE_HOME)",
     )
     pace.add_argument("--no-cache", action="store_true", help="keep nothing between runs")
 

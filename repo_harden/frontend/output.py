@@ -140,6 +140,15 @@ def silence_stdout() -> int:
     return ExitCode.FINDINGS
 
 
+def check_page_destination(format_name: str, output: Path | str | None) -> None:
+    """A page of HTML on a terminal is never wanted: ask for a file before any work is done
+    (`-o -` still writes it to standard output, for a pipe)."""
+    if format_name == "html" and output is None and sys.stdout.isatty():
+        raise UsageError(
+            "--format html writes a web page: give -o FILE (`-o -` writes it to standard output)"
+        )
+
+
 def deliver(report: Report, format_name: str, output: Path | str | None, footer: str = "") -> None:
     """The report in `format_name`, to standard output (`output` None or `-`), or written to
     `output` with a summary on standard output instead; `footer` is a line for the person
