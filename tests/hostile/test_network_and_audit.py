@@ -262,7 +262,7 @@ def test_merge_of_a_malformed_report_is_one_line(
     cli: Any, tmp_path: Path, text: str, says: str
 ) -> None:
     (tmp_path / "good.json").write_text(
-        json.dumps({"tool": "repo-harden", "findings": [GOOD_RECORD]})
+        json.dumps({"tool": "repo-harden", "findings": [GOOD_RECORD], "repositories": []})
     )
     (tmp_path / "bad.json").write_text(text)
     result = cli("merge", "good.json", "bad.json", cwd=tmp_path)
