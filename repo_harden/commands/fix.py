@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -187,17 +187,21 @@ def _check_fix_selection(select: list[str], err: TextIO) -> None:
     """`--select` naming no rule `fix` handles is a usage error: `fix` reports no other rule,
     so running would say "Nothing to fix." about rules it never looked at. Codes it does
     not handle beside some it does get a note (as `ruff --fix` leaves what has no fix)."""
+    from repo_harden.checks import CHECK_MODULES
     from repo_harden.frontend.fix import FIXED_RULES, VERIFYING_RULES
 
     handled = FIXED_RULES + VERIFYING_RULES
+    known = [code for codes in CHECK_MODULES.values() for code in codes]
 
-    def fixes(selector: str) -> bool:
-        return selector == "ALL" or any(code.startswith(selector) for code in handled)
+    def matches(selector: str, codes: Sequence[str]) -> bool:
+        return selector == "ALL" or any(code.startswith(selector) for code in codes)
 
-    left = [selector for selector in dict.fromkeys(select) if not fixes(selector)]
+    # a selector that names no rule at all is left to the check every command makes
+    chosen = [selector for selector in dict.fromkeys(select) if matches(selector, known)]
+    left = [selector for selector in chosen if not matches(selector, handled)]
     if not left:
         return
-    if len(left) == len(set(select)):
+    if len(left) == len(chosen):
         raise UsageError(
             f"--select {','.join(left)}: `repo-harden fix` fixes only {FIX_RULES}; "
             "`repo-harden scan` reports the other rules"
