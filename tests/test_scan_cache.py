@@ -14,6 +14,7 @@ import pytest
 
 import repo_harden.engine.run
 import repo_harden.readers.yaml
+from repo_harden.frontend.scan_cache import FORMAT
 from tests.conftest import git, make_repo, workflow
 from tests.test_corpus import EXPECTED, corpus_repo
 
@@ -139,7 +140,7 @@ def test_an_entry_that_is_not_ours_is_ignored_and_replaced(
     stored.write_text(entry)
     again = scan(cli, repo, cache)
     assert (again.out, again.err, runs.calls) == (first.out, "", 2)
-    assert json.loads(stored.read_text())["format"] == 1
+    assert json.loads(stored.read_text())["format"] == FORMAT
 
 
 def test_findings_that_are_not_findings_are_not_believed(

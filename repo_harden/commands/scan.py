@@ -225,6 +225,8 @@ def run(args: argparse.Namespace) -> int:
     result = scan_paths(args.paths, scan_options(args))
     if result.cache_problem is not None:
         print(f"repo-harden: warning: {shown(result.cache_problem)}", file=sys.stderr)
+    for note in result.notes:
+        print(f"repo-harden: warning: {shown(note)}", file=sys.stderr)
     if args.write_baseline is not None:
         write_atomically(args.write_baseline, baseline_document(result.outcome.reported))
         count = len(result.outcome.reported)

@@ -12,7 +12,7 @@ from repo_harden.core.snapshot import RepoSnapshot
 from repo_harden.engine.catalogue import Catalogue
 from repo_harden.engine.config import Config
 from repo_harden.engine.policy import Outcome, apply_policy
-from repo_harden.engine.run import CheckRunMemory, RuleSelection, run_checks
+from repo_harden.engine.run import CheckRun, CheckRunMemory, RuleSelection, run_checks
 
 
 def selected_checks(found: Catalogue, config: Config, only: tuple[str, ...] = ()) -> list[Check]:
@@ -36,8 +36,34 @@ def judge(
     wanted: Collection[str] | None = None,
     memory: CheckRunMemory | None = None,
 ) -> tuple[Outcome, list[str]]:
+    """`judged`, for front ends that need only the outcome and the crashes."""
+    outcome, run = judged(
+        snapshot,
+        checks,
+        found=found,
+        config=config,
+        config_path=config_path,
+        today=today,
+        wanted=wanted,
+        memory=memory,
+    )
+    return outcome, run.crashes
+
+
+def judged(
+    snapshot: RepoSnapshot,
+    checks: Sequence[Check],
+    *,
+    found: Catalogue,
+    config: Config,
+    config_path: str,
+    today: datetime.date,
+    wanted: Collection[str] | None = None,
+    memory: CheckRunMemory | None = None,
+) -> tuple[Outcome, CheckRun]:
     """Run the checks on a snapshot and apply the config's policy; with `wanted`, only on
-    those files. Returns the outcome and the checks' crashes (repo-harden's own bugs). With
+    those files. Returns the outcome and the run: the checks' crashes (repo-harden's own
+    bugs) and the files they were given (`checked`). With
     `memory` (keyed by the checks, config and `wanted`), an earlier run over the same files
     is reused, and a new one kept unless a check crashed."""
     run = memory.recall(snapshot) if memory is not None else None
@@ -54,4 +80,4 @@ def judge(
         config_path=config_path,
         today=today,
     )
-    return outcome, run.crashes
+    return outcome, run

@@ -19,6 +19,7 @@ from repo_harden.core.snapshot import RepoSettings, RepoSnapshot
 from repo_harden.engine.config import Config
 from repo_harden.engine.engine_rules import UNPARSEABLE
 from repo_harden.engine.scope import Scope
+from repo_harden.readers.file_kinds import reads_file
 
 
 class RuleSelection:
@@ -59,6 +60,7 @@ class CheckRun:
     crashes: list[str] = field(default_factory=list)
     read: tuple[str, ...] = ()
     listed: bool = False
+    checked: tuple[str, ...] = ()  # the files some check was given: what a summary counts
 
 
 class CheckRunMemory(Protocol):
@@ -130,8 +132,7 @@ def run_checks(
     candidates = [path for path in listed if not scope.excludes(path)]
     run = CheckRun()
     enabled = frozenset(check.rule.code for check in checks)
-    # Checks of a family share patterns; each path is matched once against all of them.
-    files_for = _pattern_groups(tuple(check.patterns for check in checks)).select(candidates)
+    files_for = files_read(snapshot, checks, candidates)
     for check in checks:
         files = files_for[check.patterns]
         # A repository-level check runs on a whole scan even with no file (to say one is
@@ -157,9 +158,27 @@ def run_checks(
             run.crashes.append(f"{check.rule.code} crashed:\n{traceback.format_exc()}")
     run.findings.extend(_unparseable(parsed))
     run.findings = _distinct(run.findings)
+    run.checked = tuple(sorted({path for files in files_for.values() for path in files}))
     run.read = tuple(recording.read)
     run.listed = recording.listed
     return run
+
+
+def files_read(
+    snapshot: RepoSnapshot, checks: Sequence[Check], candidates: Sequence[str]
+) -> dict[tuple[str, ...], list[str]]:
+    """The files each check's patterns stand for among `candidates` (what a scan reads and
+    `scan --list-files` shows), by the checks' `patterns`."""
+    # Checks of a family share patterns; each path is matched once against all of them.
+    files_for = _pattern_groups(tuple(check.patterns for check in checks)).select(candidates)
+    return {
+        patterns: [path for path in files if reads_file(patterns, path, _text_of(snapshot, path))]
+        for patterns, files in files_for.items()
+    }
+
+
+def _text_of(snapshot: RepoSnapshot, path: str) -> Callable[[], str | None]:
+    return lambda: snapshot.read_text(path)
 
 
 @lru_cache(maxsize=16)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,12 +14,12 @@ from repo_harden.core.model import Rule
 from repo_harden.core.snapshot import RepoSettings
 from repo_harden.engine.catalogue import Catalogue, catalogue
 from repo_harden.engine.config import Config, find_config, load_config
-from repo_harden.engine.judge import judge, selected_checks
+from repo_harden.engine.judge import judged, selected_checks
 from repo_harden.engine.overrides import Overrides, apply_overrides, check_selectors
 from repo_harden.engine.policy import Outcome, relative_config_path
 from repo_harden.engine.scope import Exclusion
 from repo_harden.frontend.options import require_file
-from repo_harden.sources.local import LocalRepo, find_root
+from repo_harden.sources.local import LocalRepo, git_toplevel, root_outside_git
 
 if TYPE_CHECKING:
     from repo_harden.core.declare import Check
@@ -48,21 +48,47 @@ class ScanResult:
     config: Config
     outcome: Outcome
     crashes: list[str]
-    files_checked: int
+    files_checked: int  # files some selected rule read; a repository-level finding is none
     rules: dict[str, Rule]
     repo: LocalRepo | None = None  # the checkout as it was read
     cache_problem: str | None = None  # why the cache could not be used, to tell the user
+    checked: tuple[str, ...] = ()  # the files some rule read (what `files_checked` counts)
+    notes: list[str] = field(default_factory=list)  # named paths not checked, and why
 
 
 def scan_paths(paths: Sequence[Path], options: ScanOptions) -> ScanResult:
-    """Scan the checkout that holds `paths`; report only findings under them."""
+    """Scan the checkout that holds `paths`; report only findings under them. Each named
+    path that was not checked gets a note, and why (excluded, or no rule reads it)."""
     paths = list(paths) or [Path.cwd()]
+    root = checkout_of(paths)
+    targets = None if [p.resolve() for p in paths] == [root] else paths  # the whole checkout
+    result = scan_checkout(root, targets, options)
+    if targets is not None and result.repo is not None:
+        named = _named_paths(result.repo, targets)
+        result.notes = _not_checked(result.repo, result.config, named, set(result.checked))
+    return result
+
+
+def checkout_of(paths: Sequence[Path]) -> Path:
+    """The checkout a scan of `paths` reads: the git checkout of the first; outside git, the
+    project it belongs to (`root_outside_git`), unless the scan is run from inside a git
+    checkout, which is then the only one the paths may name (as `owners` and `waive`)."""
     for path in paths:
         if not path.exists() and not path.is_symlink():
             raise UsageError(f"{path}: no such file or folder")
-    root = find_root(paths[0].resolve())
-    targets = None if [p.resolve() for p in paths] == [root] else paths  # the whole checkout
-    return scan_checkout(root, targets, options)
+    first = paths[0].resolve()
+    top = git_toplevel(first)
+    if top is not None:
+        return top
+    here = git_toplevel(Path.cwd())
+    if here is None:
+        return root_outside_git(first)
+    if first.is_relative_to(here):  # inside `.git/`, where git says "no work tree"
+        return here
+    raise UsageError(
+        f"{paths[0]}: not inside the checkout at {here} (nor in any git checkout); "
+        "to scan it, run repo-harden from its own folder"
+    )
 
 
 def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptions) -> ScanResult:
@@ -82,7 +108,7 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
     today = options.today or datetime.date.today()
     config_path = relative_config_path(config.source, repo.root)
     memory = _memory(options, repo, config, checks, wanted)
-    outcome, crashes = judge(
+    outcome, run = judged(
         repo,
         checks,
         found=found,
@@ -96,9 +122,18 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
         keep = set(wanted)
         keep.add("")  # repository-level findings concern every file
         outcome.reported = [r for r in outcome.reported if r.finding.path in keep]
-    files = len(wanted) if wanted is not None else len(repo.paths())
     problem = memory.problem if memory is not None else None
-    return ScanResult(repo.root, config, outcome, crashes, files, dict(found.rules), repo, problem)
+    return ScanResult(
+        repo.root,
+        config,
+        outcome,
+        run.crashes,
+        len(run.checked),
+        dict(found.rules),
+        repo,
+        problem,
+        checked=run.checked,
+    )
 
 
 def _memory(
@@ -135,15 +170,13 @@ class FileListing:
 
 def list_files(paths: Sequence[Path], options: ScanOptions) -> FileListing:
     """What `scan` with the same options reads: each file some rule reads, with those rules,
-    and each file a rule would read but an exclude keeps out, with the reason."""
-    from repo_harden.core.globs import PathMatcher
+    and each file a rule would read but an exclude keeps out, with the reason. The rules'
+    files are chosen as the scan chooses them (`files_read`)."""
+    from repo_harden.engine.run import files_read
     from repo_harden.engine.scope import Scope
 
     paths = list(paths) or [Path.cwd()]
-    for path in paths:
-        if not path.exists() and not path.is_symlink():
-            raise UsageError(f"{path}: no such file or folder")
-    root = find_root(paths[0].resolve())
+    root = checkout_of(paths)
     found = catalogue(options.only)
     config = _effective_config(root, options.overrides, found)
     repo = LocalRepo(root)
@@ -151,17 +184,16 @@ def list_files(paths: Sequence[Path], options: ScanOptions) -> FileListing:
     wanted = repo.paths() if whole else _target_files(repo, paths)
     checks = selected_checks(found, config, options.only)
     scope = Scope(config, known=frozenset(repo.paths()))
-    matchers = {check.patterns: PathMatcher(check.patterns) for check in checks}
-    listed, unread = [], 0
-    for file in wanted:
-        rules = tuple(
-            sorted(check.rule.code for check in checks if matchers[check.patterns].matches(file))
-        )
-        if rules:
-            listed.append(ListedFile(file, rules, scope.why_excluded(file)))
-        else:
-            unread += 1
-    return FileListing(repo.root, config, listed, unread)
+    rules: dict[str, list[str]] = {}
+    for check in checks:
+        for file in files_read(repo, [check], wanted)[check.patterns]:
+            rules.setdefault(file, []).append(check.rule.code)
+    listed = [
+        ListedFile(file, tuple(sorted(rules[file])), scope.why_excluded(file))
+        for file in wanted
+        if file in rules
+    ]
+    return FileListing(repo.root, config, listed, len(wanted) - len(listed))
 
 
 def _effective_config(root: Path, overrides: Overrides, found: Catalogue) -> Config:
@@ -174,9 +206,15 @@ def _effective_config(root: Path, overrides: Overrides, found: Catalogue) -> Con
     return apply_overrides(config, overrides)
 
 
-def _target_files(repo: LocalRepo, targets: Sequence[Path]) -> list[str]:
-    """Repo-relative files under the given paths: a file itself, or a folder's files."""
-    wanted: list[str] = []
+@dataclass(frozen=True)
+class _Named:
+    given: Path  # as the user wrote it
+    relative: str  # repo-relative POSIX path; "" for the top
+    folder: bool
+
+
+def _named_paths(repo: LocalRepo, targets: Sequence[Path]) -> list[_Named]:
+    named = []
     for target in targets:
         absolute = Path(os.path.normpath(target.absolute()))  # `../x` is outside, not a link
         try:
@@ -185,13 +223,41 @@ def _target_files(repo: LocalRepo, targets: Sequence[Path]) -> list[str]:
             try:
                 relative = absolute.resolve().relative_to(repo.root)
             except ValueError:
-                raise UsageError(
-                    f"{target}: outside the repository (the checkout at {repo.root})"
-                ) from None
+                raise UsageError(f"{target}: not inside the checkout at {repo.root}") from None
         posix = relative.as_posix()
-        if absolute.is_dir():
-            prefix = "" if posix == "." else f"{posix}/"
+        named.append(_Named(target, "" if posix == "." else posix, absolute.is_dir()))
+    return named
+
+
+def _target_files(repo: LocalRepo, targets: Sequence[Path]) -> list[str]:
+    """Repo-relative files under the given paths: a file itself, or a folder's files."""
+    wanted: list[str] = []
+    for named in _named_paths(repo, targets):
+        if named.folder:
+            prefix = f"{named.relative}/" if named.relative else ""
             wanted.extend(p for p in repo.paths() if p.startswith(prefix))
         else:
-            wanted.append(posix)
+            wanted.append(named.relative)
     return list(dict.fromkeys(wanted))
+
+
+def _not_checked(
+    repo: LocalRepo, config: Config, named: Sequence[_Named], checked: Collection[str]
+) -> list[str]:
+    """A line for each named file no rule read, and each named folder an exclude covers,
+    saying why: a summary's count alone would let `scan node_modules/x.sh` pass for clean."""
+    from repo_harden.engine.scope import Scope
+
+    scope = Scope(config, known=frozenset(repo.paths()))
+    notes = []
+    for path in named:
+        if path.folder:
+            # a folder is excluded when a file directly in it would be
+            why = scope.why_excluded(f"{path.relative}/-") if path.relative else None
+            if why is not None:
+                notes.append(f"{path.given}: not checked: {why.describe()}")
+        elif path.relative not in checked:
+            why = scope.why_excluded(path.relative)
+            reason = why.describe() if why is not None else "no selected rule reads it"
+            notes.append(f"{path.given}: not checked: {reason}")
+    return notes

@@ -20,6 +20,7 @@ import os
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
+from typing import TypeGuard
 
 from repo_harden import __version__
 from repo_harden.core.declare import Check
@@ -30,7 +31,7 @@ from repo_harden.engine.run import CheckRun
 
 CACHE_FOLDER = "repo-harden"  # in $XDG_CACHE_HOME or ~/.cache, as the audit's cache
 SCAN_FOLDER = "scan"
-FORMAT = 1  # the layout of an entry; a change makes older entries unknown
+FORMAT = 2  # the layout of an entry; a change makes older entries unknown
 MAX_ENTRIES = 100  # entries kept: the most recently written (a checkout, config, selection)
 _BUILT_IN = "repo_harden.checks."
 _SEVERITIES = {severity.value: severity for severity in Severity}
@@ -78,6 +79,7 @@ class ScanMemory:
             "listing": listing_digest(snapshot) if run.listed else None,
             "files": [[path, file_digest(snapshot, path)] for path in run.read],
             "findings": [_finding_record(finding) for finding in run.findings],
+            "checked": list(run.checked),
         }
         self._store(json.dumps(document, separators=(",", ":")))
 
@@ -224,7 +226,8 @@ def listing_digest(snapshot: RepoSnapshot) -> str:
 def _valid_run(document: dict[str, object], snapshot: RepoSnapshot) -> CheckRun | None:
     """The run the entry holds, if every file it read is unchanged in `snapshot`."""
     files, findings, listing = document.get("files"), document.get("findings"), None
-    if not isinstance(files, list) or not isinstance(findings, list):
+    checked = document.get("checked")
+    if not (isinstance(files, list) and isinstance(findings, list) and _paths(checked)):
         return None
     if document.get("listing") is not None:
         listing = document["listing"]
@@ -241,7 +244,13 @@ def _valid_run(document: dict[str, object], snapshot: RepoSnapshot) -> CheckRun 
     if any(finding is None for finding in found):
         return None
     valid = [finding for finding in found if finding is not None]
-    return CheckRun(findings=valid, read=tuple(read), listed=listing is not None)
+    return CheckRun(
+        findings=valid, read=tuple(read), listed=listing is not None, checked=tuple(checked)
+    )
+
+
+def _paths(value: object) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(path, str) for path in value)
 
 
 def _finding_record(finding: Finding) -> list[object]:

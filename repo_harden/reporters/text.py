@@ -100,12 +100,26 @@ def summary(report: Report) -> str:
         for severity in (Severity.ERROR, Severity.WARNING, Severity.NOTE)
         if counts[severity]
     ]
-    files = len({(item.repository, item.finding.path) for item in report.reported})
     return (
         f"Found {counted(len(report.reported), 'finding')} ({', '.join(parts)}) "
-        f"in {counted(files, 'file')}.{hidden}\n"
+        f"{_where(report)}.{hidden}\n"
         "Run `repo-harden rules CODE` to read why a rule matters and how to fix it."
     )
+
+
+def _where(report: Report) -> str:
+    """`in 2 files`, `about the repository`, `in 1 file and about the repository`: a
+    repository-level finding (no path: OWN001, BP...) is in no file."""
+    files = {(item.repository, item.finding.path) for item in report.reported}
+    repositories = {repository for repository, path in files if not path}
+    places = []
+    if len(repositories) < len(files):
+        places.append(f"in {counted(len(files) - len(repositories), 'file')}")
+    if len(repositories) == 1:
+        places.append("about the repository")
+    elif repositories:
+        places.append(f"about {len(repositories)} repositories")
+    return " and ".join(places)
 
 
 def _hidden(report: Report) -> str:

@@ -20,10 +20,9 @@ from typing import TYPE_CHECKING
 
 from repo_harden.core.model import Position
 from repo_harden.readers.file_kinds import (
-    SHELL_EXTENSIONS,
-    file_name,
     is_dockerfile_path,
     is_makefile_path,
+    is_shell_script,
     may_be_shell_script,
 )
 from repo_harden.readers.source_map import FileLines, SourceMap
@@ -94,8 +93,6 @@ def action_name(uses: str) -> str | None:
     return value.partition("@")[0].lower()
 
 
-_SHEBANG = re.compile(r"#!\s*\S*?(?:/env\s+(?:-\S+\s+)*|/)(?:bash|sh|dash|ash|ksh|mksh)(?:\s|$)")
-_LONGEST_SHEBANG = 256
 _HEREDOC_MARK = re.compile(r"(?<![<\w])<<(?!<)-?\s*([\"']?)[A-Za-z0-9_.-]+\1")
 
 
@@ -227,17 +224,6 @@ def read_scripts(
         source = SourceMap.verbatim(text)
         return (ScriptBlock(text, source, dialect="sh", where="script", group=path, report=report),)
     return ()
-
-
-def is_shell_script(path: str, text: str) -> bool:
-    """A `.sh` or `.bash` file, or one without an extension that starts with a sh or bash
-    shebang (`#!/bin/sh`, `#!/usr/bin/env bash`)."""
-    name = file_name(path)
-    if name.endswith(SHELL_EXTENSIONS):
-        return True
-    first_line = text[: text.find("\n")] if "\n" in text else text
-    # only a short first line can be a shebang; a long one would cost its length squared
-    return "." not in name and _SHEBANG.match(first_line[:_LONGEST_SHEBANG]) is not None
 
 
 def _yaml_blocks(

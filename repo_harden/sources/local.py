@@ -11,7 +11,7 @@ from pathlib import Path
 
 from repo_harden.core.snapshot import MAX_FILE_BYTES, RepoSettings
 
-__all__ = ["MAX_FILE_BYTES", "LocalRepo", "find_root"]
+__all__ = ["MAX_FILE_BYTES", "LocalRepo", "find_root", "git_toplevel", "root_outside_git"]
 _SNIFF_BYTES = 8192
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 
@@ -109,7 +109,14 @@ class LocalRepo:
 
 def find_root(start: Path) -> Path:
     """The top of the git checkout that holds `start`; outside git, the folder the rules
-    should see as the checkout (see `_root_outside_git`)."""
+    should see as the checkout (see `root_outside_git`)."""
+    start = start.resolve()
+    top = git_toplevel(start)
+    return top if top is not None else root_outside_git(start)
+
+
+def git_toplevel(start: Path) -> Path | None:
+    """The top of the git checkout that holds `start`, or None when it is in none."""
     start = start.resolve()
     folder = start if start.is_dir() else start.parent
     if (folder / ".git").exists():
@@ -125,12 +132,12 @@ def find_root(start: Path) -> Path:
             check=False,
         )
     except OSError:
-        return _root_outside_git(start)
+        return None
     top = result.stdout.strip()
-    return Path(top).resolve() if result.returncode == 0 and top else _root_outside_git(start)
+    return Path(top).resolve() if result.returncode == 0 and top else None
 
 
-def _root_outside_git(start: Path) -> Path:
+def root_outside_git(start: Path) -> Path:
     """Rules read paths as the checkout names them (`.github/workflows/ci.yml`), so a
     workflow given alone must not become `ci.yml`: the folder above a `.github` folder
     that holds `start`; else `start` itself when it is a folder; else the current folder
