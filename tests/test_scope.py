@@ -115,7 +115,9 @@ def test_list_files_text(cli: Any, tmp_path: Path) -> None:
     ) in lines
     assert "  in the virtualenv `tools/env/`: 1 (tools/env/bin/activate.sh)" in lines
     assert "  excluded by `legacy/**`: 1 (legacy/old.sh)" in lines
-    assert lines[-1] == "Not read by any selected rule: 3 files."  # README.md, the config, pyvenv.cfg
+    assert (
+        lines[-1] == "Not read by any selected rule: 3 files."
+    )  # README.md, the config, pyvenv.cfg
 
 
 def test_list_files_json_and_select(cli: Any, tmp_path: Path) -> None:
@@ -201,3 +203,145 @@ def test_outside_git_a_file_keeps_the_name_the_project_gives_it(
     assert result.code == 1, result.err
     found = [(f["rule"], f["path"], f["line"]) for f in result.json()["findings"]]
     assert found == [("PIN001", ".github/workflows/ci.yml", 6)]
+
+
+# What a scan says it checked (QA #1, #3, #15, #26, #27) ------------------------------------
+
+SHEBANG_PIPED = "#!/bin/sh\n" + PIPED
+# Files the Dockerfile and script globs match but the rules do not read: no shebang, or a
+# name that only looks like a Dockerfile. Each holds what would be a finding if it were read.
+NOT_READ = {
+    "Dockerfile.dockerignore": "FROM node:20\n",
+    "src/dockerfile.py": "FROM node:20\n",
+    "ci/build.yml": PIPED,
+    "scripts/noshebang": PIPED,
+}
+
+
+def test_list_files_reads_what_the_scan_reads(cli: Any, tmp_path: Path) -> None:
+    """`--list-files` answers with the scan's own choice of files: content-gated files
+    (no shebang, not a Dockerfile by name) are in neither."""
+    repo = make_repo(tmp_path / "repo", {**NOT_READ, "scripts/tool": SHEBANG_PIPED})
+    listing = cli("scan", "--list-files", "--format", "json", "--select", "DL,PIN", cwd=repo)
+    read = [f["path"] for f in listing.json()["files"] if f["excluded"] is None]
+    assert read == ["scripts/tool"]
+    scan = cli("scan", "--format", "json", "--select", "DL,PIN", cwd=repo)
+    assert {f["path"] for f in scan.json()["findings"]} == {"scripts/tool"}
+    text = cli("scan", "--select", "DL,PIN", "--no-cache", cwd=repo)
+    assert "in 1 file." in text.out
+
+
+@pytest.mark.parametrize(
+    ("args", "note"),
+    [
+        (["node_modules/x/a.sh"], "vendored or generated (`node_modules/`, a default exclude)"),
+        (["node_modules"], "vendored or generated (`node_modules/`, a default exclude)"),
+        (["ci/b.sh", "--exclude", "ci/*.sh"], "excluded by `ci/*.sh`"),
+    ],
+)
+def test_a_named_excluded_path_is_said_not_checked(
+    cli: Any, tmp_path: Path, args: list[str], note: str
+) -> None:
+    """Excludes keep applying to a path named on the command line (as in the hooks), and the
+    user is told, in one line, that it was not checked and which exclude kept it out."""
+    repo = make_repo(tmp_path / "repo", {"node_modules/x/a.sh": PIPED, "ci/b.sh": PIPED})
+    result = cli("scan", "--no-cache", *args, cwd=repo)
+    assert (result.code, result.out) == (0, "No findings in 0 files checked.\n")
+    assert result.err == f"repo-harden: warning: {args[0]}: not checked: {note}\n"
+
+
+def test_a_named_file_no_rule_reads(cli: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"README.md": "curl https://x | sh\n", "a.sh": PIPED})
+    result = cli("scan", "--no-cache", "README.md", cwd=repo)
+    assert (result.code, result.out) == (0, "No findings in 0 files checked.\n")
+    assert result.err == "repo-harden: warning: README.md: not checked: no selected rule reads it\n"
+    both = cli("scan", "--no-cache", "README.md", "a.sh", "--select", "PIN", cwd=repo)
+    assert both.out == "No findings in 1 file checked.\n"  # a.sh: PIN002 reads scripts
+
+
+def test_a_named_hostile_path_is_escaped(cli: Any, tmp_path: Path) -> None:
+    name = "node_modules/\x1b[31mred.sh"
+    repo = make_repo(tmp_path / "repo", {name: PIPED})
+    result = cli("scan", "--no-cache", name, cwd=repo)
+    assert "\x1b" not in result.err
+    assert "not checked: vendored or generated" in result.err
+
+
+def test_the_hook_still_skips_an_excluded_file_in_silence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """pre-commit passes every staged file: a vendored one is skipped, not reported, and
+    the config's `exclude` applies too."""
+    from repo_harden.hooks.all_checks import main as hook
+
+    repo = make_repo(
+        tmp_path / "repo",
+        {"node_modules/p/i.sh": PIPED, "legacy/o.sh": PIPED, ".repo-harden.toml": 'exclude = ["legacy/**"]\n'},
+    )  # fmt: skip
+    monkeypatch.chdir(repo)
+    assert hook(["node_modules/p/i.sh", "legacy/o.sh", "--select", "DL"]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_repository_level_finding_is_in_no_file(cli: Any, tmp_path: Path) -> None:
+    empty = make_repo(tmp_path / "empty", {})
+    result = cli("scan", "--no-cache", cwd=empty)
+    assert result.code == 1
+    assert "Found 1 finding (1 warning) about the repository.\n" in result.out
+    repo = make_repo(tmp_path / "repo", {"a.sh": PIPED})
+    both = cli("scan", "--no-cache", "--select", "DL001,OWN001", cwd=repo)
+    assert "Found 2 findings (1 error, 1 warning) in 1 file and about the repository." in both.out
+
+
+def test_no_findings_counts_the_files_checked_not_the_files_listed(
+    cli: Any, tmp_path: Path
+) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.sh": "true\n", "README.md": "x\n", "b.txt": "y\n"})
+    result = cli("scan", "--no-cache", "--select", "DL", cwd=repo)
+    assert result.out == "No findings in 1 file checked.\n"
+    cache = tmp_path / "cache"
+    cli("scan", "--cache-dir", str(cache), "--select", "DL", cwd=repo)
+    warm = cli("scan", "--cache-dir", str(cache), "--select", "DL", cwd=repo)
+    assert warm.out == "No findings in 1 file checked.\n"  # a cached run counts the same
+
+
+def test_a_path_outside_the_checkout_is_refused(cli: Any, tmp_path: Path) -> None:
+    """As `owners` and `waive`: one line, exit 2, for a file in no checkout while the scan
+    runs in one (a file outside git, scanned from outside git, is still read: see below)."""
+    repo = make_repo(tmp_path / "repo", {"a.sh": PIPED})
+    outside = tmp_path / "elsewhere" / "passwd"
+    write_files(outside.parent, {"passwd": "root:x:0:0::/root:/bin/sh\n"})
+    for args in ([str(outside)], ["a.sh", str(outside)]):
+        result = cli("scan", *args, cwd=repo)
+        assert result.code == 2
+        assert result.out == ""
+        assert len(result.err.splitlines()) == 1
+        assert f"{outside}: not inside the checkout at {repo}" in result.err
+    listing = cli("scan", "--list-files", str(outside), cwd=repo)
+    assert listing.code == 2
+
+
+def test_another_checkout_can_be_named(cli: Any, tmp_path: Path) -> None:
+    here = make_repo(tmp_path / "here", {"a.sh": "true\n"})
+    other = make_repo(tmp_path / "other", {"b.sh": PIPED})
+    result = cli("scan", "--format", "json", "--no-cache", "--select", "DL", str(other), cwd=here)
+    assert [f["path"] for f in result.json()["findings"]] == ["b.sh"]
+
+
+def test_from_a_subfolder_scan_checks_the_current_folder(cli: Any, tmp_path: Path) -> None:
+    """As ruff: the current folder (the rest of the checkout is context). `--help` and the
+    README say so."""
+    repo = make_repo(tmp_path / "repo", {"web/a.sh": PIPED, "ci/b.sh": PIPED})
+    result = cli("scan", "--format", "json", "--no-cache", "--select", "DL001", cwd=repo / "web")
+    assert [f["path"] for f in result.json()["findings"]] == ["web/a.sh"]
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert "scans the current folder" in readme
+
+
+def test_scan_help_says_what_no_path_means(capsys: Any) -> None:
+    from repo_harden.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["scan", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "default: the current folder (at the top of a checkout, all of it)" in help_text

@@ -31,12 +31,13 @@ what is read:
   every file git tracks, plus untracked files it does not ignore (every file outside
   git), except vendored and generated trees (node_modules/, vendor/, third_party/,
   virtualenvs...; `default-excludes = false` reads them), test fixtures when the config
-  says `exclude-fixtures = true` (testdata/, fixtures/...), and `exclude` globs.
+  says `exclude-fixtures = true` (testdata/, fixtures/...), and `exclude` globs; these
+  apply to a PATH you name too, as in the hooks (a warning says which one kept it out).
   `repo-harden scan --list-files` shows each file, the rules that read it, and what
   is excluded and why.
 
 examples:
-  repo-harden scan                          scan the checkout you are in
+  repo-harden scan                          scan the current folder (the checkout, from its top)
   repo-harden scan --format sarif -o rh.sarif
   repo-harden scan .github/workflows/ci.yml --select PIN
   repo-harden scan --list-files             what is read, by which rules
@@ -49,15 +50,22 @@ def add_parser(commands: Subcommands) -> None:
     scan = commands.add_parser(
         "scan",
         help="scan a checkout, or files in it",
-        description="Scan a checkout: the files git tracks plus untracked ones it does not ignore "
-        "(every file, outside git). With PATHs, report only on those files and folders.",
+        description="Scan a checkout: the files git tracks plus untracked ones it does not\n"
+        "ignore (every file, outside git). Without PATH, the current folder, as ruff checks it:\n"
+        "from a subfolder, findings in that folder only (the rest of the checkout is read for\n"
+        "context). With PATHs, findings in those files and folders; a PATH that is excluded,\n"
+        "or that no selected rule reads, is named on stderr and not counted as checked.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     # Offline, a finished scan holds no connection or cache open: it may skip the teardown.
     scan.set_defaults(run=run, exits_now=lambda args: not args.online)
     scan.add_argument(
-        "paths", nargs="*", type=Path, metavar="PATH", help="default: the current folder"
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="default: the current folder (at the top of a checkout, all of it)",
     )
     scan.add_argument(
         "--format",
