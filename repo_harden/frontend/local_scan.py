@@ -184,9 +184,10 @@ def list_files(paths: Sequence[Path], options: ScanOptions) -> FileListing:
     wanted = repo.paths() if whole else _target_files(repo, paths)
     checks = selected_checks(found, config, options.only)
     scope = Scope(config, known=frozenset(repo.paths()))
+    files_for = files_read(repo, checks, wanted)
     rules: dict[str, list[str]] = {}
     for check in checks:
-        for file in files_read(repo, [check], wanted)[check.patterns]:
+        for file in files_for[check.patterns]:
             rules.setdefault(file, []).append(check.rule.code)
     listed = [
         ListedFile(file, tuple(sorted(rules[file])), scope.why_excluded(file))
