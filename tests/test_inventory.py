@@ -9,16 +9,21 @@ from collections.abc import Collection, Mapping
 
 import pytest
 
+from repo_harden.core.advisory import PackageVersion
 from repo_harden.core.errors import UsageError
 from repo_harden.core.parsed import ParsedFiles
+from repo_harden.core.snapshot import RepoSettings
 from repo_harden.ecosystems import registry
-from repo_harden.inventory.extract import inventory_of
-from repo_harden.inventory.model import Inventory, Item
+from repo_harden.engine.records import AUDITED, RepositoryStatus
+from repo_harden.inventory.extract import inventory_of, kinds_in
+from repo_harden.inventory.model import FOLLOWED_HOLD_KINDS, Inventory, Item
 from repo_harden.inventory.purl import package_purl, parse_package_query, purl_of
 from repo_harden.inventory.query import build_query
 from repo_harden.inventory.runs import Downloaded, downloads_in_log, parse_window
 from repo_harden.inventory.transitive import FileAt, Follower, NotRead, RefName
+from repo_harden.reporters.inventory import InventoryReport
 from repo_harden.sources.memory import MemoryRepo
+from tests.rule_tables import scan_files
 
 DIGEST = "sha256:" + "ab" * 32
 SHA = "0e58ed8671d6b60d0890c21b07f8835ace038e67"
@@ -165,6 +170,73 @@ def test_locked_packages_of_npm_pnpm_uv_and_poetry() -> None:
         ("web/pnpm-lock.yaml", 12, "left-pad", "1.3.0", "pkg:npm/left-pad@1.3.0"),
         ("web/pnpm-lock.yaml", 15, "@s/c", "2.0.0", "pkg:npm/%40s/c@2.0.0"),
     ]
+
+
+# pip requirements: what `==` or `===` pins (LCK006's "locked Python dependencies"), in the
+# files the checks read and the files they include; ranges, URLs and compiler inputs are not
+REQUIREMENTS = {
+    "requirements.txt": "-r base.txt\nflask>=2.0\njinja2==2.10 \\\n    --hash=sha256:ab\n",
+    "base.txt": "-c constraints.txt\nrequests===2.31.0\ngit+https://x.example/y@v1#egg=y\n",
+    "constraints.txt": "urllib3==2.2.2\nidna==3.*\n",
+    "dev-requirements.txt": "-r base.txt\npytest==8.3.2\n",
+    "requirements.in": "jinja2\n",
+}
+
+
+def test_pinned_requirements_are_locked_packages() -> None:
+    found = [(i.path, i.line, i.name, i.version, purl_of(i)) for i in items(REQUIREMENTS)]
+    assert found == [
+        ("base.txt", 2, "requests", "2.31.0", "pkg:pypi/requests@2.31.0"),
+        ("constraints.txt", 1, "urllib3", "2.2.2", "pkg:pypi/urllib3@2.2.2"),
+        ("dev-requirements.txt", 2, "pytest", "8.3.2", "pkg:pypi/pytest@8.3.2"),
+        ("requirements.txt", 3, "jinja2", "2.10", "pkg:pypi/jinja2@2.10"),
+    ]  # base.txt and constraints.txt once, though two files include them
+    query = build_query(package=["pkg:pypi/jinja2<2.11"])
+    assert [i.path for i in items(REQUIREMENTS) if query.matches(i)] == ["requirements.txt"]
+
+
+class _AskedAdvisories:
+    """An advisory source that remembers what LCK006 asked it, and knows of nothing."""
+
+    def __init__(self) -> None:
+        self.asked: set[tuple[str, str]] = set()
+
+    def advisories(self, packages: Collection[PackageVersion]) -> dict[PackageVersion, tuple[()]]:
+        self.asked |= {(package.name, package.version) for package in packages}
+        return dict.fromkeys(packages, ())
+
+
+def test_the_inventory_lists_the_python_packages_lck006_looks_up() -> None:
+    files = {**REQUIREMENTS, **LOCKFILES}
+    source = _AskedAdvisories()
+    assert scan_files(files, select=["LCK006"], settings=RepoSettings(advisories=source)) == []
+    listed = {(i.name, i.version) for i in items(files) if i.ecosystem == "pypi"}
+    assert listed == source.asked and ("jinja2", "2.10") in listed
+
+
+def test_an_action_not_followed_leaves_only_what_an_action_can_hold_unknown() -> None:
+    files = {".github/workflows/ci.yml": CI, "requirements.txt": "jinja2==2.10\n"}
+    inventories = {"acme/api": inventory_of(MemoryRepo(files))}
+    Follower(FakeFiles({}, {}), 10).follow(inventories)
+    assert any("not followed" in u.what for u in inventories["acme/api"].unread)
+
+    def answer(**query: list[str]) -> str | None:
+        status = RepositoryStatus("acme/api", AUDITED, None)
+        report = InventoryReport(inventories, [status], build_query(**query))
+        return report.answers()[0].answer
+
+    assert answer(package=["pkg:pypi/jinja2<2.11"]) == "affected"
+    assert answer(package=["pkg:pypi/jinja2<2.0"]) == "not-affected"
+    assert answer(package=["pkg:npm/left-pad@1.3.0"]) == "not-affected"
+    # an action it did not follow may use these, so they stay unknown
+    assert answer(uses=["evil/*"]) == "unknown"
+    assert answer(image=["alpine:9"]) == "unknown"
+    assert answer(url=["https://elsewhere.example/*"]) == "unknown"
+
+
+def test_what_a_followed_file_can_hold_is_what_an_unfollowed_one_leaves_unknown() -> None:
+    for path in ("action.yml", "a/action.yaml", ".github/workflows/deploy.yml"):
+        assert set(kinds_in(path)) <= set(FOLLOWED_HOLD_KINDS), path
 
 
 # Each ecosystem's locked packages, read directly: (file name, text, [(name, version, line)])

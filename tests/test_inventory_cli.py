@@ -109,7 +109,14 @@ def an_org(fake: FakeGitHub) -> str:
         },
     )
     fake.add_repo("acme/svc", files={"pnpm-lock.yaml": PNPM_LOCK})
-    fake.add_repo("acme/data", files={"uv.lock": UV_LOCK, "legacy/poetry.lock": POETRY_LOCK})
+    fake.add_repo(
+        "acme/data",
+        files={
+            "uv.lock": UV_LOCK,
+            "legacy/poetry.lock": POETRY_LOCK,
+            "requirements.txt": "requests==2.31.0\nflask>=2\n",
+        },
+    )
     fake.add_repo("acme/broken", files={"Dockerfile": "FROM node:18\n"})
     fake.add_repo("acme/old", files={"Dockerfile": "FROM node:18\n"}, archived=True)
     fake.fail_repository("acme/broken", "Something went wrong while executing your query.")
@@ -248,11 +255,15 @@ def test_an_image_by_tag_and_by_digest_and_a_package_in_four_lockfiles(
         "--format",
         "json",
     )
-    assert [(i["path"], i["version"]) for i in pypi.json()["items"]] == [("uv.lock", "2.31.0")]
+    assert [(i["path"], i["version"]) for i in pypi.json()["items"]] == [
+        ("requirements.txt", "2.31.0"),
+        ("uv.lock", "2.31.0"),
+    ]
     every = inventory(
         cli, fake, tmp_path, "--org", "acme", "--package", "pkg:pypi/requests", "--format", "json"
     )
-    assert {i["path"] for i in every.json()["items"]} == {"uv.lock", "legacy/poetry.lock"}
+    paths = {i["path"] for i in every.json()["items"]}
+    assert paths == {"requirements.txt", "uv.lock", "legacy/poetry.lock"}
 
 
 def test_a_warm_inventory_costs_only_the_listing(
@@ -391,9 +402,32 @@ def test_a_checkout_offline_lists_what_it_names_and_says_what_it_did_not_follow(
     unknown = cli("inventory", "--uses", "tj-actions/changed-files", cwd=root)
     assert unknown.code == 3
     assert "not followed (offline: use --online to read it from GitHub)" in unknown.out
-    none = cli("inventory", "--depth", "0", "--package", "pkg:npm/left-pad@2.0.0", cwd=root)
+    none = cli("inventory", "--package", "pkg:npm/left-pad@2.0.0", cwd=root)
     assert none.code == 0 and "0 repositories affected, 1 not affected, 0 unknown" in none.out
     assert not (tmp_path / "no-cache").exists()  # offline, no cache is made
+
+
+def test_a_package_query_finds_pinned_requirements_and_ignores_actions_not_followed(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "no-cache"))
+    root = make_repo(
+        tmp_path / "app",
+        {
+            ".github/workflows/ci.yml": CI.format(shared="v2"),
+            "requirements.txt": "requests==2.31.0\nflask>=2.0\njinja2==2.10\n",
+        },
+    )
+    found = cli("inventory", "--package", "pkg:pypi/jinja2<2.11", cwd=root)
+    assert found.code == 1, found.out + found.err
+    assert "requirements.txt:3  package  jinja2@2.10" in found.out
+    assert "1 repository affected, 0 not affected, 0 unknown" in found.out
+    older = cli("inventory", "--package", "pkg:pypi/jinja2<2.10", cwd=root)
+    assert older.code == 0, older.out + older.err
+    assert "0 repositories affected, 1 not affected, 0 unknown" in older.out
+    # the actions it did not follow may hold images: that answer stays unknown
+    image = cli("inventory", "--image", "alpine", cwd=root)
+    assert image.code == 3 and "not followed (offline" in image.out
 
 
 def test_csv_cells_cannot_be_spreadsheet_formulas(cli: Any, tmp_path: Path) -> None:

@@ -6,17 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from repo_harden.checks.lockfiles.requirement_pins import REQUIREMENTS_PATTERNS, reached_files
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Finding, Severity
+from repo_harden.readers.file_kinds import REQUIREMENTS_PATTERNS
 from repo_harden.readers.yaml import YAML
 
 if TYPE_CHECKING:
-    from repo_harden.readers import documents, package_indexes
+    from repo_harden.readers import documents, package_indexes, requirements
 else:
     documents = lazy_import("repo_harden.readers.documents")
     package_indexes = lazy_import("repo_harden.readers.package_indexes")
+    requirements = lazy_import("repo_harden.readers.requirements")
 
 CONFIG_PATTERNS = (
     "pip.conf",
@@ -97,7 +98,8 @@ def untrusted_package_index(ctx: CheckContext) -> Iterator[Finding]:
     - https://docs.astral.sh/uv/configuration/indexes/#searching-across-multiple-indexes
     - https://pip.pypa.io/en/stable/cli/pip_install/#cmdoption-extra-index-url
     """
-    for reached in reached_files(ctx.parsed, [p for p in ctx.files if p.endswith(".txt")]):
+    requirement_files = [path for path in ctx.files if path.endswith(".txt")]
+    for reached in requirements.reached_files(ctx.parsed, requirement_files):
         for option in reached.file.options:
             written = f"{option.name} {option.value}"
             message = _pip_message(option.name.lstrip("-"), option.value, written)

@@ -4,55 +4,17 @@ one version and one set of hashes."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Finding, Severity
-from repo_harden.core.parsed import ParsedFiles
+from repo_harden.readers.file_kinds import REQUIREMENTS_PATTERNS
 
 if TYPE_CHECKING:
     from repo_harden.readers import requirements
 else:
     requirements = lazy_import("repo_harden.readers.requirements")
-
-REQUIREMENTS_PATTERNS = (
-    "*requirements*.txt",
-    "*constraints*.txt",
-    "**/requirements/*.txt",
-    "**/constraints/*.txt",
-)
-
-
-@dataclass(frozen=True)
-class Reached:
-    """A requirements file reached from the checked files; `constraint` when it is read
-    as constraints (named so, or included with `-c`)."""
-
-    file: requirements.RequirementsFile
-    constraint: bool
-
-
-def reached_files(parsed: ParsedFiles, files: list[str]) -> Iterator[Reached]:
-    """The checked files and the files they include with `-r` and `-c`, each once; `*.in`
-    files are a compiler's input and are left alone."""
-    seen: set[str] = set()
-    pending = [(path, _named_constraints(path)) for path in files]
-    while pending:
-        path, constraint = pending.pop(0)
-        if path in seen or path.endswith(".in") or "://" in path:
-            continue
-        seen.add(path)
-        found = parsed.read(requirements.REQUIREMENTS, path)
-        if found is None:
-            continue
-        yield Reached(found, constraint)
-        pending += [(inc.path, constraint or inc.constraint) for inc in found.includes]
-
-
-def _named_constraints(path: str) -> bool:
-    return "constraints" in path.rpartition("/")[2] or "/constraints/" in f"/{path}"
 
 
 @check("LCK003", "unpinned-requirement", Severity.ERROR, REQUIREMENTS_PATTERNS)
@@ -99,7 +61,7 @@ def unpinned_requirement(ctx: CheckContext) -> Iterator[Finding]:
     ## References
     - https://pip.pypa.io/en/stable/topics/repeatable-installs/
     """
-    for reached in reached_files(ctx.parsed, list(ctx.files)):
+    for reached in requirements.reached_files(ctx.parsed, list(ctx.files)):
         for requirement in reached.file.requirements:
             reason = requirement.unpinned_reason
             if reason is not None:
@@ -167,16 +129,16 @@ def missing_requirement_hashes(ctx: CheckContext) -> Iterator[Finding]:
     ## References
     - https://pip.pypa.io/en/stable/topics/secure-installs/#hash-checking-mode
     """
-    for reached in reached_files(ctx.parsed, list(ctx.files)):
+    for reached in requirements.reached_files(ctx.parsed, list(ctx.files)):
         if reached.constraint:
             continue
-        requirements = reached.file.requirements
-        hashable = [r for r in requirements if r.unpinned_reason is None and r.hash_checkable]
+        written = reached.file.requirements
+        hashable = [r for r in written if r.unpinned_reason is None and r.hash_checkable]
         unhashed = [r for r in hashable if not r.is_hashed]
         if not unhashed:
             continue
         path = reached.file.path
-        apart = _apart([r.text for r in requirements if r.blocks_hash_checking])
+        apart = _apart([r.text for r in written if r.blocks_hash_checking])
         if len(unhashed) == len(hashable):
             message = _none_hashed(len(unhashed), apart)
             yield ctx.finding(path, unhashed[0].at, message, "no-hashes")

@@ -18,19 +18,21 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-from repo_harden.checks.lockfiles.requirement_pins import REQUIREMENTS_PATTERNS, reached_files
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.globs import PathMatcher
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Finding, Position, Severity
 from repo_harden.ecosystems import registry
+from repo_harden.readers.file_kinds import REQUIREMENTS_PATTERNS
 
 if TYPE_CHECKING:
     from repo_harden.core import advisory as advisory_model
     from repo_harden.core.advisory import Advisory, AdvisoryError, PackageVersion
     from repo_harden.ecosystems.ecosystem import LockedPackage
+    from repo_harden.readers import requirements
 else:
     advisory_model = lazy_import("repo_harden.core.advisory")
+    requirements = lazy_import("repo_harden.readers.requirements")
 
 LOCKFILE_PATTERNS = registry.locked_package_patterns("pypi")
 
@@ -136,13 +138,10 @@ def _locked_pins(ctx: CheckContext) -> list[LockedPin]:
     """The locked versions of the check's files, in file order."""
     lockfiles = [path for path in ctx.files if _is_lockfile(path)]
     requirement_files = [path for path in ctx.files if not _is_lockfile(path)]
-    pins = []
-    for reached in reached_files(ctx.parsed, requirement_files):
-        for requirement in reached.file.requirements:
-            version = requirement.pinned_version
-            if requirement.name is not None and version is not None:
-                package = advisory_model.PackageVersion(requirement.name, version)
-                pins.append(LockedPin(package, reached.file.path, requirement.at))
+    pins = [
+        LockedPin(advisory_model.PackageVersion(pin.name, pin.version), pin.path, pin.at)
+        for pin in requirements.pinned_requirements(ctx.parsed, requirement_files)
+    ]
     for path in lockfiles:
         for locked in _locked_packages(ctx, path):
             package = advisory_model.PackageVersion(locked.name, locked.version)

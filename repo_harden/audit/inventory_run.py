@@ -41,7 +41,7 @@ from repo_harden.engine.records import AUDITED, FAILED, SKIPPED, RepositoryStatu
 from repo_harden.inventory.model import KINDS, Inventory, Unread
 from repo_harden.inventory.records import ItemRecordError, item_from_record, item_record
 
-INVENTORY_SCHEMA = "inventory-1"
+INVENTORY_SCHEMA = "inventory-2"  # 2: pinned requirements; unknowns by kind
 
 
 @dataclass(frozen=True)

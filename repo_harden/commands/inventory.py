@@ -33,9 +33,11 @@ if TYPE_CHECKING:
 _DESCRIPTION = """\
 List every supply-chain input: actions and reusable workflows (and, transitively, what
 the composite actions and reusable workflows they call use, read at the ref they are
-pinned to), container images, downloaded tools, locked packages and pre-commit hook
+pinned to), container images, downloaded tools, locked packages (lockfiles, and
+requirements pinned with == in pip requirements files) and pre-commit hook
 repositories, each with its repository, file and line. With a query, list only the
-matches and answer, for each repository, whether it is affected.
+matches and answer, for each repository, whether it is affected: unknown only when
+something that could hold what is asked was not read.
 
 A checkout (PATH) is read from disk; --org, --user and --repo read GitHub as `audit`
 does, with the same cache: a second run costs the listing alone.
@@ -101,7 +103,8 @@ def add_parser(commands: Subcommands) -> None:
         action="append",
         default=[],
         metavar="PURL",
-        help="locked packages by package URL, with a version or a range: "
+        help="locked packages (lockfiles, `==`-pinned requirements) by package URL, with a "
+        "version or a range: "
         "`pkg:npm/left-pad@1.3.0`, `pkg:pypi/requests<2.32` (PEP 440), "
         "`pkg:npm/@scope/name@>=1.0.0 <1.2.0` (node-semver)",
     )

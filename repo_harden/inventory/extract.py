@@ -1,10 +1,12 @@
 """A repository's inventory from its snapshot, without I/O: every item of every file the
 inventory reads (`INVENTORY_PATTERNS`), the repository's own actions and reusable
-workflows followed where they are used (`uses: ./path`), and what could not be read."""
+workflows followed where they are used (`uses: ./path`), the pinned requirements of its
+requirements files (with their `-r` and `-c` includes), and what could not be read."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 
 from repo_harden.core.globs import PathMatcher
 from repo_harden.core.parsed import ParsedFiles
@@ -23,14 +25,19 @@ from repo_harden.inventory.model import (
     Item,
     Unread,
 )
-from repo_harden.inventory.packages import LOCKFILE_PATTERNS, packages_of
+from repo_harden.inventory.packages import (
+    LOCKFILE_PATTERNS,
+    PACKAGE_PATTERNS,
+    packages_of,
+    pinned_requirements_of,
+)
 from repo_harden.inventory.precommit import PRE_COMMIT_CONFIG, hooks_of
 from repo_harden.readers.compose import COMPOSE_PATTERNS, is_compose_path
-from repo_harden.readers.file_kinds import SCRIPT_PATTERNS
+from repo_harden.readers.file_kinds import REQUIREMENTS_PATTERNS, SCRIPT_PATTERNS
 from repo_harden.readers.workflows import is_action_path, is_workflow_path
 
 INVENTORY_PATTERNS = (
-    SCRIPT_PATTERNS + COMPOSE_PATTERNS + LOCKFILE_PATTERNS + (f"/{PRE_COMMIT_CONFIG}",)
+    SCRIPT_PATTERNS + COMPOSE_PATTERNS + PACKAGE_PATTERNS + (f"/{PRE_COMMIT_CONFIG}",)
 )
 MAX_LOCAL_DEPTH = 10  # `./` actions inside `./` actions: GitHub itself stops well before
 MAX_ITEMS = 200_000  # per repository: `./` references can multiply a file's items
@@ -42,8 +49,10 @@ def inventory_of(snapshot: RepoSnapshot) -> Inventory:
     paths = [path for path in snapshot.paths() if matcher.matches(path)]
     reader = _Reader(parsed, frozenset(snapshot.paths()))
     result = Inventory()
-    for path in paths:
-        result.items += reader.items(path)
+    requirement_files = [path for path in paths if _REQUIREMENTS.matches(path)]
+    found = (reader.items(path) for path in paths)
+    for items in chain(found, [pinned_requirements_of(parsed, requirement_files)]):
+        result.items += items
         if len(result.items) > MAX_ITEMS:
             del result.items[MAX_ITEMS:]
             result.unread.append(Unread(f"more than {MAX_ITEMS} items: the rest are not listed"))
@@ -104,6 +113,7 @@ def file_items(parsed: ParsedFiles, path: str) -> tuple[list[Item], list[LocalUs
 
 
 _LOCKFILES = PathMatcher(LOCKFILE_PATTERNS)
+_REQUIREMENTS = PathMatcher(REQUIREMENTS_PATTERNS)
 _SCRIPTS = PathMatcher(SCRIPT_PATTERNS)
 
 
@@ -114,7 +124,7 @@ def kinds_in(path: str) -> tuple[str, ...]:
         kinds += [ACTION, REUSABLE_WORKFLOW]
     if path == PRE_COMMIT_CONFIG:
         kinds.append(PRE_COMMIT_HOOK)
-    if _LOCKFILES.matches(path):
+    if _LOCKFILES.matches(path) or _REQUIREMENTS.matches(path):
         kinds.append(PACKAGE)
     if _SCRIPTS.matches(path) or is_compose_path(path):
         kinds += [IMAGE, DOWNLOAD]

@@ -19,6 +19,9 @@ PACKAGE = "package"
 PRE_COMMIT_HOOK = "pre-commit-hook"
 KINDS = (ACTION, REUSABLE_WORKFLOW, IMAGE, DOWNLOAD, PACKAGE, PRE_COMMIT_HOOK)
 FOLLOWED_KINDS = (ACTION, REUSABLE_WORKFLOW)  # what the transitive reading opens
+# What an action or reusable workflow that is followed can hold: one that could not be
+# followed leaves only these unknown (no lockfile nor pre-commit config is read there).
+FOLLOWED_HOLD_KINDS = (ACTION, REUSABLE_WORKFLOW, IMAGE, DOWNLOAD)
 
 FULL_SHA = re.compile(r"[0-9a-fA-F]{40}")
 

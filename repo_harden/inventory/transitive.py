@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from repo_harden.inventory.model import (
+    FOLLOWED_HOLD_KINDS,
     FOLLOWED_KINDS,
     PRE_COMMIT_HOOK,
     REUSABLE_WORKFLOW,
@@ -119,7 +120,7 @@ class Follower:
             todo = self._level(todo, inventories)
         for pending in todo:
             reason = f"{pending.item.reference}: not followed, deeper than {self.depth} levels"
-            inventories[pending.repository].unread.append(Unread(reason))
+            inventories[pending.repository].unread.append(Unread(reason, FOLLOWED_HOLD_KINDS))
 
     def _with_commits(self, items: list[Item]) -> list[Item]:
         """Items whose ref the source can name a commit for, given that commit."""
@@ -149,7 +150,8 @@ class Follower:
             opened = self._opened.get(target.key) if isinstance(target, Target) else target
             if isinstance(opened, NotRead) or opened is None:
                 why = opened.reason if opened is not None else "not read"
-                inventory.unread.append(Unread(f"{pending.item.reference}: not followed ({why})"))
+                what = f"{pending.item.reference}: not followed ({why})"
+                inventory.unread.append(Unread(what, FOLLOWED_HOLD_KINDS))
                 continue
             assert isinstance(target, Target)
             if target.key in pending.chain:

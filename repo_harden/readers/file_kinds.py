@@ -72,6 +72,13 @@ SCRIPT_PATTERNS = (
     WORKFLOW_PATTERNS + ACTION_PATTERNS + DOCKERFILE_PATTERNS + MAKEFILE_PATTERNS
 ) + SHELL_SCRIPT_PATTERNS
 SHELL_EXTENSIONS = (".sh", ".bash")
+# pip requirements and constraints files (LCK003-LCK006 and the inventory read them)
+REQUIREMENTS_PATTERNS = (
+    "*requirements*.txt",
+    "*constraints*.txt",
+    "**/requirements/*.txt",
+    "**/constraints/*.txt",
+)
 
 
 def file_name(path: str) -> str:

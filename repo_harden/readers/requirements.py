@@ -12,7 +12,8 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from repo_harden.core.model import Position
@@ -350,3 +351,54 @@ def _requirements_of(parsed: ParsedFiles, path: str) -> RequirementsFile | None:
 
 REQUIREMENTS = Reading("requirements", _requirements_of)
 """A pip requirements or constraints file."""
+
+
+@dataclass(frozen=True)
+class Reached:
+    """A requirements file reached from the files asked about; `constraint` when it is read
+    as constraints (named so, or included with `-c`)."""
+
+    file: RequirementsFile
+    constraint: bool
+
+
+def reached_files(parsed: ParsedFiles, files: Iterable[str]) -> Iterator[Reached]:
+    """The files and the files they include with `-r` and `-c`, each once; `*.in` files are
+    a compiler's input and are left alone."""
+    seen: set[str] = set()
+    pending = deque((path, _named_constraints(path)) for path in files)
+    while pending:
+        path, constraint = pending.popleft()
+        if path in seen or path.endswith(".in") or "://" in path:
+            continue
+        seen.add(path)
+        found = parsed.read(REQUIREMENTS, path)
+        if found is None:
+            continue
+        yield Reached(found, constraint)
+        pending.extend((inc.path, constraint or inc.constraint) for inc in found.includes)
+
+
+def _named_constraints(path: str) -> bool:
+    return "constraints" in path.rpartition("/")[2] or "/constraints/" in f"/{path}"
+
+
+@dataclass(frozen=True)
+class PinnedRequirement:
+    """A requirement pinned to one release of an index (`==` or `===`): what a requirements
+    or constraints file locks, as LCK006 looks it up and the inventory lists it."""
+
+    path: str
+    name: str
+    version: str
+    at: Position
+
+
+def pinned_requirements(parsed: ParsedFiles, files: Iterable[str]) -> Iterator[PinnedRequirement]:
+    """The pinned requirements of the files and of those they include, in file order."""
+    for reached in reached_files(parsed, files):
+        for requirement in reached.file.requirements:
+            version = requirement.pinned_version
+            if requirement.name is not None and version is not None:
+                path, at = reached.file.path, requirement.at
+                yield PinnedRequirement(path, requirement.name, version, at)
