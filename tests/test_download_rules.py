@@ -20,7 +20,7 @@ from repo_harden.readers.file_kinds import (
     DOCKERFILE_PATTERNS,
     is_dockerfile_path,
 )
-from tests.conftest import make_repo, workflow
+from tests.conftest import CORPUS, make_repo, workflow
 from tests.rule_tables import located, scan_files
 
 SH = "install.sh"
@@ -325,6 +325,17 @@ DL003_NEGATIVE = [
     "pipx run tools/not-in-the-repo.py",
     "uv run python -m pytest",
 ]
+
+
+def npm_steps(*steps: str) -> dict[str, str]:
+    return {WF: workflow("".join(f"      - {step}\n" for step in steps))}
+
+
+TWO_JOBS = (
+    "on: push\npermissions: {}\njobs:\n"
+    "  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npm install eslint@8.10.0\n"
+    "  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: npx eslint .\n"
+)
 DL003_CASES: list[Case] = [
     *[(command, sh(command), [at("DL003", 1, 1)]) for command in DL003_POSITIVE],
     *[(command, sh(command), []) for command in DL003_NEGATIVE],
@@ -348,6 +359,20 @@ DL003_CASES: list[Case] = [
     ("in a workflow", run_step("echo start\n  pip install black"), [at("DL003", 8, 13, WF)]),
     ("in a Dockerfile RUN", {"Dockerfile": f"FROM python@sha256:{DIGEST}\nRUN pip install --no-cache-dir black\n"}, [at("DL003", 2, 5, "Dockerfile")]),
     ("exec-form RUN", {"Dockerfile": f'FROM python@sha256:{DIGEST}\nRUN ["pip", "install", "black"]\n'}, [at("DL003", 2, 7, "Dockerfile")]),
+    ("npx after an exact install in the same script", sh("npm install eslint@8.10.0\nnpx eslint ."), []),
+    ("npx after an exact global install", sh("npm i -g eslint@8.10.0\ncd web && npx eslint ."), []),
+    ("npx after an exact scoped install", sh("pnpm add @biomejs/biome@1.9.4 && npx @biomejs/biome check"), []),
+    ("npx after an install with no version", sh("npm install eslint\nnpx eslint ."), [at("DL003", 1, 1), at("DL003", 2, 1)]),
+    ("npx of another package than the one installed", sh("npm install eslint-formatter-x@1.0.0\nnpx eslint ."), [at("DL003", 2, 1)]),
+    ("npx before the install", sh("npx eslint .\nnpm install eslint@8.10.0"), [at("DL003", 1, 1)]),
+    ("npx with a version of its own", sh("npm install eslint@8.10.0\nnpx eslint@latest ."), [at("DL003", 2, 1)]),
+    ("npx --package names it by spec", sh("npm install eslint@8.10.0\nnpx -p eslint eslint ."), [at("DL003", 2, 1)]),
+    ("npx in another folder than the install", sh("npm install eslint@8.10.0\ncd web\nnpx eslint ."), [at("DL003", 3, 1)]),
+    ("npx after a cd to where nobody knows", sh('npm install eslint@8.10.0\ncd "$APP"\nnpx eslint .'), [at("DL003", 3, 1)]),
+    ("pnpm dlx always downloads", sh("npm install eslint@8.10.0\npnpm dlx eslint ."), [at("DL003", 2, 1)]),
+    ("an earlier step of the job", npm_steps("run: npm install eslint@8.10.0", "run: npx eslint ."), []),
+    ("an earlier step in another folder", npm_steps("run: npm install eslint@8.10.0\n        working-directory: web", "run: npx eslint ."), [at("DL003", 8, 14, WF)]),
+    ("an earlier job", {WF: TWO_JOBS}, [at("DL003", 11, 14, WF)]),
 ]  # fmt: skip
 
 
@@ -356,8 +381,13 @@ def test_dl003(files: dict[str, str], expected: Expected) -> None:
     assert scan(files, "DL003") == expected
 
 
-def npm_steps(*steps: str) -> dict[str, str]:
-    return {WF: workflow("".join(f"      - {step}\n" for step in steps))}
+def test_npx_after_the_job_installs_the_exact_version_in_a_real_workflow() -> None:
+    """GitHub's ESLint starter workflow installs `eslint@8.10.0` in one step and runs
+    `npx eslint` in the next: npx runs that copy (QA #7)."""
+    text = (CORPUS / "code-scanning" / "eslint.yml").read_text()
+    assert scan({WF: text}, "DL003") == []
+    unpinned = text.replace("npm install eslint@8.10.0", "npm install eslint")
+    assert scan({WF: unpinned}, "DL003") == [at("DL003", 35, 11, WF), at("DL003", 41, 14, WF)]
 
 
 NPM_CASES: list[tuple[str, dict[str, str], str]] = [

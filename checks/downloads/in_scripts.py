@@ -55,16 +55,26 @@ def _installs(
     ctx: CheckContext, words: re.Pattern[str]
 ) -> Iterator[tuple[str, Command, Install | None]]:
     """Each command of the shell blocks that hold one of `words`, with the install it
-    performs, judged in the folder it runs in."""
-    from repo_harden.shell.installs import InstallContext, command_folders, install_of
+    performs, judged in the folder it runs in and after what its job (or script) installed
+    before it."""
+    from repo_harden.shell.installs import (
+        InstallContext,
+        InstalledForNpx,
+        command_folders,
+        command_places,
+        install_of,
+    )
 
     context = InstallContext(ctx.snapshot.paths, ctx.parsed.text)
+    installed = InstalledForNpx()
     for path, block in _sh_blocks(ctx, words):
         script = block.shell
         folders = command_folders(script, block.directory)
+        places = command_places(script, block.directory)
         near = posixpath.dirname(path)
-        for command, folder in zip(script.commands, folders, strict=True):
-            yield path, command, install_of(command, context.at(folder, near))
+        for command, folder, place in zip(script.commands, folders, places, strict=True):
+            install = install_of(command, context.at(folder, near))
+            yield path, command, installed.judged(install, (path, block.group), place)
 
 
 def _short(command: Command) -> str:
@@ -272,7 +282,9 @@ def unpinned_package_install(ctx: CheckContext) -> Iterator[Finding]:
     files only (`pip install --no-index --find-links dist`), from a
     requirements file or a lockfile (`npm ci`, `pip install -r`, `uv sync`),
     pinned versions (`npm install -g pnpm@9.1.0`), `npx tool` in a repository
-    with a `package.json` (npx runs the project's own, locked copy), and
+    with a `package.json` (npx runs the project's own, locked copy), `npx tool`
+    after the same job or script installed `tool` at an exact version in that
+    folder or globally (`npm install tool@1.2.3`: npx runs that copy), and
     system package managers (`apt-get`, `apk`, `dnf`, `brew`), whose packages
     are signed by their distribution.
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from repo_harden.shell.analyser import Command, ParsedArgs, ShellScript, Word, parse_args
 
@@ -108,7 +108,9 @@ class Install:
     hashes; `requirement_files` are the files named by `-r`; `unhashable` lists what pip
     can never check by hash (VCS requirements, editables, local folders), which keeps it
     from checking the rest of the same command. `script` is the file of a `pipx run` or
-    `uv run` whose inline dependencies are judged."""
+    `uv run` whose inline dependencies are judged. `npx_finds` names the npm packages the
+    command installs at an exact version where a later `npx name` runs them (its folder's
+    `node_modules`, or npm's global folder when `global_install`)."""
 
     command: Command
     tool: str
@@ -120,6 +122,8 @@ class Install:
     requirement_files: tuple[Word, ...] = field(default=())
     unhashable: tuple[str, ...] = ()
     script: str = ""
+    npx_finds: tuple[str, ...] = ()
+    global_install: bool = False
 
 
 class InstallContext:
@@ -464,7 +468,11 @@ def _npm(command: Command, args: list[Word], context: InstallContext) -> Install
             where = context.resolve(prefix[0].text) if prefix[0].literal else None
             context = context.at(where)
         return _npm_install_all(command, context)
-    return _node_packages(command, parsed.positionals, "npm install")
+    installed = _node_packages(command, parsed.positionals, "npm install")
+    global_install = parsed.has("-g", "--global") or any(
+        value.text == "global" for value in parsed.values("--location")
+    )
+    return replace(installed, global_install=global_install)
 
 
 def _npm_install_all(command: Command, context: InstallContext) -> Install:
@@ -511,7 +519,76 @@ def _shown_folder(directory: str | None) -> str:
 
 def _node_packages(command: Command, words: Sequence[Word], tool: str) -> Install:
     unpinned = [w.text for w in words if w.literal and not _node_pinned(w.text)]
-    return Install(command, tool, f"pin it: `{tool} name@1.2.3`", tuple(unpinned))
+    found = [_registry_name(w.text) for w in words if tool in _NPX_FINDS and w.literal]
+    return Install(
+        command,
+        tool,
+        f"pin it: `{tool} name@1.2.3`",
+        tuple(unpinned),
+        npx_finds=tuple(name for name in found if name is not None),
+    )
+
+
+# The installs that leave a package's commands where `npx` looks before it downloads:
+# the folder's `node_modules/.bin` (npm's global folder for `npm install -g`).
+_NPX_FINDS = frozenset({"npm install", "pnpm add", "pnpm install", "pnpm i", "yarn add"})
+
+
+def _registry_name(spec: str) -> str | None:
+    """`name` of a registry spec `name@1.2.3` with an exact version; None for the rest."""
+    if _LOCAL.search(spec) or not _node_pinned(spec):
+        return None
+    name, _, _ = spec[1:].partition("@") if spec.startswith("@") else spec.partition("@")
+    return f"@{name}" if spec.startswith("@") else name
+
+
+class InstalledForNpx:
+    """What the commands of one job (or one script) installed so far at an exact version
+    where `npx` finds it: a later `npx name` (without `--package`) in the same folder, or
+    anywhere after a global install, runs that copy, not the registry's latest."""
+
+    def __init__(self) -> None:
+        self._found: set[tuple[object, object, str]] = set()  # (group, place, name)
+
+    def judged(self, install: Install | None, group: object, place: object) -> Install | None:
+        """The install as it runs after the group's earlier commands, in `place` (see
+        `command_places`); records what it leaves for a later `npx`."""
+        if install is None:
+            return None
+        where = _GLOBAL if install.global_install else place
+        self._found |= {(group, where, name) for name in install.npx_finds}
+        if install.tool != "npx" or _names_package(install.command):
+            return install
+        unpinned = tuple(
+            name
+            for name in install.unpinned
+            if not any((group, at, name) in self._found for at in (place, _GLOBAL))
+        )
+        return replace(install, unpinned=unpinned)
+
+
+_GLOBAL = object()  # the place of a global install
+
+
+def command_places(script: ShellScript, start: str | None) -> list[object]:
+    """Where each command of a script runs, as a key equal only for the same folder: the
+    folder (`command_folders`), or, where it cannot be told, a key of its own that lasts
+    until the next `cd`, `pushd` or `popd`."""
+    places: list[object] = []
+    unknown = object()
+    for command, folder in zip(script.commands, command_folders(script, start), strict=True):
+        places.append(folder if folder is not None else unknown)
+        if command.parent is None and command.name in ("cd", "pushd", "popd"):
+            unknown = object()
+    return places
+
+
+def _names_package(command: Command) -> bool:
+    """`npx --package X cmd` (or `npm exec -p`): the package is asked for by spec."""
+    return any(
+        word.text in ("-p", "--package") or word.text.startswith("--package=")
+        for word in command.words
+    )
 
 
 def _node_pinned(spec: str) -> bool:
