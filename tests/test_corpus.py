@@ -16,7 +16,8 @@ from tests.conftest import CORPUS, make_repo
 # detekt, Polaris and Veracode run unverified. DL003 19: pip/conda/gem/cargo/npm installs
 # without versions, `npm install` without `npm ci`, `npx webpack` in a repository with no
 # package.json (not eslint.yml's `npx eslint`, which runs the `eslint@8.10.0` the step
-# before installed). DL006 5: `helm-version`/`kompose-version`/`kubectl-version: latest`, and two
+# before installed). DL006 6: `helm-version`/`kompose-version`/`kubectl-version: latest`,
+# crda.yml's `crda: "latest"` (openshift-tools-installer's inputs are tool names), and two
 # actions that install the newest release when their version input is left out (issue 15):
 # `hashicorp/setup-terraform` (terraform.yml says so: "Install the latest version of
 # Terraform CLI") and `shivammathur/setup-php` with no `php-version` and no `.php-version`.
@@ -36,7 +37,7 @@ EXPECTED = {
     "DL001": 3,
     "DL002": 6,
     "DL003": 19,
-    "DL006": 5,
+    "DL006": 6,
     "WF001": 67,
     "WF004": 16,
     "WF005": 12,

@@ -483,7 +483,20 @@ DL006_CASES: list[Case] = [
         {"action.yml": f"runs:\n  using: composite\n  steps:\n    - uses: astral-sh/setup-uv@{SHA}\n      with:\n        version: latest\n"},
         [at("DL006", 6, 18, "action.yml")],
     ),
+    ("inputs named after the tools they install", with_inputs(f"redhat-actions/openshift-tools-installer@{SHA}", "          source: github\n          oc: '4.14.1'\n          kam: latest\n          tkn: '*'\n"), [at("DL006", 10, 16, WF), at("DL006", 11, 16, WF)]),
+    ("that action's own settings are not tools", with_inputs(f"redhat-actions/openshift-tools-installer@{SHA}", "          source: latest\n          skip_cache: x\n          oc: '4.14.1'\n"), []),
+    ("a tool's name is no version input elsewhere", with_inputs(f"acme/setup@{SHA}", "          crda: latest\n          oc: latest\n"), []),
 ]  # fmt: skip
+
+
+def test_dl006_reads_the_tool_inputs_of_a_real_workflow() -> None:
+    """GitHub's CRDA starter workflow installs `crda: "latest"` with
+    redhat-actions/openshift-tools-installer (QA #28)."""
+    text = (CORPUS / "code-scanning" / "crda.yml").read_text()
+    line = text.splitlines().index('          crda: "latest"') + 1
+    assert scan({WF: text}, "DL006") == [at("DL006", line, 17, WF)]
+    (finding,) = scan_files({WF: text}, select=["DL006"])
+    assert finding["message"].startswith("`crda: latest` installs whatever version is newest")
 
 
 def bare(uses: str, inputs: str = "", files: dict[str, str] | None = None) -> dict[str, str]:

@@ -118,6 +118,15 @@ SETUP_ACTIONS: dict[str, SetupAction] = {
     "aquasecurity/setup-trivy": SetupAction("Trivy", ("version",)),
 }
 
+# Actions whose inputs are named after the tools they install, each one's value that
+# tool's version or semver range (`oc: "4.14.1"`, `kam: latest`): every input but the
+# action's own settings listed here.
+TOOL_NAMED_INPUTS: dict[str, frozenset[str]] = {
+    "redhat-actions/openshift-tools-installer": frozenset(
+        {"github_pat", "source", "skip_cache", "skip_cache_for"}
+    ),
+}
+
 
 def setup_actions(configured: Mapping[str, object]) -> dict[str, SetupAction]:
     """The built-in table, with `latest-by-default` entries of the config added (an entry
@@ -170,7 +179,9 @@ def unpinned_tool_version(ctx: CheckContext) -> Iterator[Finding]:
     ## What it does
     Finds action inputs that name a tool version (`version`, `go-version`,
     `terraform_version`, ...) as `latest`, `*` or `x`, as in
-    `astral-sh/setup-uv` with `version: latest`, and actions that install the
+    `astral-sh/setup-uv` with `version: latest` (or, for
+    `redhat-actions/openshift-tools-installer`, whose inputs are the names of
+    the tools it installs, `oc: latest`), and actions that install the
     newest release when their version input is left out and no version file
     names one: `astral-sh/setup-uv` (reads `uv.toml` and `pyproject.toml`),
     `astral-sh/ruff-action`, `golangci/golangci-lint-action` (reads
@@ -232,8 +243,13 @@ def unpinned_tool_version(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _moving_inputs(ctx: CheckContext, path: str, step: Step) -> Iterator[Finding]:
+    name = _action_name(step.uses.value) if step.uses is not None else None
+    settings = TOOL_NAMED_INPUTS.get(name) if name is not None else None
     for key, value in step.inputs:
-        if _VERSION_INPUT.search(key.value) and value.value.strip().lower() in _MOVING_VERSIONS:
+        names_version = _VERSION_INPUT.search(key.value) is not None or (
+            settings is not None and key.value not in settings
+        )
+        if names_version and value.value.strip().lower() in _MOVING_VERSIONS:
             message = (
                 f"`{key.value}: {value.value}` installs whatever version is newest when "
                 f"the job runs; name an exact one (`{key.value}: 1.2.3`)"
