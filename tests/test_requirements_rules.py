@@ -296,3 +296,21 @@ def test_hook_reports_the_files_given(
     assert lockfiles_hook(["web/package.json"]) == 1
     assert "web/package.json:1:2: LCK001" in capsys.readouterr().out
     assert lockfiles_hook([]) == 0
+
+
+def test_an_extra_index_over_plain_http_reads_as_one_sentence() -> None:
+    """QA #17: the plain-HTTP case was spliced into the middle of the message."""
+    (finding,) = scan_files(
+        {R: "--extra-index-url http://pypi.internal/simple\n"}, select=["LCK005"]
+    )
+    assert finding["message"] == (
+        "`--extra-index-url http://pypi.internal/simple` makes pip take the highest version "
+        "found on any index, so a package of the same name published on PyPI can replace "
+        "yours (dependency confusion), and it is plain HTTP, so anyone on the network path "
+        "can replace what it serves; use a single https:// `--index-url` that serves both"
+    )
+    (https,) = scan_files(
+        {R: "--extra-index-url https://pypi.internal/simple\n"}, select=["LCK005"]
+    )
+    assert "plain HTTP" not in https["message"]
+    assert https["message"].endswith("; use a single `--index-url` that serves both")

@@ -231,7 +231,22 @@ def test_wf001_messages_and_severities(cli: Any, tmp_path: Path) -> None:
     assert "`pages: write`" in pages["message"]
     assert "job `build` does nothing with it" in pages["message"]
     assert "replace the published site" in pages["message"]
-    assert "move it to the job that may use it (`deploy`)" in pages["message"]
+    assert pages["message"].endswith(
+        "; move it into the `permissions:` of the job that may use it, `deploy`"
+    )
+
+
+def test_wf001_names_each_job_that_may_use_a_workflow_scope() -> None:
+    files = {
+        WF: "on: push\npermissions:\n  contents: read\n  packages: write\njobs:\n"
+        "  lint:\n    runs-on: x\n    steps:\n      - run: make lint\n"
+        "  a:\n    runs-on: x\n    steps:\n      - run: docker push ghcr.io/o/a\n"
+        "  b:\n    runs-on: x\n    steps:\n      - run: docker push ghcr.io/o/b\n"
+    }
+    (finding,) = _messages(files, "WF001")
+    assert finding["message"].endswith(
+        "; move it into the `permissions:` of each job that may use it (`a`, `b`)"
+    )
 
 
 # WF002 ----------------------------------------------------------------------------------
@@ -421,9 +436,10 @@ def test_wf002_message_names_trigger_steps_and_what_is_held() -> None:
     (finding,) = _messages(files, "WF002")
     message = finding["message"]
     assert message.startswith("job `b` runs on `pull_request_target` (this reusable workflow is")
-    assert "called by `.github/workflows/ci.yml` (job `call`)" in message
-    assert f"step 1 (`{CHECKOUT}`) (`ref: {HEAD_SHA}`)" in message
-    assert "step 2 (`make`) (`make`)" in message
+    assert "called by job `call` of `.github/workflows/ci.yml`)," in message
+    assert f"step 1 (`{CHECKOUT}`) with `ref: {HEAD_SHA}`, then" in message
+    assert "runs it in step 2 (`make`) while" in message  # not `make` twice
+    assert ") (" not in message and "))" not in message  # no stacked parentheses
     assert "every secret of the repository" in message
     assert "`workflow_run`" in message
 

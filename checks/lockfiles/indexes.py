@@ -122,11 +122,17 @@ _HTTP_FIX = "anyone on the network path can replace what is downloaded; use an h
 def _pip_message(key: str, value: str, written: str) -> str | None:
     """What is wrong with a pip index option, written `--key value` or `key = value`."""
     if key == "extra-index-url":
-        http = " over plain HTTP," if package_indexes.is_plain_http(value) else ""
+        http = package_indexes.is_plain_http(value)
+        also = (
+            ", and it is plain HTTP, so anyone on the network path can replace what it serves"
+            if http
+            else ""
+        )
+        single = "a single https:// `--index-url`" if http else "a single `--index-url`"
         return (
-            f"`{written}`{http} makes pip take the highest version found on any "
-            "index, so a package of the same name published on PyPI can replace yours "
-            "(dependency confusion); use a single `--index-url` that serves both"
+            f"`{written}` makes pip take the highest version found on any index, so a "
+            "package of the same name published on PyPI can replace yours (dependency "
+            f"confusion){also}; use {single} that serves both"
         )
     if key == "trusted-host":
         return (

@@ -236,13 +236,14 @@ def _workflow_scope_finding(
     names += " ..." if len(idle) > 5 else ""
     plural = "jobs" if len(idle) > 1 else "job"
     verb = "do" if len(idle) > 1 else "does"
-    fix = (
-        f"move it to the {'jobs' if len(using) > 1 else 'job'} that may use it "
-        f"({', '.join(f'`{display(job.id.value)}`' for job in using[:5])}) in their own "
-        "`permissions:`"
-        if using
-        else "remove it (no job uses it)"
-    )
+    users = ", ".join(f"`{display(job.id.value)}`" for job in using[:5])
+    users += " ..." if len(using) > 5 else ""
+    if len(using) > 1:
+        fix = f"move it into the `permissions:` of each job that may use it ({users})"
+    elif using:
+        fix = f"move it into the `permissions:` of the job that may use it, {users}"
+    else:
+        fix = "remove it (no job uses it)"
     message = (
         f"the workflow gives every job `{display(scope.value)}: write`, but {plural} {names} "
         f"{verb} nothing with it: a compromised step or dependency there could "

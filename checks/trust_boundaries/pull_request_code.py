@@ -29,6 +29,8 @@ else:
 
 # Refs that name the pull request's code: a commit (fixed once the event is sent) or a
 # branch or pull ref (whatever was pushed last when the job runs).
+UNSAFE_INPUT = "allow-unsafe-pr-checkout"  # a checkout input that allows any pull request ref
+
 _FIXED_REF = re.compile(
     r"pull_request\.head\.sha|workflow_run\.head_sha|pull_request\.merge_commit_sha", re.I
 )
@@ -113,7 +115,7 @@ def checkout_of(ctx: CheckContext, path: str, job: Job) -> Checkout | None:
 
 
 def _action_checkout(index: int, step: Step) -> Checkout | None:
-    unsafe = input_of(step, "allow-unsafe-pr-checkout")
+    unsafe = input_of(step, UNSAFE_INPUT)
     if action_of(step) != CHECKOUT and not truthy(unsafe):
         return None
     ref, repository = input_of(step, "ref"), input_of(step, "repository")
@@ -123,7 +125,7 @@ def _action_checkout(index: int, step: Step) -> Checkout | None:
         return None
     shown = ref or repository or unsafe
     at = shown.at if shown is not None else (step.uses.at if step.uses else Position(1, 1))
-    key = "ref" if ref is not None else "repository" if repository is not None else "with"
+    key = "ref" if ref is not None else "repository" if repository is not None else UNSAFE_INPUT
     what = f"`{key}: {display(shown.value)}`" if shown is not None else "`actions/checkout`"
     folder = input_of(step, "path")
     return Checkout(index, at, what, not fixed, _folder(folder.value if folder else ""))

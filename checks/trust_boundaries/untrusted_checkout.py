@@ -122,31 +122,35 @@ def _judge(
     held = _held(ctx, workflow, job, run)
     if not held:
         return None
-    steps = job.steps
     start = (
         f"{job.label()} runs on {run.describe()}, which an outsider's pull request or comment "
         f"can trigger, and checks out the pull request's code in "
-        f"{steps[checkout.index].label(checkout.index)} ({checkout.what})"
+        f"{_step_doing(job, checkout.index, checkout.what)}"
     )
+    runner = _step_doing(job, execution.index, f"`{execution.what}`")
     if approved:
         middle = (
-            ", after a maintainer's approval (its `if:` or its environment); but that names a "
-            "branch, which the "
-            "author can push to once approved, so the code that runs in "
-            f"{steps[execution.index].label(execution.index)} (`{execution.what}`) may not be "
-            f"the code that was approved, and it runs with {held}. Check out the approved "
-            "commit (`github.event.pull_request.head.sha`) instead"
+            " after a maintainer's approval (its `if:` or its environment); but that names a "
+            "branch, which the author can push to once approved, so the code that runs in "
+            f"{runner} may not be the code that was approved, and it runs with {held}. Check "
+            "out the approved commit (`github.event.pull_request.head.sha`) instead"
         )
     else:
         middle = (
-            f", then runs it in {steps[execution.index].label(execution.index)} "
-            f"(`{execution.what}`) while the job holds {held}: the pull request's author can "
-            "run any code with them. Build untrusted code in a `pull_request` workflow (no "
-            "secrets, a read-only token) and do the privileged part in a separate "
+            f", then runs it in {runner} while the job holds {held}: the pull request's "
+            "author can run any code with them. Build untrusted code in a `pull_request` "
+            "workflow (no secrets, a read-only token) and do the privileged part in a separate "
             "`workflow_run` job that reads its results as data"
         )
     subject = f"{job.id.value}:{checkout.index}:{execution.index}"
     return ctx.finding(path, checkout.at, start + middle, subject)
+
+
+def _step_doing(job: Job, index: int, what: str) -> str:
+    """`step 3 (`npm ci && npm test`) with `npm ci``: the step, and what in it does the
+    thing, unless its label already shows exactly that."""
+    label = job.steps[index].label(index)
+    return label if label.endswith(f"({what})") else f"{label} with {what}"
 
 
 def _held(ctx: CheckContext, workflow: Workflow, job: Job, run: Run) -> str:

@@ -44,7 +44,7 @@ class Caller:
     job: Job
 
     def describe(self) -> str:
-        return f"`{self.path}` ({self.job.label()})"
+        return f"{self.job.label()} of `{self.path}`"
 
 
 @dataclass(frozen=True)
@@ -149,8 +149,9 @@ class Grant:
         """What it may write, for a message: `contents: write, packages: write`."""
         if self.block is None:
             if self.default is not None and self.default.value == "write":
-                return f"the repository's default, read and write ({self.default.source})"
-            return "the repository's default (read and write unless it was restricted)"
+                source = self.default.source
+                return f"the repository's default, which {source} set to read and write"
+            return "the repository's default, which is read and write unless it was restricted"
         if self.block.everything is not None:
             return f"`{self.block.everything.value.strip()}`"
         return ", ".join(f"`{key.value}: write`" for key, _ in self.block.written())
