@@ -327,6 +327,46 @@ DL003_NEGATIVE = [
 ]
 
 
+# The advice after each unpinned install: one wording for every package manager, "it" for
+# one package and "each one" for several (QA #20)
+DL003_ADVICE = [
+    ("pip install black", "pin it to an exact version (`pip install name==1.2.3`), or install from a lockfile"),
+    ("pip install flake8 pytest", "pin each one to an exact version (`pip install name==1.2.3`), or install from a lockfile"),
+    ("uv pip install ruff", "pin it to an exact version (`uv pip install name==1.2.3`), or install from a lockfile"),
+    ("uvx ruff", "pin it to an exact version (`uvx tool@1.2.3`) or `uvx --from 'tool==1.2.3' tool`"),
+    ("pipx run black", "pin it to an exact version (`pipx run --spec 'tool==1.2.3' tool`)"),
+    ("pipx install black", "pin it to an exact version (`pipx install 'tool==1.2.3'`)"),
+    ("npm install -g pnpm", "pin it to an exact version (`npm install name@1.2.3`)"),
+    ("npx cowsay", "pin it to an exact version (`npx name@1.2.3`)"),
+    ("yarn dlx cowsay", "pin it to an exact version (`yarn dlx name@1.2.3`)"),
+    ("go install golang.org/x/tools/gopls@latest", "pin it to an exact version (`go install example.com/tool@v1.2.3`)"),
+    ("cargo install ripgrep", "pin it and its dependencies to an exact version (`cargo install tool --version 1.2.3 --locked`)"),
+    ("cargo install clippy-sarif sarif-fmt", "pin each one and its dependencies to an exact version (`cargo install tool --version 1.2.3 --locked`)"),
+    ("cargo install ripgrep --version 14.1.0", "add `--locked`, so that it installs the versions its `Cargo.lock` names"),
+    ("gem install puppet-lint", "pin it to an exact version (`gem install tool -v 1.2.3`)"),
+    ("dotnet tool install -g dotnet-ef", "pin it to an exact version (`dotnet tool install tool --version 1.2.3`), or use a tool manifest and `dotnet tool restore`"),
+    ("dotnet add package Serilog", "pin it to an exact version (`dotnet add package Serilog --version 1.2.3`)"),
+    ("choco install jq", "pin it to an exact version (`choco install tool --version 1.2.3`), and add `--checksum` for its download"),
+    ("nuget install NUnit", "pin it to an exact version (`nuget install Tool -Version 1.2.3`)"),
+    ("conda install flake8", "pin it to an exact version (`conda install name=1.2.3`)"),
+    ("conda install flake8 pytest", "pin each one to an exact version (`conda install name=1.2.3`)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("command", "advice"), DL003_ADVICE, ids=[c[0] for c in DL003_ADVICE])
+def test_dl003_advice_is_worded_alike_for_every_package_manager(command: str, advice: str) -> None:
+    (finding,) = scan_files(sh(command), select=["DL003"])
+    assert finding["message"].endswith(f"; {advice}")
+
+
+def test_dl003_script_advice_says_where_the_pins_go() -> None:
+    (finding,) = scan_files({**sh("uv run tools/report.py"), **SCRIPT_UNPINNED}, select=["DL003"])
+    assert finding["message"].endswith(
+        "; pin each one to an exact version in the script's `# /// script` block "
+        "(`name==1.2.3`), or lock them with `uv lock --script tools/report.py`"
+    )
+
+
 def npm_steps(*steps: str) -> dict[str, str]:
     return {WF: workflow("".join(f"      - {step}\n" for step in steps))}
 
@@ -793,3 +833,13 @@ def test_second_shells_are_read_up_to_a_budget() -> None:
         at("DL001", 1, 42)  # the `curl` itself, under three levels of quoting
     ]
     assert scan_files({SH: nested(MAX_NESTED_SHELLS + 1)}, select=["DL001"]) == []
+
+
+def test_dl002_shows_the_download_as_code() -> None:
+    """QA #20: the URL (here an expression, as in detekt.yml) was shown without backticks."""
+    files = run_step("curl -fsSLo tool ${{ steps.info.outputs.url }}\nchmod +x tool && ./tool")
+    (finding,) = scan_files(files, select=["DL002"])
+    assert (
+        "what `curl` downloaded at line 7 (`${{ steps.info.outputs.url }}`) with no"
+        in (finding["message"])
+    )

@@ -232,8 +232,8 @@ def unverified_download_executed(ctx: CheckContext) -> Iterator[Finding]:
                 line = run.download.command.at.line
                 message = (
                     f"`{_short(run.command)}` {run.how} what `{run.download.command.name}` "
-                    f"downloaded at line {line} ({run.download.subject}) with no checksum or "
-                    "signature check in between; verify it first "
+                    f"downloaded at line {line} (`{_shorten(run.download.subject)}`) with no "
+                    "checksum or signature check in between; verify it first "
                     '(`echo "<sha256>  FILE" | sha256sum -c -`)'
                 )
                 subject = f"{run.download.subject}|{_short(run.command)}"

@@ -255,6 +255,22 @@ def install_of(command: Command, context: InstallContext) -> Install | None:
     return reader(command, list(args), context) if reader else None
 
 
+def pin_advice(
+    unpinned: Sequence[str],
+    example: str,
+    *,
+    also: str = "",
+    where: str = "",
+    dependencies: bool = False,
+) -> str:
+    """The advice for packages installed with no exact version, worded the same for every
+    package manager: `pin it to an exact version (`gem install tool -v 1.2.3`)`, or `pin
+    each one ...` for several; `also` adds another way, `where` says where the pin goes."""
+    which = "each one" if len(unpinned) > 1 else "it"
+    which += " and its dependencies" if dependencies else ""
+    return f"pin {which} to an exact version{where} (`{example}`){also}"
+
+
 def _subcommand(args: list[Word], *names: str) -> list[Word] | None:
     if args and args[0].text in names:
         return args[1:]
@@ -268,9 +284,8 @@ def _pip(command: Command, args: list[Word], context: InstallContext) -> Install
 
 def _pip_install(command: Command, args: list[Word], tool: str) -> Install:
     parsed = parse_args(args, _PIP_VALUED)
-    fix = f"pin each one exactly (`{tool} install name==1.2.3`), or install from a lockfile"
     if _index_free(command, parsed):
-        return Install(command, tool, fix)  # nothing comes from a registry
+        return Install(command, tool, "")  # nothing comes from a registry
     hashed = parsed.has("--require-hashes", "--hash") or any(
         "PIP_REQUIRE_HASHES" in a.text for a in command.assignments
     )
@@ -293,6 +308,7 @@ def _pip_install(command: Command, args: list[Word], tool: str) -> Install:
             {"exact": exact, "unpinned": unpinned, "vcs": unhashable}[pin].append(word.text)
             hashed = hashed or carries_hash
     files = tuple(parsed.values("-r", "--requirement"))
+    fix = pin_advice(unpinned, f"{tool} install name==1.2.3", also=", or install from a lockfile")
     return Install(
         command, tool, fix, tuple(unpinned), "", tuple(exact), hashed, files, tuple(unhashable)
     )
@@ -372,7 +388,7 @@ def _uvx(command: Command, args: list[Word], context: InstallContext) -> Install
         return None
     text = spec[0].text
     pinned = _exact_python(text) or _SEMVER.match(text.rpartition("@")[2] or "") is not None
-    fix = "name the version: `uvx tool@1.2.3` or `uvx --from 'tool==1.2.3' tool`"
+    fix = pin_advice([text], "uvx tool@1.2.3", also=" or `uvx --from 'tool==1.2.3' tool`")
     return Install(command, "uvx", fix, () if pinned else (text,))
 
 
@@ -388,7 +404,7 @@ def _pipx(command: Command, args: list[Word], context: InstallContext) -> Instal
         if not spec or not spec[0].literal or _LOCAL.search(spec[0].text):
             return None
         pinned = _exact_python(spec[0].text)
-        fix = "name the version: `pipx run --spec 'tool==1.2.3' tool`"
+        fix = pin_advice([spec[0].text], "pipx run --spec 'tool==1.2.3' tool")
         return Install(command, "pipx run", fix, () if pinned else (spec[0].text,))
     return None
 
@@ -421,7 +437,7 @@ def _inline_script(
     unpinned = tuple(
         requirement for requirement in script_dependencies(text) if not _exact_pep508(requirement)
     )
-    fix = "pin each one in the script's `# /// script` block (`name==1.2.3`)"
+    fix = pin_advice(unpinned, "name==1.2.3", where=" in the script's `# /// script` block")
     if tool == "uv run":
         fix += f", or lock them with `uv lock --script {word.text}`"
     return Install(command, tool, fix, unpinned, script=path)
@@ -445,7 +461,8 @@ def _python_tool(command: Command, args: list[Word], tool: str, operator: str) -
         for w in parsed.positionals
         if w.literal and not _LOCAL.search(w.text) and not _exact_python(w.text)
     ]
-    return Install(command, tool, f"pin it: `{tool} 'tool{operator}1.2.3'`", tuple(unpinned))
+    fix = pin_advice(unpinned, f"{tool} 'tool{operator}1.2.3'")
+    return Install(command, tool, fix, tuple(unpinned))
 
 
 def _exact_python(text: str) -> bool:
@@ -523,7 +540,7 @@ def _node_packages(command: Command, words: Sequence[Word], tool: str) -> Instal
     return Install(
         command,
         tool,
-        f"pin it: `{tool} name@1.2.3`",
+        pin_advice(unpinned, f"{tool} name@1.2.3"),
         tuple(unpinned),
         npx_finds=tuple(name for name in found if name is not None),
     )
@@ -694,7 +711,7 @@ def _go(command: Command, args: list[Word], context: InstallContext) -> Install 
                 unpinned.append(word.text)
         elif verb == "get" and "." in path.split("/", 1)[0] and not path.startswith("."):
             unpinned.append(word.text)
-    fix = f"name the version: `go {verb} example.com/tool@v1.2.3`"
+    fix = pin_advice(unpinned, f"go {verb} example.com/tool@v1.2.3")
     return Install(command, f"go {verb}", fix, tuple(unpinned))
 
 
@@ -718,15 +735,16 @@ def _cargo(command: Command, args: list[Word], context: InstallContext) -> Insta
             version, known = versions[0].text, versions[0].literal
         if known and not _SEMVER.match(version):
             unpinned.append(word.text)
-    fix = "pin it and its dependencies: `cargo install tool --version 1.2.3 --locked`"
     if not unpinned and not parsed.has("--locked"):
         return Install(
             command,
             "cargo install",
-            fix,
+            "add `--locked`, so that it installs the versions its `Cargo.lock` names",
             problem="`cargo install` without `--locked` resolves the crate's dependencies "
             "afresh, ignoring its `Cargo.lock`",
         )
+    example = "cargo install tool --version 1.2.3 --locked"
+    fix = pin_advice(unpinned, example, dependencies=True)
     return Install(command, "cargo install", fix, tuple(unpinned))
 
 
@@ -746,7 +764,8 @@ def _gem(command: Command, args: list[Word], context: InstallContext) -> Install
         for w in parsed.positionals
         if w.literal and not _LOCAL.search(w.text) and not exact and ":" not in w.text
     ]
-    return Install(command, "gem install", "pin it: `gem install tool -v 1.2.3`", tuple(unpinned))
+    fix = pin_advice(unpinned, "gem install tool -v 1.2.3")
+    return Install(command, "gem install", fix, tuple(unpinned))
 
 
 def _dotnet(command: Command, args: list[Word], context: InstallContext) -> Install | None:
@@ -763,8 +782,11 @@ def _dotnet(command: Command, args: list[Word], context: InstallContext) -> Inst
     if parsed.has("--version"):
         return None
     unpinned = tuple(w.text for w in parsed.positionals if w.literal)
-    fix = "pin it: `dotnet tool install tool --version 1.2.3` (or a tool manifest and "
-    fix += "`dotnet tool restore`)"
+    fix = pin_advice(
+        unpinned,
+        "dotnet tool install tool --version 1.2.3",
+        also=", or use a tool manifest and `dotnet tool restore`",
+    )
     return Install(command, "dotnet tool install", fix, unpinned)
 
 
@@ -789,7 +811,7 @@ def _dotnet_add_package(command: Command, args: list[Word], tool: str) -> Instal
             continue
         if version_word is None or not _NUGET_EXACT.match(version_word.text):
             unpinned.append(word.text)
-    fix = f"name the version: `{tool} {' '.join(unpinned) or 'Name'} --version 1.2.3`"
+    fix = pin_advice(unpinned, f"{tool} {' '.join(unpinned) or 'Name'} --version 1.2.3")
     return Install(command, tool, fix, tuple(unpinned))
 
 
@@ -804,7 +826,8 @@ def _cinst(command: Command, args: list[Word], context: InstallContext) -> Insta
     if parsed.has("--version"):
         return None
     unpinned = tuple(w.text for w in parsed.positionals if w.literal and not _LOCAL.search(w.text))
-    fix = "pin it: `choco install tool --version 1.2.3` and add `--checksum` for its download"
+    also = ", and add `--checksum` for its download"
+    fix = pin_advice(unpinned, "choco install tool --version 1.2.3", also=also)
     return Install(command, "choco install", fix, unpinned)
 
 
@@ -815,9 +838,8 @@ def _nuget(command: Command, args: list[Word], context: InstallContext) -> Insta
     if parsed.has("-version"):
         return None
     unpinned = tuple(w.text for w in parsed.positionals if w.literal and not _LOCAL.search(w.text))
-    return Install(
-        command, "nuget install", "pin it: `nuget install Tool -Version 1.2.3`", unpinned
-    )
+    fix = pin_advice(unpinned, "nuget install Tool -Version 1.2.3")
+    return Install(command, "nuget install", fix, unpinned)
 
 
 def _conda(command: Command, args: list[Word], context: InstallContext) -> Install | None:
@@ -830,7 +852,7 @@ def _conda(command: Command, args: list[Word], context: InstallContext) -> Insta
         if w.literal and not _LOCAL.search(w.text) and not re.search(r"[^<>!~]=[^=<>]", w.text)
     )
     tool = f"{command.program} {args[0].text}"
-    return Install(command, tool, f"pin each one: `{tool} name=1.2.3`", unpinned)
+    return Install(command, tool, pin_advice(unpinned, f"{tool} name=1.2.3"), unpinned)
 
 
 _READERS: dict[str, Callable[[Command, list[Word], InstallContext], Install | None]] = {
