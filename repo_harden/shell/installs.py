@@ -485,11 +485,27 @@ def _npm(command: Command, args: list[Word], context: InstallContext) -> Install
             where = context.resolve(prefix[0].text) if prefix[0].literal else None
             context = context.at(where)
         return _npm_install_all(command, context)
-    installed = _node_packages(command, parsed.positionals, "npm install")
+    installed = _where_npx_finds(
+        _node_packages(command, parsed.positionals, "npm install"), parsed, global_ok=True
+    )
     global_install = parsed.has("-g", "--global") or any(
         value.text == "global" for value in parsed.values("--location")
     )
     return replace(installed, global_install=global_install)
+
+
+# Options that install somewhere else than the folder's `node_modules`: a later `npx` in
+# the folder may not find what they install.
+_ELSEWHERE = frozenset(
+    {"--prefix", "-C", "--dir", "-w", "--workspace", "--filter", "--cwd", "--modules-folder"}
+)
+
+
+def _where_npx_finds(install: Install, parsed: ParsedArgs, *, global_ok: bool) -> Install:
+    """The install, with nothing left for a later `npx` when it went elsewhere (another
+    folder, or the global folder of another package manager than npm)."""
+    elsewhere = parsed.has(*_ELSEWHERE) or (not global_ok and parsed.has("-g", "--global"))
+    return replace(install, npx_finds=()) if elsewhere else install
 
 
 def _npm_install_all(command: Command, context: InstallContext) -> Install:
@@ -638,7 +654,8 @@ def _pnpm(command: Command, args: list[Word], context: InstallContext) -> Instal
     if args and args[0].text in ("add", "install", "i"):
         parsed = parse_args(args[1:], _NPM_VALUED)
         if parsed.positionals:
-            return _node_packages(command, parsed.positionals, f"pnpm {args[0].text}")
+            installed = _node_packages(command, parsed.positionals, f"pnpm {args[0].text}")
+            return _where_npx_finds(installed, parsed, global_ok=False)
         if args[0].text != "add" and _unfrozen(parsed, "--frozen-lockfile", "--no-lockfile"):
             flag = next(a.text for a in args[1:] if "lockfile" in a.text)
             return Install(
@@ -669,7 +686,9 @@ def _yarn(command: Command, args: list[Word], context: InstallContext) -> Instal
             command, parse_args(args[2:], _NPM_VALUED).positionals, "yarn global add"
         )
     if texts[:1] == ["add"]:
-        return _node_packages(command, parse_args(args[1:], _NPM_VALUED).positionals, "yarn add")
+        parsed = parse_args(args[1:], _NPM_VALUED)
+        installed = _node_packages(command, parsed.positionals, "yarn add")
+        return _where_npx_finds(installed, parsed, global_ok=False)
     installs = not texts or texts[0] == "install" or all(t.startswith("-") for t in texts)
     if installs:
         parsed = parse_args(args[1:] if texts and texts[0] == "install" else args, ())
