@@ -217,7 +217,9 @@ def audit_auth(args: argparse.Namespace, environ: Mapping[str, str]) -> Auth:
         except (OSError, UnicodeDecodeError) as error:
             raise UsageError(f"--app-key {args.app_key}: cannot read it ({error})") from None
         REDACTOR.add(key.strip())
-        return Auth.AppAuth(args.app_id, key).get_installation_auth(args.installation_id)
+        from repo_harden.github.app_auth import installation_auth
+
+        return installation_auth(args.app_id, key, args.installation_id)
     token = require_token(environ, "audit")
     REDACTOR.add(token)
     return Auth.Token(token)
