@@ -37,6 +37,7 @@ from repo_harden.audit.git_api import TransportGitApi
 from repo_harden.audit.github_snapshot import GitHubSnapshot
 from repo_harden.audit.listing import ListedRepository
 from repo_harden.audit.settings import ActionsReading, CachedApi, read_settings
+from repo_harden.audit.spool import SpooledFindings
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry
 from repo_harden.audit.transport import Stats, Transport
 from repo_harden.checks import CHECK_MODULES
@@ -93,7 +94,8 @@ class AuditOptions:
 
 @dataclass
 class AuditResult:
-    reported: list[Reported] = field(default_factory=list)
+    # On disk, read back for the report: an audit's memory must not grow with its findings.
+    reported: SpooledFindings = field(default_factory=SpooledFindings)
     repositories: list[RepositoryStatus] = field(default_factory=list)
     exemptions: list[Exemption] = field(default_factory=list)  # waivers and inline ignores
     files_checked: int = 0
@@ -153,8 +155,8 @@ class Audit:
         self.options = options
         self.found = catalogue(())
         load_deferred()  # no lazy module may load for the first time in a worker thread
-        self.result = AuditResult()
         self.rules: dict[str, Rule] = dict(self.found.rules)
+        self.result = AuditResult(reported=SpooledFindings(self.rules))
         self._api = CachedApi(transport, store)
         # One source for every repository: a ref many repositories pin is asked once.
         self._git_refs = GitHubRefs(
@@ -429,11 +431,14 @@ class Audit:
 
     def _record(self, listed: ListedRepository, document: Mapping[str, Any]) -> None:
         name = listed.full_name
+        findings = []
         for record in document["findings"]:
             try:
-                self.result.reported.append(reported_from_record(record, self.rules, name))
+                reported_from_record(record, self.rules, name)
             except RecordError:
                 continue  # written by this version (the cache key says so): never in practice
+            findings.append(record)
+        self.result.reported.add(name, findings)
         for record in document.get("exceptions", ()):
             try:
                 self.result.exemptions.append(exemption_from_record(record, name))

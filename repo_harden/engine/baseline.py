@@ -7,7 +7,7 @@ diff of the baseline in a pull request reads as a list of accepted findings.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from repo_harden import __version__
@@ -51,7 +51,7 @@ def load_baseline(path: Path) -> set[str]:
 
 
 def split_by_baseline(
-    reported: list[Reported], known: set[str]
+    reported: Collection[Reported], known: set[str]
 ) -> tuple[list[Reported], list[Reported]]:
     """(new findings, findings the baseline already accepts)."""
     new = [item for item in reported if item.finding.fingerprint not in known]

@@ -11,7 +11,7 @@ import stat
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from repo_harden.core.errors import ExitCode, UsageError
 from repo_harden.core.escape import line_start
@@ -26,8 +26,9 @@ STDOUT = "-"
 _STREAMS = re.compile(r"/dev/(?:stdout|stderr|fd/\d+)|/proc/self/fd/\d+")
 
 
-def write_atomically(path: Path | str, text: str) -> None:
-    """Write `text` to `path` whole or not at all, never through a planted link.
+def write_atomically(path: Path | str, text: str | Iterable[str]) -> None:
+    """Write `text` (or its pieces, in order) to `path` whole or not at all, never through
+    a planted link.
 
     A regular file is replaced by renaming a finished temporary file over it; a symbolic
     link is replaced the same way, not written through (a scanned checkout may hold a
@@ -50,7 +51,7 @@ def write_atomically(path: Path | str, text: str) -> None:
             raise UsageError(f"{shown}: is a folder; name a file to write the report to")
         if info is not None and _written_to(path, info):
             with path.open("w", encoding="utf-8", newline="") as file:
-                file.write(text)
+                _write(file, text)
             return
         keep = (
             stat.S_IMODE(info.st_mode) if info is not None and stat.S_ISREG(info.st_mode) else None
@@ -93,7 +94,14 @@ def _new_mode(existing: int | None) -> int:
     return 0o666 & ~umask
 
 
-def _replace(path: Path, text: str, mode: int) -> None:
+def _write(file: TextIO, text: str | Iterable[str]) -> None:
+    if isinstance(text, str):
+        file.write(text)
+    else:
+        file.writelines(text)  # a report in pieces: never whole in memory
+
+
+def _replace(path: Path, text: str | Iterable[str], mode: int) -> None:
     folder = path.parent if str(path.parent) else Path()
     if not folder.is_dir():
         raise UsageError(f"{path}: the folder {folder} does not exist")
@@ -102,7 +110,7 @@ def _replace(path: Path, text: str, mode: int) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
+            _write(file, text)
             file.flush()
             os.fsync(file.fileno())
             os.fchmod(file.fileno(), mode)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 
 from repo_harden.core.model import Rule
@@ -15,7 +15,7 @@ from repo_harden.engine.records import Exemption, RepositoryStatus, Trend
 class Report:
     """Everything a reporter may show."""
 
-    reported: list[Reported]
+    reported: Collection[Reported]  # a list, or an audit's findings read back from disk
     rules: dict[str, Rule]
     files_checked: int = 0
     suppressed_inline: int = 0
@@ -39,6 +39,29 @@ Renderer = Callable[[Report], str]
 SCAN_FORMATS = ("text", "json", "sarif", "github")
 AUDIT_FORMATS = ("text", "json", "sarif", "html")
 INVENTORY_FORMATS = ("text", "json", "csv", "cyclonedx")
+
+
+def chunked_renderer(name: str) -> Callable[[Report], Iterator[str]]:
+    """A renderer that gives the report out in pieces, for a report too large to hold whole
+    (an org audit's): json, sarif and text stream their findings; html is one piece."""
+    if name == "text":
+        from repo_harden.reporters.text import text_chunks
+
+        return text_chunks
+    if name == "json":
+        from repo_harden.reporters.json_report import json_chunks
+
+        return json_chunks
+    if name == "sarif":
+        from repo_harden.reporters.sarif import sarif_chunks
+
+        return sarif_chunks
+    whole = renderer(name)
+
+    def one_piece(report: Report) -> Iterator[str]:
+        yield whole(report)
+
+    return one_piece
 
 
 def renderer(name: str) -> Renderer:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from typing import Any
 
 from repo_harden import __version__
@@ -13,13 +13,20 @@ from repo_harden.engine.records import (
     trend_record,
 )
 from repo_harden.reporters import Report
+from repo_harden.reporters.json_stream import indented_json, slot
 
 
 def render_json(report: Report) -> str:
+    return "".join(json_chunks(report))
+
+
+def json_chunks(report: Report) -> Iterator[str]:
+    """The JSON report in pieces, a finding at a time (see `json_stream`)."""
+    findings = slot()
     document: dict[str, Any] = {
         "tool": "repo-harden",
         "version": __version__,
-        "findings": [finding_record(item) for item in report.reported],
+        "findings": findings,
     }
     if report.repositories is not None:
         document["repositories"] = [repository_record(repo) for repo in report.repositories]
@@ -29,4 +36,5 @@ def render_json(report: Report) -> str:
         document["exceptions"] = [exemption_record(item) for item in report.exemptions]
     if report.trend is not None:
         document["trend"] = trend_record(report.trend)
-    return json.dumps(document, indent=2) + "\n"
+    yield from indented_json(document, findings, map(finding_record, report.reported))
+    yield "\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -10,6 +10,7 @@ from repo_harden import __version__
 from repo_harden.core.model import Rule, Severity
 from repo_harden.engine.policy import Reported
 from repo_harden.reporters import Report
+from repo_harden.reporters.json_stream import indented_json, slot
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 DOCS_URL = "https://github.com/repo-harden/repo-harden/blob/main/docs/rules.md#{anchor}"
@@ -73,6 +74,12 @@ def _result(item: Reported, index: dict[str, int]) -> dict[str, Any]:
 
 
 def render_sarif(report: Report) -> str:
+    return "".join(sarif_chunks(report))
+
+
+def sarif_chunks(report: Report) -> Iterator[str]:
+    """The SARIF log in pieces, a result at a time (see `json_stream`)."""
+    results = slot()
     rules = list(report.rules.values())
     index = {rule.code: position for position, rule in enumerate(rules)}
     run = {
@@ -85,8 +92,9 @@ def render_sarif(report: Report) -> str:
                 "rules": [_rule_descriptor(rule) for rule in rules],
             }
         },
-        "results": [_result(item, index) for item in report.reported],
+        "results": results,
         "columnKind": "unicodeCodePoints",
     }
     document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(document, indent=2) + "\n"
+    yield from indented_json(document, results, (_result(item, index) for item in report.reported))
+    yield "\n"

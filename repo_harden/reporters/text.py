@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
 from repo_harden.core.escape import line_start, shown
 from repo_harden.core.model import Severity
@@ -36,11 +37,17 @@ def render_line(item: Reported, color: bool) -> str:
 
 
 def render_text(report: Report) -> str:
-    lines = [render_line(item, report.color) for item in report.reported]
+    return "".join(text_chunks(report))
+
+
+def text_chunks(report: Report) -> Iterator[str]:
+    """The text report line by line: findings, an audit's tables, the summary."""
+    for item in report.reported:
+        yield render_line(item, report.color) + "\n"
     if report.repositories is not None:
-        lines.extend(audit_tables(report))
-    lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+        for line in audit_tables(report):
+            yield line + "\n"
+    yield summary(report) + "\n"
 
 
 def audit_tables(report: Report) -> list[str]:
