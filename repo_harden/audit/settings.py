@@ -117,6 +117,15 @@ class CachedApi:
                 with self._lock:
                     self._rulesets[str(node["databaseId"])] = details
 
+    def forget_rulesets(self, listed: ListedRepository) -> None:
+        """Drop the details of the repository's own rulesets once its settings are read: no
+        other repository asks for them, and an audit keeps no memory per repository."""
+        with self._lock:
+            for node in _nodes(listed.rulesets):
+                if _own_ruleset(node):
+                    self._rulesets.pop(str(node["databaseId"]), None)
+                    self._asking.pop(str(node["databaseId"]), None)
+
     def get_pages(self, path: str, params: Params = None) -> list[object]:
         items: list[object] = []
         url: str | None = _with_query(path, {"per_page": 100, **(params or {})})
@@ -151,6 +160,13 @@ def read_settings(
     """The default branch, its protection and GitHub's CODEOWNERS errors; the Actions
     settings as far as the rules that may run read them (`actions`)."""
     api.know_rulesets(listed)
+    try:
+        return _read_settings(api, listed, actions=actions)
+    finally:
+        api.forget_rulesets(listed)
+
+
+def _read_settings(api: CachedApi, listed: ListedRepository, *, actions: bool) -> RepoSettings:
     branch = listed.default_branch or ""
     listed_whole = _listed_whole(listed.rulesets)
     policy = read_branch_policy(
@@ -312,12 +328,17 @@ def _rest_parameters(parameters: object) -> dict[str, Any] | None:
 _ACTOR_TYPES = {"App": "Integration", "Team": "Team"}
 
 
+def _own_ruleset(node: Mapping[str, Any]) -> bool:
+    """Whether a listed ruleset is the repository's own (not its organization's)."""
+    source = node.get("source") or {}
+    return source.get("__typename") == "Repository" and isinstance(node.get("databaseId"), int)
+
+
 def rest_ruleset(node: Mapping[str, Any]) -> dict[str, Any] | None:
     """A GraphQL `RepositoryRuleset` of the repository itself in the shape of REST's
     `GET .../rulesets/{id}`; None when it is an organization's or its bypass list is cut."""
-    source = node.get("source") or {}
     actors = node.get("bypassActors")
-    if source.get("__typename") != "Repository" or not isinstance(node.get("databaseId"), int):
+    if not _own_ruleset(node):
         return None
     if not isinstance(actors, dict) or actors.get("totalCount", 0) > len(_nodes(actors)):
         return None
