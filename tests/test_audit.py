@@ -3,6 +3,7 @@ GraphQL executes against GitHub's public schema (an invalid query fails the test
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -655,6 +656,42 @@ def test_an_interrupted_audit_resumes_where_it_stopped(
     fresh = audit(cli, fake, tmp_path / "fresh", "--org", "acme", "--format", "json", "--no-cache")
     assert resumed.json()["findings"] == fresh.json()["findings"]
     assert fake.counters.rate_limited_requests - before > 0
+
+
+def test_an_audit_holds_no_finding_in_memory_as_it_goes(
+    cli: Any, fake: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its memory must not grow with the organization: each repository's findings go to
+    disk as it finishes, and the report reads them back one at a time. Counted, not timed:
+    the `Reported` objects alive after each listing page, beyond those alive before."""
+    from repo_harden.audit import runner
+    from repo_harden.engine.policy import Reported
+
+    fake.add_synthetic_org("acme", 230, seed=4)  # three listing pages
+
+    def alive() -> int:
+        gc.collect()
+        return sum(isinstance(thing, Reported) for thing in gc.get_objects())
+
+    counted: dict[str, list[int]] = {"pages": [], "spooled": []}
+    run, finish_page = runner.Audit.run, runner.Audit._finish_page
+
+    def counting_run(self: runner.Audit) -> runner.AuditResult:
+        counted["before"] = [alive()]
+        return run(self)
+
+    def counting_finish_page(self: runner.Audit, page: Any) -> None:
+        finish_page(self, page)
+        counted["pages"].append(alive() - counted["before"][0])
+        counted["spooled"].append(len(self.result.reported))
+
+    monkeypatch.setattr(runner.Audit, "run", counting_run)
+    monkeypatch.setattr(runner.Audit, "_finish_page", counting_finish_page)
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json")
+    assert result.code == 1, result.err
+    assert len(counted["pages"]) == 3
+    assert counted["pages"] == [0, 0, 0]
+    assert 0 < counted["spooled"][0] < counted["spooled"][-1] == len(result.json()["findings"])
 
 
 def _stored_results(database: Path) -> int:

@@ -607,3 +607,83 @@ def test_exit_code(cli: Cli, tmp_path: Path, case: ExitCase) -> None:
     findings = result.json()["findings"]
     # The exit code changed, not the report: the finding is still there.
     assert bool(findings) is (case.workflow == UNPINNED)
+
+
+# Reports written a piece at a time (an org audit's report is never whole in memory) -------
+
+HOSTILE_TEXTS = [
+    'line one\nline two\r\n"quoted" \\ back',
+    "caf\u00e9 \u2028 \u2029 </script> \x00 \t",
+    "[\n  {\n    nested-looking text\n  }\n]",
+]
+
+
+class Pulled(list[Reported]):
+    """Findings that count how many of them a reporter has taken so far."""
+
+    def __init__(self, items: list[Reported]) -> None:
+        super().__init__(items)
+        self.taken = 0
+
+    def __iter__(self) -> Any:
+        for item in super().__iter__():
+            self.taken += 1
+            yield item
+
+
+def _whole_json(report: Any) -> str:
+    """The JSON report as one `json.dumps` writes it: what the pieces must add up to."""
+    from repo_harden.engine.records import finding_record, repository_record
+
+    document = {
+        "tool": "repo-harden",
+        "version": __version__,
+        "findings": [finding_record(item) for item in report.reported],
+        "repositories": [repository_record(repo) for repo in report.repositories],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+@pytest.mark.parametrize("count", [0, 1, 5])
+def test_json_written_piece_by_piece_is_what_one_dump_writes(count: int) -> None:
+    from repo_harden.engine.records import RepositoryStatus
+    from repo_harden.reporters import Report
+    from repo_harden.reporters.json_report import json_chunks
+
+    items = [
+        reported(
+            path=f"dir/{HOSTILE_TEXTS[i % 3][:9]}\udce9.yml",
+            message=HOSTILE_TEXTS[i % 3],
+            line=None if i % 2 else i,
+            repository="acme/a",
+        )
+        for i in range(count)
+    ]
+    report = Report(
+        reported=items,
+        rules=dict(catalogue().rules),
+        repositories=[RepositoryStatus("acme/a", "audited", None, head="0" * 40)],
+    )
+    assert "".join(json_chunks(report)) == _whole_json(report)
+
+
+@pytest.mark.parametrize("format_name", ["json", "sarif", "text"])
+def test_reports_take_their_findings_one_at_a_time(format_name: str) -> None:
+    """The first finding is written before the second is read: the report never holds
+    them all (an audit of 10,000 repositories has some 40,000)."""
+    from repo_harden.engine.records import RepositoryStatus
+    from repo_harden.reporters import Report, chunked_renderer, renderer
+
+    findings = Pulled([reported(message=text, repository="acme/a") for text in HOSTILE_TEXTS])
+    report = Report(
+        reported=findings,
+        rules=dict(catalogue().rules),
+        repositories=[RepositoryStatus("acme/a", "audited")],
+    )
+    pieces = chunked_renderer(format_name)(report)
+    written = ""
+    while "line one" not in written:  # the first finding's message
+        written += next(pieces)
+    assert findings.taken == 1
+    written += "".join(pieces)
+    assert written == renderer(format_name)(report)
