@@ -166,7 +166,9 @@ def read_settings(
         api.forget_rulesets(listed)
 
 
-def _read_settings(api: CachedApi, listed: ListedRepository, *, actions: bool) -> RepoSettings:
+def _read_settings(
+    api: CachedApi, listed: ListedRepository, *, actions: ActionsReading
+) -> RepoSettings:
     branch = listed.default_branch or ""
     listed_whole = _listed_whole(listed.rulesets)
     policy = read_branch_policy(
