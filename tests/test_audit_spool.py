@@ -4,38 +4,39 @@ times, while nothing of them stays in memory."""
 from __future__ import annotations
 
 from repo_harden.audit.spool import SpooledFindings
+from repo_harden.core.model import Severity
 from repo_harden.engine.catalogue import catalogue
-from repo_harden.engine.records import finding_record
+from repo_harden.engine.policy import Reported
 from tests.test_reporters import reported
 
 
-def _records(*messages: str) -> list[dict[str, object]]:
-    return [finding_record(reported(message=message)) for message in messages]
+def _found(repository: str, *messages: str) -> list[Reported]:
+    return [reported(message=message, repository=repository) for message in messages]
 
 
-def test_findings_read_back_in_order_with_their_repository() -> None:
+def test_findings_read_back_equal_and_in_order() -> None:
     spool = SpooledFindings(dict(catalogue().rules))
-    spool.add("acme/a", _records("first", "second\nline"))
-    spool.add("acme/empty", [])
-    spool.add("acme/b", _records("caf\u00e9 \udce9"))
-    found = [(item.repository, item.finding.message) for item in spool]
-    assert found == [
-        ("acme/a", "first"),
-        ("acme/a", "second\nline"),
-        ("acme/b", "caf\u00e9 \udce9"),
+    added = [
+        *_found("acme/a", "first", "second\nline"),
+        reported(path="caf\u00e9/\udce9.yml", line=None, column=None, repository="acme/a"),
+        reported(severity=Severity.NOTE, repository="acme/other"),  # not the line's
     ]
-    assert len(spool) == 3
-    assert [item.finding.message for item in spool] == [m for _, m in found]  # again
+    spool.add(added)
+    spool.add([])
+    spool.add(_found("acme/b", "third"))
+    assert list(spool) == [*added, *_found("acme/b", "third")]
+    assert len(spool) == 5
+    assert list(spool) == [*added, *_found("acme/b", "third")]  # a second pass, the same
 
 
 def test_adding_after_a_pass_appends_and_passes_do_not_disturb_each_other() -> None:
     spool = SpooledFindings(dict(catalogue().rules))
-    spool.add("acme/a", _records("a1"))
-    spool.add("acme/b", _records("b1"))
+    spool.add(_found("acme/a", "a1"))
+    spool.add(_found("acme/b", "b1"))
     outer = iter(spool)
     first = next(outer)
     assert [item.finding.message for item in spool] == ["a1", "b1"]  # a second pass, whole
-    spool.add("acme/c", _records("c1"))
+    spool.add(_found("acme/c", "c1"))
     assert [first.finding.message] + [item.finding.message for item in outer] == ["a1", "b1", "c1"]
     assert [item.repository for item in spool] == ["acme/a", "acme/b", "acme/c"]
 

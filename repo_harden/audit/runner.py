@@ -434,11 +434,10 @@ class Audit:
         findings = []
         for record in document["findings"]:
             try:
-                reported_from_record(record, self.rules, name)
+                findings.append(reported_from_record(record, self.rules, name))
             except RecordError:
                 continue  # written by this version (the cache key says so): never in practice
-            findings.append(record)
-        self.result.reported.add(name, findings)
+        self.result.reported.add(findings)  # to disk: the objects go when this page ends
         for record in document.get("exceptions", ()):
             try:
                 self.result.exemptions.append(exemption_from_record(record, name))

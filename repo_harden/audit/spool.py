@@ -15,9 +15,10 @@ import tempfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import IO, Any
 
-from repo_harden.core.model import Rule
+from repo_harden.core.model import Finding, Rule, Severity
 from repo_harden.engine.policy import Reported
-from repo_harden.engine.records import reported_from_record
+
+_SEVERITIES = {severity.value: severity for severity in Severity}
 
 
 class SpooledFindings(Collection[Reported]):
@@ -29,17 +30,19 @@ class SpooledFindings(Collection[Reported]):
         self._file: IO[bytes] | None = None  # opened by the first repository with findings
         self._count = 0
 
-    def add(self, repository: str, records: Sequence[Mapping[str, Any]]) -> None:
-        """A repository's findings, as the records of its stored result (`finding_record`),
-        each already known to read back (`reported_from_record`)."""
-        if not records:
+    def add(self, found: Sequence[Reported]) -> None:
+        """A repository's findings (read back as they are: each was made, so checked, by
+        `reported_from_record` or by the checks)."""
+        if not found:
             return
         if self._file is None:
             # Closed by `close`, or with the process (it has no name to leave behind).
             self._file = tempfile.TemporaryFile(prefix="repo-harden-findings-")  # noqa: SIM115
+        repository = found[0].repository
+        rows = [_row(item, repository) for item in found]
         self._file.seek(0, os.SEEK_END)  # a pass over the findings may have moved it
-        self._file.write(json.dumps([repository, records]).encode() + b"\n")
-        self._count += len(records)
+        self._file.write(json.dumps([repository, rows]).encode() + b"\n")
+        self._count += len(found)
 
     def __len__(self) -> int:
         return self._count
@@ -56,9 +59,15 @@ class SpooledFindings(Collection[Reported]):
             if not line:
                 return
             offset = self._file.tell()
-            repository, records = json.loads(line)
-            for record in records:
-                yield reported_from_record(record, self._rules, repository)
+            repository, rows = json.loads(line)
+            for row in rows:
+                yield self._reported(row, repository)
+
+    def _reported(self, row: list[Any], repository: str | None) -> Reported:
+        code, severity, path, line, column, message, fingerprint = row[:7]
+        finding = Finding(code, path, line, column, message, fingerprint)
+        named = row[7] if len(row) > 7 else repository
+        return Reported(finding, self._rules[code], _SEVERITIES[severity], named)
 
     def __contains__(self, item: object) -> bool:
         return any(found == item for found in self)
@@ -68,3 +77,20 @@ class SpooledFindings(Collection[Reported]):
             self._file.close()
             self._file = None
             self._count = 0
+
+
+def _row(item: Reported, repository: str | None) -> list[Any]:
+    """A finding as a JSON row: its repository only when not the line's."""
+    finding = item.finding
+    row: list[Any] = [
+        finding.rule,
+        item.severity.value,
+        finding.path,
+        finding.line,
+        finding.column,
+        finding.message,
+        finding.fingerprint,
+    ]
+    if item.repository != repository:
+        row.append(item.repository)
+    return row
