@@ -663,7 +663,8 @@ def test_an_audit_holds_no_finding_in_memory_as_it_goes(
 ) -> None:
     """Its memory must not grow with the organization: each repository's findings go to
     disk as it finishes, and the report reads them back one at a time. Counted, not timed:
-    the `Reported` objects alive after each listing page, beyond those alive before."""
+    the `Reported` objects alive after each listing page, beyond those alive before, and
+    the rulesets kept (a quarter of the repositories have their own, no other reads them)."""
     from repo_harden.audit import runner
     from repo_harden.engine.policy import Reported
 
@@ -673,7 +674,7 @@ def test_an_audit_holds_no_finding_in_memory_as_it_goes(
         gc.collect()
         return sum(isinstance(thing, Reported) for thing in gc.get_objects())
 
-    counted: dict[str, list[int]] = {"pages": [], "spooled": []}
+    counted: dict[str, list[int]] = {"pages": [], "spooled": [], "rulesets": []}
     run, finish_page = runner.Audit.run, runner.Audit._finish_page
 
     def counting_run(self: runner.Audit) -> runner.AuditResult:
@@ -684,6 +685,7 @@ def test_an_audit_holds_no_finding_in_memory_as_it_goes(
         finish_page(self, page)
         counted["pages"].append(alive() - counted["before"][0])
         counted["spooled"].append(len(self.result.reported))
+        counted["rulesets"].append(len(self._api._rulesets))  # a repository's own: read, gone
 
     monkeypatch.setattr(runner.Audit, "run", counting_run)
     monkeypatch.setattr(runner.Audit, "_finish_page", counting_finish_page)
@@ -691,6 +693,7 @@ def test_an_audit_holds_no_finding_in_memory_as_it_goes(
     assert result.code == 1, result.err
     assert len(counted["pages"]) == 3
     assert counted["pages"] == [0, 0, 0]
+    assert counted["rulesets"] == [0, 0, 0]
     assert 0 < counted["spooled"][0] < counted["spooled"][-1] == len(result.json()["findings"])
 
 
