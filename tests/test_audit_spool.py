@@ -3,6 +3,11 @@ times, while nothing of them stays in memory."""
 
 from __future__ import annotations
 
+import errno
+import tempfile
+
+import pytest
+
 from repo_harden.audit.spool import SpooledFindings
 from repo_harden.core.model import Severity
 from repo_harden.engine.catalogue import catalogue
@@ -46,3 +51,39 @@ def test_an_empty_spool_opens_no_file_and_closes() -> None:
     assert len(spool) == 0 and not spool and list(spool) == []
     spool.close()
     assert list(spool) == []
+
+
+def test_a_temporary_file_that_fails_keeps_the_findings_in_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    notes: list[str] = []
+    spool = SpooledFindings(dict(catalogue().rules), notes.append)
+    spool.add(_found("acme/a", "a1", "a2"))
+    assert spool._file is not None
+
+    def full(data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(spool._file, "write", full, raising=False)
+    spool.add(_found("acme/b", "b1"))
+    spool.add(_found("acme/c", "c1"))
+    assert [(i.repository, i.finding.message) for i in spool] == [
+        ("acme/a", "a1"), ("acme/a", "a2"), ("acme/b", "b1"), ("acme/c", "c1"),
+    ]  # fmt: skip
+    assert len(spool) == 4
+    assert notes == [
+        "cannot keep the findings in a temporary file (No space left on device); in memory"
+    ]
+
+
+def test_no_temporary_file_keeps_the_findings_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refused)
+    notes: list[str] = []
+    spool = SpooledFindings(dict(catalogue().rules), notes.append)
+    spool.add(_found("acme/a", "a1"))
+    spool.add(_found("acme/b", "b1"))
+    assert [item.finding.message for item in spool] == ["a1", "b1"]
+    assert notes == ["cannot keep the findings in a temporary file (Permission denied); in memory"]

@@ -149,6 +149,7 @@ class Audit:
         *,
         concurrency: int,
         progress: Progress | None = None,
+        note: Callable[[str], None] | None = None,
     ) -> None:
         self.transport = transport
         self.store = store
@@ -156,7 +157,7 @@ class Audit:
         self.found = catalogue(())
         load_deferred()  # no lazy module may load for the first time in a worker thread
         self.rules: dict[str, Rule] = dict(self.found.rules)
-        self.result = AuditResult(reported=SpooledFindings(self.rules))
+        self.result = AuditResult(reported=SpooledFindings(self.rules, note))
         self._api = CachedApi(transport, store)
         # One source for every repository: a ref many repositories pin is asked once.
         self._git_refs = GitHubRefs(

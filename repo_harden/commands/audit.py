@@ -112,7 +112,12 @@ def run(args: argparse.Namespace) -> int:
         with Transport(auth, api_url, governor=governor) as transport:
             transport.authenticate()
             audit = Audit(
-                transport, store, options, concurrency=args.concurrency, progress=progress
+                transport,
+                store,
+                options,
+                concurrency=args.concurrency,
+                progress=progress,
+                note=note,
             )
             if isinstance(options.advisories, PipAuditSource):
                 options.advisories.load_in_background()
