@@ -438,7 +438,7 @@ class Audit:
                 findings.append(reported_from_record(record, self.rules, name))
             except RecordError:
                 continue  # written by this version (the cache key says so): never in practice
-        self.result.reported.add(findings)  # to disk: the objects go when this page ends
+        self.result.reported.add(findings)  # to disk: the objects go when this returns
         for record in document.get("exceptions", ()):
             try:
                 self.result.exemptions.append(exemption_from_record(record, name))
