@@ -13,7 +13,7 @@ from typing import Any
 from repo_harden.core.snapshot import RepoSettings
 from repo_harden.engine.catalogue import catalogue
 from repo_harden.engine.config import snapshot_config
-from repo_harden.engine.judge import judge, selected_checks
+from repo_harden.engine.judge import judged, selected_checks
 from repo_harden.engine.overrides import Overrides, apply_overrides, check_selectors
 from repo_harden.engine.records import finding_record
 from repo_harden.sources.memory import MemoryRepo
@@ -35,7 +35,7 @@ def scan_files(
     check_selectors(overrides, found.codes)
     config, config_path = snapshot_config(repo, found.checks, found.codes)
     config = apply_overrides(config, overrides)
-    outcome, crashes = judge(
+    outcome, run = judged(
         repo,
         selected_checks(found, config),
         found=found,
@@ -43,7 +43,7 @@ def scan_files(
         config_path=config_path,
         today=today or datetime.date.today(),
     )
-    assert not crashes, crashes
+    assert not run.crashes, run.crashes
     return [finding_record(item) for item in outcome.reported]
 
 

@@ -57,7 +57,7 @@ from repo_harden.engine.config import (
 )
 from repo_harden.engine.engine_rules import UNPARSEABLE
 from repo_harden.engine.exemptions import inline_exemptions, waiver_exemptions
-from repo_harden.engine.judge import judge, selected_checks
+from repo_harden.engine.judge import judged, selected_checks
 from repo_harden.engine.overrides import Overrides, apply_overrides
 from repo_harden.engine.policy import Reported
 from repo_harden.engine.records import (
@@ -372,7 +372,7 @@ class Audit:
             config, config_path = apply_overrides(Config(), self.options.overrides), ""
             bad_config = str(error)
         checks = selected_checks(self.found, config)
-        outcome, crashes = judge(
+        outcome, run = judged(
             snapshot,
             checks,
             found=self.found,
@@ -382,8 +382,8 @@ class Audit:
         )
         if name in failures:  # a file a check needed could not be read
             return None
-        if crashes:
-            self.result.crashes.extend(f"{name}: {crash}" for crash in crashes)
+        if run.crashes:
+            self.result.crashes.extend(f"{name}: {crash}" for crash in run.crashes)
             failures[name] = "repo-harden crashed on it (an internal error, reported above)"
             return None
         if bad_config is not None:

@@ -93,7 +93,12 @@ def run(args: argparse.Namespace) -> int:
     from repo_harden.audit.runner import Audit
     from repo_harden.audit.store import open_store
     from repo_harden.audit.transport import Governor, Transport
-    from repo_harden.frontend.output import check_page_destination, exit_code, use_color
+    from repo_harden.frontend.output import (
+        check_page_destination,
+        deliver,
+        exit_code,
+        use_color,
+    )
     from repo_harden.github.client import DEFAULT_API_URL, checked_api_url
 
     check_page_destination(args.format, args.output)
@@ -137,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         day=options.today,
     )
     try:
-        deliver_streamed(report, args.format, args.output, footer=cost_line(stats, result))
+        deliver(report, args.format, args.output, footer=cost_line(stats, result), streamed=True)
         return exit_code(
             report.reported,
             audit_fail_on(options),
@@ -146,24 +151,6 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         result.reported.close()
-
-
-def deliver_streamed(report: Report, format_name: str, output: str | None, footer: str) -> None:
-    """`deliver`, a piece at a time: an organization's report is written as its findings are
-    read back, never whole in memory."""
-    from repo_harden.frontend.output import STDOUT, write_atomically
-    from repo_harden.reporters import chunked_renderer
-    from repo_harden.reporters.text import summary
-
-    chunks = chunked_renderer(format_name)(report)
-    if output is None or output == STDOUT:
-        sys.stdout.writelines(chunks)
-        if footer:
-            print(footer, file=sys.stderr)
-        return
-    write_atomically(output, chunks)
-    lines = [summary(report), footer, f"Wrote the {format_name} report to {output}."]
-    print("\n".join(line for line in lines if line))
 
 
 def note(message: str) -> None:

@@ -25,31 +25,6 @@ def selected_checks(found: Catalogue, config: Config, only: tuple[str, ...] = ()
     ]
 
 
-def judge(
-    snapshot: RepoSnapshot,
-    checks: Sequence[Check],
-    *,
-    found: Catalogue,
-    config: Config,
-    config_path: str,
-    today: datetime.date,
-    wanted: Collection[str] | None = None,
-    memory: CheckRunMemory | None = None,
-) -> tuple[Outcome, list[str]]:
-    """`judged`, for front ends that need only the outcome and the crashes."""
-    outcome, run = judged(
-        snapshot,
-        checks,
-        found=found,
-        config=config,
-        config_path=config_path,
-        today=today,
-        wanted=wanted,
-        memory=memory,
-    )
-    return outcome, run.crashes
-
-
 def judged(
     snapshot: RepoSnapshot,
     checks: Sequence[Check],

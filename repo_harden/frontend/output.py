@@ -18,7 +18,7 @@ from repo_harden.core.escape import line_start
 from repo_harden.core.model import Severity
 from repo_harden.engine.policy import Reported
 from repo_harden.engine.records import FAILED, RepositoryStatus
-from repo_harden.reporters import Report, renderer
+from repo_harden.reporters import Report, chunked_renderer, renderer
 from repo_harden.reporters.text import summary
 
 STDOUT = "-"
@@ -157,13 +157,23 @@ def check_page_destination(format_name: str, output: Path | str | None) -> None:
         )
 
 
-def deliver(report: Report, format_name: str, output: Path | str | None, footer: str = "") -> None:
+def deliver(
+    report: Report,
+    format_name: str,
+    output: Path | str | None,
+    footer: str = "",
+    *,
+    streamed: bool = False,
+) -> None:
     """The report in `format_name`, to standard output (`output` None or `-`), or written to
     `output` with a summary on standard output instead; `footer` is a line for the person
-    reading it."""
-    rendered = renderer(format_name)(report)
+    reading it. `streamed`: written a piece at a time as its findings are read back (an
+    organization's report is never whole in memory)."""
+    rendered = (
+        chunked_renderer(format_name)(report) if streamed else [renderer(format_name)(report)]
+    )
     if output is None or str(output) == STDOUT:
-        sys.stdout.write(rendered)
+        sys.stdout.writelines(rendered)
         if footer:
             print(footer, file=sys.stderr)
         return
