@@ -88,7 +88,8 @@ def add_parser(commands: Subcommands) -> None:
         "--cache-dir",
         type=Path,
         metavar="DIR",
-        help="the cache shared with `audit` (default ~/.cache/repo-harden)",
+        help="the cache shared with `audit` (default $XDG_CACHE_HOME/repo-harden, or "
+        "~/.cache/repo-harden without XDG_CACHE_HOME)",
     )
     lookup.add_argument("--no-cache", action="store_true", help="keep nothing between runs")
     add_insecure_http_option(lookup)
