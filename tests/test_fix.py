@@ -573,6 +573,21 @@ def test_select_naming_no_rule_fix_handles_is_a_usage_error(cli: Any, tmp_path: 
     assert "WF001: see `repo-harden scan`" in mixed.err
 
 
+def test_a_named_path_fix_leaves_alone_says_why(cli: Any, tmp_path: Path) -> None:
+    """As `scan` does: an excluded file named on the command line is not fixed, and the
+    user is told, not given a silent "Nothing to fix."."""
+    vendored = "node_modules/tool/.github/workflows/ci.yml"
+    repo = make_repo(
+        tmp_path / "repo", {vendored: _workflow("      - uses: actions/checkout@v4\n")}
+    )
+    result = cli("fix", "--offline", "--dry-run", vendored, cwd=repo)
+    assert result.code == 0, result.err
+    assert (
+        f"repo-harden: warning: {vendored}: not checked: vendored or generated "
+        "(`node_modules/`, a default exclude)"
+    ) in result.err.splitlines()
+
+
 def test_every_fix_option_is_explained_in_its_help() -> None:
     from repo_harden.cli import build_parser
 

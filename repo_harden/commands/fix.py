@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from repo_harden.commands.scan import add_insecure_http_option
 from repo_harden.core.errors import ExitCode, UsageError
+from repo_harden.core.escape import shown
 from repo_harden.core.extras import ONLINE, PYGITHUB, URLLIB3, pip_command, require
 from repo_harden.frontend.options import DEFAULT_CONFIG_HELP, csv_codes
 
@@ -168,6 +169,8 @@ def run(args: argparse.Namespace) -> int:
         opened.close()
         store.close()
     result.outage = opened.git_refs.outage
+    for note in result.notes:  # a named path left alone says why, as `scan` says it
+        print(f"repo-harden: warning: {shown(note)}", file=sys.stderr)
     github, registries = opened.requests
     if args.format == "json":
         sys.stdout.write(json_report(result, args.dry_run, github, registries))

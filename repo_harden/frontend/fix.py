@@ -88,6 +88,7 @@ class FixResult:
     crashes: list[str] = field(default_factory=list)
     # why GitHub could not answer at all this run (the network...), said once in the report
     outage: str | None = None
+    notes: list[str] = field(default_factory=list)  # named paths not checked, and why
 
     @property
     def fixed(self) -> list[Planned]:
@@ -121,7 +122,7 @@ def fix_paths(paths: Sequence[Path], sources: FixSources, options: FixOptions) -
     scanned = scan_paths(paths, scan_options)
     assert scanned.repo is not None
     findings = [item.finding for item in scanned.outcome.reported if item.finding.rule in codes]
-    result = FixResult(scanned.root, crashes=list(scanned.crashes))
+    result = FixResult(scanned.root, crashes=list(scanned.crashes), notes=list(scanned.notes))
     texts = {path: scanned.repo.read_text(path) for path in dict.fromkeys(f.path for f in findings)}
     references = _references(findings, texts, sources.git_refs.hosts, result)
     if options.announce is not None and references:
