@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import sys
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
+from types import ModuleType
+from typing import cast
 
 from repo_harden.core.model import Rule
 from repo_harden.engine.policy import Reported
@@ -36,54 +39,49 @@ class Report:
 
 
 Renderer = Callable[[Report], str]
+ChunkedRenderer = Callable[[Report], Iterator[str]]
 SCAN_FORMATS = ("text", "json", "sarif", "github")
 AUDIT_FORMATS = ("text", "json", "sarif", "html")
 INVENTORY_FORMATS = ("text", "json", "csv", "cyclonedx")
 
 
-def chunked_renderer(name: str) -> Callable[[Report], Iterator[str]]:
+# Each format's module, its renderer, and the renderer that gives the report out in pieces
+# (None: one piece). The modules are imported only when their format is asked for.
+_FORMATS: dict[str, tuple[str, str, str | None]] = {
+    "text": ("repo_harden.reporters.text", "render_text", "text_chunks"),
+    "json": ("repo_harden.reporters.json_report", "render_json", "json_chunks"),
+    "sarif": ("repo_harden.reporters.sarif", "render_sarif", "sarif_chunks"),
+    "html": ("repo_harden.reporters.html", "render_html", None),
+    "github": ("repo_harden.reporters.annotations", "render_github", None),
+}
+
+
+def renderer(name: str) -> Renderer:
+    """The renderer of a format by its name."""
+    module, whole, _ = _format(name)
+    return cast("Renderer", getattr(_imported(module), whole))
+
+
+def chunked_renderer(name: str) -> ChunkedRenderer:
     """A renderer that gives the report out in pieces, for a report too large to hold whole
     (an org audit's): json, sarif and text stream their findings; html is one piece."""
-    if name == "text":
-        from repo_harden.reporters.text import text_chunks
-
-        return text_chunks
-    if name == "json":
-        from repo_harden.reporters.json_report import json_chunks
-
-        return json_chunks
-    if name == "sarif":
-        from repo_harden.reporters.sarif import sarif_chunks
-
-        return sarif_chunks
-    whole = renderer(name)
+    module, _, chunks = _format(name)
+    if chunks is not None:
+        return cast("ChunkedRenderer", getattr(_imported(module), chunks))
+    render = renderer(name)
 
     def one_piece(report: Report) -> Iterator[str]:
-        yield whole(report)
+        yield render(report)
 
     return one_piece
 
 
-def renderer(name: str) -> Renderer:
-    """The renderer of a format by its name; the modules are imported only when used."""
-    if name == "text":
-        from repo_harden.reporters.text import render_text
+def _format(name: str) -> tuple[str, str, str | None]:
+    if name not in _FORMATS:
+        raise ValueError(f"no report format {name!r}")
+    return _FORMATS[name]
 
-        return render_text
-    if name == "json":
-        from repo_harden.reporters.json_report import render_json
 
-        return render_json
-    if name == "sarif":
-        from repo_harden.reporters.sarif import render_sarif
-
-        return render_sarif
-    if name == "html":
-        from repo_harden.reporters.html import render_html
-
-        return render_html
-    if name == "github":
-        from repo_harden.reporters.annotations import render_github
-
-        return render_github
-    raise ValueError(f"no report format {name!r}")
+def _imported(module: str) -> ModuleType:
+    __import__(module)  # unlike importlib.import_module, shown by `-X importtime`
+    return sys.modules[module]
