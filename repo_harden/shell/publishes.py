@@ -64,16 +64,17 @@ def _npm(command: Command, args: Sequence[Word]) -> Publish | None:
     return Publish(NPM, command, provenance=provenance, registry=registry)
 
 
+# The user name and password options twine, Poetry and uv share.
+_LOGIN = ("-u", "--username", "-p", "--password")
+
+
 def _twine(command: Command, args: Sequence[Word]) -> Publish | None:
     if _texts(args)[:1] != ["upload"]:
         return None
     parsed = parse_args(
         args[1:],
         (
-            "-u",
-            "--username",
-            "-p",
-            "--password",
+            *_LOGIN,
             "-r",
             "--repository",
             "--repository-url",
@@ -100,10 +101,7 @@ def _poetry(command: Command, args: Sequence[Word]) -> Publish | None:
     parsed = parse_args(
         args[1:],
         (
-            "-u",
-            "--username",
-            "-p",
-            "--password",
+            *_LOGIN,
             "-r",
             "--repository",
             "--cert",
@@ -122,10 +120,7 @@ def _uv(command: Command, args: Sequence[Word]) -> Publish | None:
     parsed = parse_args(
         args[1:],
         (
-            "-u",
-            "--username",
-            "-p",
-            "--password",
+            *_LOGIN,
             "-t",
             "--token",
             "--publish-url",
