@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.model import Finding, Severity
-from repo_harden.readers.file_kinds import SCRIPT_PATTERNS
+from repo_harden.readers.file_kinds import REQUIREMENTS_PATTERNS, SCRIPT_PATTERNS
 
 if TYPE_CHECKING:
     from repo_harden.shell.analyser import Command, ShellScript
@@ -38,7 +38,6 @@ _POWERSHELL_RUN = re.compile(
     rf"|\[scriptblock\]::Create\([\s(]*(?:\(\s*New-Object\s+[\w.]*WebClient\s*\)|{_POWERSHELL_FETCH})",
     re.IGNORECASE,
 )
-_REQUIREMENT_PATTERNS = ("*requirements*.txt", "**/requirements/*.txt", "*constraints*.txt")
 
 
 def _sh_blocks(ctx: CheckContext, words: re.Pattern[str]) -> Iterator[tuple[str, ScriptBlock]]:
@@ -348,7 +347,7 @@ def _unpinned_message(install: Install) -> str:
     "DL004",
     "unhashed-pip-install",
     Severity.WARNING,
-    SCRIPT_PATTERNS + _REQUIREMENT_PATTERNS,
+    SCRIPT_PATTERNS + REQUIREMENTS_PATTERNS,
 )
 def unhashed_pip_install(ctx: CheckContext) -> Iterator[Finding]:
     """pip installs exact versions but checks no hashes.
