@@ -195,6 +195,19 @@ def test_pinned_requirements_are_locked_packages() -> None:
     assert [i.path for i in items(REQUIREMENTS) if query.matches(i)] == ["requirements.txt"]
 
 
+def test_requirements_that_include_each_other_in_a_ring_are_each_read_once() -> None:
+    """A hostile repository's `-r` ring (and a file that includes itself), 300 files long:
+    the walk ends, and each pin is listed once."""
+    size = 300
+    ring = {
+        f"requirements-{n}.txt": f"-r requirements-{(n + 1) % size}.txt\n"
+        f"-r requirements-{n}.txt\npkg{n}==1.0.{n}\n"
+        for n in range(size)
+    }
+    found = [(i.path, i.name) for i in items(ring)]
+    assert sorted(found) == sorted((f"requirements-{n}.txt", f"pkg{n}") for n in range(size))
+
+
 class _AskedAdvisories:
     """An advisory source that remembers what LCK006 asked it, and knows of nothing."""
 
