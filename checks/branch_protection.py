@@ -9,12 +9,12 @@ protection at all (`branches:` or `rulesets:`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from repo_harden.core.declare import Check, CheckContext, CheckFunction, check
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Finding, Position, Severity
+from repo_harden.core.record import record
 from repo_harden.readers.file_kinds import SETTINGS_FILES, SETTINGS_PATTERNS
 from repo_harden.readers.yaml import YAML
 
@@ -28,7 +28,7 @@ else:
     settings_file = lazy_import("repo_harden.readers.settings_file")
 
 
-@dataclass(frozen=True)
+@record
 class Judged:
     """The policy a rule judges: live (path "") or declared (the settings file)."""
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
 from repo_harden.core.declare import CheckContext, OptionSpec, check
 from repo_harden.core.model import Finding, Severity
+from repo_harden.core.record import record
 from repo_harden.readers.workflows import (
     ACTION,
     ACTION_PATTERNS,
@@ -29,7 +29,7 @@ _VERSION_INPUT = re.compile(r"(^|[-_])version$", re.IGNORECASE)
 _MOVING_VERSIONS = frozenset({"latest", "*", "x"})
 
 
-@dataclass(frozen=True)
+@record
 class VersionFile:
     """A file an action reads a version from; with `names`, only when its text matches
     (a `required-version` key, a `uv` requirement, a `packageManager` field)."""
@@ -42,7 +42,7 @@ class VersionFile:
         return f"`{self.path}` {self.shown}".strip()
 
 
-@dataclass(frozen=True)
+@record
 class SetupAction:
     """An action that installs `tool`, at its newest release unless one of `inputs` is
     given or one of `files` names a version (looked up in the folder its

@@ -14,7 +14,6 @@ finding of the scan.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -22,6 +21,7 @@ from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.globs import PathMatcher
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Finding, Position, Severity
+from repo_harden.core.record import record
 from repo_harden.ecosystems import registry
 from repo_harden.readers.file_kinds import REQUIREMENTS_PATTERNS
 
@@ -37,7 +37,7 @@ else:
 LOCKFILE_PATTERNS = registry.locked_package_patterns("pypi")
 
 
-@dataclass(frozen=True)
+@record
 class LockedPin:
     """One locked version, where a file pins it."""
 

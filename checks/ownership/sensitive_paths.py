@@ -10,16 +10,17 @@ folder owns.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from repo_harden.core.globs import PathMatcher
+from repo_harden.core.record import record
 from repo_harden.readers.file_kinds import CODEOWNERS_LOCATIONS as LOCATIONS
 
 NEW = "<new>"
 _GLOB_CHARACTERS = frozenset("*?[")
 
 
-@dataclass(frozen=True)
+@record
 class Probe:
     """A file that does not exist yet but must have an owner once it is added.
     `note` says why, when the path alone does not."""
@@ -28,7 +29,7 @@ class Probe:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class SensitivePath:
     """One entry of the sensitive list: the files it covers and the files it probes.
 
@@ -47,7 +48,7 @@ class SensitivePath:
         return self.matcher.matches(path)
 
 
-@dataclass(frozen=True)
+@record
 class Subject:
     """A path that must have an owner: an existing file, or a probe for a future one."""
 

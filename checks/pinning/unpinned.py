@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from repo_harden.core.declare import CheckContext, OptionSpec, check
 from repo_harden.core.model import Finding, Severity
+from repo_harden.core.record import record
 from repo_harden.readers.file_kinds import SCRIPT_PATTERNS
 from repo_harden.readers.workflows import (
     ACTION,
@@ -29,7 +29,7 @@ _IMAGE_DIGEST = re.compile(r"@sha256:[0-9a-fA-F]{64}$")
 _WHOLE_EXPRESSION = re.compile(r"^\$\{\{.*\}\}$", re.DOTALL)
 
 
-@dataclass(frozen=True)
+@record
 class UsesReference:
     """A parsed `uses: owner/repo[/path]@ref`."""
 

@@ -16,7 +16,6 @@ advice to run again is kept for what may pass next time (the network, 5xx, rate 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 
 from repo_harden.checks.pinning.unpinned import (
     WORKFLOW_AND_ACTION_PATTERNS,
@@ -35,6 +34,7 @@ from repo_harden.core.pins import (
     Unresolved,
     is_full_sha,
 )
+from repo_harden.core.record import record
 from repo_harden.readers.precommit import (
     PRE_COMMIT_CONFIG,
     PRE_COMMIT_PATTERNS,
@@ -47,7 +47,7 @@ from repo_harden.readers.written import comment_text, comment_version, written_a
 PIN_PATTERNS = WORKFLOW_AND_ACTION_PATTERNS + PRE_COMMIT_PATTERNS
 
 
-@dataclass(frozen=True)
+@record
 class Pin:
     """A reference to a GitHub repository at a ref: a `uses:` or a pre-commit `rev:`.
     `comment_tag` is the version its line's comment names, if it names one."""

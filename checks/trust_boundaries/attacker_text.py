@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
+from repo_harden.core.record import record
 from repo_harden.readers.expressions import (
     Expression,
     Opaque,
@@ -70,7 +70,7 @@ _MAY_READ = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Tainted:
     """An expression in a text that expands attacker-controlled text, and the field it
     comes from (`github.event.issue.title`, or `env.TITLE` holding it)."""

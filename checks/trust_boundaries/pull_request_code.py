@@ -4,7 +4,6 @@ the detection behind WF002, read only for jobs that a privileged event starts.""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from repo_harden.checks.trust_boundaries.known_actions import (
@@ -18,6 +17,7 @@ from repo_harden.checks.trust_boundaries.workflow_runs import position_in
 from repo_harden.core.declare import CheckContext
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Position
+from repo_harden.core.record import record
 from repo_harden.readers.workflows import Job, Step, display
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ _RUNNING_ACTIONS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Checkout:
     """A step that puts the pull request's code in the working tree."""
 
@@ -89,7 +89,7 @@ class Checkout:
     offset: int = -1  # in a `run:` script, where the checkout command is
 
 
-@dataclass(frozen=True)
+@record
 class Execution:
     index: int
     what: str

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from repo_harden.checks.trust_boundaries.known_actions import action_of, input_of, truthy
@@ -13,6 +12,7 @@ from repo_harden.checks.trust_boundaries.workflow_runs import token_of
 from repo_harden.core.declare import CheckContext
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Position
+from repo_harden.core.record import record
 from repo_harden.readers.workflows import Job, Pairs, Step, Workflow, display
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ _PYTHON_CREDENTIALS = re.compile(
 _PYPI_DOCS = "https://docs.pypi.org/trusted-publishers/"
 
 
-@dataclass(frozen=True)
+@record
 class Published:
     """A step that publishes: where to, where it is written, and how it is named."""
 
@@ -171,7 +171,7 @@ _ACTION_READERS: dict[str, Callable[[Step], Published | None]] = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Place:
     """A step and the job and workflow around it."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from repo_harden.checks.trust_boundaries.known_actions import GITHUB_SCRIPT, action_of, input_of
@@ -16,6 +15,7 @@ from repo_harden.checks.trust_boundaries.workflow_runs import (
 from repo_harden.core.declare import CheckContext, check
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Finding, Severity
+from repo_harden.core.record import record
 from repo_harden.readers.workflows import (
     ACTION,
     ACTION_PATTERNS,
@@ -52,7 +52,7 @@ _AUTHORS = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Place:
     """A step to judge: its job (None in a composite action), its number, what starts it,
     and the variables in scope."""

@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from repo_harden.core.declare import CheckContext
 from repo_harden.core.lazy import lazy_import
 from repo_harden.core.model import Position
+from repo_harden.core.record import record
 from repo_harden.readers.workflows import WORKFLOW, Job, Permissions, Workflow, is_workflow_path
 from repo_harden.readers.yaml import Scalar
 
@@ -35,7 +35,7 @@ _SECRET = re.compile(r"\bsecrets\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)|\bsecrets\s*\["
 _TOKEN_NAMES = frozenset({"github_token"})
 
 
-@dataclass(frozen=True)
+@record
 class Caller:
     """A job of another workflow of the repository that calls a reusable workflow."""
 
@@ -47,7 +47,7 @@ class Caller:
         return f"{self.job.label()} of `{self.path}`"
 
 
-@dataclass(frozen=True)
+@record
 class Run:
     """One way a workflow runs: an event, and the chain of callers when it is reusable."""
 
@@ -128,7 +128,7 @@ def _local_target(uses: str, own: str | None) -> str | None:
 # The token ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Grant:
     """The `permissions:` that bound a job's token, and whose they are (`job`, `workflow`,
     or a caller); `block` None: none is written, the repository's default applies."""

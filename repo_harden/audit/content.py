@@ -15,12 +15,12 @@ from __future__ import annotations
 import base64
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from repo_harden.audit import queries
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry
 from repo_harden.audit.transport import Transport
+from repo_harden.core.record import record
 from repo_harden.github.client import GitHubError, aliased_answers
 
 T = TypeVar("T")
@@ -42,7 +42,7 @@ def in_turn(read: Callable[[Any], None], batches: Sequence[Any]) -> Iterable[Non
     return ()
 
 
-@dataclass(frozen=True)
+@record
 class _PendingTree:
     repository: str
     oid: str
@@ -134,7 +134,7 @@ def _size(entry: Mapping[str, Any]) -> int:
     return size if isinstance(size, int) else 0
 
 
-@dataclass(frozen=True)
+@record
 class BlobRequest:
     repository: str  # any repository that holds the blob
     oid: str

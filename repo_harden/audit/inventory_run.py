@@ -37,6 +37,7 @@ from repo_harden.audit.queries import FILES_FRAGMENT
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry
 from repo_harden.audit.transport import Stats, Transport
 from repo_harden.core.globs import PathMatcher
+from repo_harden.core.record import record
 from repo_harden.engine.records import AUDITED, FAILED, SKIPPED, RepositoryStatus
 from repo_harden.inventory.model import KINDS, Inventory, Unread
 from repo_harden.inventory.records import ItemRecordError, item_from_record, item_record
@@ -44,7 +45,7 @@ from repo_harden.inventory.records import ItemRecordError, item_from_record, ite
 INVENTORY_SCHEMA = "inventory-2"  # 2: pinned requirements; unknowns by kind
 
 
-@dataclass(frozen=True)
+@record
 class InventoryOptions:
     organizations: tuple[str, ...] = ()
     users: tuple[str, ...] = ()

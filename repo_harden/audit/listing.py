@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from repo_harden.audit import queries
 from repo_harden.audit.transport import Transport
 from repo_harden.core.errors import UsageError
+from repo_harden.core.record import record
 
 NAMED_PER_QUERY = 50
 
 
-@dataclass(frozen=True)
+@record
 class ListedRepository:
     full_name: str
     url: str | None = None  # its web page
@@ -35,7 +35,7 @@ class ListedRepository:
     has_workflows: bool = False  # the default branch has a `.github/workflows` folder
 
 
-@dataclass(frozen=True)
+@record
 class MissingRepository:
     """A repository named on the command line that GitHub does not show."""
 
@@ -169,7 +169,7 @@ def named(
     return found, missing
 
 
-@dataclass(frozen=True)
+@record
 class Targets:
     """What to list: organizations, users and repositories by name, and the shard kept."""
 

@@ -46,6 +46,7 @@ from repo_harden.core.errors import ConfigError
 from repo_harden.core.globs import PathMatcher
 from repo_harden.core.lazy import load_deferred
 from repo_harden.core.model import Finding, Rule, fingerprint
+from repo_harden.core.record import record
 from repo_harden.core.snapshot import RepoSettings
 from repo_harden.engine.catalogue import catalogue
 from repo_harden.engine.config import (
@@ -77,7 +78,7 @@ from repo_harden.github.client import GitHubError
 from repo_harden.github.git_refs import GitHubRefs, git_hosts
 
 
-@dataclass(frozen=True)
+@record
 class AuditOptions:
     organizations: tuple[str, ...] = ()
     users: tuple[str, ...] = ()
@@ -123,7 +124,7 @@ ACTIONS_SETTINGS_READERS = tuple(
 PAGES_AHEAD = 2  # listing pages read (settings, trees, files) while the checks run
 
 
-@dataclass(frozen=True)
+@record
 class _Prepared:
     """A listing page, read: what the checks of its repositories need."""
 
@@ -433,15 +434,15 @@ class Audit:
     def _record(self, listed: ListedRepository, document: Mapping[str, Any]) -> None:
         name = listed.full_name
         findings = []
-        for record in document["findings"]:
+        for stored in document["findings"]:
             try:
-                findings.append(reported_from_record(record, self.rules, name))
+                findings.append(reported_from_record(stored, self.rules, name))
             except RecordError:
                 continue  # written by this version (the cache key says so): never in practice
         self.result.reported.add(findings)  # to disk: the objects go when this returns
-        for record in document.get("exceptions", ()):
+        for stored in document.get("exceptions", ()):
             try:
-                self.result.exemptions.append(exemption_from_record(record, name))
+                self.result.exemptions.append(exemption_from_record(stored, name))
             except RecordError:
                 continue  # as above
         self.result.files_checked += int(document["files"])

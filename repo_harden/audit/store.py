@@ -26,9 +26,10 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from repo_harden.core.record import record
 
 # 2: results keep their exceptions; the audit history.
 SCHEMA_VERSION = "2"
@@ -67,7 +68,7 @@ def cache_file(cache_dir: Path | None, api_url: str, environ: Mapping[str, str])
     return Path(folder) / f"audit-{host}.sqlite3"
 
 
-@dataclass(frozen=True)
+@record
 class TreeEntry:
     """A file of a repository's tree: git's mode, type (`blob`, `commit` for a submodule)
     and object id, and the size GitHub reports."""
@@ -79,7 +80,7 @@ class TreeEntry:
     size: int
 
 
-@dataclass(frozen=True)
+@record
 class StoredBlob:
     """A blob's content: `text` (decoded), `binary` (no data kept) or `raw` (bytes, fetched
     over REST because GraphQL truncated the text)."""

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from repo_harden.core.deadline import DeadlineExceeded, within
+from repo_harden.core.record import record
 from repo_harden.github.client import DEFAULT_API_URL, REDACTOR, GitHubError, redirect_error
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ class Governor:
                 budget.reset_at = self._now() + SECONDARY_LIMIT_PAUSE
 
 
-@dataclass(frozen=True)
+@record
 class Answer:
     status: int
     headers: Mapping[str, str]

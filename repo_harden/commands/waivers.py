@@ -9,12 +9,12 @@ import datetime
 import json
 import sys
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repo_harden.core.escape import shown
 from repo_harden.core.globs import PathMatcher
+from repo_harden.core.record import record
 from repo_harden.engine.catalogue import catalogue
 from repo_harden.engine.config import Config, Waiver, find_config, load_config
 from repo_harden.engine.policy import relative_config_path
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from repo_harden.commands import Subcommands
 
 
-@dataclass(frozen=True)
+@record
 class InlineIgnore:
     path: str
     line: int
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-@dataclass(frozen=True)
+@record
 class Exceptions:
     """Every exception of a checkout: the config's waivers (from `where`), inline ignores,
     and other tools' ignore comments (`honoured` unless the config refuses them)."""

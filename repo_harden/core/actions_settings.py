@@ -10,8 +10,9 @@ safe or an unsafe value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
+
+from repo_harden.core.record import record
 
 T = TypeVar("T")
 
@@ -23,7 +24,7 @@ FIRST_TIME = "first_time_contributors"
 ALL_EXTERNAL = "all_external_contributors"
 
 
-@dataclass(frozen=True)
+@record
 class Known(Generic[T]):
     """A setting's value, and who set it: `the repository` or `the organization acme`."""
 
@@ -31,7 +32,7 @@ class Known(Generic[T]):
     source: str
 
 
-@dataclass(frozen=True)
+@record
 class PrivateForks:
     """Workflows on pull requests from forks of a private repository."""
 
@@ -41,7 +42,7 @@ class PrivateForks:
     secrets: bool
 
 
-@dataclass(frozen=True)
+@record
 class ActionsUnknown:
     """A setting the token could not read, why, and the permission that would read it."""
 
@@ -54,7 +55,7 @@ class ActionsUnknown:
         return f"{self.what} could not be read ({self.reason}): it needs {self.permission}"
 
 
-@dataclass(frozen=True)
+@record
 class ActionsSettings:
     """`enabled` False: Actions is off for the repository, and nothing else matters.
     `allows_every_pattern`: the allow-list of `selected` actions holds a `*` that lets any

@@ -4,11 +4,12 @@ protocol of a source that looks them up."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from typing import Protocol
 
+from repo_harden.core.record import record
 
-@dataclass(frozen=True)
+
+@record
 class PackageVersion:
     """A Python package, by its normalized name, at one exact version."""
 
@@ -16,7 +17,7 @@ class PackageVersion:
     version: str
 
 
-@dataclass(frozen=True)
+@record
 class Advisory:
     """A known vulnerability: its id, the other ids it is known by, and the versions that
     fix it (ascending; none when no release fixes it)."""

@@ -11,10 +11,10 @@ that was missing: never the same as "unprotected".
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
 from repo_harden.core.model import Position
+from repo_harden.core.record import record
 
 T = TypeVar("T", bool, int, tuple[str, ...])
 
@@ -27,7 +27,7 @@ Scope = Literal["protection", "bypass-actors"]
 REPOSITORY_ROLES = {"1": "read", "2": "maintain", "3": "triage", "4": "write", "5": "admin"}
 
 
-@dataclass(frozen=True)
+@record
 class Origin:
     """Where a setting came from: classic protection or a ruleset (by name), live or declared
     in a settings file (`path`, with the position of the setting)."""
@@ -45,7 +45,7 @@ class Origin:
         return Origin(self.kind, self.ruleset, self.path, at or self.at)
 
 
-@dataclass(frozen=True)
+@record
 class Setting(Generic[T]):
     """One setting of one source: its value, the way the source writes it (`text`), and
     where it is."""
@@ -58,7 +58,7 @@ class Setting(Generic[T]):
         return f"{self.text} in {self.origin.describe()}"
 
 
-@dataclass(frozen=True)
+@record
 class BypassActor:
     """Who may bypass a ruleset (or, in classic protection, its pull-request rule).
 
@@ -91,7 +91,7 @@ class BypassActor:
         return False
 
 
-@dataclass(frozen=True)
+@record
 class ProtectionSource:
     """What one source says about the branch. Booleans are True when strict."""
 
@@ -114,7 +114,7 @@ class ProtectionSource:
         return self.enforcement == "active"
 
 
-@dataclass(frozen=True)
+@record
 class ProtectionUnknown:
     """Something that could not be read, and the permission the token lacks.
 
@@ -130,7 +130,7 @@ class ProtectionUnknown:
         return f"{self.what} could not be read ({self.reason}): it needs {self.permission}"
 
 
-@dataclass(frozen=True)
+@record
 class Combined(Generic[T]):
     """A setting of the whole policy: the strictest value, and the settings that decide it
     (the strictest source; every source when none is strict)."""
@@ -148,7 +148,7 @@ class Combined(Generic[T]):
         return self.deciding[0].origin.at if self.deciding else None
 
 
-@dataclass(frozen=True)
+@record
 class BranchPolicy:
     """The protection of one branch. `sources` are classic protection and the active
     rulesets that cover it; `inactive` the rulesets that target it in evaluate or disabled
@@ -245,7 +245,7 @@ COMPARED_SETTINGS: tuple[tuple[str, _Pick], ...] = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Difference:
     """One setting whose live value is not the declared one."""
 

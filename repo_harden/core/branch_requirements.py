@@ -18,12 +18,13 @@ require-signed-commits = false
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 
 from repo_harden.core.errors import ConfigError
+from repo_harden.core.record import record
 
 
-@dataclass(frozen=True)
+@record
 class BranchRequirements:
     minimum_approvals: int = 1
     require_code_owner_review: bool = True

@@ -4,11 +4,12 @@ and what a check receives (`CheckContext`) and returns (findings)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from repo_harden.core.branch_requirements import BranchRequirements
 from repo_harden.core.model import Finding, Position, Rule, Severity, fingerprint
 from repo_harden.core.parsed import ParsedFiles
+from repo_harden.core.record import record
 from repo_harden.core.snapshot import RepoSnapshot
 
 
@@ -74,7 +75,7 @@ class CheckContext:
 CheckFunction = Callable[[CheckContext], Iterator[Finding]]
 
 
-@dataclass(frozen=True)
+@record
 class OptionSpec:
     """A per-rule option a check accepts in the config, with its help text; `validate`
     says what is wrong with a value of the right `kind` (None when nothing is), so a bad
@@ -87,7 +88,7 @@ class OptionSpec:
     validate: Callable[[object], str | None] | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Check:
     """One rule and the function that finds it.
 

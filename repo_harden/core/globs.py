@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Literal
+
+from repo_harden.core.record import record
 
 # Token kinds, each the counterpart of one regex piece of the former translation.
 LITERAL = "literal"  # one given character
@@ -41,7 +42,7 @@ class GlobError(ValueError):
     """A glob that cannot be compiled, such as a reversed character range `[z-a]`."""
 
 
-@dataclass(frozen=True)
+@record
 class Token:
     kind: str
     char: str = ""
@@ -60,7 +61,7 @@ class Token:
         return char != "/"  # ONE, STAR
 
 
-@dataclass(frozen=True)
+@record
 class Glob:
     """One compiled glob: its tokens and what counts as a match."""
 
@@ -220,6 +221,10 @@ class PathMatcher:
         return self._globs is not None and self._globs.matches_any(path)
 
 
+KeepMatched = Callable[[str, Sequence[str]], bool]
+"""Whether a path joins a group, told the path and the group's patterns that match it."""
+
+
 class PatternGroups:
     """Several pattern lists (the checks' `patterns`) matched together: each path is looked
     up and walked once for all of them, however many lists there are."""
@@ -227,6 +232,7 @@ class PatternGroups:
     def __init__(self, groups: Iterable[tuple[str, ...]]) -> None:
         self.groups = tuple(dict.fromkeys(groups))
         patterns = list(dict.fromkeys(pattern for group in self.groups for pattern in group))
+        self._patterns = patterns
         number = {pattern: index for index, pattern in enumerate(patterns)}
         self._members = [frozenset(number[pattern] for pattern in group) for group in self.groups]
         self._names: dict[str, set[int]] = {}
@@ -243,15 +249,22 @@ class PatternGroups:
         globs = [path_glob(patterns[index]) for index in glob_patterns]
         self._globs = GlobSet(globs) if globs else None
 
-    def select(self, paths: Iterable[str]) -> dict[tuple[str, ...], list[str]]:
-        """Each group's matching paths, in the order given (as `PathMatcher.matches` picks)."""
+    def select(
+        self, paths: Iterable[str], keep: KeepMatched | None = None
+    ) -> dict[tuple[str, ...], list[str]]:
+        """Each group's matching paths, in the order given (as `PathMatcher.matches` picks).
+        With `keep`, a path joins a group only if `keep(path, matched)` says so, where
+        `matched` are the group's patterns that match the path (each path is still walked
+        once: `keep` is told the patterns instead of matching them again)."""
         chosen: dict[tuple[str, ...], list[str]] = {group: [] for group in self.groups}
         for path in paths:
             matched = self.matched(path)
-            if matched:
-                for group, members in zip(self.groups, self._members, strict=True):
-                    if not members.isdisjoint(matched):
-                        chosen[group].append(path)
+            if not matched:
+                continue
+            for group, members in zip(self.groups, self._members, strict=True):
+                hits = members & matched
+                if hits and (keep is None or keep(path, [self._patterns[i] for i in sorted(hits)])):
+                    chosen[group].append(path)
         return chosen
 
     def matched(self, path: str) -> set[int]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from repo_harden.core.record import record
+
 
 class Severity(enum.Enum):
     """How bad a finding is; ordered so that ERROR > WARNING > NOTE."""
@@ -21,7 +23,7 @@ class Severity(enum.Enum):
 _SEVERITY_RANK = {Severity.NOTE: 1, Severity.WARNING: 2, Severity.ERROR: 3}
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     """A rule of the catalogue. Its documentation is the docstring it was declared with."""
 
@@ -63,7 +65,7 @@ def fingerprint(rule: str, path: str, subject: str) -> str:
     return digest[:32]
 
 
-@dataclass(frozen=True)
+@record
 class Position:
     """A 1-based line and column."""
 

@@ -10,10 +10,10 @@ the reader alone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from repo_harden.core.model import Position
+from repo_harden.core.record import record
 from repo_harden.core.snapshot import RepoSnapshot
 
 T = TypeVar("T")
@@ -29,7 +29,7 @@ class ParseError(Exception):
         self.position = position
 
 
-@dataclass(frozen=True)
+@record
 class FileProblem:
     """Why a file a check needed could not be used."""
 
@@ -37,7 +37,7 @@ class FileProblem:
     at: Position | None
 
 
-@dataclass(frozen=True)
+@record
 class Reading(Generic[T]):
     """One way of reading a file, declared once by its reader: `kind` names it in the cache;
     `read` returns None for an absent or unreadable file and raises `ParseError` for a bad one."""

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from typing import Protocol
+
+from repo_harden.core.record import record
 
 FULL_SHA = re.compile(r"[0-9a-f]{40}")
 SHORT_SHA = re.compile(r"[0-9a-fA-F]{7,39}")
@@ -23,7 +24,7 @@ IMAGE_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _VERSION = re.compile(r"^[vV]?(\d+(?:\.\d+)*)([-+][0-9A-Za-z.+-]*)?$")
 
 
-@dataclass(frozen=True)
+@record
 class RefName:
     """A tag, branch or abbreviated commit of a GitHub repository (`owner/name`), as a
     `uses:` or a pre-commit `rev:` names it. Repository names are case-insensitive."""
@@ -36,7 +37,7 @@ class RefName:
         return f"{self.repository.lower()}@{self.ref}"
 
 
-@dataclass(frozen=True)
+@record
 class ResolvedRef:
     """What a ref name points at in a repository. `tag` and `branch` are the commits of
     `refs/tags/<ref>` (annotated tags peeled) and `refs/heads/<ref>`, None where there is no
@@ -58,7 +59,7 @@ class ResolvedRef:
         return self.tag or self.branch or self.commit
 
 
-@dataclass(frozen=True)
+@record
 class CommitName:
     """A full commit SHA, as named under a repository."""
 
@@ -70,7 +71,7 @@ class CommitName:
         return f"{self.repository.lower()}@{self.sha}"
 
 
-@dataclass(frozen=True)
+@record
 class CommitFacts:
     """What a repository says of a commit served under its name. `exists`: GitHub knows it
     (a fork's commit too: that is the trick). `reachable`: some branch or tag of the
@@ -83,7 +84,7 @@ class CommitFacts:
     checked: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class ImageTag:
     """A container image by tag: `registry` (docker.io for Docker Hub), `repository`
     (`library/node`), `tag` (`latest` when none is written)."""
@@ -97,7 +98,7 @@ class ImageTag:
         return f"{self.registry}/{self.repository}:{self.tag}"
 
 
-@dataclass(frozen=True)
+@record
 class Unresolved:
     """Why a reference could not be looked up, in one line (never holding a token).
     `transient`: a later run may get an answer (the network, GitHub's 5xx or rate limit);

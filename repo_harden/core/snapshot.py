@@ -4,8 +4,10 @@ knows about it (`RepoSettings`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Protocol
+
+from repo_harden.core.record import record
 
 if TYPE_CHECKING:
     from repo_harden.core.actions_settings import ActionsSettings
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
 MAX_FILE_BYTES = 10 * 1024 * 1024  # a larger file is not read (RH000); nor is a larger config
 
 
-@dataclass(frozen=True)
+@record
 class ReportedError:
     """An error GitHub itself reports for a CODEOWNERS file (GraphQL
     `Repository.codeowners.errors`: unknown owners, owners without write access...).
@@ -34,7 +36,7 @@ class ReportedError:
     suggestion: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class RepoSettings:
     """What only the network knows, read online. `branch_protection` is the live
     protection of the default branch (None: not read); `actions` the repository's GitHub

@@ -8,10 +8,10 @@ bare version means `^version`, and comparators are separated by commas.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, Reading
+from repo_harden.core.record import record
 from repo_harden.ecosystems.ecosystem import Declaration, Drift, Ecosystem, Pair
 from repo_harden.ecosystems.node_semver import satisfies
 from repo_harden.ecosystems.toml_locks import locked_reader
@@ -22,7 +22,7 @@ LOCKFILES = ("Cargo.lock",)
 _KINDS = ("dependencies", "dev-dependencies", "build-dependencies")
 
 
-@dataclass(frozen=True)
+@record
 class CargoDependency:
     key: str  # as written in the table
     package: str  # the crate's real name (`package = ...` renames)
@@ -30,7 +30,7 @@ class CargoDependency:
     at: Position | None
 
 
-@dataclass(frozen=True)
+@record
 class CargoManifest:
     path: str
     document: TomlDocument
@@ -75,7 +75,7 @@ class CargoManifest:
         )
 
 
-@dataclass(frozen=True)
+@record
 class CargoLock:
     """What `cargo build --locked` compares: the locked versions of each crate, and for each
     crate of the workspace (an entry with no `source`), the crates it depends on."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, Reading
+from repo_harden.core.record import record
 from repo_harden.ecosystems.ecosystem import (
     Declaration,
     Drift,
@@ -63,7 +63,7 @@ _PLATFORM_NAMES = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@record
 class ComposerJson:
     path: str
     document: JsonDocument

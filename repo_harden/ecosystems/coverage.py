@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles
+from repo_harden.core.record import record
 from repo_harden.ecosystems.registry import for_manifest
 from repo_harden.ecosystems.tree import Tree
 
 _VENDORED = re.compile(r"(^|/)(node_modules|vendor|\.venv|venv)/")
 
 
-@dataclass(frozen=True)
+@record
 class MissingLockfile:
     """A manifest with dependencies and no lockfile: what would cover it, and how to make it."""
 

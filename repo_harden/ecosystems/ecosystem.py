@@ -10,14 +10,14 @@ lockfile how it has drifted, LCK006 and the inventory ask which packages it lock
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles
+from repo_harden.core.record import record
 from repo_harden.ecosystems.tree import Tree, folder_of
 
 
-@dataclass(frozen=True)
+@record
 class Drift:
     """One way a lockfile disagrees with its manifest, as the package manager sees it.
 
@@ -32,7 +32,7 @@ class Drift:
     fix: str | None = None  # a command that fits this drift better than the tool's usual one
 
 
-@dataclass(frozen=True)
+@record
 class LockedPackage:
     """A package a lockfile pins to one release of a package index; `at` is its entry."""
 
@@ -41,7 +41,7 @@ class LockedPackage:
     at: Position | None
 
 
-@dataclass(frozen=True)
+@record
 class Pair:
     """A manifest and the lockfile that locks it; `member` is the manifest's folder
     relative to the lockfile's ("." when they are side by side)."""
@@ -55,7 +55,7 @@ class Pair:
         return self.lockfile.rpartition("/")[2]
 
 
-@dataclass(frozen=True)
+@record
 class Declaration:
     """A manifest declares dependencies to lock; `at` is the line that best stands for them."""
 
@@ -66,7 +66,7 @@ class Declaration:
 ManifestQuestion = Callable[[ParsedFiles, Tree, str], bool]
 
 
-@dataclass(frozen=True)
+@record
 class Ecosystem:
     """A package manager.
 

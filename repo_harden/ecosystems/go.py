@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles
+from repo_harden.core.record import record
 from repo_harden.ecosystems.ecosystem import (
     Declaration,
     Drift,
@@ -28,14 +28,14 @@ _BLOCK_START = re.compile(r"^\s*(require|replace|exclude)\s*\(\s*(?://.*)?$")
 _DIRECTIVE = re.compile(r"^\s*(require|replace|exclude)\s+(.+)$")
 
 
-@dataclass(frozen=True)
+@record
 class GoRequirement:
     module: str
     version: str
     at: Position
 
 
-@dataclass(frozen=True)
+@record
 class GoMod:
     requirements: tuple[GoRequirement, ...]
     replacements: dict[tuple[str, str | None], tuple[str, str | None]]

@@ -18,7 +18,8 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from repo_harden.core.record import record
 
 _PART = r"(?:0|[1-9]\d*|[xX*])"
 _PARTIAL = re.compile(
@@ -34,7 +35,7 @@ Prerelease = tuple[int | str, ...]
 VersionKey = tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]
 
 
-@dataclass(frozen=True, order=False)
+@record
 class Version:
     major: int
     minor: int
@@ -47,7 +48,7 @@ class Version:
         return (self.major, self.minor, self.patch, 0 if self.prerelease else 1, pre)
 
 
-@dataclass(frozen=True)
+@record
 class _Comparator:
     operator: str
     version: Version

@@ -5,10 +5,10 @@ workspaces (`workspaces`, or pnpm-workspace.yaml's `packages`) a root lockfile c
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, Reading
+from repo_harden.core.record import record
 from repo_harden.ecosystems.ecosystem import Declaration, ManifestQuestion
 from repo_harden.ecosystems.tree import Tree, ancestors, folder_of, join, relative, workspace_member
 from repo_harden.readers.documents import (
@@ -29,7 +29,7 @@ DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
 ALL_FIELDS = (*DEPENDENCY_FIELDS, "peerDependencies")
 
 
-@dataclass(frozen=True)
+@record
 class PackageJson:
     path: str
     name: str | None

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles
+from repo_harden.core.record import record
 from repo_harden.ecosystems import package_json
 from repo_harden.ecosystems.ecosystem import Drift, Ecosystem, LockedPackage, Pair, named_hint
 from repo_harden.ecosystems.node_semver import parse_version
@@ -71,13 +71,13 @@ def workspace_overrides(parsed: ParsedFiles, path: str) -> dict[str, str] | None
     }
 
 
-@dataclass(frozen=True)
+@record
 class PnpmImporter:
     specifiers: Mapping[str, str]
     by_field: Mapping[str, frozenset[str]]
 
 
-@dataclass(frozen=True)
+@record
 class PnpmLock:
     importers: Mapping[str, PnpmImporter]
     auto_install_peers: bool

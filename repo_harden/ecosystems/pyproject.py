@@ -5,10 +5,10 @@ uv's `dev-dependencies`), which tool locks it, and the uv workspace it may belon
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, Reading
+from repo_harden.core.record import record
 from repo_harden.ecosystems.ecosystem import Declaration, ManifestQuestion
 from repo_harden.ecosystems.tree import Tree, ancestors, folder_of, join, relative, workspace_member
 from repo_harden.readers.documents import TOML, DocumentError, TomlDocument, string, strings, table
@@ -24,7 +24,7 @@ def python_name(name: str) -> str:
     return canonicalize_name(name)
 
 
-@dataclass(frozen=True)
+@record
 class Declared:
     """One declared requirement: `group` is "" for the main dependencies, `extra:NAME`
     for an optional-dependencies extra, `group:NAME` for a dependency group."""
@@ -37,7 +37,7 @@ class Declared:
     identity: str = ""  # name, extras, specifier, URL and marker, normalised: equal when equal
 
 
-@dataclass(frozen=True)
+@record
 class Pyproject:
     path: str
     document: TomlDocument

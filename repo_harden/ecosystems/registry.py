@@ -13,16 +13,17 @@ order and asks them in this order whether one covers the manifest.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cache
 from typing import TYPE_CHECKING
+
+from repo_harden.core.record import record
 
 if TYPE_CHECKING:
     from repo_harden.ecosystems.ecosystem import Ecosystem
 
 
-@dataclass(frozen=True)
+@record
 class Files:
     """What an ecosystem's module declares about files, restated for the index: its
     manifests and lockfiles (file-name globs), whether LCK002 judges its lockfiles, and the

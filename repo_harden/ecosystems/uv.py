@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles
+from repo_harden.core.record import record
 from repo_harden.ecosystems import pyproject as pyprojects
 from repo_harden.ecosystems.ecosystem import Drift, Ecosystem, Pair, named_hint
 from repo_harden.ecosystems.pyproject import PYPROJECT, Declared, Pyproject, python_name
@@ -64,7 +64,7 @@ _UV_PACKAGE = re.compile(r"^\[\[package\]\]\s*$", re.MULTILINE)
 _LOCAL_SOURCE = re.compile(r"^source\s*=\s*\{\s*(editable|virtual|directory)\s*=", re.MULTILINE)
 
 
-@dataclass(frozen=True)
+@record
 class UvProject:
     """A workspace project's entry in uv.lock, with the requirements it was locked for."""
 
@@ -149,7 +149,7 @@ def uv_lock_drift(pyproject: Pyproject, projects: Mapping[str, UvProject]) -> li
     return [d for group, found in drift_of.items() for d in _own(group, found, groups, drift_of)]
 
 
-@dataclass(frozen=True)
+@record
 class UvGroups:
     """Dependency groups as uv records them in `requires-dev`: each group with the groups
     it includes flattened in (transitively, each requirement once), and uv's legacy

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from repo_harden.core.parsed import ParsedFiles
+from repo_harden.core.record import record
 from repo_harden.ecosystems import package_json
 from repo_harden.ecosystems.ecosystem import Drift, Ecosystem, LockedPackage, Pair, named_hint
 from repo_harden.ecosystems.node_semver import parse_version
@@ -48,7 +48,7 @@ _YARN_KEY_LINE = re.compile(r"^(?![#\s])(.+?):\s*$", re.MULTILINE)
 _PROTOCOL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@record
 class YarnLock:
     """A yarn.lock: classic (v1) or berry, by the keys of its entries."""
 

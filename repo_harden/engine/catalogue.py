@@ -6,19 +6,19 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from repo_harden.core.declare import Check
 from repo_harden.core.errors import FatalError
 from repo_harden.core.model import Rule
+from repo_harden.core.record import record
 from repo_harden.engine.engine_rules import ENGINE_RULES
 
 PLUGIN_GROUP = "repo_harden.checks"
 
 
-@dataclass(frozen=True)
+@record
 class Catalogue:
     """The checks loaded for this run, their rules, and every code that exists (loaded or
     not: a hook loads only its own families, yet the config may name any rule)."""

@@ -13,7 +13,7 @@ import re
 import stat
 from collections.abc import Callable, Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from repo_harden.core.branch_requirements import BranchRequirements, parse_requirements
@@ -21,6 +21,7 @@ from repo_harden.core.declare import Check
 from repo_harden.core.errors import ConfigError
 from repo_harden.core.globs import glob_problem
 from repo_harden.core.model import Severity
+from repo_harden.core.record import record
 from repo_harden.core.snapshot import MAX_FILE_BYTES, RepoSnapshot
 
 CONFIG_FILE = ".repo-harden.toml"
@@ -53,7 +54,7 @@ _WAIVER_HEADER = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Waiver:
     """A time-bound exception; `problems` says what makes it invalid (then it waives nothing)."""
 
@@ -70,7 +71,7 @@ class Waiver:
         return self.expires is not None and self.expires < today
 
 
-@dataclass(frozen=True)
+@record
 class Config:
     """Settings after validation. `source` is the file they came from, if any."""
 

@@ -8,9 +8,10 @@ typo is a usage error, not a rule silently off.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
+from repo_harden.core.record import record
 from repo_harden.engine.config import (
     Config,
     check_globs,
@@ -20,7 +21,7 @@ from repo_harden.engine.config import (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Overrides:
     """What the command line says over the config file."""
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from repo_harden.core.model import Finding, Rule, Severity
+from repo_harden.core.record import record
 from repo_harden.engine.policy import Reported
 
 AUDITED, SKIPPED, FAILED = "audited", "skipped", "failed"
@@ -56,7 +57,7 @@ class Exemption:
     repository: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Drift:
     """A repository whose branch protection changed between two audits: the BP rules it
     newly fails (`worse`) and those it passes now (`better`)."""
@@ -66,7 +67,7 @@ class Drift:
     better: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Trend:
     """What changed since the previous audit of the same targets, over the repositories
     audited both times (`compared`): new and fixed findings per rule family, protection

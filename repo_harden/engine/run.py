@@ -170,15 +170,12 @@ def files_read(
     """The files each check's patterns stand for among `candidates` (what a scan reads and
     `scan --list-files` shows), by the checks' `patterns`."""
     # Checks of a family share patterns; each path is matched once against all of them.
-    files_for = _pattern_groups(tuple(check.patterns for check in checks)).select(candidates)
-    return {
-        patterns: [path for path in files if reads_file(patterns, path, _text_of(snapshot, path))]
-        for patterns, files in files_for.items()
-    }
+    groups = _pattern_groups(tuple(check.patterns for check in checks))
 
+    def read(path: str, matched: Sequence[str]) -> bool:
+        return reads_file(matched, path, lambda: snapshot.read_text(path))
 
-def _text_of(snapshot: RepoSnapshot, path: str) -> Callable[[], str | None]:
-    return lambda: snapshot.read_text(path)
+    return groups.select(candidates, keep=read)
 
 
 @lru_cache(maxsize=16)

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 
 from repo_harden.core.globs import PathMatcher
+from repo_harden.core.record import record
 from repo_harden.engine.config import Config
 
 # Folders of code the repository did not write: installed dependencies, vendored copies,
@@ -44,7 +44,7 @@ FIXTURE_FOLDERS = ("testdata", "test-data", "test_data", "fixtures", "__fixtures
 VIRTUALENV_MARK = "pyvenv.cfg"
 
 
-@dataclass(frozen=True)
+@record
 class Exclusion:
     """Why a path is not read: `kind` is `default`, `virtualenv`, `fixtures` or `config`,
     `by` the folder name, virtualenv or glob that excludes it."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+
+from repo_harden.core.record import record
 
 _IGNORE = re.compile(r"#\s*repo-harden\s*:\s*ignore\[(?P<codes>[^\]]*)\](?P<reason>[^#\n]*)")
 
 
-@dataclass(frozen=True)
+@record
 class Suppression:
     """One inline ignore comment. `problems` lists what makes it invalid."""
 
@@ -67,7 +68,7 @@ FOREIGN_RULES: dict[str, dict[str, tuple[str, ...]]] = {
 _ZIZMOR_IGNORE = re.compile(r"# zizmor: ignore\[(?P<ids>[A-Za-z0-9_, -]*)\]")
 
 
-@dataclass(frozen=True)
+@record
 class ForeignIgnore:
     """Another tool's ignore comment: its `ids` (the tool's rule names) and the repo-harden
     rules they stand for (`codes`, empty when none matches)."""

@@ -15,14 +15,14 @@ after the new one (`# v4.2.2 # why`), so inline ignores and notes survive.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from repo_harden.core.pins import CommitFacts, ResolvedRef, Unresolved, most_specific_tag
+from repo_harden.core.record import record
 from repo_harden.fixes.references import PRE_COMMIT, Reference
 from repo_harden.readers.written import comment_version_span
 
 
-@dataclass(frozen=True)
+@record
 class Edit:
     """Replace `text[start:end]` with `replacement`."""
 
@@ -31,7 +31,7 @@ class Edit:
     replacement: str
 
 
-@dataclass(frozen=True)
+@record
 class Planned:
     """What becomes of one reference: `new` and its `edits`, or `reason` it stays."""
 

@@ -10,10 +10,10 @@ written with escapes, folded over lines or built from variables is `NotFixable`,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from repo_harden.core.model import Finding, Position
 from repo_harden.core.pins import ImageTag, parse_image
+from repo_harden.core.record import record
 from repo_harden.readers.precommit import HookRepository, repository_of_url
 from repo_harden.readers.source_map import FileLines
 from repo_harden.readers.workflows import is_action_path, is_workflow_path
@@ -22,7 +22,7 @@ from repo_harden.readers.written import Written, comment_text, token_at, written
 ACTION, IMAGE, PRE_COMMIT = "action", "image", "pre-commit"
 
 
-@dataclass(frozen=True)
+@record
 class Reference:
     """A reference a fix may rewrite. `text` is as written (`actions/checkout@v4`,
     `docker://node:20`, a `rev:`'s `v1.2.3`); `repository` and `ref` are the GitHub
@@ -45,7 +45,7 @@ class Reference:
         return self.text.partition("@")[0]
 
 
-@dataclass(frozen=True)
+@record
 class NotFixable:
     rule: str
     path: str
@@ -54,7 +54,7 @@ class NotFixable:
     reason: str
 
 
-@dataclass(frozen=True)
+@record
 class _Found:
     """What is written where a finding points."""
 

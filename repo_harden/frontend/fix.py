@@ -31,6 +31,7 @@ from repo_harden.core.pins import (
     ImageTag,
     RefName,
 )
+from repo_harden.core.record import record
 from repo_harden.core.snapshot import RepoSettings
 from repo_harden.engine.overrides import Overrides
 from repo_harden.fixes.edits import OverlappingEdits, apply_edits, unified_diff
@@ -50,7 +51,7 @@ FIXED_RULES = ("PIN001", "PIN002", "PIN005")
 VERIFYING_RULES = ("PIN003", "PIN004")
 
 
-@dataclass(frozen=True)
+@record
 class FixSources:
     """Where references are looked up. `verify`: run PIN003 and PIN004 too (online)."""
 
@@ -59,7 +60,7 @@ class FixSources:
     verify: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class FixOptions:
     """`announce` is told what is about to be looked up (a terminal shows it while it is)."""
 
@@ -68,7 +69,7 @@ class FixOptions:
     announce: Callable[[str], None] | None = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
+@record
 class FileChange:
     path: str
     before: str

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from repo_harden.core.errors import UsageError
 from repo_harden.core.model import Rule
+from repo_harden.core.record import record
 from repo_harden.core.snapshot import RepoSettings
 from repo_harden.engine.catalogue import Catalogue, catalogue
 from repo_harden.engine.config import Config, find_config, load_config
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from repo_harden.frontend.scan_cache import ScanMemory
 
 
-@dataclass(frozen=True)
+@record
 class ScanOptions:
     """How to scan: the command line's overrides of the config, a hook's rule families
     (`only`), the date waivers expire against, and `--online` (or, from `repo-harden fix`,
@@ -151,7 +152,7 @@ def _memory(
     return scan_memory(options.cache, root=repo.root, config=config, checks=checks, wanted=wanted)
 
 
-@dataclass(frozen=True)
+@record
 class ListedFile:
     """A file of the checkout, the rules that read it, and why it is excluded, if it is."""
 
@@ -207,7 +208,7 @@ def _effective_config(root: Path, overrides: Overrides, found: Catalogue) -> Con
     return apply_overrides(config, overrides)
 
 
-@dataclass(frozen=True)
+@record
 class _Named:
     given: Path  # as the user wrote it
     relative: str  # repo-relative POSIX path; "" for the top

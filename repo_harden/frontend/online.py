@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from repo_harden.core.errors import UsageError
 from repo_harden.core.pins import GitRefSource
+from repo_harden.core.record import record
 from repo_harden.core.snapshot import RepoSettings
 
 PIN_LOOKUP_RULES = frozenset({"PIN003", "PIN004"})  # they ask for refs, not for settings
@@ -27,7 +28,7 @@ _FULL_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _SCP_LIKE = re.compile(r"^(?:[^@/]+@)?[^/:]+:(?P<path>[^/].*)$")
 
 
-@dataclass(frozen=True)
+@record
 class OnlineOptions:
     """What `--online` needs. The token (None: none in the environment) is kept out of
     `repr`; `osv_url` is the OSV API's base URL (None: OSV's own)."""

@@ -30,6 +30,7 @@ from repo_harden.core.actions_settings import (
     Known,
     PrivateForks,
 )
+from repo_harden.core.record import record
 from repo_harden.github.client import GitHubError
 
 REPOSITORY_ADMIN = (
@@ -48,7 +49,7 @@ class ApiReader(Protocol):
     def get(self, path: str, params: Mapping[str, str | int] | None = None) -> object: ...
 
 
-@dataclass(frozen=True)
+@record
 class OrganizationActions:
     """An organization's Actions policies, as far as they could be read (None: unknown)."""
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from repo_harden.core.deadline import DeadlineExceeded, within
 from repo_harden.core.errors import FatalError
+from repo_harden.core.record import record
 from repo_harden.core.redact import REDACTED, REDACTOR, Redactor
 from repo_harden.core.urls import is_loopback_host
 
@@ -140,7 +140,7 @@ for _name in _LOGGERS:
     logging.getLogger(_name).addFilter(REDACTOR)
 
 
-@dataclass(frozen=True)
+@record
 class RepositoryInfo:
     full_name: str
     default_branch: str

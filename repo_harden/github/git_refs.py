@@ -28,7 +28,6 @@ import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
@@ -42,6 +41,7 @@ from repo_harden.core.pins import (
     ResolvedRef,
     Unresolved,
 )
+from repo_harden.core.record import record
 from repo_harden.github.client import GitHubError, aliased_answers
 
 T = TypeVar("T")
@@ -84,7 +84,7 @@ class GitApi(Protocol):
     def get(self, path: str, params: Mapping[str, str | int] | None = None) -> object: ...
 
 
-@dataclass(frozen=True)
+@record
 class _Listing:
     """A repository's branch and tag tips, as one query lists them."""
 

@@ -6,16 +6,16 @@ them into the repository's own files."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from repo_harden.core.parsed import ParsedFiles
+from repo_harden.core.record import record
 from repo_harden.inventory.model import ACTION, FULL_SHA, REUSABLE_WORKFLOW, Item
 from repo_harden.readers.workflows import ACTION as ACTION_METADATA
 from repo_harden.readers.workflows import WORKFLOW, Step, is_action_path, is_workflow_path
 from repo_harden.readers.yaml import Scalar
 
 
-@dataclass(frozen=True)
+@record
 class LocalUse:
     """A `uses: ./path` of the repository's own action or reusable workflow: `item` names
     it (its `name` is the path as written), `files` are the files it opens."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from repo_harden.core.record import record
+
 ACTION = "action"
 REUSABLE_WORKFLOW = "reusable-workflow"
 IMAGE = "image"
@@ -26,7 +28,7 @@ FOLLOWED_HOLD_KINDS = (ACTION, REUSABLE_WORKFLOW, IMAGE, DOWNLOAD)
 FULL_SHA = re.compile(r"[0-9a-fA-F]{40}")
 
 
-@dataclass(frozen=True)
+@record
 class Item:
     """One input. `ref` is the ref as written (actions, reusable workflows, pre-commit
     hooks) or an image's tag; `version` a package's; `sha` the commit a ref names when
@@ -72,7 +74,7 @@ class Item:
         )
 
 
-@dataclass(frozen=True)
+@record
 class Unread:
     """Something the inventory could not read (a file, a reference it could not follow),
     and the kinds of item it may have held: a query about those kinds cannot say the

@@ -19,9 +19,10 @@ with the reason, for the command line to report.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from fnmatch import fnmatchcase
 
+from repo_harden.core.record import record
 from repo_harden.inventory.model import (
     ACTION,
     DOWNLOAD,
@@ -43,7 +44,7 @@ _OPERATORS = tuple("<>=!~^")
 SEMVER_TYPES = frozenset({"npm", "cargo", "golang", "composer", "gem", "hex", "pub", "nuget"})
 
 
-@dataclass(frozen=True)
+@record
 class Matcher:
     """One query: the kinds it asks about, how it reads, and its test."""
 
@@ -55,7 +56,7 @@ class Matcher:
         return item.kind in self.kinds and self.test(item)
 
 
-@dataclass(frozen=True)
+@record
 class Query:
     matchers: tuple[Matcher, ...] = ()
 

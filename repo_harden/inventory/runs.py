@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from repo_harden.core.errors import UsageError
+from repo_harden.core.record import record
 
 _DOWNLOAD = re.compile(
     r"Download action repository '(?P<name>[^'@\s]+)@(?P<ref>[^'\s]+)' "
@@ -19,7 +20,7 @@ _SOURCE_COMMIT = re.compile(r"Source commit SHA: (?P<sha>[0-9a-fA-F]{40})")
 KEPT, EXPIRED, NOT_READ = "kept", "expired", "not read"
 
 
-@dataclass(frozen=True)
+@record
 class Downloaded:
     """An action as a run's log shows the runner downloaded it."""
 

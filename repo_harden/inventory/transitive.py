@@ -18,6 +18,7 @@ from collections.abc import Collection, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from repo_harden.core.record import record
 from repo_harden.inventory.model import (
     FOLLOWED_HOLD_KINDS,
     FOLLOWED_KINDS,
@@ -32,7 +33,7 @@ from repo_harden.inventory.purl import github_repository
 DEFAULT_DEPTH = 10
 
 
-@dataclass(frozen=True)
+@record
 class NotRead:
     """Why a source could not answer a question (one line, for the user)."""
 
@@ -55,7 +56,7 @@ class RemoteFiles(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """A file an action or reusable workflow runs, at one commit."""
 

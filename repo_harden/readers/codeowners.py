@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 
 from repo_harden.core.globs import (
@@ -33,6 +33,7 @@ from repo_harden.core.globs import (
     single,
 )
 from repo_harden.core.parsed import ParsedFiles, Reading
+from repo_harden.core.record import record
 from repo_harden.core.snapshot import RepoSnapshot
 from repo_harden.readers.file_kinds import CODEOWNERS_LOCATIONS as LOCATIONS
 
@@ -46,7 +47,7 @@ _OWNER = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@record
 class OwnershipLine:
     """A line GitHub uses: a pattern and its owners (no owners: it un-owns what it matches)."""
 
@@ -60,7 +61,7 @@ class OwnershipLine:
         return single(self.glob).matches_any(path)
 
 
-@dataclass(frozen=True)
+@record
 class Problem:
     """Something GitHub rejects or ignores, at its 1-based line and column when it has one.
     `subject` is the offending text, for the finding's fingerprint."""
@@ -71,7 +72,7 @@ class Problem:
     subject: str
 
 
-@dataclass(frozen=True)
+@record
 class CodeownersFile:
     """A parsed CODEOWNERS: the lines GitHub uses, in order, and what it skips."""
 
@@ -91,7 +92,7 @@ class CodeownersFile:
         return self.rules[max(matched)] if matched else None
 
 
-@dataclass(frozen=True)
+@record
 class Ownership:
     """Who owns a path, and why: the file GitHub reads and the line that decides."""
 

@@ -5,9 +5,9 @@ runs no image from a registry and names none."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from repo_harden.core.parsed import ParsedFiles, ParseError, Reading
+from repo_harden.core.record import record
 from repo_harden.readers.yaml import (
     YAML,
     Node,
@@ -36,7 +36,7 @@ def is_compose_path(path: str) -> bool:
     return _COMPOSE_NAME.search(path) is not None
 
 
-@dataclass(frozen=True)
+@record
 class ComposeService:
     """A service and its `image:` (None when it only builds one)."""
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from repo_harden.core.model import Position
+from repo_harden.core.record import record
 from repo_harden.readers.source_map import SourceBuilder, SourceMap
 
 _DIRECTIVE = re.compile(r"^\s*#\s*([a-zA-Z]+)\s*=\s*(.*)$")  # the value is rstripped
@@ -27,7 +28,7 @@ _VARIABLE = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@record
 class DockerWord:
     """A whitespace-separated word of an instruction, as written."""
 
@@ -35,7 +36,7 @@ class DockerWord:
     at: Position
 
 
-@dataclass(frozen=True)
+@record
 class Heredoc:
     """A here-document's body: the lines between `<<EOF` and `EOF`."""
 
@@ -43,7 +44,7 @@ class Heredoc:
     body: SourceMap
 
 
-@dataclass(frozen=True)
+@record
 class Instruction:
     """One instruction. `flags` are its leading `--name=value` options; `source` is the text
     after them (continued lines joined), `exec_form` its JSON array when it is one."""
@@ -70,7 +71,7 @@ class Instruction:
         return expand(text, self.variables)
 
 
-@dataclass(frozen=True)
+@record
 class Stage:
     """A build stage: its `FROM` image word, and its `AS` name if it has one."""
 
@@ -80,7 +81,7 @@ class Stage:
     instruction: Instruction
 
 
-@dataclass(frozen=True)
+@record
 class Dockerfile:
     instructions: tuple[Instruction, ...]
     stages: tuple[Stage, ...]

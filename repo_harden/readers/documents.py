@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, ParseError, Reading
+from repo_harden.core.record import record
 
 
 class DocumentError(ParseError):
@@ -41,7 +42,7 @@ def line_position(text: str, needle: str, start: int = 0) -> Position | None:
 _JSON_TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:)?|[{\[]|[}\]]')
 
 
-@dataclass(frozen=True)
+@record
 class JsonDocument:
     text: str
     root: object = field(repr=False)
@@ -120,7 +121,7 @@ _TOML_KEY = re.compile(
 _TOML_KEY_PART = re.compile(r""""([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+)""")
 
 
-@dataclass(frozen=True)
+@record
 class TomlDocument:
     text: str
     root: Mapping[str, object] = field(repr=False)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from repo_harden.core.record import record
 
 MAX_DEPTH = 200  # about 40 levels of parentheses; deeper is read as opaque
 _OPEN = "${{"
@@ -29,7 +30,7 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Expression:
     """One `${{ ... }}`: its inner text, and where it starts and ends in the text it was
     found in (offsets of `$` and just past the closing `}}`)."""
@@ -84,12 +85,12 @@ def _string_end(text: str, quote: int) -> int:
 # The tree ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Literal:
     pass
 
 
-@dataclass(frozen=True)
+@record
 class Path:
     """A context value: `github.event.issue.title`, lower case, `*` for a wildcard or an
     index that is not a literal."""
@@ -101,13 +102,13 @@ class Path:
         return ".".join(self.parts)
 
 
-@dataclass(frozen=True)
+@record
 class Call:
     name: str  # lower case
     arguments: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Operation:
     """`!`, a comparison, `&&` or `||`; `operands` in order."""
 
@@ -115,14 +116,14 @@ class Operation:
     operands: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Member:
     """A property of something that is not a plain context path (`fromJSON(x).title`)."""
 
     of: Node
 
 
-@dataclass(frozen=True)
+@record
 class Opaque:
     """Text the parser did not understand; it may hold anything."""
 

@@ -7,10 +7,8 @@ that reads no shell can start, without importing any parser.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import lru_cache
+from collections.abc import Callable, Sequence
 
-from repo_harden.core.globs import PathMatcher
 from repo_harden.readers.workflows import ACTION_PATTERNS, WORKFLOW_PATTERNS
 
 # The one list of Dockerfile spellings, read whatever the case: a base name alone
@@ -119,27 +117,21 @@ def is_shell_script(path: str, text: str) -> bool:
 _BY_NAME_OR_CONTENT = frozenset(DOCKERFILE_PATTERNS + SHELL_SCRIPT_PATTERNS)
 
 
-def reads_file(patterns: tuple[str, ...], path: str, text: Callable[[], str | None]) -> bool:
-    """Whether a rule declaring `patterns`, which match `path`, reads it: the one answer for
-    the scan and `scan --list-files`. The Dockerfile and script globs are wider than what
-    they stand for (globs cannot exclude `Dockerfile.dockerignore`, nor tell a script from
-    a README in `ci/`), so a file only they match is read when its name says Dockerfile, or
-    it is a shell script by extension or shebang. A file whose text cannot be read is
-    read, so that the rule reports why (RH000)."""
-    if not _plain_matcher(patterns).matches(path):
-        if any(p in DOCKERFILE_PATTERNS for p in patterns) and is_dockerfile_path(path):
-            return True
-        if not any(p in SHELL_SCRIPT_PATTERNS for p in patterns) or not may_be_shell_script(path):
-            return False
-        content = None if path.endswith(SHELL_EXTENSIONS) else text()
-        return content is None or is_shell_script(path, content)
-    return True
-
-
-@lru_cache(maxsize=64)
-def _plain_matcher(patterns: tuple[str, ...]) -> PathMatcher:
-    """The patterns that need no second look: all but the Dockerfile and script globs."""
-    return PathMatcher(tuple(p for p in patterns if p not in _BY_NAME_OR_CONTENT))
+def reads_file(matched: Sequence[str], path: str, text: Callable[[], str | None]) -> bool:
+    """Whether a rule reads `path`, given those of its patterns that match it (`matched`):
+    the one answer for the scan and `scan --list-files`. The Dockerfile and script globs
+    are wider than what they stand for (globs cannot exclude `Dockerfile.dockerignore`, nor
+    tell a script from a README in `ci/`), so a file only they match is read when its name
+    says Dockerfile, or it is a shell script by extension or shebang. A file whose text
+    cannot be read is read, so that the rule reports why (RH000)."""
+    if any(pattern not in _BY_NAME_OR_CONTENT for pattern in matched):
+        return True
+    if any(p in DOCKERFILE_PATTERNS for p in matched) and is_dockerfile_path(path):
+        return True
+    if not any(p in SHELL_SCRIPT_PATTERNS for p in matched) or not may_be_shell_script(path):
+        return False
+    content = None if path.endswith(SHELL_EXTENSIONS) else text()
+    return content is None or is_shell_script(path, content)
 
 
 # Where GitHub looks for CODEOWNERS, in the order it reads them.

@@ -9,8 +9,8 @@ there for the next, so a rule's recipe is read as one script. `$(VAR)` and
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from repo_harden.core.record import record
 from repo_harden.readers.source_map import SourceBuilder, SourceMap
 
 _ASSIGNMENT = re.compile(
@@ -21,7 +21,7 @@ _REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)|\$\{([A-Za-z_][A
 _CONDITIONAL = re.compile(r"^\s*(ifeq|ifneq|ifdef|ifndef|else|endif)\b")
 
 
-@dataclass(frozen=True)
+@record
 class Recipe:
     """A rule's recipe: the target line's number and the recipe as shell text."""
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from repo_harden.core.model import Position
+from repo_harden.core.record import record
 from repo_harden.readers.documents import TomlDocument, string, strings, table
 from repo_harden.readers.yaml import Node, fields, mapping_items, scalar, sequence_items
 
@@ -21,7 +21,7 @@ _INI_SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
-@dataclass(frozen=True)
+@record
 class IndexSetting:
     key: str
     value: str

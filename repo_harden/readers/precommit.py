@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from repo_harden.core.parsed import ParsedFiles, ParseError, Reading
+from repo_harden.core.record import record
 from repo_harden.readers.yaml import (
     YAML,
     Node,
@@ -28,7 +28,7 @@ _SCP_LIKE = re.compile(r"^[^@/\s]+@(?P<host>[^:/\s]+):(?P<path>[^\s]+)$")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
-@dataclass(frozen=True)
+@record
 class HookRepository:
     """One entry of `repos:`: its `repo:` URL and its `rev:` (None when it has none)."""
 
@@ -40,7 +40,7 @@ class HookRepository:
         return self.url.value.strip() in LOCAL_REPOSITORIES
 
 
-@dataclass(frozen=True)
+@record
 class PreCommitConfig:
     repositories: tuple[HookRepository, ...]
 

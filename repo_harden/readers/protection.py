@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 from repo_harden.core.branch_policy import BypassActor, Origin, ProtectionSource, Setting
 from repo_harden.core.globs import ANY, ONE, STAR, Glob, Token, literal_tokens, single
 from repo_harden.core.model import Position
+from repo_harden.core.record import record
 from repo_harden.readers.settings_tree import Tree, child_at
 
 # An absent `required_approving_review_count` in classic protection is GitHub's default.
@@ -128,7 +128,7 @@ def _classic_bypass(reviews: Tree | None, origin: Origin) -> tuple[BypassActor, 
     return tuple(actors)
 
 
-@dataclass(frozen=True)
+@record
 class RulesetHeader:
     """A ruleset's name, mode, target, conditions and bypass list (None when hidden)."""
 

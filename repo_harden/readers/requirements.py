@@ -14,10 +14,10 @@ import re
 import shlex
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, Reading
+from repo_harden.core.record import record
 
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|(?:git|hg|svn|bzr)\+)", re.IGNORECASE)
 _VCS = re.compile(r"^(git|hg|svn|bzr)\+", re.IGNORECASE)
@@ -54,7 +54,7 @@ OPTION_NAMES = {
 _FLAGS = frozenset({"--no-index", "--prefer-binary", "--require-hashes", "--pre"})
 
 
-@dataclass(frozen=True)
+@record
 class Option:
     """An option line's option, e.g. `--extra-index-url https://...`."""
 
@@ -63,7 +63,7 @@ class Option:
     at: Position
 
 
-@dataclass(frozen=True)
+@record
 class Include:
     """`-r FILE` (a requirements file) or `-c FILE` (a constraints file)."""
 
@@ -72,7 +72,7 @@ class Include:
     at: Position
 
 
-@dataclass(frozen=True)
+@record
 class Requirement:
     """One requirement: `text` as written, without its options and comment."""
 
@@ -144,13 +144,13 @@ class Requirement:
         return "a URL without a hash"
 
 
-@dataclass(frozen=True)
+@record
 class LineError:
     message: str
     at: Position
 
 
-@dataclass(frozen=True)
+@record
 class RequirementsFile:
     path: str
     requirements: tuple[Requirement, ...]
@@ -353,7 +353,7 @@ REQUIREMENTS = Reading("requirements", _requirements_of)
 """A pip requirements or constraints file."""
 
 
-@dataclass(frozen=True)
+@record
 class Reached:
     """A requirements file reached from the files asked about; `constraint` when it is read
     as constraints (named so, or included with `-c`)."""
@@ -383,7 +383,7 @@ def _named_constraints(path: str) -> bool:
     return "constraints" in path.rpartition("/")[2] or "/constraints/" in f"/{path}"
 
 
-@dataclass(frozen=True)
+@record
 class PinnedRequirement:
     """A requirement pinned to one release of an index (`==` or `===`): what a requirements
     or constraints file locks, as LCK006 looks it up and the inventory lists it."""

@@ -4,10 +4,9 @@ safe-settings' `name: default` is the default branch) and `rulesets:` (safe-sett
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from repo_harden.core.branch_policy import BranchPolicy, Origin, ProtectionSource
 from repo_harden.core.model import Position
+from repo_harden.core.record import record
 from repo_harden.readers.protection import (
     read_classic,
     read_ruleset_header,
@@ -21,7 +20,7 @@ from repo_harden.readers.yaml import Node
 _LIKELY_DEFAULTS = ("main", "master")
 
 
-@dataclass(frozen=True)
+@record
 class DeclaredPolicy:
     """What a settings file declares for the default branch. `manages_protection` is False
     for a file with neither `branches:` nor `rulesets:`, which leaves protection alone."""
@@ -51,7 +50,7 @@ def _at(tree: Tree | None) -> Position | None:
     return tree.at if tree is not None else None
 
 
-@dataclass(frozen=True)
+@record
 class _BranchEntry:
     """The default branch's name, its classic protection, and where a finding about the
     branch as a whole points: its `protection:`, else its entry."""

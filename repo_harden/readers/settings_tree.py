@@ -8,11 +8,11 @@ The settings file mirrors the API's shapes, so each reader in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from ruamel.yaml.nodes import MappingNode
 
 from repo_harden.core.model import Position
+from repo_harden.core.record import record
 from repo_harden.readers.yaml import Node, fields, position, scalar, sequence_items
 
 _TRUE = frozenset({"true", "True", "TRUE"})
@@ -20,7 +20,7 @@ _FALSE = frozenset({"false", "False", "FALSE"})
 _NULL = frozenset({"", "~", "null", "Null", "NULL"})
 
 
-@dataclass(frozen=True)
+@record
 class Tree:
     """A mapping, a list or a scalar; `at` is where it starts, when it came from a file."""
 

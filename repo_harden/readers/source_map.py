@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from repo_harden.core.model import Position
+from repo_harden.core.record import record
 
 _TOKEN = re.compile(r"\S+")
 
 
-@dataclass(frozen=True)
+@record
 class Anchor:
     """Text offset `offset` is at file `line`, `column`; the next characters follow it."""
 

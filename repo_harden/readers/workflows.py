@@ -6,10 +6,10 @@ Only the parts the checks need are read; everything keeps its position.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, ParseError, Reading
+from repo_harden.core.record import record
 from repo_harden.readers.yaml import (
     YAML,
     Node,
@@ -43,7 +43,7 @@ Pairs = tuple[tuple[Scalar, Scalar], ...]
 """A mapping of scalars (`with:`, `env:`), in order, each key and value with its position."""
 
 
-@dataclass(frozen=True)
+@record
 class Permissions:
     """A `permissions:` block: one word for every scope (`read-all`, `write-all`), or a
     level per scope (`contents: read`); `{}` is no scope at all."""
@@ -64,7 +64,7 @@ class Permissions:
         return tuple((key, value) for key, value in self.scopes if value.value.strip() == "write")
 
 
-@dataclass(frozen=True)
+@record
 class Trigger:
     """An event in `on:`, with the activity `types:` it lists (empty: every type)."""
 
@@ -72,7 +72,7 @@ class Trigger:
     types: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     """A step of a job or of a composite action."""
 
@@ -107,7 +107,7 @@ def display(text: str, limit: int = 60) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
-@dataclass(frozen=True)
+@record
 class Job:
     """A job: either runs steps, or calls a reusable workflow with `uses:`."""
 
@@ -131,7 +131,7 @@ class Job:
         return f"job `{display(self.id.value)}`"
 
 
-@dataclass(frozen=True)
+@record
 class Workflow:
     jobs: tuple[Job, ...]
     default_shell: Scalar | None = None  # `defaults.run.shell`
@@ -148,7 +148,7 @@ class Workflow:
         return names
 
 
-@dataclass(frozen=True)
+@record
 class ActionMetadata:
     """An `action.yml`: composite steps, or a Docker image."""
 

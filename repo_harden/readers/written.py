@@ -11,10 +11,10 @@ be read, but not edited in place.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from repo_harden.core.model import Position
 from repo_harden.core.pins import is_version_like
+from repo_harden.core.record import record
 from repo_harden.readers.source_map import FileLines
 
 # A node's properties before its value: `&anchor` and `!tag`, each followed by blanks.
@@ -29,7 +29,7 @@ _VERSION_PREFIX = re.compile(
 _TOKEN_END = re.compile(r"[\s,\]}\"';|&<>()]")
 
 
-@dataclass(frozen=True)
+@record
 class Written:
     """A value's characters in the file text: `text[start:end]`, inside `quote` if quoted.
     `comment` is the start of the `#` comment after it on its line (None: no comment);

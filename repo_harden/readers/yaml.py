@@ -7,8 +7,6 @@ through the small typed helpers below and turn them into dataclasses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ruamel.yaml.cyaml import CSafeLoader
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
@@ -18,6 +16,7 @@ from ruamel.yaml.tag import Tag
 
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, ParseError, Reading
+from repo_harden.core.record import record
 
 __all__ = [
     "YAML",
@@ -36,7 +35,7 @@ class YamlError(ParseError):
     """The text is not YAML; `position` is where the parser gave up, when it knows."""
 
 
-@dataclass(frozen=True)
+@record
 class Scalar:
     """A scalar's text and where it starts."""
 

@@ -10,10 +10,11 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from repo_harden.core.record import record
 from repo_harden.core.redact import REDACTOR
 
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -22,7 +23,7 @@ DOCKER_HUB_ALIASES = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Credentials:
     username: str
     password: str = field(repr=False)

@@ -25,11 +25,11 @@ import re
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode, urlsplit
 
 from repo_harden.core.pins import IMAGE_DIGEST
+from repo_harden.core.record import record
 from repo_harden.core.redact import REDACTOR
 from repo_harden.registries.docker_config import Credentials
 
@@ -53,7 +53,7 @@ class RegistryError(Exception):
     """A registry did not say the digest; the message says why, in one line."""
 
 
-@dataclass(frozen=True)
+@record
 class Challenge:
     scheme: str  # "bearer" or "basic"
     parameters: Mapping[str, str]
@@ -67,7 +67,7 @@ def parse_challenge(header: str) -> Challenge | None:
     return Challenge(scheme.lower(), dict(_CHALLENGE_PARAMETER.findall(rest)))
 
 
-@dataclass(frozen=True)
+@record
 class _Answer:
     status: int
     headers: Mapping[str, str]

@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime
 import sys
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import ModuleType
 from typing import cast
 
 from repo_harden.core.model import Rule
+from repo_harden.core.record import record
 from repo_harden.engine.policy import Reported
 from repo_harden.engine.records import Exemption, RepositoryStatus, Trend
 
 
-@dataclass(frozen=True)
+@record
 class Report:
     """Everything a reporter may show."""
 

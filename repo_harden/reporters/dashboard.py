@@ -12,12 +12,12 @@ import datetime
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from repo_harden import __version__
 from repo_harden.core.model import Rule, Severity, rule_family
+from repo_harden.core.record import record
 from repo_harden.engine.records import AUDITED, STATUSES, Exemption, RepositoryStatus, Trend
 from repo_harden.reporters import Report
 from repo_harden.reporters.sarif import rule_url
@@ -27,7 +27,7 @@ DEFAULT_WEB = "https://github.com"
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
-@dataclass(frozen=True)
+@record
 class Control:
     """A control a security team asks of every repository: met when none of `fails` is
     reported; not judged (neither met nor failed) when one of `unknown` is."""
@@ -49,7 +49,7 @@ CONTROLS = (
 WORKFLOW_FAMILY = "WF"
 
 
-@dataclass(frozen=True)
+@record
 class Posture:
     """How many audited repositories meet a control, fail it, or could not be judged."""
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from repo_harden import __version__
 from repo_harden.core.escape import line_start, shown
+from repo_harden.core.record import record
 from repo_harden.engine.records import FAILED, SKIPPED, RepositoryStatus, repository_record
 from repo_harden.inventory.model import Inventory, Item
 from repo_harden.inventory.purl import purl_of
@@ -28,7 +29,7 @@ AFFECTED, NOT_AFFECTED, UNKNOWN = "affected", "not-affected", "unknown"
 SHOWN_REASONS = 3
 
 
-@dataclass(frozen=True)
+@record
 class Answer:
     """One repository in the answer: its status as an audit records it, and with a query,
     whether it is affected, and what was not read."""

@@ -24,6 +24,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
 from repo_harden.core.model import Position
+from repo_harden.core.record import record
 from repo_harden.readers.source_map import SourceMap
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class Word(NamedTuple):
         )
 
 
-@dataclass(frozen=True)
+@record
 class Redirect:
     """`>`, `>>`, `<`, `<<<` ... and its target (None for a here-document)."""
 
@@ -97,7 +98,7 @@ class Redirect:
     target: Word | None
 
 
-@dataclass(frozen=True)
+@record
 class Command:
     """A simple command. `parent` is the index of the command whose word or redirection runs
     this one through `substitution` (`$(` or `<(`); `pipeline` numbers the pipeline it is
@@ -151,7 +152,7 @@ class Command:
         return self.words
 
 
-@dataclass(frozen=True)
+@record
 class ShellScript:
     """A parsed script: its commands in source order and where parsing failed, if it did."""
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from repo_harden.core.model import Position
+from repo_harden.core.record import record
 from repo_harden.readers.file_kinds import (
     is_dockerfile_path,
     is_makefile_path,
@@ -42,7 +42,7 @@ shell script; a config's `shell-inputs` table adds to (or replaces entries of) t
 table."""
 
 
-@dataclass(frozen=True)
+@record
 class ShellInputAction:
     """An action that runs some of its inputs as shell scripts. `shell_input` names the input
     that chooses the shell, if any; `on_runner` is true when the script runs on the runner
@@ -293,7 +293,7 @@ def _input_blocks(
             )
 
 
-@dataclass(frozen=True)
+@record
 class _PlacedStep:
     """A step with the dialect its `run:` is read in (None: not shell), whether that is
     known for sure, its job (the steps of a job run one after another on the same files),

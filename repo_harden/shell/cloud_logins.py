@@ -6,15 +6,15 @@ short-lived OIDC credentials from a workflow."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from repo_harden.core.record import record
 from repo_harden.shell.analyser import Command, Word, parse_args
 
 LOGIN_WORDS = re.compile(r"\b(aws|az|gcloud)\b")
 AWS, AZURE, GOOGLE = "AWS", "Azure", "Google Cloud"
 
 
-@dataclass(frozen=True)
+@record
 class StaticLogin:
     """A login with a stored key: the provider, and the word that carries the key."""
 

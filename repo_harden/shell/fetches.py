@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from repo_harden.core.record import record
 from repo_harden.shell.analyser import SHELLS, Command, ShellScript, Word, parse_args, program_name
 
 _CURL_VALUED = frozenset({
@@ -67,7 +68,7 @@ _VERIFIERS = _DIGESTS | {
 _EXECUTABLE_MODES = re.compile(r"^[ugoa]*\+[rwxXst]*x[rwxXst]*$|^[0-7]?[0-7][0-7][1357]$")
 
 
-@dataclass(frozen=True)
+@record
 class Download:
     """A `curl`/`wget`: its URL, whether its output goes to stdout, the files it writes."""
 
@@ -145,7 +146,7 @@ def _join(folder: str, name: str) -> str:
 # DL001 ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class PipedDownload:
     """A download run as a program: `at` is the command to report (the pipeline's start,
     or the interpreter holding the substitution)."""
@@ -350,7 +351,7 @@ def _runs_module(argv: Sequence[Word]) -> bool:
 # DL002 ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class UnverifiedRun:
     """A command that runs, sources or installs a downloaded file before any check."""
 
@@ -655,7 +656,7 @@ def _normal(path: str) -> str:
 # The inventory ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class FetchedFile:
     """A download as the inventory lists it: whether a checksum or signature check follows
     it before the end of the scripts (or its URL names a commit or digest)."""

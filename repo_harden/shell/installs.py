@@ -15,8 +15,9 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
+from repo_harden.core.record import record
 from repo_harden.shell.analyser import Command, ParsedArgs, ShellScript, Word, parse_args
 
 _PYTHON = re.compile(r"^(python[0-9.]*|py)$")
@@ -98,7 +99,7 @@ _CONDA_VALUED = frozenset({
 })  # fmt: skip
 
 
-@dataclass(frozen=True)
+@record
 class Install:
     """An install command and what is wrong with the versions it names.
 

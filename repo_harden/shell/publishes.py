@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from repo_harden.core.record import record
 from repo_harden.shell.analyser import Command, Word, parse_args
 
 NPM, PYPI, PYTHON_INDEX, IMAGE, GORELEASER, GITHUB_RELEASE = (
@@ -22,7 +22,7 @@ PUBLISH_WORDS = re.compile(r"\b(publish|upload|push|--push|goreleaser|release)\b
 _PYPI_HOSTS = ("pypi", "testpypi", "upload.pypi.org", "test.pypi.org")
 
 
-@dataclass(frozen=True)
+@record
 class Publish:
     """A publishing command. `where` is one of the kinds above; `provenance` says the
     command makes provenance itself (`npm publish --provenance`); `credential` names the
