@@ -35,16 +35,24 @@ def scan_files(
     check_selectors(overrides, found.codes)
     config, config_path = snapshot_config(repo, found.checks, found.codes)
     config = apply_overrides(config, overrides)
-    outcome, run = judged(
-        repo,
-        selected_checks(found, config),
-        found=found,
-        config=config,
-        config_path=config_path,
-        today=today or datetime.date.today(),
-    )
-    assert not run.crashes, run.crashes
-    return [finding_record(item) for item in outcome.reported]
+    # as `scan` does, only the checks whose modules can find something in these files; the
+    # same files judged by every check must give the same findings (what the scan skips could
+    # not have found anything)
+    runnable = found.runnable(repo.paths(), whole=True, settings=settings is not None)
+    findings = []
+    for checks in (selected_checks(found, config, (), runnable), selected_checks(found, config)):
+        outcome, run = judged(
+            repo,
+            checks,
+            found=found,
+            config=config,
+            config_path=config_path,
+            today=today or datetime.date.today(),
+        )
+        assert not run.crashes, run.crashes
+        findings.append([finding_record(item) for item in outcome.reported])
+    assert findings[0] == findings[1], "a check the scan skips would have found something"
+    return findings[0]
 
 
 def located(findings: list[dict[str, Any]]) -> list[tuple[Any, ...]]:

@@ -104,32 +104,38 @@ def test_code_table_matches_what_the_modules_declare() -> None:
     assert len(declared) == len(set(declared))
 
 
+_WORKFLOW = ".github/workflows/ci.yml"
+_BOUNDARIES = {
+    "repo_harden.checks.trust_boundaries.permissions",
+    "repo_harden.checks.trust_boundaries.untrusted_checkout",
+    "repo_harden.checks.trust_boundaries.template_injection",
+    "repo_harden.checks.trust_boundaries.cloud_credentials",
+    "repo_harden.checks.trust_boundaries.provenance",
+}
+# (hook, the files it is given, the rule modules it imports)
 HOOK_FAMILIES = [
-    ("repo_harden.hooks.pinned_actions", {
-        "repo_harden.checks.pinning.unpinned", "repo_harden.checks.pinning.verified",
-        "repo_harden.checks.pinning.pre_commit",
-    }),
-    ("repo_harden.hooks.lockfiles", {
-        "repo_harden.checks.lockfiles.missing", "repo_harden.checks.lockfiles.stale",
-        "repo_harden.checks.lockfiles.requirement_pins",
-        "repo_harden.checks.lockfiles.indexes", "repo_harden.checks.lockfiles.vulnerable",
-    }),
-    ("repo_harden.hooks.codeowners", {"repo_harden.checks.ownership"}),
-    ("repo_harden.hooks.workflow_boundaries", {
-        "repo_harden.checks.trust_boundaries.permissions",
-        "repo_harden.checks.trust_boundaries.untrusted_checkout",
-        "repo_harden.checks.trust_boundaries.template_injection",
-        "repo_harden.checks.trust_boundaries.cloud_credentials",
-        "repo_harden.checks.trust_boundaries.provenance",
+    # offline, PIN003 and PIN004 (`verified`) find nothing; no pre-commit config: no PIN005
+    ("repo_harden.hooks.pinned_actions", [_WORKFLOW], {"repo_harden.checks.pinning.unpinned"}),
+    ("repo_harden.hooks.pinned_actions", ["README.md"], set()),
+    # no lockfile nor manifest: only LCK001's module, to check its options in the config
+    ("repo_harden.hooks.lockfiles", [_WORKFLOW], {"repo_harden.checks.lockfiles.missing"}),
+    ("repo_harden.hooks.codeowners", [_WORKFLOW], {"repo_harden.checks.ownership"}),
+    ("repo_harden.hooks.codeowners", ["README.md"], set()),
+    ("repo_harden.hooks.workflow_boundaries", [_WORKFLOW], _BOUNDARIES),
+    ("repo_harden.hooks.all_checks", [_WORKFLOW], {
+        *_BOUNDARIES, "repo_harden.checks.pinning.unpinned",
+        "repo_harden.checks.downloads.in_scripts", "repo_harden.checks.downloads.tool_versions",
+        "repo_harden.checks.ownership", "repo_harden.checks.lockfiles.missing",
     }),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("hook", "expected"), HOOK_FAMILIES)
+@pytest.mark.parametrize(("hook", "files", "expected"), HOOK_FAMILIES)
 def test_a_hook_imports_only_its_rule_families(
-    tmp_path: Path, hook: str, expected: set[str]
+    tmp_path: Path, hook: str, files: list[str], expected: set[str]
 ) -> None:
-    """A hook must not pay for parsers it never runs; every code stays known to the config."""
+    """A hook must not pay for parsers it never runs: it imports the modules of its families
+    that can find something in the files it is given; every code stays known to the config."""
     import ast
     import subprocess
     import sys
@@ -137,8 +143,13 @@ def test_a_hook_imports_only_its_rule_families(
     (tmp_path / ".repo-harden.toml").write_text(
         'ignore = ["DL003"]\n[rules.LCK001]\nexempt-paths = []\n'
     )
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / _WORKFLOW).write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+    )
     probe = (
-        f"import sys; from {hook} import main; main(['README.md']); "
+        f"import sys; from {hook} import main; main({files!r}); "
         "from repo_harden.checks import CHECK_MODULES; "
         "print(sorted(m for m in sys.modules if m in CHECK_MODULES))"
     )
@@ -183,3 +194,114 @@ def test_cache_help_says_where_the_cache_is(
     cache_help = " ".join(capsys.readouterr().out.rpartition("--cache-dir DIR")[2].split())
     assert cache_help.startswith("where")
     assert "$XDG_CACHE_HOME/repo-harden" in cache_help.partition("--no-cache")[0]
+
+
+def test_declarations_are_generated_from_the_modules() -> None:
+    """A scan decides which rule modules to import from `checks/declarations.py`: it must say
+    what the modules declare (their codes, patterns, online, settings, repository level)."""
+    from repo_harden.checks import CHECK_MODULES
+    from repo_harden.checks.declarations import DECLARATIONS
+    from repo_harden.engine.declarations import declarations_of_modules, render
+
+    current = (ROOT / "checks" / "declarations.py").read_text(encoding="utf-8")
+    assert current == render(declarations_of_modules()), (
+        "run `python -m repo_harden.engine.declarations`"
+    )
+    assert {
+        module: tuple(d.code for d in declared) for module, declared in DECLARATIONS.items()
+    } == (CHECK_MODULES)
+
+
+# What a scan of a repository holding only workflows must not execute: rule modules that
+# cannot find anything in it (online rules offline, rules of files it lacks), what only they
+# use, and the reporters of formats not asked for.
+_NOT_FOR_WORKFLOWS = (
+    "repo_harden.checks.pinning.verified",
+    "repo_harden.checks.pinning.pre_commit",
+    "repo_harden.checks.downloads.in_dockerfiles",
+    "repo_harden.checks.lockfiles.missing",
+    "repo_harden.checks.lockfiles.stale",
+    "repo_harden.checks.lockfiles.requirement_pins",
+    "repo_harden.checks.lockfiles.indexes",
+    "repo_harden.checks.lockfiles.vulnerable",
+    "repo_harden.checks.branch_protection",
+    "repo_harden.checks.trust_boundaries.actions_settings",
+    "repo_harden.ecosystems.registry",
+    "repo_harden.ecosystems.tree",
+    "repo_harden.readers.precommit",
+    "repo_harden.readers.settings_file",
+    "repo_harden.core.pins",
+    "repo_harden.reporters.text",
+)
+
+
+def _scan_in_a_new_process(repo: Path, *args: str) -> tuple[list[dict[str, Any]], set[str]]:
+    """`repo-harden scan --format json ARGS` in a fresh interpreter: its findings, and the
+    modules of repo-harden it executed (a module `lazy_import` deferred and nobody used is
+    in `sys.modules` without having run)."""
+    import json
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, contextlib\n"
+        "from repo_harden.cli import main\n"
+        "with open('../report.json', 'w') as out, contextlib.redirect_stdout(out):\n"
+        f"    main(['scan', '--format', 'json', '--no-cache', *{list(args)!r}])\n"
+        "print(sorted(name for name, module in sys.modules.items()\n"
+        "    if name.startswith('repo_harden') and type(module).__name__ != '_LazyModule'))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True, check=True
+    )
+    import ast
+
+    executed = set(ast.literal_eval(result.stdout.strip().splitlines()[-1]))
+    report = json.loads((repo.parent / "report.json").read_text(encoding="utf-8"))
+    return report["findings"], executed
+
+
+def test_a_scan_of_workflows_imports_only_the_rules_that_can_run(tmp_path: Path) -> None:
+    from tests.conftest import make_repo
+
+    corpus = ROOT / "tests" / "corpus" / "starter-workflows"
+    files = {
+        f".github/workflows/{path.parent.name}-{path.name}": path.read_text(encoding="utf-8")
+        for path in sorted(corpus.glob("*/*.yml"))
+    }
+    repo = make_repo(tmp_path / "repo", files)
+    findings, executed = _scan_in_a_new_process(repo)
+    assert {"PIN001", "OWN001", "WF001"} <= {finding["rule"] for finding in findings}
+    assert "repo_harden.checks.pinning.unpinned" in executed
+    assert "repo_harden.checks.ownership" in executed  # OWN001: the missing CODEOWNERS
+    assert executed.isdisjoint(_NOT_FOR_WORKFLOWS), executed.intersection(_NOT_FOR_WORKFLOWS)
+
+
+# Rules whose Examples, put together, make a repository with a file of every kind
+_EVERY_KIND = ("PIN005", "DL005", "LCK001", "LCK002", "LCK003", "LCK005", "BP001", "DL006")
+
+
+def test_a_scan_still_runs_the_rules_of_every_kind_of_file(tmp_path: Path) -> None:
+    from tests.conftest import make_repo
+    from tests.test_rule_examples import example_and_fix
+
+    files: dict[str, str] = {}
+    for code in _EVERY_KIND:
+        example, _ = example_and_fix(catalogue().rules[code])
+        # each Example in a folder of its own, but for the files read only at the top
+        folder = "" if code.startswith(("PIN", "BP", "DL006")) else f"{code.lower()}/"
+        placed = {f"{folder}{path}": text for path, text in example.items()}
+        assert files.keys().isdisjoint(placed), code
+        files.update(placed)
+    repo = make_repo(tmp_path / "repo", files)
+    findings, executed = _scan_in_a_new_process(repo)
+    assert set(_EVERY_KIND) <= {finding["rule"] for finding in findings}
+    expected = {"repo_harden.checks.pinning.pre_commit", "repo_harden.checks.branch_protection",
+                "repo_harden.checks.downloads.in_dockerfiles",
+                "repo_harden.checks.lockfiles.missing", "repo_harden.checks.lockfiles.stale",
+                "repo_harden.checks.lockfiles.requirement_pins",
+                "repo_harden.checks.lockfiles.indexes"}  # fmt: skip
+    assert expected <= executed
+    # offline, still no online rule
+    assert "repo_harden.checks.pinning.verified" not in executed
+    assert "repo_harden.checks.lockfiles.vulnerable" not in executed

@@ -17,12 +17,16 @@ import pytest
 from repo_harden.core.actions_settings import ALL_EXTERNAL, FIRST_TIME, ActionsSettings, Known
 from repo_harden.core.advisory import Advisory, PackageVersion
 from repo_harden.core.branch_policy import BranchPolicy, Origin, ProtectionUnknown
+from repo_harden.core.globs import PatternGroups
 from repo_harden.core.model import Rule
 from repo_harden.core.pins import CommitFacts, CommitName, RefName, ResolvedRef, Unresolved
 from repo_harden.core.snapshot import RepoSettings
 from repo_harden.engine.catalogue import catalogue
+from repo_harden.engine.config import Config
+from repo_harden.engine.run import run_checks
 from repo_harden.readers.protection import read_classic
 from repo_harden.readers.settings_tree import from_json
+from repo_harden.sources.memory import MemoryRepo
 from tests.rule_tables import scan_files
 
 RULES = list(catalogue().rules.values())
@@ -200,3 +204,41 @@ def test_the_example_gives_the_rule_and_the_fix_does_not(rule: Rule) -> None:
 def test_every_online_rule_has_a_documented_example_file_or_live_settings() -> None:
     online = {rule.code for rule in RULES if rule.online}
     assert online <= ONLINE.keys() | {rule.code for rule in RULES if example_and_fix(rule)[0]}
+
+
+def _skipped_offline(rule: Rule) -> list[dict[str, str]]:
+    """The inputs (its Example's files; no file at all, for a rule that runs without one) on
+    which an offline scan does not import the rule's module for its sake: its declaration
+    says it cannot find anything."""
+    check = catalogue().checks[rule.code]
+    declared = check.declared()
+    skipped = []
+    for files in (
+        (example_and_fix(rule)[0], {}) if check.repository_level else (example_and_fix(rule)[0],)
+    ):
+        matched = PatternGroups([declared.patterns]).select(files)[declared.patterns]
+        if not declared.can_find(has_files=bool(matched), whole=True, settings=False):
+            skipped.append(files)
+    return skipped
+
+
+SKIPPED = [rule for rule in RULES if rule.code[:2] != "RH" and _skipped_offline(rule)]
+
+
+@pytest.mark.parametrize("rule", SKIPPED, ids=[rule.code for rule in SKIPPED])
+def test_a_rule_a_scan_does_not_import_would_find_nothing(rule: Rule) -> None:
+    """What lets a scan leave a rule module unimported (`Declared.can_find`): offline, an
+    online rule finds nothing; with no file, neither does a repository-level rule that
+    judges live settings. Run anyway, on its own Example, it must find nothing."""
+    check = catalogue().checks[rule.code]
+    for files in _skipped_offline(rule):
+        run = run_checks(MemoryRepo(files), [check], Config())
+        assert not run.crashes, run.crashes
+        assert [f for f in run.findings if f.rule == rule.code] == [], files
+
+
+def test_the_scan_leaves_out_the_online_rules_and_the_settings_rules() -> None:
+    assert {rule.code for rule in SKIPPED} == {
+        *(f"BP{number:03}" for number in range(1, 13)),
+        *("PIN003", "PIN004", "LCK006", "WF101", "WF102", "WF103", "WF104"),
+    }

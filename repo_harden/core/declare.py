@@ -105,6 +105,40 @@ class Check:
     repository_level: bool = False
     options: tuple[OptionSpec, ...] = field(default=())
 
+    def declared(self) -> Declared:
+        """What this check declares about when it can find anything (see `Declared`)."""
+        return Declared(
+            self.rule.code,
+            self.patterns,
+            online=self.rule.online,
+            needs_settings=self.needs_settings,
+            repository_level=self.repository_level,
+        )
+
+
+@record
+class Declared:
+    """What a check declares about the files and settings it needs, restated in
+    `repo_harden.checks.declarations` so that a scan can tell, without importing a rule
+    module, whether any of its checks can find something in this run."""
+
+    code: str
+    patterns: tuple[str, ...]
+    online: bool = False
+    needs_settings: bool = False
+    repository_level: bool = False
+
+    def can_find(self, *, has_files: bool, whole: bool, settings: bool) -> bool:
+        """Whether the check can report anything when some path matches its patterns
+        (`has_files`), in a scan of the whole checkout (`whole`), with live settings or not."""
+        if self.online and not settings:
+            return False  # an online rule asks the network through the settings: none offline
+        if has_files:
+            return True
+        # run with no file only on a whole scan; then, one that judges live settings when
+        # there is no file to judge has nothing to judge without them
+        return self.repository_level and whole and (settings or not self.needs_settings)
+
 
 DOC_HEADINGS = ("## What it does", "## Why is this bad?", "## Example", "## Fix")
 

@@ -5,7 +5,7 @@ whichever front end read them."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Container, Sequence
 
 from repo_harden.core.declare import Check
 from repo_harden.core.snapshot import RepoSnapshot
@@ -15,13 +15,22 @@ from repo_harden.engine.policy import Outcome, apply_policy
 from repo_harden.engine.run import CheckRun, CheckRunMemory, RuleSelection, run_checks
 
 
-def selected_checks(found: Catalogue, config: Config, only: tuple[str, ...] = ()) -> list[Check]:
-    """The checks the config (and a hook's families, `only`) turn on."""
+def selected_checks(
+    found: Catalogue,
+    config: Config,
+    only: tuple[str, ...] = (),
+    runnable: Container[str] | None = None,
+) -> list[Check]:
+    """The checks the config (and a hook's families, `only`) turn on; with `runnable`
+    (`Catalogue.runnable`), only those that can find something in this run, so that the
+    modules of the others are never imported."""
     selection = RuleSelection.from_config(config)
     return [
-        check
-        for code, check in found.checks.items()
-        if selection.enabled(code) and (not only or code.startswith(only))
+        found.checks[code]
+        for code in found.checks
+        if selection.enabled(code)
+        and (not only or code.startswith(only))
+        and (runnable is None or code in runnable)
     ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,7 +50,7 @@ class ScanResult:
     outcome: Outcome
     crashes: list[str]
     files_checked: int  # files some selected rule read; a repository-level finding is none
-    rules: dict[str, Rule]
+    rules: Mapping[str, Rule]  # every rule; listing them all imports every rule module
     repo: LocalRepo | None = None  # the checkout as it was read
     cache_problem: str | None = None  # why the cache could not be used, to tell the user
     checked: tuple[str, ...] = ()  # the files some rule read (what `files_checked` counts)
@@ -99,7 +99,11 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
         config = replace(config, max_findings_per_file=0)
     repo = LocalRepo(root)
     wanted = _target_files(repo, targets) if targets is not None else None
-    checks = selected_checks(found, config, options.only)
+    online = options.online is not None or options.settings is not None
+    runnable = found.runnable(
+        wanted if wanted is not None else repo.paths(), whole=wanted is None, settings=online
+    )
+    checks = selected_checks(found, config, options.only, runnable)
     repo.settings = options.settings
     if options.online is not None:
         from repo_harden.frontend.online import online_settings
@@ -130,7 +134,7 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
         outcome,
         run.crashes,
         len(run.checked),
-        dict(found.rules),
+        found.rules,
         repo,
         problem,
         checked=run.checked,
@@ -183,7 +187,10 @@ def list_files(paths: Sequence[Path], options: ScanOptions) -> FileListing:
     repo = LocalRepo(root)
     whole = [p.resolve() for p in paths] == [root]
     wanted = repo.paths() if whole else _target_files(repo, paths)
-    checks = selected_checks(found, config, options.only)
+    # as the scan chooses them, but with the online rules (offline, they are given their
+    # files and find nothing) listed as before
+    runnable = found.runnable(wanted, whole=whole, settings=True)
+    checks = selected_checks(found, config, options.only, runnable)
     scope = Scope(config, known=frozenset(repo.paths()))
     files_for = files_read(repo, checks, wanted)
     rules: dict[str, list[str]] = {}

@@ -19,7 +19,6 @@ from repo_harden.core.model import Severity
 from repo_harden.engine.policy import Reported
 from repo_harden.engine.records import FAILED, RepositoryStatus
 from repo_harden.reporters import Report, chunked_renderer, renderer
-from repo_harden.reporters.text import summary
 
 STDOUT = "-"
 # Symbolic links that stand for a stream of this process, the only ones written through.
@@ -178,6 +177,8 @@ def deliver(
             print(footer, file=sys.stderr)
         return
     write_atomically(output, rendered)
+    from repo_harden.reporters.text import summary  # not for a json or sarif report on stdout
+
     lines = [summary(report), footer, f"Wrote the {format_name} report to {output}."]
     print("\n".join(line for line in lines if line))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import sys
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import field
 from types import ModuleType
 from typing import cast
@@ -20,7 +20,7 @@ class Report:
     """Everything a reporter may show."""
 
     reported: Collection[Reported]  # a list, or an audit's findings read back from disk
-    rules: dict[str, Rule]
+    rules: Mapping[str, Rule]  # a lazy catalogue's: only SARIF and the dashboard list them all
     files_checked: int = 0
     suppressed_inline: int = 0
     suppressed_foreign: int = 0  # of `suppressed_inline`, by other tools' comments (zizmor)

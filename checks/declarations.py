@@ -1,0 +1,287 @@
+"""What each rule module's checks declare about the files and settings they need, known
+without importing the module: a scan imports only the modules that can find something in
+it (`Catalogue.runnable`).
+
+Generated from the modules by `python -m repo_harden.engine.declarations`; do not edit.
+"""
+
+from __future__ import annotations
+
+from repo_harden.core.declare import Declared
+
+_PATTERNS_1 = (
+    ".github/workflows/*.yml",
+    ".github/workflows/*.yaml",
+    "action.yml",
+    "action.yaml",
+    "**/action.yml",
+    "**/action.yaml",
+)
+_PATTERNS_2 = (
+    ".github/workflows/*.yml",
+    ".github/workflows/*.yaml",
+    "action.yml",
+    "action.yaml",
+    "**/action.yml",
+    "**/action.yaml",
+    "[Dd][Oo][Cc][Kk][Ee][Rr][Ff][Ii][Ll][Ee]",
+    "[Dd][Oo][Cc][Kk][Ee][Rr][Ff][Ii][Ll][Ee][._-]*",
+    "*.[Dd][Oo][Cc][Kk][Ee][Rr][Ff][Ii][Ll][Ee]",
+    "[Cc][Oo][Nn][Tt][Aa][Ii][Nn][Ee][Rr][Ff][Ii][Ll][Ee]",
+    "[Cc][Oo][Nn][Tt][Aa][Ii][Nn][Ee][Rr][Ff][Ii][Ll][Ee][._-]*",
+    "*.[Cc][Oo][Nn][Tt][Aa][Ii][Nn][Ee][Rr][Ff][Ii][Ll][Ee]",
+    "Makefile",
+    "makefile",
+    "GNUmakefile",
+    "*.mk",
+    "*.sh",
+    "*.bash",
+    "**/bin/*",
+    "**/scripts/*",
+    "**/script/*",
+    "**/hack/*",
+    "**/tools/*",
+    "**/ci/*",
+    "**/.ci/*",
+    "**/.devcontainer/*",
+)
+_PATTERNS_3 = (
+    ".github/workflows/*.yml",
+    ".github/workflows/*.yaml",
+    "action.yml",
+    "action.yaml",
+    "**/action.yml",
+    "**/action.yaml",
+    "/.pre-commit-config.yaml",
+)
+_PATTERNS_4 = ("/.pre-commit-config.yaml",)
+_PATTERNS_5 = (
+    ".github/workflows/*.yml",
+    ".github/workflows/*.yaml",
+    "action.yml",
+    "action.yaml",
+    "**/action.yml",
+    "**/action.yaml",
+    "[Dd][Oo][Cc][Kk][Ee][Rr][Ff][Ii][Ll][Ee]",
+    "[Dd][Oo][Cc][Kk][Ee][Rr][Ff][Ii][Ll][Ee][._-]*",
+    "*.[Dd][Oo][Cc][Kk][Ee][Rr][Ff][Ii][Ll][Ee]",
+    "[Cc][Oo][Nn][Tt][Aa][Ii][Nn][Ee][Rr][Ff][Ii][Ll][Ee]",
+    "[Cc][Oo][Nn][Tt][Aa][Ii][Nn][Ee][Rr][Ff][Ii][Ll][Ee][._-]*",
+    "*.[Cc][Oo][Nn][Tt][Aa][Ii][Nn][Ee][Rr][Ff][Ii][Ll][Ee]",
+    "Makefile",
+    "makefile",
+    "GNUmakefile",
+    "*.mk",
+    "*.sh",
+    "*.bash",
+    "**/bin/*",
+    "**/scripts/*",
+    "**/script/*",
+    "**/hack/*",
+    "**/tools/*",
+    "**/ci/*",
+    "**/.ci/*",
+    "**/.devcontainer/*",
+    "package.json",
+    ".yarnrc.yml",
+)
+_PATTERNS_6 = (
+    ".github/workflows/*.yml",
+    ".github/workflows/*.yaml",
+    "action.yml",
+    "action.yaml",
+    "**/action.yml",
+    "**/action.yaml",
+    "[Dd][Oo][Cc][Kk][Ee][Rr][Ff][Ii][Ll][Ee]",
+    "[Dd][Oo][Cc][Kk][Ee][Rr][Ff][Ii][Ll][Ee][._-]*",
+    "*.[Dd][Oo][Cc][Kk][Ee][Rr][Ff][Ii][Ll][Ee]",
+    "[Cc][Oo][Nn][Tt][Aa][Ii][Nn][Ee][Rr][Ff][Ii][Ll][Ee]",
+    "[Cc][Oo][Nn][Tt][Aa][Ii][Nn][Ee][Rr][Ff][Ii][Ll][Ee][._-]*",
+    "*.[Cc][Oo][Nn][Tt][Aa][Ii][Nn][Ee][Rr][Ff][Ii][Ll][Ee]",
+    "Makefile",
+    "makefile",
+    "GNUmakefile",
+    "*.mk",
+    "*.sh",
+    "*.bash",
+    "**/bin/*",
+    "**/scripts/*",
+    "**/script/*",
+    "**/hack/*",
+    "**/tools/*",
+    "**/ci/*",
+    "**/.ci/*",
+    "**/.devcontainer/*",
+    "*requirements*.txt",
+    "*constraints*.txt",
+    "**/requirements/*.txt",
+    "**/constraints/*.txt",
+)
+_PATTERNS_7 = (
+    "[Dd][Oo][Cc][Kk][Ee][Rr][Ff][Ii][Ll][Ee]",
+    "[Dd][Oo][Cc][Kk][Ee][Rr][Ff][Ii][Ll][Ee][._-]*",
+    "*.[Dd][Oo][Cc][Kk][Ee][Rr][Ff][Ii][Ll][Ee]",
+    "[Cc][Oo][Nn][Tt][Aa][Ii][Nn][Ee][Rr][Ff][Ii][Ll][Ee]",
+    "[Cc][Oo][Nn][Tt][Aa][Ii][Nn][Ee][Rr][Ff][Ii][Ll][Ee][._-]*",
+    "*.[Cc][Oo][Nn][Tt][Aa][Ii][Nn][Ee][Rr][Ff][Ii][Ll][Ee]",
+)
+_PATTERNS_8 = (
+    "package.json",
+    "pyproject.toml",
+    "Pipfile",
+    "go.mod",
+    "Cargo.toml",
+    "composer.json",
+    "Gemfile",
+    "gems.rb",
+    "pubspec.yaml",
+    "Package.swift",
+    "mix.exs",
+    "*.tf",
+    "*.csproj",
+    "*.fsproj",
+    "*.vbproj",
+)
+_PATTERNS_9 = (
+    "Cargo.lock",
+    "Cargo.toml",
+    "Pipfile",
+    "Pipfile.lock",
+    "composer.json",
+    "composer.lock",
+    "go.mod",
+    "go.sum",
+    "npm-shrinkwrap.json",
+    "package-lock.json",
+    "package.json",
+    "pnpm-lock.yaml",
+    "pnpm-workspace.yaml",
+    "poetry.lock",
+    "pyproject.toml",
+    "uv.lock",
+    "yarn.lock",
+)
+_PATTERNS_10 = (
+    "*requirements*.txt",
+    "*constraints*.txt",
+    "**/requirements/*.txt",
+    "**/constraints/*.txt",
+)
+_PATTERNS_11 = (
+    "*requirements*.txt",
+    "*constraints*.txt",
+    "**/requirements/*.txt",
+    "**/constraints/*.txt",
+    "pip.conf",
+    "pip.ini",
+    "uv.toml",
+    "pyproject.toml",
+    "Pipfile",
+    ".npmrc",
+    ".yarnrc",
+    ".yarnrc.yml",
+)
+_PATTERNS_12 = (
+    "*requirements*.txt",
+    "*constraints*.txt",
+    "**/requirements/*.txt",
+    "**/constraints/*.txt",
+    "uv.lock",
+    "poetry.lock",
+    "pdm.lock",
+    "pylock.toml",
+    "pylock.*.toml",
+    "Pipfile.lock",
+)
+_PATTERNS_13 = (
+    "/.github/CODEOWNERS",
+    "/CODEOWNERS",
+    "/docs/CODEOWNERS",
+    ".github/workflows",
+    ".github/actions",
+    "action.yml",
+    "action.yaml",
+    "/.pre-commit-config.yaml",
+    ".github/settings.yml",
+)
+_PATTERNS_14 = (
+    "/.github/CODEOWNERS",
+    "/CODEOWNERS",
+    "/docs/CODEOWNERS",
+)
+_PATTERNS_15 = (
+    "/.github/settings.yml",
+    "/.github/settings.yaml",
+)
+_PATTERNS_16 = (
+    ".github/workflows/*.yml",
+    ".github/workflows/*.yaml",
+)
+_PATTERNS_17 = (
+    ".github/workflows/*.yml",
+    ".github/workflows/*.yaml",
+    "package.json",
+    "**/package.json",
+)
+
+DECLARATIONS: dict[str, tuple[Declared, ...]] = {
+    "repo_harden.checks.pinning.unpinned": (
+        Declared("PIN001", _PATTERNS_1),
+        Declared("PIN002", _PATTERNS_2),
+    ),
+    "repo_harden.checks.pinning.verified": (
+        Declared("PIN003", _PATTERNS_3, online=True, needs_settings=True),
+        Declared("PIN004", _PATTERNS_3, online=True, needs_settings=True),
+    ),
+    "repo_harden.checks.pinning.pre_commit": (Declared("PIN005", _PATTERNS_4),),
+    "repo_harden.checks.downloads.in_scripts": (
+        Declared("DL001", _PATTERNS_2),
+        Declared("DL002", _PATTERNS_2),
+        Declared("DL003", _PATTERNS_5),
+        Declared("DL004", _PATTERNS_6),
+    ),
+    "repo_harden.checks.downloads.in_dockerfiles": (Declared("DL005", _PATTERNS_7),),
+    "repo_harden.checks.downloads.tool_versions": (Declared("DL006", _PATTERNS_1),),
+    "repo_harden.checks.lockfiles.missing": (Declared("LCK001", _PATTERNS_8),),
+    "repo_harden.checks.lockfiles.stale": (Declared("LCK002", _PATTERNS_9),),
+    "repo_harden.checks.lockfiles.requirement_pins": (
+        Declared("LCK003", _PATTERNS_10),
+        Declared("LCK004", _PATTERNS_10),
+    ),
+    "repo_harden.checks.lockfiles.indexes": (Declared("LCK005", _PATTERNS_11),),
+    "repo_harden.checks.lockfiles.vulnerable": (Declared("LCK006", _PATTERNS_12, online=True),),
+    "repo_harden.checks.ownership": (
+        Declared("OWN001", _PATTERNS_13, repository_level=True),
+        Declared("OWN002", _PATTERNS_13),
+        Declared("OWN003", _PATTERNS_14, needs_settings=True),
+    ),
+    "repo_harden.checks.branch_protection": (
+        Declared("BP001", _PATTERNS_15, needs_settings=True, repository_level=True),
+        Declared("BP002", _PATTERNS_15, needs_settings=True, repository_level=True),
+        Declared("BP003", _PATTERNS_15, needs_settings=True, repository_level=True),
+        Declared("BP004", _PATTERNS_15, needs_settings=True, repository_level=True),
+        Declared("BP005", _PATTERNS_15, needs_settings=True, repository_level=True),
+        Declared("BP006", _PATTERNS_15, needs_settings=True, repository_level=True),
+        Declared("BP007", _PATTERNS_15, needs_settings=True, repository_level=True),
+        Declared("BP008", _PATTERNS_15, needs_settings=True, repository_level=True),
+        Declared("BP009", _PATTERNS_15, needs_settings=True, repository_level=True),
+        Declared("BP010", _PATTERNS_15, needs_settings=True, repository_level=True),
+        Declared("BP011", _PATTERNS_15, online=True, needs_settings=True, repository_level=True),
+        Declared("BP012", _PATTERNS_15, online=True, needs_settings=True, repository_level=True),
+    ),
+    "repo_harden.checks.trust_boundaries.permissions": (
+        Declared("WF001", _PATTERNS_16, needs_settings=True),
+    ),
+    "repo_harden.checks.trust_boundaries.untrusted_checkout": (
+        Declared("WF002", _PATTERNS_16, needs_settings=True),
+    ),
+    "repo_harden.checks.trust_boundaries.template_injection": (Declared("WF003", _PATTERNS_1),),
+    "repo_harden.checks.trust_boundaries.cloud_credentials": (Declared("WF004", _PATTERNS_1),),
+    "repo_harden.checks.trust_boundaries.provenance": (Declared("WF005", _PATTERNS_17),),
+    "repo_harden.checks.trust_boundaries.actions_settings": (
+        Declared("WF101", (), online=True, needs_settings=True, repository_level=True),
+        Declared("WF102", (), online=True, needs_settings=True, repository_level=True),
+        Declared("WF103", (), online=True, needs_settings=True, repository_level=True),
+        Declared("WF104", (), online=True, needs_settings=True, repository_level=True),
+    ),
+}
