@@ -437,13 +437,17 @@ def _requirements_file(
     """The repository's requirements file a `-r` names, when it has requirements pip could
     check by hash and no hash at all, with the requirements pip cannot hash; None when it
     is hashed, absent or has nothing to check (only local, editable or VCS requirements)."""
-    from repo_harden.readers.requirements import REQUIREMENTS
-
     folder = "" if path.startswith(".github/") else posixpath.dirname(path)
     for candidate in dict.fromkeys((posixpath.join(folder, name), name)):
         normal = posixpath.normpath(candidate)
         if normal.startswith("../"):
             continue
+        # an absent file (the usual case: `-r` of a file the workflow makes) needs no parser;
+        # an unreadable one is recorded here as the reader would record it (RH000)
+        if ctx.parsed.text(normal) is None:
+            continue
+        from repo_harden.readers.requirements import REQUIREMENTS
+
         parsed = ctx.parsed.read(REQUIREMENTS, normal)
         if parsed is None:
             continue
