@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ from repo_harden.core.record import record
 from repo_harden.engine.engine_rules import ENGINE_RULES
 
 if TYPE_CHECKING:
-    from repo_harden.core.globs import PatternGroups
+    from repo_harden.core.globs import Token
 
 PLUGIN_GROUP = "repo_harden.checks"
 
@@ -35,26 +35,102 @@ class Catalogue:
     checks: Mapping[str, Check]
     rules: Mapping[str, Rule]
     codes: frozenset[str]
-    declared: Mapping[str, Declared]  # the built-in checks' declarations, by code
+    declared: Mapping[str, tuple[Declared, ...]]  # by module: the built-in modules of this run
 
-    def runnable(self, paths: Iterable[str], *, whole: bool, settings: bool) -> frozenset[str]:
+    def runnable(self, paths: Sequence[str], *, whole: bool, settings: bool) -> frozenset[str]:
         """The codes of the rule modules that can find something in a run over `paths` (a
         `whole` scan of the checkout, or only these files), with live settings or not; a
         plugin's codes always. A module is imported for all of its checks or for none."""
-        declared = list(self.declared.values())
-        matched = _pattern_groups(tuple(d.patterns for d in declared)).select(paths)
-        can = {
-            d.code
-            for d in declared
-            if d.can_find(has_files=bool(matched[d.patterns]), whole=whole, settings=settings)
-        }
-        from repo_harden.checks import CHECK_MODULES
-
-        runs = {
-            code for codes in CHECK_MODULES.values() if can.intersection(codes) for code in codes
-        }
-        runs.update(code for code in self.checks if code not in self.declared)
+        listing = _Listing(paths)
+        runs = {code for code in self.checks if code not in self._declared_codes()}
+        for declared in self.declared.values():
+            if any(_can_find(d, listing, whole=whole, settings=settings) for d in declared):
+                runs.update(d.code for d in declared)
         return frozenset(runs)
+
+    def _declared_codes(self) -> set[str]:
+        return {d.code for declared in self.declared.values() for d in declared}
+
+
+def _can_find(declared: Declared, listing: _Listing, *, whole: bool, settings: bool) -> bool:
+    """`Declared.can_find`, matching the paths only when the answer depends on them."""
+    if declared.can_find(has_files=False, whole=whole, settings=settings):
+        return True
+    if not declared.can_find(has_files=True, whole=whole, settings=settings):
+        return False
+    return any(listing.has_match(pattern) for pattern in declared.patterns)
+
+
+class _Listing:
+    """Whether any of a run's paths matches a pattern, as the engine matches it. Most
+    patterns of a module that cannot run match no path: a text every match must contain
+    (`package.json`, `dockerfile`) is looked for in all the paths at once, and only the
+    paths that hold it go through the pattern's automaton, until one matches."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self._paths = paths
+        self._lowered = [path.lower() for path in paths]
+        self._all = "\n".join(self._lowered)
+        self._answers: dict[str, bool] = {}
+
+    def has_match(self, pattern: str) -> bool:
+        if pattern not in self._answers:
+            self._answers[pattern] = self._matches(pattern)
+        return self._answers[pattern]
+
+    def _matches(self, pattern: str) -> bool:
+        from repo_harden.checks.declarations import TEXTS
+        from repo_harden.core.globs import PatternGroups
+
+        known = TEXTS.get(pattern)
+        needles = known if known is not None else texts_in_every_match(pattern)
+        if not all(needle in self._all for needle in needles):
+            return False
+        group = PatternGroups([(pattern,)])
+        return any(
+            group.matched(path)
+            for path, lowered in zip(self._paths, self._lowered, strict=True)
+            if all(needle in lowered for needle in needles)
+        )
+
+
+def texts_in_every_match(pattern: str) -> list[str]:
+    """Texts, in lower case, that every path `pattern` matches holds: its runs of ASCII
+    characters, a class of one letter in either case (`[Dd]`) standing for the letter. (A
+    pattern that matches a folder matches the files below it, whose paths hold the folder's.)"""
+    from repo_harden.core.globs import path_glob
+
+    texts: list[str] = []
+    run: list[str] = []
+    for token in path_glob(pattern).tokens:
+        letter = _one_ascii_letter(token)
+        if letter is not None:
+            run.append(letter)
+        elif run:
+            texts.append("".join(run))
+            run = []
+    if run:
+        texts.append("".join(run))
+    return texts
+
+
+def _one_ascii_letter(token: Token) -> str | None:
+    """The one ASCII character, in lower case, `token` stands for (ignoring case); None for a
+    wildcard, a class of more than one letter, or a character lowering could change."""
+    from repo_harden.core.globs import CLASS, LITERAL
+
+    if token.kind == LITERAL:
+        chars = {token.char}
+    elif token.kind == CLASS and not token.negated:
+        chars = {low for low, high in token.ranges if low == high}
+        if len(chars) != len(token.ranges):
+            return None  # a range, such as `a-z`
+    else:
+        return None
+    lowered = {char.lower() for char in chars}
+    if len(lowered) != 1 or not all(char.isascii() for char in chars):
+        return None
+    return lowered.pop()
 
 
 @cache
@@ -76,7 +152,7 @@ def catalogue(only: tuple[str, ...] = ()) -> Catalogue:
     rules = _LazyRules(order, engine, checks)
     codes = {code for declared in CHECK_MODULES.values() for code in declared}
     codes.update(order)
-    declared = {d.code: d for module in modules for d in DECLARATIONS[module]}
+    declared = {module: DECLARATIONS[module] for module in modules}
     return Catalogue(checks, rules, frozenset(codes), declared)
 
 
@@ -129,13 +205,6 @@ class _LazyRules(Mapping[str, Rule]):
 
     def __contains__(self, code: object) -> bool:
         return code in self._engine or code in self._checks
-
-
-@lru_cache(maxsize=4)
-def _pattern_groups(groups: tuple[tuple[str, ...], ...]) -> PatternGroups:
-    from repo_harden.core.globs import PatternGroups
-
-    return PatternGroups(groups)
 
 
 def _rule_order(code: str) -> tuple[int, str]:

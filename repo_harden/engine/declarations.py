@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from repo_harden.core.declare import Declared
+from repo_harden.engine.catalogue import texts_in_every_match
 
 LINE_LENGTH = 100  # ruff's, in pyproject.toml
 HEADER = '''\
@@ -25,6 +26,11 @@ from __future__ import annotations
 
 from repo_harden.core.declare import Declared
 '''
+
+
+TEXTS_COMMENT = """\
+# The texts, in lower case, that every path a pattern matches holds: a pattern whose texts
+# the paths do not hold matches none of them (`repo_harden.engine.catalogue`)."""
 
 
 def declarations_of_modules() -> dict[str, tuple[Declared, ...]]:
@@ -51,16 +57,28 @@ def render(declarations: Mapping[str, Sequence[Declared]]) -> str:
         calls = [_call(each, names) for each in declared]
         lines += _tuple(f"{_string(module)}: ", calls, "    ", ",")
     lines.append("}")
+    lines.append("")
+    lines.append(TEXTS_COMMENT)
+    lines.append("TEXTS: dict[str, tuple[str, ...]] = {")
+    for pattern in dict.fromkeys(p for patterns in names for p in patterns):
+        texts = [_string(text) for text in texts_in_every_match(pattern)]
+        lines += _tuple(f"{_string(pattern)}: ", texts, "    ", ",", short=True)
+    lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _tuple(before: str, items: Sequence[str], indent: str, after: str) -> list[str]:
-    """A tuple one item a line; a single item on one line when it fits, as ruff has it (the
-    comma a one-item tuple needs keeps nothing apart)."""
-    if len(items) == 1:
-        line = f"{indent}{before}({items[0]},){after}"
+def _tuple(
+    before: str, items: Sequence[str], indent: str, after: str, *, short: bool = False
+) -> list[str]:
+    """A tuple one item a line, as ruff keeps it (a trailing comma holds it apart); on one
+    line when it fits and is `short`, or has a single item (whose comma holds nothing)."""
+    if len(items) == 1 or (short and items):
+        inside = f"{items[0]}," if len(items) == 1 else ", ".join(items)
+        line = f"{indent}{before}({inside}){after}"
         if len(line) <= LINE_LENGTH:
             return [line]
+    if not items:
+        return [f"{indent}{before}(){after}"]
     return [
         f"{indent}{before}(",
         *(f"{indent}    {item}," for item in items),
