@@ -305,3 +305,30 @@ def test_a_scan_still_runs_the_rules_of_every_kind_of_file(tmp_path: Path) -> No
     # offline, still no online rule
     assert "repo_harden.checks.pinning.verified" not in executed
     assert "repo_harden.checks.lockfiles.vulnerable" not in executed
+
+
+def test_every_path_a_pattern_matches_holds_its_texts() -> None:
+    """A scan leaves a rule module out when no path holds the texts every match of its
+    patterns holds (`TEXTS`): held against the engine's own matching, on this repository's
+    files and on names that only a case-blind or a folder match reaches."""
+    import subprocess
+
+    from repo_harden.checks.declarations import DECLARATIONS, TEXTS
+    from repo_harden.core.globs import PatternGroups
+    from repo_harden.engine.catalogue import texts_in_every_match
+
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    paths = [*listed, "DOCKERFILE", "app/containerfile.Dev", "x/Dockerfile_prod/run.sh",
+             "ci/requirements/Dev.txt", ".github/workflows/x.yml/y", "a/Cargo.lock/b",
+             "docs/CODEOWNERS", "pylock.dev.toml", "src/pip.conf", "Σ/ς/Makefile"]  # fmt: skip
+    declared = {p for module in DECLARATIONS.values() for d in module for p in d.patterns}
+    assert TEXTS.keys() == declared
+    for pattern, texts in TEXTS.items():
+        assert list(texts) == texts_in_every_match(pattern)
+        matched = PatternGroups([(pattern,)]).select(paths)[(pattern,)]
+        for path in matched:
+            assert all(text in path.lower() for text in texts), (pattern, path)
+    assert TEXTS["[Dd][Oo][Cc][Kk][Ee][Rr][Ff][Ii][Ll][Ee]"] == ("dockerfile",)
+    assert TEXTS["**/action.yml"] == ("action.yml",)
