@@ -224,6 +224,9 @@ def test_waivers_command_lists_every_exception(cli: Any, tmp_path: Path) -> None
         ("[rules.PIN001]\ntrusted = []\n", "unknown option 'trusted'"),
         ('[rules.PIN001]\ntrusted-owners = "actions"\n', "must be a list"),
         ("[rules.PIN002]\nx = 1\n", "unknown option 'x'"),
+        # rules whose modules a scan of a workflow alone does not import: checked all the same
+        ("[rules.LCK001]\nexempt = []\n", "unknown option 'exempt'"),
+        ("[rules.BP001]\nx = 1\n", "[rules.BP001]: unknown option 'x' (known: none)"),
         ("select = [\n", "not valid TOML"),
     ],
 )

@@ -217,6 +217,16 @@ def test_the_vendored_schema_rejects_broken_sarif() -> None:
         validate_sarif({"version": "2.0.0", "runs": []})
 
 
+def test_sarif_of_a_workflow_alone_lists_every_rule(cli: Cli, tmp_path: Path) -> None:
+    """A scan imports only the rule modules that can find something; SARIF, which describes
+    every rule, gets them all."""
+    repo = make_repo(tmp_path / "r", {".github/workflows/ci.yml": "on: push\njobs: {}\n"})
+    sarif = scan(cli, repo, "--format", "sarif")
+    validate_sarif(sarif.json())
+    (run,) = sarif.json()["runs"]
+    assert [rule["id"] for rule in run["tool"]["driver"]["rules"]] == list(catalogue().rules)
+
+
 def test_sarif_is_valid_and_complete(cli: Cli, known_repo: Path) -> None:
     sarif = scan(cli, known_repo, "--format", "sarif")
     assert sarif.code == 1
