@@ -53,45 +53,38 @@ class Catalogue:
 
 
 def _can_find(declared: Declared, listing: _Listing, *, whole: bool, settings: bool) -> bool:
-    """`Declared.can_find`, matching the paths only when the answer depends on them."""
+    """`Declared.can_find`, looking at the paths only when the answer depends on them."""
     if declared.can_find(has_files=False, whole=whole, settings=settings):
         return True
     if not declared.can_find(has_files=True, whole=whole, settings=settings):
         return False
-    return any(listing.has_match(pattern) for pattern in declared.patterns)
+    return any(listing.may_match(pattern) for pattern in declared.patterns)
 
 
 class _Listing:
-    """Whether any of a run's paths matches a pattern, as the engine matches it. Most
-    patterns of a module that cannot run match no path: a text every match must contain
-    (`package.json`, `dockerfile`) is looked for in all the paths at once, and only the
-    paths that hold it go through the pattern's automaton, until one matches."""
+    """Whether some path of a run may match a pattern: one that holds every text each of the
+    pattern's matches holds (`package.json`, `dockerfile`, `.github/workflows/` and `.yml`).
+    No automaton is built: a path that holds them and does not match costs only the import
+    of a module that then finds nothing, while a path that matches always holds them."""
 
     def __init__(self, paths: Sequence[str]) -> None:
-        self._paths = paths
         self._lowered = [path.lower() for path in paths]
-        self._all = "\n".join(self._lowered)
+        self._all = "\n".join(self._lowered)  # a text no path holds is not in any
         self._answers: dict[str, bool] = {}
 
-    def has_match(self, pattern: str) -> bool:
+    def may_match(self, pattern: str) -> bool:
         if pattern not in self._answers:
-            self._answers[pattern] = self._matches(pattern)
+            self._answers[pattern] = self._holds_texts_of(pattern)
         return self._answers[pattern]
 
-    def _matches(self, pattern: str) -> bool:
+    def _holds_texts_of(self, pattern: str) -> bool:
         from repo_harden.checks.declarations import TEXTS
-        from repo_harden.core.globs import PatternGroups
 
         known = TEXTS.get(pattern)
-        needles = known if known is not None else texts_in_every_match(pattern)
-        if not all(needle in self._all for needle in needles):
+        texts = known if known is not None else texts_in_every_match(pattern)
+        if not all(text in self._all for text in texts):
             return False
-        group = PatternGroups([(pattern,)])
-        return any(
-            group.matched(path)
-            for path, lowered in zip(self._paths, self._lowered, strict=True)
-            if all(needle in lowered for needle in needles)
-        )
+        return any(all(text in path for text in texts) for path in self._lowered)
 
 
 def texts_in_every_match(pattern: str) -> list[str]:

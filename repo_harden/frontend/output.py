@@ -11,14 +11,16 @@ import stat
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from repo_harden.core.errors import ExitCode, UsageError
 from repo_harden.core.escape import line_start
 from repo_harden.core.model import Severity
 from repo_harden.engine.policy import Reported
-from repo_harden.engine.records import FAILED, RepositoryStatus
 from repo_harden.reporters import Report, chunked_renderer, renderer
+
+if TYPE_CHECKING:
+    from repo_harden.engine.records import RepositoryStatus
 
 STDOUT = "-"
 # Symbolic links that stand for a stream of this process, the only ones written through.
@@ -197,8 +199,14 @@ def exit_code(
         print(f"repo-harden: internal error, please report it: {shown_crash}", file=sys.stderr)
     if crashes:
         return ExitCode.USAGE
-    if any(repo.status == FAILED for repo in repositories):
+    if any(_failed(repo) for repo in repositories):
         return ExitCode.INCOMPLETE
     if fail_on is not None and any(item.severity.rank >= fail_on.rank for item in reported):
         return ExitCode.FINDINGS
     return ExitCode.OK
+
+
+def _failed(repo: RepositoryStatus) -> bool:
+    from repo_harden.engine.records import FAILED  # only an audit has repositories
+
+    return repo.status == FAILED

@@ -7,12 +7,14 @@ import sys
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import field
 from types import ModuleType
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from repo_harden.core.model import Rule
 from repo_harden.core.record import record
 from repo_harden.engine.policy import Reported
-from repo_harden.engine.records import Exemption, RepositoryStatus, Trend
+
+if TYPE_CHECKING:  # an audit's; a scan's report needs no record codec
+    from repo_harden.engine.records import Exemption, RepositoryStatus, Trend
 
 
 @record
