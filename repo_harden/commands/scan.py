@@ -225,17 +225,22 @@ def run(args: argparse.Namespace) -> int:
     import gc
 
     gc.disable()  # a scan allocates many long-lived YAML nodes; collecting them only costs time
-    from repo_harden.engine.baseline import baseline_document, load_baseline, split_by_baseline
     from repo_harden.frontend.local_scan import scan_paths
     from repo_harden.frontend.output import deliver, exit_code, use_color, write_atomically
 
-    known = load_baseline(args.baseline) if args.baseline else None
+    known = None
+    if args.baseline:
+        from repo_harden.engine.baseline import load_baseline
+
+        known = load_baseline(args.baseline)
     result = scan_paths(args.paths, scan_options(args))
     if result.cache_problem is not None:
         print(f"repo-harden: warning: {shown(result.cache_problem)}", file=sys.stderr)
     for note in result.notes:
         print(f"repo-harden: warning: {shown(note)}", file=sys.stderr)
     if args.write_baseline is not None:
+        from repo_harden.engine.baseline import baseline_document
+
         write_atomically(args.write_baseline, baseline_document(result.outcome.reported))
         count = len(result.outcome.reported)
         plural = "s" if count != 1 else ""
@@ -244,6 +249,8 @@ def run(args: argparse.Namespace) -> int:
     to_terminal = args.output in (None, "-") and args.format == "text"
     report = build_report(result, color=to_terminal and use_color(sys.stdout))
     if known is not None:
+        from repo_harden.engine.baseline import split_by_baseline
+
         new, accepted = split_by_baseline(report.reported, known)
         report = replace(report, reported=new, baselined=len(accepted))
     deliver(report, args.format, args.output)
