@@ -42,14 +42,12 @@ class Catalogue:
         `whole` scan of the checkout, or only these files), with live settings or not; a
         plugin's codes always. A module is imported for all of its checks or for none."""
         listing = _Listing(paths)
-        runs = {code for code in self.checks if code not in self._declared_codes()}
+        built_in = {d.code for declared in self.declared.values() for d in declared}
+        runs = {code for code in self.checks if code not in built_in}
         for declared in self.declared.values():
             if any(_can_find(d, listing, whole=whole, settings=settings) for d in declared):
                 runs.update(d.code for d in declared)
         return frozenset(runs)
-
-    def _declared_codes(self) -> set[str]:
-        return {d.code for declared in self.declared.values() for d in declared}
 
 
 def _can_find(declared: Declared, listing: _Listing, *, whole: bool, settings: bool) -> bool:
@@ -141,7 +139,7 @@ def catalogue(only: tuple[str, ...] = ()) -> Catalogue:
         plugins[check.rule.code] = check
     checks = _LazyChecks(module_of, plugins)
     engine = {rule.code: rule for rule in ENGINE_RULES}
-    order = sorted([*engine, *checks], key=_rule_order)
+    order = sorted(dict.fromkeys([*engine, *checks]), key=_rule_order)
     rules = _LazyRules(order, engine, checks)
     codes = {code for declared in CHECK_MODULES.values() for code in declared}
     codes.update(order)
@@ -187,8 +185,9 @@ class _LazyRules(Mapping[str, Rule]):
         self._checks = checks
 
     def __getitem__(self, code: str) -> Rule:
-        rule = self._engine.get(code)
-        return rule if rule is not None else self._checks[code].rule
+        if code in self._checks:  # a check's rule, over an engine rule of the same code
+            return self._checks[code].rule
+        return self._engine[code]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._order)
