@@ -697,3 +697,21 @@ def test_reports_take_their_findings_one_at_a_time(format_name: str) -> None:
     assert findings.taken == 1
     written += "".join(pieces)
     assert written == renderer(format_name)(report)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"rule": "PIN001", "line": 3, "column": None, "ok": True, "bad": False},
+        {text: text for text in HOSTILE_TEXTS} | {"\udce9 lone": "\ud800", "big": 10**30},
+        {"nested": {"a": [1, 2]}, "float": 1.5},  # not flat: json itself writes it
+        {"number": 2.0},
+        {},
+        [1, "two"],
+        "text",
+    ],
+)
+def test_an_indented_item_is_what_json_dumps_writes(value: Any) -> None:
+    from repo_harden.reporters.json_stream import indented
+
+    assert indented(value) == json.dumps(value, indent=2)

@@ -80,6 +80,7 @@ class Scope:
         self._known = known
         self._exists = exists if config.default_excludes else None
         self._venv: dict[str, bool] = {}
+        self._answers: dict[str, Exclusion | None] = {}
 
     def __bool__(self) -> bool:
         """False when nothing can be excluded (no default, no fixture, no glob)."""
@@ -89,6 +90,12 @@ class Scope:
         return self.why_excluded(path) is not None
 
     def why_excluded(self, path: str) -> Exclusion | None:
+        # Asked again each time a check reads the file: answered once per path.
+        if path not in self._answers:
+            self._answers[path] = self._why_excluded(path)
+        return self._answers[path]
+
+    def _why_excluded(self, path: str) -> Exclusion | None:
         folders = path.split("/")[:-1]
         for name in folders:
             if name in self._defaults:
