@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from repo_harden import __version__
 from repo_harden.core.errors import ExitCode, FatalError
 from repo_harden.core.escape import shown
+from repo_harden.frontend.help_format import raw_description_help
 
 _DESCRIPTION = """\
 Find the weak links in a software supply chain: actions and images not pinned
@@ -86,7 +87,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="repo-harden",
         description=_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=raw_description_help,
     )
     parser.add_argument("--version", action="version", version=f"repo-harden {__version__}")
     parser.set_defaults(exits_now=lambda args: False)  # a command may say it holds nothing open

@@ -15,6 +15,7 @@ from repo_harden.commands.scan import add_insecure_http_option, add_osv_url_opti
 from repo_harden.core.errors import UsageError
 from repo_harden.core.escape import shown
 from repo_harden.core.extras import ONLINE, PIP_AUDIT, PYGITHUB, require
+from repo_harden.frontend.help_format import raw_description_help
 from repo_harden.frontend.options import (
     add_access_options,
     add_pace_options,
@@ -58,7 +59,7 @@ def add_parser(commands: Subcommands) -> None:
         "commit: a re-audit of an unchanged organization costs little more than the "
         "listing, and an interrupted audit resumes.",
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=raw_description_help,
     )
     audit.set_defaults(run=run)
     add_target_options(audit, "audit")

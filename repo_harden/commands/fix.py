@@ -14,6 +14,7 @@ from repo_harden.commands.scan import add_insecure_http_option
 from repo_harden.core.errors import ExitCode, UsageError
 from repo_harden.core.escape import shown
 from repo_harden.core.extras import ONLINE, PYGITHUB, URLLIB3, pip_command, require
+from repo_harden.frontend.help_format import raw_description_help
 from repo_harden.frontend.options import DEFAULT_CONFIG_HELP, csv_codes
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def add_parser(commands: Subcommands) -> None:
         "Only the reference text and its comment change. Waived and ignored findings are "
         "left alone; references that cannot be resolved are listed with the reason.",
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=raw_description_help,
     )
     fix.set_defaults(run=run)
     fix.add_argument(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from repo_harden.commands.scan import add_insecure_http_option
 from repo_harden.core.errors import ExitCode, UsageError
+from repo_harden.frontend.help_format import raw_description_help
 from repo_harden.frontend.options import (
     add_access_options,
     add_pace_options,
@@ -70,7 +71,7 @@ def add_parser(commands: Subcommands) -> None:
         help="list every supply-chain input, and answer which repositories use one",
         description=_DESCRIPTION,
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=raw_description_help,
     )
     inventory.set_defaults(run=run)
     inventory.add_argument(

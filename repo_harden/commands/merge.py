@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from repo_harden.commands.audit import EXIT_CODES_AUDIT_HELP
 from repo_harden.core.errors import UsageError
+from repo_harden.frontend.help_format import raw_description_help
 from repo_harden.frontend.options import add_fail_on_option
 from repo_harden.reporters import AUDIT_FORMATS
 
@@ -40,7 +41,7 @@ def add_parser(commands: Subcommands) -> None:
         description="Join JSON reports of `repo-harden audit --shard K/N` (or any audits) "
         "into one report; its exit code is the audit's, for the whole organization.",
         epilog=EXIT_CODES_AUDIT_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=raw_description_help,
     )
     merge.set_defaults(run=run)
     merge.add_argument(

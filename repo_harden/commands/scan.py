@@ -13,6 +13,7 @@ from repo_harden.commands import EXIT_CODES_HELP
 from repo_harden.core.errors import UsageError
 from repo_harden.core.escape import shown
 from repo_harden.core.extras import ONLINE, PIP_AUDIT, PYGITHUB, require
+from repo_harden.frontend.help_format import raw_description_help
 from repo_harden.frontend.options import add_rule_options, overrides_from
 from repo_harden.reporters import SCAN_FORMATS
 
@@ -56,7 +57,7 @@ def add_parser(commands: Subcommands) -> None:
         "context). With PATHs, findings in those files and folders; a PATH that is excluded,\n"
         "or that no selected rule reads, is named on stderr and not counted as checked.",
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=raw_description_help,
     )
     # Offline, a finished scan holds no connection or cache open: it may skip the teardown.
     scan.set_defaults(run=run, exits_now=lambda args: not args.online)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from repo_harden.core.errors import UsageError
+from repo_harden.frontend.help_format import raw_description_help
 
 if TYPE_CHECKING:
     from repo_harden.commands import Subcommands
@@ -32,7 +33,7 @@ def add_parser(commands: Subcommands) -> None:
         "it expires; then they come back, with RH001 about the waiver. A PATH that matches "
         "no file yet is written all the same, with a warning.",
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=raw_description_help,
     )
     waive.set_defaults(run=run)
     waive.add_argument("rule", metavar="RULE", help="the rule code, such as PIN001")

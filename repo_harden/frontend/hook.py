@@ -11,6 +11,7 @@ from pathlib import Path
 
 from repo_harden.core.errors import ExitCode, FatalError
 from repo_harden.core.escape import shown
+from repo_harden.frontend.help_format import plain_help
 
 
 def run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) -> int:
@@ -43,6 +44,7 @@ def _run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) -
     parser = argparse.ArgumentParser(
         prog=f"repo-harden hook {hook_id}",
         description=f"pre-commit hook `{hook_id}`: check the files given, exit 1 on findings.",
+        formatter_class=plain_help,
     )
     parser.add_argument(
         "filenames", nargs="*", type=Path, help="files to check (pre-commit passes them)"
