@@ -69,8 +69,12 @@ def install_plugin(folder: Path, entry: str, module: str = PLUGIN_MODULE) -> dic
 
 
 def repo_harden(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return python(cwd, env, "-m", "repo_harden", *args)
+
+
+def python(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "repo_harden", *args],
+        [sys.executable, *args],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -100,15 +104,7 @@ def test_a_plugin_check_runs_beside_the_built_in_rules(tmp_path: Path) -> None:
     assert described.returncode == 0
     assert "Acme ships no workflow with unfinished steps." in described.stdout
 
-    hook = subprocess.run(
-        [sys.executable, "-m", "repo_harden.hooks.all_checks", ".github/workflows/ci.yml"],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    hook = python(repo, env, "-m", "repo_harden.hooks.all_checks", ".github/workflows/ci.yml")
     assert hook.returncode == 1
     assert "ACME001" in hook.stdout
 
