@@ -223,3 +223,17 @@ def test_the_code_base_declares_no_frozen_dataclass_where_a_record_would_do() ->
         if line.strip().startswith("@dataclass(frozen=True") and "slots=True" not in line
     ]
     assert offenders == []
+
+
+def test_a_class_that_says_it_is_unhashable_stays_so_as_with_dataclass() -> None:
+    def unhashable(decorate: Decorator) -> type[Any]:
+        @decorate
+        class Unhashable:
+            value: str
+            __hash__ = None  # type: ignore[assignment]
+
+        return Unhashable
+
+    for decorate in (record, frozen_dataclass):
+        with pytest.raises(TypeError, match="unhashable"):
+            hash(unhashable(decorate)("x"))

@@ -53,7 +53,10 @@ def record(cls: type[T]) -> type[T]:
         attributes["__repr__"] = _record_repr
     if "__eq__" not in own:
         attributes["__eq__"] = _record_eq
-    if own.get("__hash__") is None:  # dataclass's rule for frozen=True, eq=True
+    # dataclass's rule for frozen=True, eq=True: a `__hash__` of the class's own is kept (a
+    # `None` too, unless Python put it there because the class defines `__eq__`)
+    explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
+    if not explicit_hash:
         attributes["__hash__"] = _record_hash
     for name, value in attributes.items():
         setattr(cls, name, value)
