@@ -10,10 +10,9 @@ folder owns.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import field
 
 from repo_harden.core.globs import PathMatcher
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 from repo_harden.readers.file_kinds import CODEOWNERS_LOCATIONS as LOCATIONS
 
 NEW = "<new>"

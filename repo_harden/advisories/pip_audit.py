@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 
 import requests
 from packaging.version import InvalidVersion, Version
@@ -33,6 +32,7 @@ from urllib3.util.retry import Retry
 
 from repo_harden.core.advisory import Advisory, AdvisoryError, PackageVersion
 from repo_harden.core.deadline import DeadlineExceeded, within
+from repo_harden.core.record import replace
 from repo_harden.core.urls import shown_url
 
 WORKERS = 8  # requests in flight at once

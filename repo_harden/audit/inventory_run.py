@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from repo_harden import __version__
@@ -37,7 +36,7 @@ from repo_harden.audit.queries import FILES_FRAGMENT
 from repo_harden.audit.store import Store, StoredBlob, TreeEntry
 from repo_harden.audit.transport import Stats, Transport
 from repo_harden.core.globs import PathMatcher
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 from repo_harden.engine.records import AUDITED, FAILED, SKIPPED, RepositoryStatus
 from repo_harden.inventory.model import KINDS, Inventory, Unread
 from repo_harden.inventory.records import ItemRecordError, item_from_record, item_record
@@ -55,7 +54,7 @@ class InventoryOptions:
     shard: tuple[int, int] | None = None
 
 
-@dataclass
+@record(frozen=False)
 class InventoryResult:
     inventories: dict[str, Inventory] = field(default_factory=dict)
     repositories: list[RepositoryStatus] = field(default_factory=list)

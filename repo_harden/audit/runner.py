@@ -21,7 +21,6 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from repo_harden import __version__
@@ -46,7 +45,7 @@ from repo_harden.core.errors import ConfigError
 from repo_harden.core.globs import PathMatcher
 from repo_harden.core.lazy import load_deferred
 from repo_harden.core.model import Finding, Rule, fingerprint
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record, replace
 from repo_harden.core.snapshot import RepoSettings
 from repo_harden.engine.catalogue import catalogue
 from repo_harden.engine.config import (
@@ -93,7 +92,7 @@ class AuditOptions:
     advisories: AdvisorySource | None = None  # LCK006's known vulnerabilities
 
 
-@dataclass
+@record(frozen=False)
 class AuditResult:
     # On disk, read back for the report: an audit's memory must not grow with its findings.
     reported: SpooledFindings = field(default_factory=SpooledFindings)

@@ -20,7 +20,6 @@ import json
 import re
 import threading
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -29,6 +28,7 @@ from repo_harden.audit.store import Store
 from repo_harden.audit.transport import Transport
 from repo_harden.core.actions_settings import ActionsSettings
 from repo_harden.core.branch_policy import Origin, ProtectionSource, ProtectionUnknown
+from repo_harden.core.record import replace
 from repo_harden.core.snapshot import RepoSettings
 from repo_harden.github.actions_settings import (
     OrganizationActions,

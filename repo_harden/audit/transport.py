@@ -19,12 +19,11 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from repo_harden.core.deadline import DeadlineExceeded, within
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 from repo_harden.github.client import DEFAULT_API_URL, REDACTOR, GitHubError, redirect_error
 
 if TYPE_CHECKING:
@@ -44,7 +43,7 @@ class RateLimitWaitTooLong(GitHubError):
     """Waiting for the rate limit would pass the audit's ceiling on waiting."""
 
 
-@dataclass
+@record(frozen=False)
 class Budget:
     """What GitHub last said about one resource's budget (`core`, `graphql`)."""
 
@@ -154,7 +153,7 @@ class Answer:
     data: Any
 
 
-@dataclass
+@record(frozen=False)
 class Stats:
     """What the audit cost: requests that spent a rate limit, free 304s, GraphQL points."""
 

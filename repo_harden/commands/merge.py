@@ -6,12 +6,12 @@ import argparse
 import datetime
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from repo_harden.commands.audit import EXIT_CODES_AUDIT_HELP
 from repo_harden.core.errors import UsageError
+from repo_harden.core.record import field, record
 from repo_harden.frontend.help_format import raw_description_help
 from repo_harden.frontend.options import add_fail_on_option
 from repo_harden.reporters import AUDIT_FORMATS
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from repo_harden.engine.records import Exemption, RepositoryStatus, Trend
 
 
-@dataclass
+@record(frozen=False)
 class _Read:
     """What one JSON report holds."""
 

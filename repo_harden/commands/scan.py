@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +12,7 @@ from repo_harden.commands import EXIT_CODES_HELP
 from repo_harden.core.errors import UsageError
 from repo_harden.core.escape import shown
 from repo_harden.core.extras import ONLINE, PIP_AUDIT, PYGITHUB, require
+from repo_harden.core.record import replace
 from repo_harden.frontend.help_format import raw_description_help
 from repo_harden.frontend.options import add_rule_options, overrides_from
 from repo_harden.reporters import SCAN_FORMATS

@@ -18,10 +18,9 @@ require-signed-commits = false
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import field, fields
 
 from repo_harden.core.errors import ConfigError
-from repo_harden.core.record import record
+from repo_harden.core.record import field, fields, record
 
 
 @record

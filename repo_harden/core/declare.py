@@ -4,12 +4,11 @@ and what a check receives (`CheckContext`) and returns (findings)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import field
 
 from repo_harden.core.branch_requirements import BranchRequirements
 from repo_harden.core.model import Finding, Position, Rule, Severity, fingerprint
 from repo_harden.core.parsed import ParsedFiles
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 from repo_harden.core.snapshot import RepoSnapshot
 
 

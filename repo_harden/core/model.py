@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
 from repo_harden.core.record import record
 
@@ -35,7 +34,7 @@ class Rule:
     online: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Finding:
     """One problem at one place. `path` is "" for repository-level findings. `severity`
     lowers the rule's for this finding alone (a missing `permissions:` block is a note

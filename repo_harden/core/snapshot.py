@@ -4,10 +4,9 @@ knows about it (`RepoSettings`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import field
 from typing import TYPE_CHECKING, Protocol
 
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 
 if TYPE_CHECKING:
     from repo_harden.core.actions_settings import ActionsSettings

@@ -13,7 +13,6 @@ import re
 import stat
 from collections.abc import Callable, Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import field
 from pathlib import Path
 
 from repo_harden.core.branch_requirements import BranchRequirements, parse_requirements
@@ -21,7 +20,7 @@ from repo_harden.core.declare import Check
 from repo_harden.core.errors import ConfigError
 from repo_harden.core.globs import glob_problem
 from repo_harden.core.model import Severity
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 from repo_harden.core.snapshot import MAX_FILE_BYTES, RepoSnapshot
 
 CONFIG_FILE = ".repo-harden.toml"

@@ -8,10 +8,9 @@ typo is a usage error, not a rule silently off.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import replace
 from pathlib import Path
 
-from repo_harden.core.record import record
+from repo_harden.core.record import record, replace
 from repo_harden.engine.config import (
     Config,
     check_globs,

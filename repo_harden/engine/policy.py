@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from repo_harden.core.globs import PathMatcher
 from repo_harden.core.model import Finding, Rule, Severity, fingerprint
+from repo_harden.core.record import field, record, replace
 from repo_harden.engine.config import Config, Waiver
 from repo_harden.engine.engine_rules import EXPIRED_WAIVER, INVALID_SUPPRESSION
 from repo_harden.engine.run import RuleSelection, sort_key
@@ -24,7 +24,7 @@ from repo_harden.engine.suppressions import (
 ReadText = Callable[[str], str | None]
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Reported:
     """A finding as the user sees it: with its rule and the severity the config gives it."""
 
@@ -34,7 +34,7 @@ class Reported:
     repository: str | None = None
 
 
-@dataclass
+@record(frozen=False)
 class Outcome:
     reported: list[Reported] = field(default_factory=list)
     suppressed_inline: int = 0  # by repo-harden's comments and by other tools' (foreign)

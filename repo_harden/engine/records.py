@@ -14,18 +14,17 @@ import datetime
 import math
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from repo_harden.core.model import Finding, Rule, Severity
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 from repo_harden.engine.policy import Reported
 
 AUDITED, SKIPPED, FAILED = "audited", "skipped", "failed"
 STATUSES = (AUDITED, SKIPPED, FAILED)
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class RepositoryStatus:
     """For audits: whether a repository was audited, skipped or failed, and why."""
 
@@ -39,7 +38,7 @@ class RepositoryStatus:
 WAIVER, INLINE = "waiver", "inline"
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Exemption:
     """An exception to the policy: a waiver of the config (`path` is its glob, `line` its
     line in `config`) or an inline ignore (`path` and `line` are where the comment is).

@@ -7,7 +7,6 @@ run goes on, and the crash is kept for the front end to report.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Protocol
 
@@ -15,6 +14,7 @@ from repo_harden.core.declare import Check, CheckContext
 from repo_harden.core.globs import PatternGroups
 from repo_harden.core.model import Finding, fingerprint
 from repo_harden.core.parsed import ParsedFiles
+from repo_harden.core.record import field, record, replace
 from repo_harden.core.snapshot import RepoSettings, RepoSnapshot
 from repo_harden.engine.config import Config
 from repo_harden.engine.engine_rules import UNPARSEABLE
@@ -50,7 +50,7 @@ def _longest_match(code: str, selectors: Sequence[str]) -> int:
     return max(lengths, default=-1)
 
 
-@dataclass
+@record(frozen=False)
 class CheckRun:
     """The raw outcome of running checks: findings before any policy, and crashes; and what
     the run read (`read`: the files whose text it asked for; `listed`: whether it asked for

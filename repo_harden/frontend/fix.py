@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +30,7 @@ from repo_harden.core.pins import (
     ImageTag,
     RefName,
 )
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record, replace
 from repo_harden.core.snapshot import RepoSettings
 from repo_harden.engine.overrides import Overrides
 from repo_harden.fixes.edits import OverlappingEdits, apply_edits, unified_diff
@@ -80,7 +79,7 @@ class FileChange:
         return unified_diff(self.path, self.before, self.after)
 
 
-@dataclass
+@record(frozen=False)
 class FixResult:
     root: Path
     planned: list[Planned] = field(default_factory=list)
@@ -349,7 +348,7 @@ def _summary(result: FixResult, dry_run: bool) -> str:
     return text + "."
 
 
-@dataclass
+@record(frozen=False)
 class OpenSources:
     """The sources of one run, and what they sent (closed by `close`)."""
 

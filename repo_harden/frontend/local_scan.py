@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from repo_harden.core.errors import UsageError
 from repo_harden.core.model import Rule
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record, replace
 from repo_harden.core.snapshot import RepoSettings
 from repo_harden.engine.catalogue import Catalogue, catalogue
 from repo_harden.engine.config import Config, find_config, load_config
@@ -43,7 +42,7 @@ class ScanOptions:
     cache: Path | None = None  # the cache folder (`scan`): an unchanged checkout is not re-run
 
 
-@dataclass
+@record(frozen=False)
 class ScanResult:
     root: Path
     config: Config
@@ -165,7 +164,7 @@ class ListedFile:
     excluded: Exclusion | None
 
 
-@dataclass
+@record(frozen=False)
 class FileListing:
     root: Path
     config: Config

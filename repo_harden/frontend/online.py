@@ -14,13 +14,12 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Sequence
-from dataclasses import field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from repo_harden.core.errors import UsageError
 from repo_harden.core.pins import GitRefSource
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record, replace
 from repo_harden.core.snapshot import RepoSettings
 
 PIN_LOOKUP_RULES = frozenset({"PIN003", "PIN004"})  # they ask for refs, not for settings

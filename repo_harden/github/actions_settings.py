@@ -20,7 +20,6 @@ workflow`, `actions/permissions/fork-pr-contributor-approval`,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from repo_harden.core.actions_settings import (
@@ -30,7 +29,7 @@ from repo_harden.core.actions_settings import (
     Known,
     PrivateForks,
 )
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record, replace
 from repo_harden.github.client import GitHubError
 
 REPOSITORY_ADMIN = (
@@ -108,7 +107,7 @@ def read_organization(api: ApiReader, login: str) -> OrganizationActions:
     return found
 
 
-@dataclass
+@record(frozen=False)
 class _Reading:
     """What one repository's reads have gathered so far."""
 

@@ -12,7 +12,6 @@ explain an unprotected branch, the rulesets that are not active. A 401, 403 or 4
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import quote
 
@@ -23,6 +22,7 @@ from repo_harden.core.branch_policy import (
     ProtectionUnknown,
     Scope,
 )
+from repo_harden.core.record import field, record
 from repo_harden.core.snapshot import ReportedError, RepoSettings
 from repo_harden.github.client import GitHubClient, GitHubError
 from repo_harden.readers.protection import (
@@ -58,7 +58,7 @@ class ApiReader(Protocol):
     def get_pages(self, path: str, params: Params = None) -> list[object]: ...
 
 
-@dataclass
+@record(frozen=False)
 class PolicyReading:
     """What one repository's reads have gathered so far."""
 

@@ -9,9 +9,8 @@ own `uses:` that leads to it, and `via` is the chain of references in between.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
 
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record, replace
 
 ACTION = "action"
 REUSABLE_WORKFLOW = "reusable-workflow"
@@ -84,7 +83,7 @@ class Unread:
     kinds: tuple[str, ...] = KINDS
 
 
-@dataclass
+@record(frozen=False)
 class Inventory:
     """A repository's items, and what could not be read (each with the kinds it may hold)."""
 

@@ -19,10 +19,9 @@ with the reason, for the command line to report.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import field
 from fnmatch import fnmatchcase
 
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 from repo_harden.inventory.model import (
     ACTION,
     DOWNLOAD,

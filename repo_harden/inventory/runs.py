@@ -5,11 +5,10 @@ a query, and the actions its job logs show the runner downloaded. Reading them i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from repo_harden.core.errors import UsageError
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 
 _DOWNLOAD = re.compile(
     r"Download action repository '(?P<name>[^'@\s]+)@(?P<ref>[^'\s]+)' "
@@ -29,7 +28,7 @@ class Downloaded:
     sha: str
 
 
-@dataclass
+@record(frozen=False)
 class WorkflowRun:
     repository: str
     workflow: str  # the workflow file's path

@@ -15,10 +15,9 @@ that repository is then unknown unless it matches anyway.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, MutableMapping
-from dataclasses import dataclass, replace
 from typing import Protocol
 
-from repo_harden.core.record import record
+from repo_harden.core.record import record, replace
 from repo_harden.inventory.model import (
     FOLLOWED_HOLD_KINDS,
     FOLLOWED_KINDS,
@@ -86,7 +85,7 @@ def target_of(item: Item, commit: str) -> Target | None:
     return Target(f"{owner}/{repository}", commit, candidates)
 
 
-@dataclass
+@record(frozen=False)
 class _Open:
     """An item still to follow, with the targets already on its chain."""
 

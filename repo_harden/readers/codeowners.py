@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import field
 from functools import lru_cache
 
 from repo_harden.core.globs import (
@@ -33,7 +32,7 @@ from repo_harden.core.globs import (
     single,
 )
 from repo_harden.core.parsed import ParsedFiles, Reading
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 from repo_harden.core.snapshot import RepoSnapshot
 from repo_harden.readers.file_kinds import CODEOWNERS_LOCATIONS as LOCATIONS
 

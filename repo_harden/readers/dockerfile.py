@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import field
 
 from repo_harden.core.model import Position
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 from repo_harden.readers.source_map import SourceBuilder, SourceMap
 
 _DIRECTIVE = re.compile(r"^\s*#\s*([a-zA-Z]+)\s*=\s*(.*)$")  # the value is rstripped

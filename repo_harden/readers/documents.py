@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import field
 from typing import Any
 
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, ParseError, Reading
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 
 
 class DocumentError(ParseError):

@@ -10,11 +10,10 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from dataclasses import field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 from repo_harden.core.redact import REDACTOR
 
 MAX_CONFIG_BYTES = 1024 * 1024

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime
 import sys
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import field
 from types import ModuleType
 from typing import TYPE_CHECKING, cast
 
 from repo_harden.core.model import Rule
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 from repo_harden.engine.policy import Reported
 
 if TYPE_CHECKING:  # an audit's; a scan's report needs no record codec

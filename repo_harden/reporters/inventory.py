@@ -13,11 +13,10 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 
 from repo_harden import __version__
 from repo_harden.core.escape import line_start, shown
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 from repo_harden.engine.records import FAILED, SKIPPED, RepositoryStatus, repository_record
 from repo_harden.inventory.model import Inventory, Item
 from repo_harden.inventory.purl import purl_of
@@ -40,7 +39,7 @@ class Answer:
     unread: tuple[str, ...]
 
 
-@dataclass
+@record(frozen=False)
 class InventoryReport:
     inventories: Mapping[str, Inventory]
     repositories: Sequence[RepositoryStatus]

@@ -19,12 +19,11 @@ import bisect
 import contextlib
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
 from repo_harden.core.model import Position
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 from repo_harden.readers.source_map import SourceMap
 
 if TYPE_CHECKING:
@@ -203,7 +202,7 @@ def unwrap(argv: Sequence[Word]) -> tuple[Word, ...]:
     return tuple(words)
 
 
-@dataclass
+@record(frozen=False)
 class ParsedArgs:
     """Options and positional arguments of a command line."""
 

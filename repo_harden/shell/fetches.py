@@ -15,9 +15,8 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record
 from repo_harden.shell.analyser import SHELLS, Command, ShellScript, Word, parse_args, program_name
 
 _CURL_VALUED = frozenset({
@@ -360,7 +359,7 @@ class UnverifiedRun:
     how: str
 
 
-@dataclass
+@record(frozen=False)
 class _Extraction:
     download: Download
     folder: str
@@ -381,7 +380,7 @@ class _Extraction:
         ) or (len(token) >= 4 and re.split(r"[-_.]", self.stem, maxsplit=1)[0] == token)
 
 
-@dataclass
+@record(frozen=False)
 class _Files:
     """Unverified downloaded files, and trees unpacked from them, at one point of a run."""
 

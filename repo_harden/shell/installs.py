@@ -15,9 +15,8 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import field, replace
 
-from repo_harden.core.record import record
+from repo_harden.core.record import field, record, replace
 from repo_harden.shell.analyser import Command, ParsedArgs, ShellScript, Word, parse_args
 
 _PYTHON = re.compile(r"^(python[0-9.]*|py)$")
