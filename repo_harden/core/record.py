@@ -45,14 +45,14 @@ class Field(Generic[T]):
     """One field of a record: what `fields` returns (the attributes of `dataclasses.Field`
     that records use)."""
 
-    __slots__ = ("name", "type", "default", "default_factory", "init", "repr", "compare")
+    __slots__ = ("compare", "default", "default_factory", "init", "name", "repr", "type")
 
     def __init__(
         self,
         default: Any,
         default_factory: Any,
         init: bool,
-        repr: bool,  # noqa: A002 (the name dataclasses gives it)
+        repr: bool,
         compare: bool,
     ) -> None:
         self.name = ""
@@ -76,7 +76,7 @@ def field(
     *,
     default: T,
     init: bool = True,
-    repr: bool = True,  # noqa: A002
+    repr: bool = True,
     compare: bool = True,
 ) -> T: ...
 
@@ -86,7 +86,7 @@ def field(
     *,
     default_factory: Callable[[], T],
     init: bool = True,
-    repr: bool = True,  # noqa: A002
+    repr: bool = True,
     compare: bool = True,
 ) -> T: ...
 
@@ -95,7 +95,7 @@ def field(
 def field(
     *,
     init: bool = True,
-    repr: bool = True,  # noqa: A002
+    repr: bool = True,
     compare: bool = True,
 ) -> Any: ...
 
@@ -105,7 +105,7 @@ def field(
     default: Any = MISSING,
     default_factory: Any = MISSING,
     init: bool = True,
-    repr: bool = True,  # noqa: A002
+    repr: bool = True,
     compare: bool = True,
 ) -> Any:
     """A field with a default, a default factory, or left out of `__init__`, `repr` or
@@ -217,7 +217,8 @@ def _collect_fields(cls: type, frozen: bool) -> dict[str, Field[Any]]:
             other = "non-frozen" if frozen else "frozen"
             raise TypeError(f"cannot inherit {kind} dataclass from a {other} one")
         found.update(inherited)
-    annotations: dict[str, object] = cls.__dict__.get("__annotations__", {})
+    # the class's own, in order (`inspect.get_annotations` would import `inspect`)
+    annotations: dict[str, object] = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
     for name, annotation in annotations.items():
         if _names_one_of(annotation, cls, ("InitVar", "KW_ONLY")):
             raise TypeError(f"{cls.__name__}.{name}: record takes no InitVar nor KW_ONLY")
