@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import dataclasses
 import hashlib
 import itertools
 import json
@@ -45,6 +44,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from repo_harden.core.record import replace
 from tests.fake_git_history import FakeHistory
 from tests.fake_github_graphql import (
     MAX_NODES,
@@ -577,7 +577,7 @@ class FakeGitHub:
         encoded = {path: c.encode() if isinstance(c, str) else c for path, c in files.items()}
         snapshot = git_snapshot(encoded, {}, 1000 + len(repo.releases))
         if commit is not None:
-            snapshot = dataclasses.replace(snapshot, commit_oid=commit)
+            snapshot = replace(snapshot, commit_oid=commit)
         repo.releases[snapshot.commit_oid] = snapshot
         history = self.add_history(full_name)
         if snapshot.commit_oid not in history.commits:

@@ -32,7 +32,6 @@ from urllib3.util.retry import Retry
 
 from repo_harden.core.advisory import Advisory, AdvisoryError, PackageVersion
 from repo_harden.core.deadline import DeadlineExceeded, within
-from repo_harden.core.record import replace
 from repo_harden.core.urls import shown_url
 
 WORKERS = 8  # requests in flight at once
@@ -193,6 +192,8 @@ def _advisories(results: Sequence[VulnerabilityResult]) -> tuple[Advisory, ...]:
 
 def _joined(known: VulnerabilityResult, other: VulnerabilityResult) -> VulnerabilityResult:
     fixes = sorted({*known.fix_versions, *other.fix_versions})
+    from dataclasses import replace  # pip-audit's own dataclass; pip-audit imported it already
+
     return replace(known.merge_aliases(other), fix_versions=fixes)
 
 
