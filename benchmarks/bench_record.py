@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""What `@record` costs against `@dataclass(frozen=True)`: to define a class (at import) and
-to make an instance, in the interpreter that runs this script.
+"""What `@record` costs against `@dataclass` of the same kind (frozen, mutable, slotted): to
+define a class (at import) and to make an instance, in the interpreter that runs this script.
 
 A script, not a test: it prints figures and never fails on a slow one. Run it with each
 Python to compare, from the repository's root:
@@ -64,6 +64,10 @@ def main() -> int:
     kinds: dict[str, Decorator] = {
         "dataclass(frozen=True)": dataclass(frozen=True),
         "record": record,
+        "dataclass": dataclass,
+        "record(frozen=False)": record(frozen=False),
+        "dataclass(frozen, slots)": dataclass(frozen=True, slots=True),
+        "record(slots=True)": record(slots=True),
     }
     print(
         f"Python {platform.python_version()}: {args.classes} classes of {FIELDS} fields, "
