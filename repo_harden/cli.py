@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from repo_harden import __version__
 from repo_harden.core.errors import ExitCode, FatalError
 from repo_harden.core.escape import shown
-from repo_harden.frontend.help_format import raw_description_help
+from repo_harden.frontend.help_format import HelpParser, raw_description_help
 
 _DESCRIPTION = """\
 Find the weak links in a software supply chain: actions and images not pinned
@@ -84,7 +84,7 @@ def _named_command(argv: Sequence[str]) -> str | None:
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command, or of `only` (what the rest of the line is parsed with
     is the same; `--help` and a mistyped command name list them all)."""
-    parser = argparse.ArgumentParser(
+    parser = HelpParser(
         prog="repo-harden",
         description=_DESCRIPTION,
         formatter_class=raw_description_help,

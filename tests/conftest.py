@@ -157,6 +157,25 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
     return run
 
 
+def modules_after(cwd: Path, call: str) -> tuple[str, set[str]]:
+    """What `call` (a line of Python, such as a repo-harden `main`) prints in a fresh
+    interpreter run in `cwd`, and the names of every module it imported."""
+    import ast
+
+    probe = (
+        "import sys, contextlib, io\n"
+        "out = io.StringIO()\n"
+        f"with contextlib.redirect_stdout(out):\n    {call}\n"
+        "sys.stdout.write(out.getvalue())\n"
+        "print(sorted(sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True, check=True
+    )
+    *output, imported = result.stdout.splitlines()
+    return "\n".join(output), set(ast.literal_eval(imported))
+
+
 def workflow(steps: str, *, job_extra: str = "") -> str:
     """A minimal workflow around the given step lines (already indented by 6 spaces), with a
     read-only token (WF001); the `permissions:` come last, so that lines keep their numbers."""

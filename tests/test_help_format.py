@@ -4,30 +4,14 @@ still wraps where argparse's own formatter would."""
 
 from __future__ import annotations
 
-import ast
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from repo_harden.frontend.help_format import terminal_columns
-from tests.conftest import make_repo
+from tests.conftest import make_repo, modules_after
 
 WORKFLOW = "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/checkout@v4\n"
-
-
-def _modules_after(repo: Path, statement: str) -> set[str]:
-    probe = (
-        "import sys, io, contextlib\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        f"    {statement}\n"
-        "print(sorted(sys.modules))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True, check=True
-    )
-    return set(ast.literal_eval(result.stdout.strip().splitlines()[-1]))
 
 
 @pytest.mark.parametrize(
@@ -40,7 +24,7 @@ def _modules_after(repo: Path, statement: str) -> set[str]:
 )
 def test_a_scan_and_a_hook_never_import_shutil(tmp_path: Path, statement: str) -> None:
     repo = make_repo(tmp_path / "repo", {".github/workflows/ci.yml": WORKFLOW})
-    modules = _modules_after(repo, statement)
+    _, modules = modules_after(repo, statement)
     assert "repo_harden.engine.run" in modules  # it did run the checks
     assert "shutil" not in modules
 

@@ -424,22 +424,10 @@ _STDLIB_NOT_AT_START = ("dataclasses", "inspect", "ast", "dis", "tokenize")
 def _modules_after(repo: Path, call: str) -> tuple[str, set[str]]:
     """What a call of repo-harden prints in a fresh interpreter, and which of the
     `_STDLIB_NOT_AT_START` modules it imported."""
-    import ast
-    import subprocess
-    import sys
+    from tests.conftest import modules_after
 
-    probe = (
-        "import sys, contextlib, io\n"
-        "out = io.StringIO()\n"
-        f"with contextlib.redirect_stdout(out):\n    {call}\n"
-        "sys.stdout.write(out.getvalue())\n"
-        f"print(sorted(name for name in {_STDLIB_NOT_AT_START!r} if name in sys.modules))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=repo, capture_output=True, text=True, check=True
-    )
-    *output, imported = result.stdout.splitlines()
-    return "\n".join(output), set(ast.literal_eval(imported))
+    output, imported = modules_after(repo, call)
+    return output, imported.intersection(_STDLIB_NOT_AT_START)
 
 
 def test_a_scan_and_the_hook_never_import_dataclasses_nor_inspect(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 _FALLBACK_COLUMNS = 80
 
@@ -39,3 +40,12 @@ def plain_help(prog: str) -> argparse.HelpFormatter:
 def raw_description_help(prog: str) -> argparse.HelpFormatter:
     """`argparse.RawDescriptionHelpFormatter`, at the terminal's width (less 2)."""
     return argparse.RawDescriptionHelpFormatter(prog, width=terminal_columns() - 2)
+
+
+class HelpParser(argparse.ArgumentParser):
+    """An `ArgumentParser` whose formatter knows the width without `shutil`, unless one is
+    given; its subcommands' parsers are made of this class too (argparse's default)."""
+
+    def __init__(self, **options: Any) -> None:
+        options.setdefault("formatter_class", plain_help)
+        super().__init__(**options)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from repo_harden.core.errors import ExitCode, FatalError
 from repo_harden.core.escape import shown
-from repo_harden.frontend.help_format import plain_help
+from repo_harden.frontend.help_format import HelpParser
 
 
 def run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) -> int:
@@ -41,10 +41,9 @@ def _run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) -
     from repo_harden.frontend.options import add_rule_options
     from repo_harden.frontend.output import silence_stdout
 
-    parser = argparse.ArgumentParser(
+    parser = HelpParser(
         prog=f"repo-harden hook {hook_id}",
         description=f"pre-commit hook `{hook_id}`: check the files given, exit 1 on findings.",
-        formatter_class=plain_help,
     )
     parser.add_argument(
         "filenames", nargs="*", type=Path, help="files to check (pre-commit passes them)"
