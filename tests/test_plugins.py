@@ -130,3 +130,28 @@ def test_a_plugin_that_reuses_a_code_or_fails_to_load_is_refused_in_one_line(
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert "plugin 'acme_checks:no_such_check' failed to load" in result.stderr
+
+
+def test_a_scanned_repository_cannot_register_a_plugin(tmp_path: Path) -> None:
+    """A checkout that holds a `.dist-info` with a `repo_harden.checks` entry point and the
+    module it names is content, not an installed package: `repo-harden scan` run inside it
+    (the console script, as the README, the hooks and the Action run it) never imports it."""
+    marker = tmp_path / "plugin-ran"
+    hostile = PLUGIN_MODULE + f"\nopen({str(marker)!r}, 'w').close()\n"
+    repo = tmp_path / "repo"
+    install_plugin(repo, "todo = acme_checks:todo_in_workflow", hostile)
+    make_repo(repo, {".github/workflows/ci.yml": WORKFLOW})
+    script = Path(sys.executable).with_name("repo-harden")
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    result = subprocess.run(
+        [str(script), "scan", "--format", "json", "--no-cache"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr  # the built-in rules ran
+    assert "ACME001" not in {f["rule"] for f in json.loads(result.stdout)["findings"]}
+    assert not marker.exists()
