@@ -13,7 +13,6 @@ commit a ref names, and a file at a commit.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -23,6 +22,7 @@ from repo_harden.audit.git_api import TransportGitApi
 from repo_harden.audit.github_snapshot import decoded
 from repo_harden.audit.store import Store, StoredBlob
 from repo_harden.audit.transport import Transport
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.pins import GitRefSource, ResolvedRef, Unresolved
 from repo_harden.core.pins import RefName as PinRef
 from repo_harden.github.client import GitHubError
@@ -33,8 +33,8 @@ T = TypeVar("T")
 FILES_PER_QUERY = 50
 OFFLINE = "offline: use --online to read it from GitHub"
 _FILE_FACT = "github-file"  # `<repository>@<commit>:<path>` -> the blob's oid, "" for none
-_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-_PATH = re.compile(r"^[^\0:]{1,1024}$")
+_REPOSITORY = lazy_compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_PATH = lazy_compile(r"^[^\0:]{1,1024}$")
 
 
 def github_files(transport: Transport | None, store: Store) -> GitHubFiles:

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -28,6 +27,7 @@ from repo_harden.audit.store import Store
 from repo_harden.audit.transport import Transport
 from repo_harden.core.actions_settings import ActionsSettings
 from repo_harden.core.branch_policy import Origin, ProtectionSource, ProtectionUnknown
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.record import replace
 from repo_harden.core.snapshot import RepoSettings
 from repo_harden.github.actions_settings import (
@@ -51,8 +51,8 @@ from repo_harden.readers.protection import (
 )
 from repo_harden.readers.settings_tree import from_json
 
-_NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
-_RULESET = re.compile(r"/rulesets/(\d+)$")
+_NEXT_LINK = lazy_compile(r'<([^>]+)>;\s*rel="next"')
+_RULESET = lazy_compile(r"/rulesets/(\d+)$")
 _UNKNOWN = object()
 # How much of the Actions settings the rules that may run read: all of them (WF101-WF104),
 # only the workflow token's defaults (the workflow rules WF001-WF005), or nothing.

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import re
 
-_UNSAFE = re.compile(
+from repo_harden.core.lazy import lazy_compile
+
+_UNSAFE = lazy_compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
-_COMMAND_START = re.compile(r"^(\s*):")
+_COMMAND_START = lazy_compile(r"^(\s*):")
 
 
 def _escaped(match: re.Match[str]) -> str:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Literal
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.record import record
 
 # Token kinds, each the counterpart of one regex piece of the former translation.
@@ -298,7 +299,7 @@ def glob_problem(pattern: str) -> str | None:
     return None
 
 
-_WILDCARD = re.compile(r"[*?\[]")
+_WILDCARD = lazy_compile(r"[*?\[]")
 
 
 @lru_cache(maxsize=512)

@@ -11,17 +11,17 @@ for that one reference: the others are still answered.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from typing import Protocol
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.record import record
 
-FULL_SHA = re.compile(r"[0-9a-f]{40}")
-SHORT_SHA = re.compile(r"[0-9a-fA-F]{7,39}")
-IMAGE_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+FULL_SHA = lazy_compile(r"[0-9a-f]{40}")
+SHORT_SHA = lazy_compile(r"[0-9a-fA-F]{7,39}")
+IMAGE_DIGEST = lazy_compile(r"sha256:[0-9a-f]{64}")
 # A version as tags name them: v4, v4.2, v4.2.2, 1.2.3-rc.1, v2.0.0+build
-_VERSION = re.compile(r"^[vV]?(\d+(?:\.\d+)*)([-+][0-9A-Za-z.+-]*)?$")
+_VERSION = lazy_compile(r"^[vV]?(\d+(?:\.\d+)*)([-+][0-9A-Za-z.+-]*)?$")
 
 
 @record
@@ -183,8 +183,8 @@ def most_specific_tag(tags: Collection[str], ref: str = "") -> str | None:
     return max(sorted(versions), key=specificity)
 
 
-_REGISTRY_HOST = re.compile(r"^(?:localhost|[^/]*[.:][^/]*)$")
-_IMAGE = re.compile(
+_REGISTRY_HOST = lazy_compile(r"^(?:localhost|[^/]*[.:][^/]*)$")
+_IMAGE = lazy_compile(
     r"^(?P<name>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))?$"
 )

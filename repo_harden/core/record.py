@@ -5,8 +5,10 @@ class as its module is imported (`__init__`, `__repr__`, `__eq__`, `__hash__`,
 `__setattr__`, `__delattr__`): about half a millisecond a class, a fifth of a cold scan's
 start-up for the hundred classes it imports. Importing `dataclasses` at all costs another
 ~10 ms (it imports `inspect`, `ast`, `dis`, `tokenize`). `record` reads the class's fields
-itself, compiles only `__init__`, the one that runs for every instance, and gives the other
-functions shared code that reads the fields through a compiled `operator.attrgetter`.
+itself, compiles only `__init__`, the one that runs for every instance, and only when the
+first instance is made (a scan never instantiates two in five of the records it imports),
+and gives the other functions shared code that reads the fields through a compiled
+`operator.attrgetter`. Until then `inspect.signature` sees `(*args, **kwargs)`.
 
 `@record` is `@dataclass(frozen=True)`, `@record(frozen=False)` is `@dataclass`, and
 `slots=True` makes a new class with `__slots__` as dataclass does (a frozen one pickles
@@ -21,13 +23,14 @@ defined). `tests/test_record.py` holds records against dataclasses of the same s
 
 from __future__ import annotations
 
-import re
 import reprlib
 import sys
 from collections.abc import Callable, Iterator
 from operator import attrgetter
 from types import MemberDescriptorType
 from typing import Any, Generic, TypeVar, dataclass_transform, overload
+
+from repo_harden.core.lazy import lazy_compile
 
 T = TypeVar("T")
 
@@ -181,7 +184,8 @@ def _make_record(cls: type[T], frozen: bool, slots: bool) -> type[T]:
         "__record_key__": staticmethod(_key_of(tuple(one.name for one in declared if one.compare))),
     }
     if "__init__" not in own:
-        attributes["__init__"] = _init_of(cls, declared, frozen, slots)
+        _check_defaults_order(declared)
+        attributes["__init__"] = _compiled_on_first_use(cls, declared, frozen, slots)
     if "__repr__" not in own:
         attributes["__repr__"] = _record_repr
     if "__eq__" not in own:
@@ -220,6 +224,9 @@ def _collect_fields(cls: type, frozen: bool) -> dict[str, Field[Any]]:
     # the class's own, in order (`inspect.get_annotations` would import `inspect`)
     annotations: dict[str, object] = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
     for name, annotation in annotations.items():
+        if isinstance(annotation, str) and not _MARKED.search(annotation):
+            found[name] = _field_of(cls, name, annotation)  # the usual case, read at once
+            continue
         if _names_one_of(annotation, cls, ("InitVar", "KW_ONLY")):
             raise TypeError(f"{cls.__name__}.{name}: record takes no InitVar nor KW_ONLY")
         if _names_one_of(annotation, cls, ("ClassVar",)):
@@ -286,7 +293,9 @@ def _is_dataclasses_field(value: object) -> bool:
     return kind.__module__ == "dataclasses" and kind.__name__ == "Field"
 
 
-_ANNOTATION_HEAD = re.compile(r"^(?:\s*(\w+)\s*\.)?\s*(\w+)")
+# A string annotation without these names is a plain field.
+_MARKED = lazy_compile(r"ClassVar|InitVar|KW_ONLY")
+_ANNOTATION_HEAD = lazy_compile(r"^(?:\s*(\w+)\s*\.)?\s*(\w+)")
 
 
 def _names_one_of(annotation: object, cls: type, names: tuple[str, ...]) -> bool:
@@ -311,6 +320,38 @@ def _names_one_of(annotation: object, cls: type, names: tuple[str, ...]) -> bool
     return getattr(bound, "__name__", None) in ("typing", "dataclasses")
 
 
+def _check_defaults_order(declared: tuple[Field[Any], ...]) -> None:
+    """dataclass's error, when the class is defined, for a field without a default that
+    follows one with a default in `__init__`."""
+    seen_default = False
+    for one in declared:
+        if not one.init:
+            continue
+        has_default = one.default is not MISSING or one.default_factory is not MISSING
+        if seen_default and not has_default:
+            raise TypeError(f"non-default argument {one.name!r} follows default argument")
+        seen_default = seen_default or has_default
+
+
+def _compiled_on_first_use(
+    cls: type, declared: tuple[Field[Any], ...], frozen: bool, slots: bool
+) -> Callable[..., None]:
+    """An `__init__` that compiles the class's own (`_init_of`) when the first instance is
+    made, puts it in its place and runs it: a class that is never instantiated (most of
+    those a scan imports) never pays for the compile, a fifth of a millisecond."""
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        # the class that holds this placeholder: `cls`, or the class `slots=True` made of it
+        owner = next((k for k in type(self).__mro__ if k.__dict__.get("__init__") is __init__), cls)
+        compiled = _init_of(owner, declared, frozen, slots)
+        owner.__init__ = compiled  # type: ignore[misc]
+        compiled(self, *args, **kwargs)
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    __init__.__module__ = cls.__module__
+    return __init__
+
+
 def _init_of(
     cls: type, declared: tuple[Field[Any], ...], frozen: bool, slots: bool
 ) -> Callable[..., None]:
@@ -330,7 +371,6 @@ def _init_of(
             return f"__record_set(self, {name!r}, {value})"
         return f"__record_values[{name!r}] = {value}"
 
-    seen_default = False
     for one in declared:
         name = one.name
         has_default = one.default is not MISSING
@@ -347,11 +387,8 @@ def _init_of(
                 body.append(
                     f"if {name} is __record_factory_sentinel: {name} = __record_factory_{name}()"
                 )
-            elif seen_default:
-                raise TypeError(f"non-default argument {name!r} follows default argument")
             else:
                 parameters.append(name)
-            seen_default = seen_default or has_default or has_factory
             body.append(store(name, name))
         elif has_default:
             body.append(store(name, f"__record_default_{name}"))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems.ecosystem import Declaration, Ecosystem
 from repo_harden.ecosystems.tree import Tree, folder_of, join
 from repo_harden.readers.documents import position_at
 
-_GEM = re.compile(r"^[ \t]*(gem|gemspec)\b", re.MULTILINE)
+_GEM = lazy_compile(r"^[ \t]*(gem|gemspec)\b", re.MULTILINE)
 _LOCK_OF = {"Gemfile": "Gemfile.lock", "gems.rb": "gems.locked"}
 
 

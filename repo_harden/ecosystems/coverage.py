@@ -4,16 +4,16 @@ workspace it belongs to)? When none does, what to run and which lockfile to expe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.core.record import record
 from repo_harden.ecosystems.registry import for_manifest
 from repo_harden.ecosystems.tree import Tree
 
-_VENDORED = re.compile(r"(^|/)(node_modules|vendor|\.venv|venv)/")
+_VENDORED = lazy_compile(r"(^|/)(node_modules|vendor|\.venv|venv)/")
 
 
 @record

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.core.record import record
@@ -24,8 +25,8 @@ from repo_harden.ecosystems.ecosystem import (
 from repo_harden.ecosystems.tree import Tree, ancestors, folder_of, join
 from repo_harden.readers.documents import position_at
 
-_BLOCK_START = re.compile(r"^\s*(require|replace|exclude)\s*\(\s*(?://.*)?$")
-_DIRECTIVE = re.compile(r"^\s*(require|replace|exclude)\s+(.+)$")
+_BLOCK_START = lazy_compile(r"^\s*(require|replace|exclude)\s*\(\s*(?://.*)?$")
+_DIRECTIVE = lazy_compile(r"^\s*(require|replace|exclude)\s+(.+)$")
 
 
 @record
@@ -122,7 +123,7 @@ def go_sum_drift(go_mod: GoMod, sums: frozenset[tuple[str, str]]) -> list[Drift]
 
 
 LOCKFILES = ("go.sum",)
-_REQUIRE = re.compile(r"^[ \t]*require\b", re.MULTILINE)
+_REQUIRE = lazy_compile(r"^[ \t]*require\b", re.MULTILINE)
 
 
 def declares(parsed: ParsedFiles, tree: Tree, path: str) -> Declaration | None:

@@ -3,14 +3,13 @@ locked by the umbrella's."""
 
 from __future__ import annotations
 
-import re
-
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems.ecosystem import Declaration, Ecosystem, named_hint
 from repo_harden.ecosystems.tree import Tree, ancestors, folder_of, join
 from repo_harden.readers.documents import position_at
 
-_DEP = re.compile(r"\{\s*:[a-z_][a-z0-9_]*\s*,")
+_DEP = lazy_compile(r"\{\s*:[a-z_][a-z0-9_]*\s*,")
 
 
 def declares(parsed: ParsedFiles, tree: Tree, path: str) -> Declaration | None:

@@ -19,17 +19,18 @@ import operator
 import re
 from collections.abc import Callable
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.record import record
 
 _PART = r"(?:0|[1-9]\d*|[xX*])"
-_PARTIAL = re.compile(
+_PARTIAL = lazy_compile(
     rf"^v?=?\s*({_PART})(?:\.({_PART})(?:\.({_PART})"
     r"(?:-?([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z.-]+)?)?)?$"
 )
-_COMPARATOR = re.compile(r"^(<=|>=|<|>|=|\^|~>?|)\s*(.*)$")
-_HYPHEN = re.compile(r"^\s*(\S+)\s+-\s+(\S+)\s*$")
+_COMPARATOR = lazy_compile(r"^(<=|>=|<|>|=|\^|~>?|)\s*(.*)$")
+_HYPHEN = lazy_compile(r"^\s*(\S+)\s+-\s+(\S+)\s*$")
 _MAX_SAFE_INTEGER = 2**53 - 1  # JavaScript's: node-semver refuses larger numbers
-_LONG_NUMBER = re.compile(r"\d{16}")  # only a number this long can reach 2**53 - 1
+_LONG_NUMBER = lazy_compile(r"\d{16}")  # only a number this long can reach 2**53 - 1
 
 Prerelease = tuple[int | str, ...]
 VersionKey = tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems.ecosystem import Declaration, Ecosystem, named_hint
 from repo_harden.ecosystems.tree import Tree, ancestors, folder_of, join
 from repo_harden.readers.documents import position_at
 
-_LOCK_SWITCH = re.compile(r"<RestorePackagesWithLockFile>\s*true\s*</", re.IGNORECASE)
-_PACKAGE_REFERENCE = re.compile(r"<PackageReference\b", re.IGNORECASE)
+_LOCK_SWITCH = lazy_compile(r"<RestorePackagesWithLockFile>\s*true\s*</", re.IGNORECASE)
+_PACKAGE_REFERENCE = lazy_compile(r"<PackageReference\b", re.IGNORECASE)
 
 
 def declares(parsed: ParsedFiles, tree: Tree, path: str) -> Declaration | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.core.record import record
@@ -258,7 +259,7 @@ def _direct_overrides(
 
 
 # pnpm's split of `parent>child` selectors: a `>` after a space, `|` or `@` is a range's.
-_PARENT_DELIMITER = re.compile(r"[^ |@]>")
+_PARENT_DELIMITER = lazy_compile(r"[^ |@]>")
 
 
 def _specifier_drift(
@@ -298,8 +299,8 @@ def _field_drift(
 
 
 # An entry of `packages:` (two spaces in), its key quoted or not.
-_PACKAGE_KEY = re.compile(r"^  (['\"]?)(?P<key>[^\s'\"][^\n]*?)\1:[ \t]*(?:\{\})?$", re.MULTILINE)
-_PEERS = re.compile(r"[(_].*$")  # `(react@18.2.0)` (v6, v9), `_react@17.0.2` (v5)
+_PACKAGE_KEY = lazy_compile(r"^  (['\"]?)(?P<key>[^\s'\"][^\n]*?)\1:[ \t]*(?:\{\})?$", re.MULTILINE)
+_PEERS = lazy_compile(r"[(_].*$")  # `(react@18.2.0)` (v6, v9), `_react@17.0.2` (v5)
 
 
 def locked_packages(parsed: ParsedFiles, path: str) -> list[LockedPackage]:

@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems import pyproject as pyprojects
 from repo_harden.ecosystems.ecosystem import (
@@ -41,7 +42,7 @@ def index_release(entry: Mapping[str, object]) -> bool:
     return string(table(entry, "source").get("type")) not in _DIRECT_SOURCES
 
 
-_CONTENT_HASH = re.compile(r'^content-hash\s*=\s*"([0-9a-f]+)"', re.MULTILINE)
+_CONTENT_HASH = lazy_compile(r'^content-hash\s*=\s*"([0-9a-f]+)"', re.MULTILINE)
 _LEGACY_KEYS = ("dependencies", "source", "extras", "dev-dependencies")
 _PROJECT_KEYS = ("requires-python", "dependencies", "optional-dependencies")
 
@@ -165,7 +166,7 @@ def _pep440(constraint: str) -> str:
 
 
 # Poetry also takes `=1.2` for `==1.2` and a `v` before the version (poetry-core's parser).
-_POETRY_PART = re.compile(r"^(\^|~=|~|===|==|!=|<=|>=|<|>|=)?v?(\d.*)$")
+_POETRY_PART = lazy_compile(r"^(\^|~=|~|===|==|!=|<=|>=|<|>|=)?v?(\d.*)$")
 
 
 def _pep440_part(part: str) -> str:

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import re
-
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems.ecosystem import Declaration, Ecosystem, named_hint
 from repo_harden.ecosystems.tree import Tree, folder_of, join
 from repo_harden.readers.documents import position_at
 
-_REMOTE = re.compile(r"\.package\s*\(\s*(?:name\s*:\s*\"[^\"]*\"\s*,\s*)?(url|id)\s*:")
+_REMOTE = lazy_compile(r"\.package\s*\(\s*(?:name\s*:\s*\"[^\"]*\"\s*,\s*)?(url|id)\s*:")
 
 
 def declares(parsed: ParsedFiles, tree: Tree, path: str) -> Declaration | None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems.ecosystem import Declaration, Ecosystem, named_hint
 from repo_harden.ecosystems.tree import Tree, folder_of, join
 from repo_harden.readers.documents import position_at
 
-_REQUIRED_PROVIDERS = re.compile(r"^[ \t]*required_providers\s*\{", re.MULTILINE)
-_ROOT_MODULE = re.compile(
+_REQUIRED_PROVIDERS = lazy_compile(r"^[ \t]*required_providers\s*\{", re.MULTILINE)
+_ROOT_MODULE = lazy_compile(
     r"^[ \t]*(backend\s+\"|cloud\s*\{|provider\s+\"[^\"]+\"\s*\{)", re.MULTILINE
 )
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.ecosystems.ecosystem import LockedPackage
 from repo_harden.ecosystems.pyproject import python_name
 from repo_harden.readers.documents import TOML, TomlDocument, position_at, string, tables
 
-_ENTRY_HEADER = re.compile(r"^\[\[\s*(package|packages)\s*\]\][ \t]*(?:#.*)?$", re.MULTILINE)
+_ENTRY_HEADER = lazy_compile(r"^\[\[\s*(package|packages)\s*\]\][ \t]*(?:#.*)?$", re.MULTILINE)
 VCS_KEYS = frozenset({"git", "hg", "svn", "bzr"})
 
 IndexRelease = Callable[[Mapping[str, object]], bool]

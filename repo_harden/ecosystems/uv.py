@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.core.record import record
@@ -60,8 +61,8 @@ def index_release(entry: Mapping[str, object]) -> bool:
     return not source or "registry" in source
 
 
-_UV_PACKAGE = re.compile(r"^\[\[package\]\]\s*$", re.MULTILINE)
-_LOCAL_SOURCE = re.compile(r"^source\s*=\s*\{\s*(editable|virtual|directory)\s*=", re.MULTILINE)
+_UV_PACKAGE = lazy_compile(r"^\[\[package\]\]\s*$", re.MULTILINE)
+_LOCAL_SOURCE = lazy_compile(r"^source\s*=\s*\{\s*(editable|virtual|directory)\s*=", re.MULTILINE)
 
 
 @record

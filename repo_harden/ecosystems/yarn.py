@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.core.record import record
 from repo_harden.ecosystems import package_json
@@ -44,8 +45,8 @@ def drift(parsed: ParsedFiles, tree: Tree, pair: Pair) -> list[Drift]:
     return yarn_classic_drift(manifest, lock, siblings)
 
 
-_YARN_KEY_LINE = re.compile(r"^(?![#\s])(.+?):\s*$", re.MULTILINE)
-_PROTOCOL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+_YARN_KEY_LINE = lazy_compile(r"^(?![#\s])(.+?):\s*$", re.MULTILINE)
+_PROTOCOL = lazy_compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 
 
 @record
@@ -165,8 +166,8 @@ def _text(node: Node | None) -> str:
     return found.value if found else ""
 
 
-_VERSION_LINE = re.compile(r"^  version:? \"?([^\"\s]+)\"?[ \t]*$", re.MULTILINE)
-_RESOLUTION_LINE = re.compile(r"^  resolution: \"?([^\"\n]+?)\"?[ \t]*$", re.MULTILINE)
+_VERSION_LINE = lazy_compile(r"^  version:? \"?([^\"\s]+)\"?[ \t]*$", re.MULTILINE)
+_RESOLUTION_LINE = lazy_compile(r"^  resolution: \"?([^\"\n]+?)\"?[ \t]*$", re.MULTILINE)
 
 
 def locked_packages(parsed: ParsedFiles, path: str) -> list[LockedPackage]:

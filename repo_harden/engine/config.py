@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import re
 import stat
 from collections.abc import Callable, Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
@@ -19,6 +18,7 @@ from repo_harden.core.branch_requirements import BranchRequirements, parse_requi
 from repo_harden.core.declare import Check
 from repo_harden.core.errors import ConfigError
 from repo_harden.core.globs import glob_problem
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Severity
 from repo_harden.core.record import field, record
 from repo_harden.core.snapshot import MAX_FILE_BYTES, RepoSnapshot
@@ -48,7 +48,7 @@ FOREIGN_TOOLS = ("zizmor",)
 _WAIVER_FIELDS = ("rule", "path", "owner", "reason", "expires")
 _WAIVER_OPTIONAL = ("compensating-control",)
 _FIX_KEYS = {"online"}
-_WAIVER_HEADER = re.compile(
+_WAIVER_HEADER = lazy_compile(
     r"^\s*\[\[\s*(?:tool\s*\.\s*[\"']?repo-harden[\"']?\s*\.\s*)?waivers\s*\]\]"
 )
 
@@ -269,7 +269,7 @@ def _boolean(path: Path, table: Mapping[str, object], key: str, *, default: bool
     return value
 
 
-_ACTION_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@\s]+)?$")
+_ACTION_NAME = lazy_compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+(/[^@\s]+)?$")
 
 
 def _shell_inputs(path: Path, table: Mapping[str, object]) -> dict[str, tuple[str, ...]]:

@@ -6,9 +6,10 @@ import re
 from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.record import record
 
-_IGNORE = re.compile(r"#\s*repo-harden\s*:\s*ignore\[(?P<codes>[^\]]*)\](?P<reason>[^#\n]*)")
+_IGNORE = lazy_compile(r"#\s*repo-harden\s*:\s*ignore\[(?P<codes>[^\]]*)\](?P<reason>[^#\n]*)")
 
 
 @record
@@ -65,7 +66,7 @@ FOREIGN_RULES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 # zizmor 1.33 honours a YAML comment that holds exactly this (after a note, too), on a line
 # of the finding, with its audits separated by commas; trailing text (a reason) is allowed.
-_ZIZMOR_IGNORE = re.compile(r"# zizmor: ignore\[(?P<ids>[A-Za-z0-9_, -]*)\]")
+_ZIZMOR_IGNORE = lazy_compile(r"# zizmor: ignore\[(?P<ids>[A-Za-z0-9_, -]*)\]")
 
 
 @record

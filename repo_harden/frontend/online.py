@@ -11,20 +11,20 @@ selected.
 
 from __future__ import annotations
 
-import re
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from repo_harden.core.errors import UsageError
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.pins import GitRefSource
 from repo_harden.core.record import field, record, replace
 from repo_harden.core.snapshot import RepoSettings
 
 PIN_LOOKUP_RULES = frozenset({"PIN003", "PIN004"})  # they ask for refs, not for settings
-_FULL_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-_SCP_LIKE = re.compile(r"^(?:[^@/]+@)?[^/:]+:(?P<path>[^/].*)$")
+_FULL_NAME = lazy_compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_SCP_LIKE = lazy_compile(r"^(?:[^@/]+@)?[^/:]+:(?P<path>[^/].*)$")
 
 
 @record

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import stat
 import sys
 from collections.abc import Iterable, Sequence
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from repo_harden.core.errors import ExitCode, UsageError
 from repo_harden.core.escape import line_start
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Severity
 from repo_harden.engine.policy import Reported
 from repo_harden.reporters import Report, chunked_renderer, renderer
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 STDOUT = "-"
 # Symbolic links that stand for a stream of this process, the only ones written through.
-_STREAMS = re.compile(r"/dev/(?:stdout|stderr|fd/\d+)|/proc/self/fd/\d+")
+_STREAMS = lazy_compile(r"/dev/(?:stdout|stderr|fd/\d+)|/proc/self/fd/\d+")
 
 
 def write_atomically(path: Path | str, text: str | Iterable[str]) -> None:

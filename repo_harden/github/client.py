@@ -9,12 +9,12 @@ raised afresh (`from None`), without the library's exception, which holds the re
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from repo_harden.core.deadline import DeadlineExceeded, within
 from repo_harden.core.errors import FatalError
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.record import record
 from repo_harden.core.redact import REDACTED, REDACTOR, Redactor
 from repo_harden.core.urls import is_loopback_host
@@ -43,7 +43,7 @@ DEFAULT_API_URL = "https://api.github.com"
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 REQUEST_DEADLINE = 60.0  # seconds for one whole request (and PyGithub's retries of it)
 _LOGGERS = ("github", "github.Requester", "github.GithubRetry", "urllib3.connectionpool")
-_NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
+_NEXT_LINK = lazy_compile(r'<([^>]+)>;\s*rel="next"')
 
 
 class GitHubError(FatalError):

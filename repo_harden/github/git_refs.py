@@ -24,13 +24,13 @@ facts in the store.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.pins import (
     FULL_SHA,
     SHORT_SHA,
@@ -55,8 +55,8 @@ NO_REPOSITORY_FACT = "github-no-repository"
 BATCH = 25  # refs to a GraphQL query: 25 aliases of two connections cost one point
 LISTED = 100
 MAX_COMPARES = 30
-_REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-_REF = re.compile(r"^[A-Za-z0-9_./+-]{1,255}$")
+_REPOSITORY = lazy_compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_REF = lazy_compile(r"^[A-Za-z0-9_./+-]{1,255}$")
 _NEWEST = "orderBy: {field: TAG_COMMIT_DATE, direction: DESC}"
 _PEELED = """
 fragment Peeled on GitObject {

@@ -5,15 +5,15 @@ Dockerfile's `ADD <url>`, verified when it has `--checksum`."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.inventory.model import DOWNLOAD, Item
 from repo_harden.readers.file_kinds import is_dockerfile_path
 from repo_harden.shell.analyser import ShellScript
 
-DOWNLOAD_WORDS = re.compile(r"\b(curl|wget)\b")
+DOWNLOAD_WORDS = lazy_compile(r"\b(curl|wget)\b")
 
 
 def downloads_of(parsed: ParsedFiles, path: str) -> list[Item]:

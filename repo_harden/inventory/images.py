@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.inventory.model import IMAGE, Item
 from repo_harden.readers.compose import COMPOSE, is_compose_path
@@ -15,7 +16,7 @@ from repo_harden.readers.file_kinds import is_dockerfile_path
 from repo_harden.readers.workflows import ACTION, WORKFLOW, is_action_path, is_workflow_path
 from repo_harden.readers.yaml import Scalar
 
-_WHOLE_EXPRESSION = re.compile(r"^\$\{\{.*\}\}$", re.DOTALL)
+_WHOLE_EXPRESSION = lazy_compile(r"^\$\{\{.*\}\}$", re.DOTALL)
 _DOCKER_WORDS = ("docker", "podman")
 
 

@@ -8,8 +8,7 @@ own `uses:` that leads to it, and `via` is the chain of references in between.
 
 from __future__ import annotations
 
-import re
-
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.record import field, record, replace
 
 ACTION = "action"
@@ -24,7 +23,7 @@ FOLLOWED_KINDS = (ACTION, REUSABLE_WORKFLOW)  # what the transitive reading open
 # followed leaves only these unknown (no lockfile nor pre-commit config is read there).
 FOLLOWED_HOLD_KINDS = (ACTION, REUSABLE_WORKFLOW, IMAGE, DOWNLOAD)
 
-FULL_SHA = re.compile(r"[0-9a-fA-F]{40}")
+FULL_SHA = lazy_compile(r"[0-9a-fA-F]{40}")
 
 
 @record

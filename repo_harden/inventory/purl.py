@@ -7,9 +7,9 @@ Composer's and GitHub's in lower case, npm's scope as the namespace (`%40scope`)
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote, unquote
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.inventory.model import (
     ACTION,
     IMAGE,
@@ -19,8 +19,8 @@ from repo_harden.inventory.model import (
     Item,
 )
 
-_PYTHON_SEPARATORS = re.compile(r"[-_.]+")
-_GITHUB_URL = re.compile(
+_PYTHON_SEPARATORS = lazy_compile(r"[-_.]+")
+_GITHUB_URL = lazy_compile(
     r"^(?:https?://|git@|ssh://git@)github\.com[/:]([^/]+)/([^/#?]+?)(?:\.git)?/?$"
 )
 

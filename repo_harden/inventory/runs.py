@@ -4,18 +4,20 @@ a query, and the actions its job logs show the runner downloaded. Reading them i
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 
 from repo_harden.core.errors import UsageError
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.record import field, record
 
-_DOWNLOAD = re.compile(
+_DOWNLOAD = lazy_compile(
     r"Download action repository '(?P<name>[^'@\s]+)@(?P<ref>[^'\s]+)' "
     r"\(SHA:(?P<sha>[0-9a-fA-F]{40})\)"
 )
-_IMMUTABLE = re.compile(r"Download immutable action package '(?P<name>[^'@\s]+)@(?P<ref>[^'\s]+)'")
-_SOURCE_COMMIT = re.compile(r"Source commit SHA: (?P<sha>[0-9a-fA-F]{40})")
+_IMMUTABLE = lazy_compile(
+    r"Download immutable action package '(?P<name>[^'@\s]+)@(?P<ref>[^'\s]+)'"
+)
+_SOURCE_COMMIT = lazy_compile(r"Source commit SHA: (?P<sha>[0-9a-fA-F]{40})")
 KEPT, EXPIRED, NOT_READ = "kept", "expired", "not read"
 
 

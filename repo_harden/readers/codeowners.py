@@ -15,7 +15,6 @@ Written here because the PyPI `codeowners` matcher differs from GitHub on `[ ]`,
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
@@ -31,6 +30,7 @@ from repo_harden.core.globs import (
     Token,
     single,
 )
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.parsed import ParsedFiles, Reading
 from repo_harden.core.record import field, record
 from repo_harden.core.snapshot import RepoSnapshot
@@ -38,10 +38,10 @@ from repo_harden.readers.file_kinds import CODEOWNERS_LOCATIONS as LOCATIONS
 
 MAX_BYTES = 3 * 1024 * 1024
 
-_TOKEN = re.compile(r"(?:\\.|\S)+")
+_TOKEN = lazy_compile(r"(?:\\.|\S)+")
 # Enterprise managed users add `_shortcode` to their name.
 _USER = r"@[A-Za-z0-9][A-Za-z0-9_-]*"
-_OWNER = re.compile(
+_OWNER = lazy_compile(
     rf"{_USER}|{_USER}/[A-Za-z0-9_][A-Za-z0-9_.-]*|[^@\s]+@[^@\s]+\.[^@\s.]+",
 )
 

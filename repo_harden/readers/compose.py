@@ -4,8 +4,7 @@ runs no image from a registry and names none."""
 
 from __future__ import annotations
 
-import re
-
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.parsed import ParsedFiles, ParseError, Reading
 from repo_harden.core.record import record
 from repo_harden.readers.yaml import (
@@ -29,7 +28,7 @@ COMPOSE_PATTERNS = (
     "docker-compose.*.yaml",
     "docker-compose.*.yml",
 )
-_COMPOSE_NAME = re.compile(r"(^|/)(docker-)?compose(\.[^/]+)?\.ya?ml$")
+_COMPOSE_NAME = lazy_compile(r"(^|/)(docker-)?compose(\.[^/]+)?\.ya?ml$")
 
 
 def is_compose_path(path: str) -> bool:

@@ -13,16 +13,17 @@ import json
 import re
 from collections.abc import Iterator
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Position
 from repo_harden.core.record import field, record
 from repo_harden.readers.source_map import SourceBuilder, SourceMap
 
-_DIRECTIVE = re.compile(r"^\s*#\s*([a-zA-Z]+)\s*=\s*(.*)$")  # the value is rstripped
-_INSTRUCTION = re.compile(r"^(\s*)([A-Za-z]+)(\s+|$)")
-_HEREDOC = re.compile(r"(?<![<\w])<<(?!<)(-?)\s*([\"']?)([A-Za-z0-9_.-]+)\2")
-_FLAG = re.compile(r"--([a-z][a-z0-9-]*)(?:=(\S*))?")
-_WORD = re.compile(r"\S+")
-_VARIABLE = re.compile(
+_DIRECTIVE = lazy_compile(r"^\s*#\s*([a-zA-Z]+)\s*=\s*(.*)$")  # the value is rstripped
+_INSTRUCTION = lazy_compile(r"^(\s*)([A-Za-z]+)(\s+|$)")
+_HEREDOC = lazy_compile(r"(?<![<\w])<<(?!<)(-?)\s*([\"']?)([A-Za-z0-9_.-]+)\2")
+_FLAG = lazy_compile(r"--([a-z][a-z0-9-]*)(?:=(\S*))?")
+_WORD = lazy_compile(r"\S+")
+_VARIABLE = lazy_compile(
     r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
 )
 
@@ -295,7 +296,7 @@ def _unquote(value: str) -> str:
     return value
 
 
-_WHOLE_VARIABLE = re.compile(r"^\$(\{[A-Za-z_]\w*\}|[A-Za-z_]\w*)$")
+_WHOLE_VARIABLE = lazy_compile(r"^\$(\{[A-Za-z_]\w*\}|[A-Za-z_]\w*)$")
 
 
 def base_images(dockerfile: Dockerfile) -> Iterator[tuple[Position, str, str]]:

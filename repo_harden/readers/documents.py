@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, ParseError, Reading
 from repo_harden.core.record import field, record
@@ -38,7 +39,7 @@ def line_position(text: str, needle: str, start: int = 0) -> Position | None:
 
 # JSON ---------------------------------------------------------------------------------
 
-_JSON_TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:)?|[{\[]|[}\]]')
+_JSON_TOKEN = lazy_compile(r'"((?:[^"\\]|\\.)*)"(\s*:)?|[{\[]|[}\]]')
 
 
 @record
@@ -113,11 +114,11 @@ def _json_string(raw: str) -> str:
 
 # TOML ---------------------------------------------------------------------------------
 
-_TOML_HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_TOML_KEY = re.compile(
+_TOML_HEADER = lazy_compile(r"^\s*\[\[?\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_TOML_KEY = lazy_compile(
     r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*="""
 )
-_TOML_KEY_PART = re.compile(r""""([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+)""")
+_TOML_KEY_PART = lazy_compile(r""""([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+)""")
 
 
 @record

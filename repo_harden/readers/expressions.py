@@ -10,9 +10,9 @@ linear in the text, never recurses deeper than `MAX_DEPTH`, and gives up (an
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.record import record
 
 MAX_DEPTH = 200  # about 40 levels of parentheses; deeper is read as opaque
@@ -22,7 +22,7 @@ _CLOSE = "}}"
 _PREDICATES = frozenset(
     {"contains", "startswith", "endswith", "success", "failure", "always", "cancelled", "hashfiles"}
 )
-_TOKEN = re.compile(
+_TOKEN = lazy_compile(
     r"\s*(?:(?P<string>'(?:[^']|'')*')"
     r"|(?P<number>-?(?:0x[0-9a-fA-F]+|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?))"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_-]*)"

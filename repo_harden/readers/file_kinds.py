@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.readers.workflows import ACTION_PATTERNS, WORKFLOW_PATTERNS
 
 # The one list of Dockerfile spellings, read whatever the case: a base name alone
@@ -51,7 +52,7 @@ _DOCKERFILE_NAME = (
 )
 _NOT_DOCKERFILE = rf"(?i:[^/]*\.(?:{'|'.join(NOT_DOCKERFILE_EXTENSIONS)}))"
 DOCKERFILE_HOOK_REGEX = rf"(^|/)(?!{_NOT_DOCKERFILE}$){_DOCKERFILE_NAME}$"
-_IS_DOCKERFILE = re.compile(DOCKERFILE_HOOK_REGEX)
+_IS_DOCKERFILE = lazy_compile(DOCKERFILE_HOOK_REGEX)
 MAKEFILE_PATTERNS = ("Makefile", "makefile", "GNUmakefile", "*.mk")
 SHELL_SCRIPT_PATTERNS = (
     "*.sh",
@@ -99,7 +100,7 @@ def may_be_shell_script(path: str) -> bool:
     return name.endswith(SHELL_EXTENSIONS) or "." not in name
 
 
-_SHEBANG = re.compile(r"#!\s*\S*?(?:/env\s+(?:-\S+\s+)*|/)(?:bash|sh|dash|ash|ksh|mksh)(?:\s|$)")
+_SHEBANG = lazy_compile(r"#!\s*\S*?(?:/env\s+(?:-\S+\s+)*|/)(?:bash|sh|dash|ash|ksh|mksh)(?:\s|$)")
 _LONGEST_SHEBANG = 256
 
 

@@ -8,11 +8,10 @@ and text), and the content, with that prefix removed, is TOML.
 
 from __future__ import annotations
 
-import re
-
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.readers.documents import load_toml
 
-_OPEN = re.compile(r"^# /// ([a-zA-Z0-9-]+)$")
+_OPEN = lazy_compile(r"^# /// ([a-zA-Z0-9-]+)$")
 _CLOSE = "# ///"
 
 

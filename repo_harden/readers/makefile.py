@@ -8,17 +8,16 @@ there for the next, so a rule's recipe is read as one script. `$(VAR)` and
 
 from __future__ import annotations
 
-import re
-
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.record import record
 from repo_harden.readers.source_map import SourceBuilder, SourceMap
 
-_ASSIGNMENT = re.compile(
+_ASSIGNMENT = lazy_compile(
     r"^(?:(?:export|override)\s+)*([A-Za-z_][A-Za-z0-9_.-]*)\s*(?:\?|:{1,3}|\+|!)?=\s*(.*)$"
 )  # the value is rstripped: `(.*?)\s*$` backtracks quadratically over a run of spaces
-_RULE = re.compile(r"^[^\s#=][^=]*?:(?![=])")
-_REFERENCE = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)|\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
-_CONDITIONAL = re.compile(r"^\s*(ifeq|ifneq|ifdef|ifndef|else|endif)\b")
+_RULE = lazy_compile(r"^[^\s#=][^=]*?:(?![=])")
+_REFERENCE = lazy_compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)|\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
+_CONDITIONAL = lazy_compile(r"^\s*(ifeq|ifneq|ifdef|ifndef|else|endif)\b")
 
 
 @record

@@ -8,16 +8,16 @@ value, and where it is written.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from urllib.parse import urlsplit
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Position
 from repo_harden.core.record import record
 from repo_harden.readers.documents import TomlDocument, string, strings, table
 from repo_harden.readers.yaml import Node, fields, mapping_items, scalar, sequence_items
 
-_INI_SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
+_INI_SECTION = lazy_compile(r"^\s*\[([^\]]+)\]\s*$")
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 

@@ -3,10 +3,10 @@ as positioned scalars."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from urllib.parse import urlsplit
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.parsed import ParsedFiles, ParseError, Reading
 from repo_harden.core.record import record
 from repo_harden.readers.yaml import (
@@ -24,8 +24,8 @@ from repo_harden.readers.yaml import (
 PRE_COMMIT_PATTERNS = ("/.pre-commit-config.yaml",)  # pre-commit reads the one at the root
 # Not repositories: hooks defined in the config itself, and pre-commit's own checks.
 LOCAL_REPOSITORIES = frozenset({"local", "meta"})
-_SCP_LIKE = re.compile(r"^[^@/\s]+@(?P<host>[^:/\s]+):(?P<path>[^\s]+)$")
-_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_SCP_LIKE = lazy_compile(r"^[^@/\s]+@(?P<host>[^:/\s]+):(?P<path>[^\s]+)$")
+_NAME = lazy_compile(r"^[A-Za-z0-9_.-]+$")
 
 
 @record

@@ -15,15 +15,16 @@ import shlex
 from collections import deque
 from collections.abc import Iterable, Iterator
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, Reading
 from repo_harden.core.record import record
 
-_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|(?:git|hg|svn|bzr)\+)", re.IGNORECASE)
-_VCS = re.compile(r"^(git|hg|svn|bzr)\+", re.IGNORECASE)
-_HASH_FRAGMENT = re.compile(r"[#&](sha256|sha384|sha512)=[0-9a-fA-F]+")
-_COMMIT = re.compile(r"^[0-9a-fA-F]{40}$|^[0-9a-fA-F]{64}$")
-_EGG = re.compile(r"[#&]egg=([A-Za-z0-9._-]+)")
+_URL = lazy_compile(r"^(?:[a-z][a-z0-9+.-]*://|(?:git|hg|svn|bzr)\+)", re.IGNORECASE)
+_VCS = lazy_compile(r"^(git|hg|svn|bzr)\+", re.IGNORECASE)
+_HASH_FRAGMENT = lazy_compile(r"[#&](sha256|sha384|sha512)=[0-9a-fA-F]+")
+_COMMIT = lazy_compile(r"^[0-9a-fA-F]{40}$|^[0-9a-fA-F]{64}$")
+_EGG = lazy_compile(r"[#&]egg=([A-Za-z0-9._-]+)")
 _ARCHIVE = (".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
 
 # Options pip accepts in a requirements file, by every spelling, to their long name.

@@ -12,10 +12,11 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Position
 from repo_harden.core.record import record
 
-_TOKEN = re.compile(r"\S+")
+_TOKEN = lazy_compile(r"\S+")
 
 
 @record

@@ -5,8 +5,7 @@ Only the parts the checks need are read; everything keeps its position.
 
 from __future__ import annotations
 
-import re
-
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles, ParseError, Reading
 from repo_harden.core.record import record
@@ -26,9 +25,9 @@ from repo_harden.readers.yaml import (
 WORKFLOW_PATTERNS = (".github/workflows/*.yml", ".github/workflows/*.yaml")
 ACTION_PATTERNS = ("action.yml", "action.yaml", "**/action.yml", "**/action.yaml")
 
-_WORKFLOW_PATH = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
-_ACTION_PATH = re.compile(r"(^|/)action\.ya?ml$")
-_FIRST_LINE = re.compile(r"\S[^\r\n\v\f\x1c-\x1e\x85\u2028\u2029]*")
+_WORKFLOW_PATH = lazy_compile(r"^\.github/workflows/[^/]+\.ya?ml$")
+_ACTION_PATH = lazy_compile(r"(^|/)action\.ya?ml$")
+_FIRST_LINE = lazy_compile(r"\S[^\r\n\v\f\x1c-\x1e\x85\u2028\u2029]*")
 
 
 def is_workflow_path(path: str) -> bool:

@@ -12,21 +12,22 @@ from __future__ import annotations
 
 import re
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Position
 from repo_harden.core.pins import is_version_like
 from repo_harden.core.record import record
 from repo_harden.readers.source_map import FileLines
 
 # A node's properties before its value: `&anchor` and `!tag`, each followed by blanks.
-_PROPERTIES = re.compile(r"(?:[&!][^\s,\[\]{}]*[ \t]+)*")
+_PROPERTIES = lazy_compile(r"(?:[&!][^\s,\[\]{}]*[ \t]+)*")
 # Comment forms that name a version: `# v4.2.2` (Dependabot, pinact), `# frozen: v1.2.3`
 # (pre-commit), `# tag=v4.2.2` and `# renovate: tag=v4.2.2` (Renovate), `# ratchet:o/r@v4`.
-_VERSION_PREFIX = re.compile(
+_VERSION_PREFIX = lazy_compile(
     r"^\s*(?:renovate:\s*)?(?:frozen:\s*|tag\s*[=:]\s*|ratchet:[^@\s]+@|pin\s+@?)?",
     re.IGNORECASE,
 )
 # Where an unquoted token ends: blanks, a flow indicator, a shell operator, a quote.
-_TOKEN_END = re.compile(r"[\s,\]}\"';|&<>()]")
+_TOKEN_END = lazy_compile(r"[\s,\]}\"';|&<>()]")
 
 
 @record

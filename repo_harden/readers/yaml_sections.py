@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Position
 from repo_harden.readers.documents import DocumentError
 from repo_harden.readers.yaml import Node, YamlError, compose, fields, mapping_items
 
-_TOP_LEVEL = re.compile(r"^([A-Za-z_'\"][^:\n]*):", re.MULTILINE)
+_TOP_LEVEL = lazy_compile(r"^([A-Za-z_'\"][^:\n]*):", re.MULTILINE)
 
 
 def top_level_sections(text: str) -> dict[str, tuple[int, int]]:

@@ -21,13 +21,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode, urlsplit
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.pins import IMAGE_DIGEST
 from repo_harden.core.record import record
 from repo_harden.core.redact import REDACTOR
@@ -46,7 +46,7 @@ MANIFEST_TYPES = ", ".join(
 )
 MAX_BODY = 4 * 1024 * 1024  # the distribution spec's limit on a manifest
 DEADLINE = 60.0  # seconds for one answer, however slowly a server sends it
-_CHALLENGE_PARAMETER = re.compile(r'(\w+)="([^"]*)"')
+_CHALLENGE_PARAMETER = lazy_compile(r'(\w+)="([^"]*)"')
 
 
 class RegistryError(Exception):

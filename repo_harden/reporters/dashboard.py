@@ -9,13 +9,13 @@ it is tested; the page only draws it.
 from __future__ import annotations
 
 import datetime
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from repo_harden import __version__
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Rule, Severity, rule_family
 from repo_harden.core.record import record
 from repo_harden.engine.records import AUDITED, STATUSES, Exemption, RepositoryStatus, Trend
@@ -24,7 +24,7 @@ from repo_harden.reporters.sarif import rule_url
 
 SEVERITIES = (Severity.ERROR, Severity.WARNING, Severity.NOTE)
 DEFAULT_WEB = "https://github.com"
-_COMMIT = re.compile(r"[0-9a-f]{40}")
+_COMMIT = lazy_compile(r"[0-9a-f]{40}")
 
 
 @record

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Position
 from repo_harden.core.record import field, record
 from repo_harden.readers.source_map import SourceMap
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Tree
 
 MAX_DEPTH = 100  # nesting levels of the syntax tree walked; deeper is RH000 for the file
-_WORD_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
-_STRING_ESCAPE = re.compile(r"\\([$`\"\\\n])")
+_WORD_ESCAPE = lazy_compile(r"\\(.)", re.DOTALL)
+_STRING_ESCAPE = lazy_compile(r"\\([$`\"\\\n])")
 _REDIRECTS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect"})
 _EXPANDING = frozenset(
     {
@@ -397,7 +398,7 @@ def blank_expressions(text: str) -> str:
     return "".join(pieces)
 
 
-_NOT_NEWLINE = re.compile(r"[^\n]")
+_NOT_NEWLINE = lazy_compile(r"[^\n]")
 
 
 class _ByteOffsets:
@@ -419,7 +420,7 @@ class _ByteOffsets:
         return byte - (self._extra[index - 1] if index else 0)
 
 
-_MULTIBYTE = re.compile(r"[^\x00-\x7f]")
+_MULTIBYTE = lazy_compile(r"[^\x00-\x7f]")
 
 
 class _TooDeep(Exception):

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Position
 from repo_harden.core.record import record
 from repo_harden.readers.file_kinds import (
@@ -93,7 +94,7 @@ def action_name(uses: str) -> str | None:
     return value.partition("@")[0].lower()
 
 
-_HEREDOC_MARK = re.compile(r"(?<![<\w])<<(?!<)-?\s*([\"']?)[A-Za-z0-9_.-]+\1")
+_HEREDOC_MARK = lazy_compile(r"(?<![<\w])<<(?!<)-?\s*([\"']?)[A-Za-z0-9_.-]+\1")
 
 
 class ScriptBlock:

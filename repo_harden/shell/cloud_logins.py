@@ -5,12 +5,11 @@ short-lived OIDC credentials from a workflow."""
 
 from __future__ import annotations
 
-import re
-
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.record import record
 from repo_harden.shell.analyser import Command, Word, parse_args
 
-LOGIN_WORDS = re.compile(r"\b(aws|az|gcloud)\b")
+LOGIN_WORDS = lazy_compile(r"\b(aws|az|gcloud)\b")
 AWS, AZURE, GOOGLE = "AWS", "Azure", "Google Cloud"
 
 

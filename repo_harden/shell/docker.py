@@ -7,10 +7,10 @@ alone; so is every image of a file that `docker load`s or `docker import`s.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 
 from repo_harden.core.declare import CheckContext
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Position
 from repo_harden.core.parsed import ParsedFiles
 from repo_harden.readers.file_kinds import is_dockerfile_path
@@ -19,7 +19,7 @@ from repo_harden.shell.analyser import Command, ShellScript, Word, program_name
 from repo_harden.shell.blocks import ShellInputs, dockerfile_of, scripts_of
 
 DOCKER_WORDS = ("docker", "podman")
-_DOCKER_WORDS = re.compile(r"\b(docker|podman)\b")
+_DOCKER_WORDS = lazy_compile(r"\b(docker|podman)\b")
 _GLOBAL_VALUED = frozenset(
     {"--config", "-c", "--context", "-H", "--host", "-l", "--log-level", "--tlscacert",
      "--tlscert", "--tlskey", "--url", "--connection", "--root", "--runroot"}

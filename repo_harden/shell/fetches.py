@@ -16,6 +16,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator, Sequence
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.record import field, record
 from repo_harden.shell.analyser import SHELLS, Command, ShellScript, Word, parse_args, program_name
 
@@ -38,8 +39,8 @@ _WGET_VALUED = frozenset({
     "--post-data", "--post-file", "--ca-certificate", "--certificate", "--private-key",
     "--progress", "--secure-protocol", "--referer"
 })  # fmt: skip
-_CONTENT_ADDRESS = re.compile(r"(^|@|sha256:)[0-9a-fA-F]{40}$|(^|@|sha256:)[0-9a-fA-F]{64}$")
-_PYTHON = re.compile(r"^python[0-9.]*$")
+_CONTENT_ADDRESS = lazy_compile(r"(^|@|sha256:)[0-9a-fA-F]{40}$|(^|@|sha256:)[0-9a-fA-F]{64}$")
+_PYTHON = lazy_compile(r"^python[0-9.]*$")
 _INTERPRETERS = SHELLS | {"perl", "ruby", "node", "php", "pwsh", "powershell"}
 _PROGRAM_FLAGS = {  # the option that gives an interpreter its program as text
     "perl": ("-e", "-E"),
@@ -64,7 +65,7 @@ _VERIFIERS = _DIGESTS | {
     "openssl", "gpg", "gpg2", "gpgv", "gpgv2", "cosign", "slsa-verifier", "gh", "minisign",
     "signify", "rpm",
 }  # fmt: skip
-_EXECUTABLE_MODES = re.compile(r"^[ugoa]*\+[rwxXst]*x[rwxXst]*$|^[0-7]?[0-7][0-7][1357]$")
+_EXECUTABLE_MODES = lazy_compile(r"^[ugoa]*\+[rwxXst]*x[rwxXst]*$|^[0-7]?[0-7][0-7][1357]$")
 
 
 @record
@@ -173,7 +174,7 @@ def downloads_run_as_programs(script: ShellScript) -> Iterator[PipedDownload]:
             captured[variable] = download
 
 
-_ASSIGNED = re.compile(
+_ASSIGNED = lazy_compile(
     r"^(?:(?:local|export|declare|readonly|typeset)(?:\s+-[A-Za-z]+)*\s+)?([A-Za-z_]\w*)="
 )
 

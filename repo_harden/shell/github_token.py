@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.shell.analyser import Command
 
-TOKEN_WORDS = re.compile(
+TOKEN_WORDS = lazy_compile(
     r"GITHUB_TOKEN|GH_TOKEN|github\.token|GITHUB_API_URL|api\.github\.com|\bgh\s|\bgit\s+push\b",
     re.IGNORECASE,
 )

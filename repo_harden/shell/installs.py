@@ -16,25 +16,26 @@ import posixpath
 import re
 from collections.abc import Callable, Sequence
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.record import field, record, replace
 from repo_harden.shell.analyser import Command, ParsedArgs, ShellScript, Word, parse_args
 
-_PYTHON = re.compile(r"^(python[0-9.]*|py)$")
-_PIP = re.compile(r"^pip[0-9.]*$")
-_SIMPLE_SPEC = re.compile(
+_PYTHON = lazy_compile(r"^(python[0-9.]*|py)$")
+_PIP = lazy_compile(r"^pip[0-9.]*$")
+_SIMPLE_SPEC = lazy_compile(
     r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[A-Za-z0-9,._-]*\])?(===?[A-Za-z0-9.+!_-]+)?$"
 )
-_SEMVER = re.compile(r"^[=v]?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
-_GO_VERSION = re.compile(
+_SEMVER = lazy_compile(r"^[=v]?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+_GO_VERSION = lazy_compile(
     r"^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+incompatible)?$|^[0-9a-f]{7,40}$"
 )
-_COMMIT = re.compile(r"^[0-9a-fA-F]{40}$")
-_NUGET_EXACT = re.compile(r"^\[?\d+(\.\d+){1,3}(-[0-9A-Za-z.-]+)?\]?$")  # 1.2.3 or [1.2.3]
-_LOCAL = re.compile(r"^(\.|/|~|file:|\$)|\.(tgz|tar\.gz|whl|zip|gem|nupkg|deb|config|nuspec)$")
-_ARCHIVE = re.compile(r"\.(whl|zip|tar\.gz|tgz|tar\.bz2|tar\.xz|tar)$")
-_REMOTE = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
-_VCS = re.compile(r"^(git|hg|svn|bzr)\+", re.IGNORECASE)
-_SCRIPT = re.compile(r"\.pyw?$")
+_COMMIT = lazy_compile(r"^[0-9a-fA-F]{40}$")
+_NUGET_EXACT = lazy_compile(r"^\[?\d+(\.\d+){1,3}(-[0-9A-Za-z.-]+)?\]?$")  # 1.2.3 or [1.2.3]
+_LOCAL = lazy_compile(r"^(\.|/|~|file:|\$)|\.(tgz|tar\.gz|whl|zip|gem|nupkg|deb|config|nuspec)$")
+_ARCHIVE = lazy_compile(r"\.(whl|zip|tar\.gz|tgz|tar\.bz2|tar\.xz|tar)$")
+_REMOTE = lazy_compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_VCS = lazy_compile(r"^(git|hg|svn|bzr)\+", re.IGNORECASE)
+_SCRIPT = lazy_compile(r"\.pyw?$")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 # The lockfiles a folder may have, and how to install from each without changing it.
 NODE_LOCKFILES = (

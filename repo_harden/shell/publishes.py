@@ -4,9 +4,9 @@ command line itself says about provenance and credentials."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.record import record
 from repo_harden.shell.analyser import Command, Word, parse_args
 
@@ -18,7 +18,7 @@ NPM, PYPI, PYTHON_INDEX, IMAGE, GORELEASER, GITHUB_RELEASE = (
     "GoReleaser",
     "a GitHub release",
 )
-PUBLISH_WORDS = re.compile(r"\b(publish|upload|push|--push|goreleaser|release)\b")
+PUBLISH_WORDS = lazy_compile(r"\b(publish|upload|push|--push|goreleaser|release)\b")
 _PYPI_HOSTS = ("pypi", "testpypi", "upload.pypi.org", "test.pypi.org")
 
 

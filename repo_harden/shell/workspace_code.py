@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.shell.analyser import Command
 
 # Tools that run the project's code (build scripts, tests, lifecycle scripts, plugins)
@@ -43,7 +44,7 @@ _SUBCOMMANDS = {
     "gem": frozenset({"build", "install"}),
 }  # fmt: skip
 _NOT_RUNNING = frozenset({"config", "cache", "info", "why", "audit", "version", "login", "whoami"})
-WORKSPACE_WORDS = re.compile(
+WORKSPACE_WORDS = lazy_compile(
     r"(^|[\s;&|(])(\./|\.\./|[\w.-]+/[\w./-]+\.(sh|py|js|rb|pl|ps1))"
     r"|\b(" + "|".join(re.escape(n) for n in sorted({*_ALWAYS, *_SUBCOMMANDS} - {"."})) + r")\b"
 )

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import stat
 from collections.abc import Sequence
 from pathlib import Path
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.snapshot import MAX_FILE_BYTES, RepoSettings
 
 __all__ = ["MAX_FILE_BYTES", "LocalRepo", "find_root", "git_toplevel", "root_outside_git"]
 _SNIFF_BYTES = 8192
-_UNDECODABLE = re.compile("[\udc80-\udcff]")
+_UNDECODABLE = lazy_compile("[\udc80-\udcff]")
 
 
 class LocalRepo:
