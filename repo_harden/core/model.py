@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from repo_harden.core.digests import sha256_hex
 from repo_harden.core.record import record
 
 
@@ -56,12 +57,9 @@ def rule_family(code: str) -> str:
 
 def fingerprint(rule: str, path: str, subject: str) -> str:
     """A fingerprint that survives moved lines: it hashes what is wrong, not where."""
-    import hashlib  # loads OpenSSL: only when there is a finding
-
     # surrogateescape: a file name that is not UTF-8 still has a stable fingerprint
     text = f"{rule}\0{path}\0{subject}"
-    digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
-    return digest[:32]
+    return sha256_hex(text.encode("utf-8", "surrogateescape"))[:32]
 
 
 @record

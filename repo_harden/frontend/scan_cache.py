@@ -14,7 +14,6 @@ that the scan runs in full.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -24,6 +23,7 @@ from typing import TypeGuard
 
 from repo_harden import __version__
 from repo_harden.core.declare import Check
+from repo_harden.core.digests import content_hex
 from repo_harden.core.model import Finding, Severity
 from repo_harden.core.snapshot import RepoSnapshot
 from repo_harden.engine.config import Config
@@ -31,7 +31,7 @@ from repo_harden.engine.run import CheckRun
 
 CACHE_FOLDER = "repo-harden"  # in $XDG_CACHE_HOME or ~/.cache, as the audit's cache
 SCAN_FOLDER = "scan"
-FORMAT = 2  # the layout of an entry; a change makes older entries unknown
+FORMAT = 3  # the layout of an entry; a change makes older entries unknown
 MAX_ENTRIES = 100  # entries kept: the most recently written (a checkout, config, selection)
 _BUILT_IN = "repo_harden.checks."
 _SEVERITIES = {severity.value: severity for severity in Severity}
@@ -172,7 +172,7 @@ def run_key(
         None if wanted is None else list(wanted),
     ]
     text = json.dumps(parts, ensure_ascii=True)  # ascii: a name that is not UTF-8 encodes
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+    return content_hex(text.encode("ascii"))
 
 
 @cache
@@ -189,7 +189,7 @@ def code_digest() -> str:
         if Path(folder, "__init__.py").is_file():  # not a checkout's root, added for `checks/`
             stamps.extend(_module_stamps(folder, f"{folder}/"))
     text = "\n".join(sorted(stamps))
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return content_hex(text.encode("utf-8", "surrogatepass"))
 
 
 def _module_stamps(folder: str, prefix: str) -> Iterator[str]:
@@ -215,12 +215,12 @@ def file_digest(snapshot: RepoSnapshot, path: str) -> str:
     text = snapshot.read_text(path)
     if text is None:
         return "absent:" + (snapshot.unreadable_reason(path) or "")
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return content_hex(text.encode("utf-8", "surrogatepass"))
 
 
 def listing_digest(snapshot: RepoSnapshot) -> str:
     joined = "\0".join(snapshot.paths())
-    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
+    return content_hex(joined.encode("utf-8", "surrogatepass"))
 
 
 def _valid_run(document: dict[str, object], snapshot: RepoSnapshot) -> CheckRun | None:
