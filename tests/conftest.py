@@ -20,6 +20,10 @@ from repo_harden.cli import main
 TESTS = Path(__file__).parent
 CORPUS = TESTS / "corpus" / "starter-workflows"
 DATA = TESTS / "data"
+PROJECT = TESTS.parent
+# The package's source folders: `repo_harden/checks` and `repo_harden/hooks` are links to
+# the top-level `checks/` and `hooks/`, which `Path.rglob` does not follow.
+PACKAGE_FOLDERS = ("repo_harden", "checks", "hooks")
 # Where the README's test command puts wheels of the project's dependencies (and of its
 # build backend), so that the tests that pip-install the project need no network.
 WHEELHOUSE_ENV = "REPO_HARDEN_WHEELHOUSE"
@@ -155,6 +159,11 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+def package_sources() -> list[Path]:
+    """Every Python file of the package, `checks/` and `hooks/` included."""
+    return sorted(path for folder in PACKAGE_FOLDERS for path in (PROJECT / folder).rglob("*.py"))
 
 
 def modules_after(cwd: Path, call: str) -> tuple[str, set[str]]:

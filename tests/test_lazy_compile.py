@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from repo_harden.core.lazy import lazy_compile
+from tests.conftest import PROJECT, package_sources
 
-PACKAGE = Path(__file__).resolve().parent.parent / "repo_harden"
 SOURCE = r"(?P<name>[a-z]+)@(?P<ref>v\d+)"
 TEXT = "uses: actions/checkout@v4 and setup@v5"
 
@@ -20,6 +20,8 @@ def test_nothing_is_compiled_until_the_pattern_is_used() -> None:
     pattern = lazy_compile(SOURCE)
     assert "_compiled" not in vars(pattern)
     assert repr(pattern) == f"lazy_compile({SOURCE!r}, 0)"
+    assert pattern.pattern == SOURCE  # a pattern built from another's text compiles neither
+    assert "_compiled" not in vars(pattern)
     assert pattern.search(TEXT) is not None
     assert isinstance(vars(pattern)["_compiled"], re.Pattern)
 
@@ -77,12 +79,15 @@ def _module_level_compiles(path: Path) -> list[int]:
 def test_the_package_compiles_no_pattern_when_imported(tmp_path: Path) -> None:
     """A scan of one repository uses fewer than two thirds of the rules' patterns, and a
     hook far fewer: each is `lazy_compile`d, so it costs nothing until it is used."""
+    sources = package_sources()
     compiled_at_import = {
-        str(path.relative_to(PACKAGE)): lines
-        for path in sorted(PACKAGE.rglob("*.py"))
+        str(path.relative_to(PROJECT)): lines
+        for path in sources
         if (lines := _module_level_compiles(path))
     }
     assert compiled_at_import == {}
+    # the rule modules are looked at too (links that `rglob` alone would not follow)
+    assert {path.relative_to(PROJECT).parts[0] for path in sources} >= {"checks", "hooks"}
     # the guard sees what it looks for
     probe = tmp_path / "probe.py"
     probe.write_text("import re\nPATTERN = re.compile('x')\n\ndef f():\n    re.compile('y')\n")

@@ -15,6 +15,7 @@ import pytest
 
 from repo_harden.core import record as records
 from repo_harden.core.record import MISSING, field, fields, record, replace
+from tests.conftest import PROJECT, package_sources
 
 Decorator = Callable[[type[Any]], type[Any]]
 FieldMaker = Callable[..., Any]
@@ -405,11 +406,9 @@ def test_the_code_base_declares_every_value_type_with_record() -> None:
     """No module of the package imports `dataclasses` when it is imported: that costs ~10 ms
     of every command's start-up (`inspect`, `ast`, `dis`, `tokenize`); `record` imports it
     only to raise a `FrozenInstanceError`."""
-    project = Path(__file__).resolve().parent.parent
     offenders = [
-        f"{path.relative_to(project)}:{number}"
-        for folder in ("repo_harden", "checks", "hooks")
-        for path in sorted((project / folder).rglob("*.py"))
+        f"{path.relative_to(PROJECT)}:{number}"
+        for path in package_sources()
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if line.startswith(("import dataclasses", "from dataclasses "))
         or line.split("(")[0] == "@dataclass"

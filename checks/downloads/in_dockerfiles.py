@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from repo_harden.core.declare import CheckContext, check
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Finding, Severity
 from repo_harden.readers.file_kinds import DOCKERFILE_PATTERNS, is_dockerfile_path
 
 if TYPE_CHECKING:
     from repo_harden.readers.dockerfile import Instruction
 
-_COMMIT = re.compile(r"^[0-9a-fA-F]{40}$")
+_COMMIT = lazy_compile(r"^[0-9a-fA-F]{40}$")
 
 
 @check("DL005", "remote-add-without-checksum", Severity.ERROR, DOCKERFILE_PATTERNS)

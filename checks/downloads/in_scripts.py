@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from repo_harden.core.declare import CheckContext, check
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Finding, Severity
 from repo_harden.readers.file_kinds import REQUIREMENTS_PATTERNS, SCRIPT_PATTERNS
 
@@ -24,15 +25,15 @@ if TYPE_CHECKING:
 
 # The words a block must hold for a rule to parse it (the shell reader is imported lazily,
 # and only blocks with one of these words are parsed).
-DOWNLOAD_WORDS = re.compile(r"\b(curl|wget)\b")
-INSTALL_WORDS = re.compile(
+DOWNLOAD_WORDS = lazy_compile(r"\b(curl|wget)\b")
+INSTALL_WORDS = lazy_compile(
     r"\b(pip[0-9.]*|uvx?|pipx|npm|npx|pnpm|yarn|go|cargo|gem|dotnet|choco|cinst|nuget"
     r"|conda|mamba|micromamba)\b"
 )
-POWERSHELL_RUN_WORDS = re.compile(r"\biex\b|Invoke-Expression|::Create", re.IGNORECASE)
-PIP_WORDS = re.compile(r"\bpip")
+POWERSHELL_RUN_WORDS = lazy_compile(r"\biex\b|Invoke-Expression|::Create", re.IGNORECASE)
+PIP_WORDS = lazy_compile(r"\bpip")
 _POWERSHELL_FETCH = r"(?:iwr|irm|curl|wget|Invoke-WebRequest|Invoke-RestMethod|\.DownloadString)\b"
-_POWERSHELL_RUN = re.compile(
+_POWERSHELL_RUN = lazy_compile(
     rf"{_POWERSHELL_FETCH}[^|\n;]*\|\s*(?:iex|Invoke-Expression)\b"
     rf"|\b(?:iex|Invoke-Expression)\b[\s(]*(?:\(\s*New-Object\s+[\w.]*WebClient\s*\)|{_POWERSHELL_FETCH})"
     rf"|\[scriptblock\]::Create\([\s(]*(?:\(\s*New-Object\s+[\w.]*WebClient\s*\)|{_POWERSHELL_FETCH})",

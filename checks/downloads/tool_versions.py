@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator, Mapping
 
 from repo_harden.core.declare import CheckContext, OptionSpec, check
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Finding, Severity
 from repo_harden.core.record import record
 from repo_harden.readers.workflows import (
@@ -25,7 +26,7 @@ from repo_harden.readers.workflows import (
     is_action_path,
 )
 
-_VERSION_INPUT = re.compile(r"(^|[-_])version$", re.IGNORECASE)
+_VERSION_INPUT = lazy_compile(r"(^|[-_])version$", re.IGNORECASE)
 _MOVING_VERSIONS = frozenset({"latest", "*", "x"})
 
 
@@ -56,19 +57,19 @@ class SetupAction:
     skip: tuple[tuple[str, str], ...] = ()
 
 
-_UV_REQUIREMENT = re.compile(r"""["']uv\s*[=<>~!]""")
-_RUFF_REQUIREMENT = re.compile(r"""["']ruff\s*[=<>~!]|required-version""")
+_UV_REQUIREMENT = lazy_compile(r"""["']uv\s*[=<>~!]""")
+_RUFF_REQUIREMENT = lazy_compile(r"""["']ruff\s*[=<>~!]|required-version""")
 SETUP_ACTIONS: dict[str, SetupAction] = {
     "astral-sh/setup-uv": SetupAction(
         "uv",
         ("version", "version-file"),
         (
             VersionFile(
-                "uv.toml", re.compile(r"(?m)^\s*required-version\s*="), "`required-version`"
+                "uv.toml", lazy_compile(r"(?m)^\s*required-version\s*="), "`required-version`"
             ),
             VersionFile(
                 "pyproject.toml",
-                re.compile(rf"(?m)^\s*required-version\s*=|{_UV_REQUIREMENT.pattern}"),
+                lazy_compile(rf"(?m)^\s*required-version\s*=|{_UV_REQUIREMENT.pattern}"),
                 "`[tool.uv] required-version` or a `uv` requirement",
             ),
         ),
@@ -85,7 +86,7 @@ SETUP_ACTIONS: dict[str, SetupAction] = {
         (
             VersionFile(
                 "go.mod",
-                re.compile(r"github\.com/golangci/golangci-lint/v2\s+v"),
+                lazy_compile(r"github\.com/golangci/golangci-lint/v2\s+v"),
                 "requiring `github.com/golangci/golangci-lint/v2`",
             ),
         ),
@@ -109,7 +110,7 @@ SETUP_ACTIONS: dict[str, SetupAction] = {
         (
             VersionFile(
                 "package.json",
-                re.compile(r""""packageManager"\s*:\s*"bun@"""),
+                lazy_compile(r""""packageManager"\s*:\s*"bun@"""),
                 "with `packageManager: bun@...`",
             ),
         ),

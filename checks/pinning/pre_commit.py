@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from repo_harden.core.declare import CheckContext, OptionSpec, check
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Finding, Severity
 from repo_harden.readers.precommit import PRE_COMMIT_CONFIG, PRE_COMMIT_PATTERNS, HookRepository
 
-_COMMIT = re.compile(r"[0-9a-fA-F]{40}")
-_SCP_PATH = re.compile(r"^[^@/\s]+@[^:/\s]+:(?P<path>.+)$")
+_COMMIT = lazy_compile(r"[0-9a-fA-F]{40}")
+_SCP_PATH = lazy_compile(r"^[^@/\s]+@[^:/\s]+:(?P<path>.+)$")
 
 
 @check(

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from repo_harden.core.declare import CheckContext, OptionSpec, check
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.model import Finding, Severity
 from repo_harden.core.record import record
 from repo_harden.readers.file_kinds import SCRIPT_PATTERNS
@@ -23,10 +24,10 @@ from repo_harden.readers.yaml import Scalar
 
 WORKFLOW_AND_ACTION_PATTERNS = WORKFLOW_PATTERNS + ACTION_PATTERNS
 
-_FULL_SHA = re.compile(r"[0-9a-fA-F]{40}")
-_SHORT_SHA = re.compile(r"[0-9a-fA-F]{7,39}")
-_IMAGE_DIGEST = re.compile(r"@sha256:[0-9a-fA-F]{64}$")
-_WHOLE_EXPRESSION = re.compile(r"^\$\{\{.*\}\}$", re.DOTALL)
+_FULL_SHA = lazy_compile(r"[0-9a-fA-F]{40}")
+_SHORT_SHA = lazy_compile(r"[0-9a-fA-F]{7,39}")
+_IMAGE_DIGEST = lazy_compile(r"@sha256:[0-9a-fA-F]{64}$")
+_WHOLE_EXPRESSION = lazy_compile(r"^\$\{\{.*\}\}$", re.DOTALL)
 
 
 @record

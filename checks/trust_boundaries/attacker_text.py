@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
+from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.record import record
 from repo_harden.readers.expressions import (
     Expression,
@@ -58,14 +59,14 @@ _FIELDS = (
 )
 ATTACKER_FIELDS = tuple(tuple(field.split(".")) for field in _FIELDS)
 # The same fields for text the expression parser could not read.
-_FIELD_TEXT = re.compile(
+_FIELD_TEXT = lazy_compile(
     "|".join(re.escape(field).replace(r"\*", r"[^.\s]+") for field in _FIELDS), re.IGNORECASE
 )
 
 
 # What an expression must mention to reach an outsider's text: the event or the head
 # ref, the whole `github` context, `env` or `inputs` (not `github.sha`, `github.workspace`).
-_MAY_READ = re.compile(
+_MAY_READ = lazy_compile(
     r"\bgithub\s*(\.\s*(event|head_ref)\b|[^.\w\s]|\s*$)|\benv\b|\binputs\b", re.IGNORECASE
 )
 

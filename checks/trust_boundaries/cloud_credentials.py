@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from repo_harden.checks.trust_boundaries.known_actions import action_of, input_of
 from repo_harden.checks.trust_boundaries.workflow_runs import position_in
 from repo_harden.core.declare import CheckContext, check
-from repo_harden.core.lazy import lazy_import
+from repo_harden.core.lazy import lazy_compile, lazy_import
 from repo_harden.core.model import Finding, Position, Severity
 from repo_harden.readers.workflows import (
     ACTION,
@@ -50,8 +50,8 @@ _KEY_VARIABLES = {
     "google_credentials": GOOGLE,
     "google_application_credentials_json": GOOGLE,
 }
-_STORED = re.compile(r"\$\{\{[^}]{0,200}?\b(secrets|vars)\s*\.", re.I)
-_EXPORTED = re.compile(
+_STORED = lazy_compile(r"\$\{\{[^}]{0,200}?\b(secrets|vars)\s*\.", re.I)
+_EXPORTED = lazy_compile(
     r"\b(" + "|".join(_KEY_VARIABLES) + r")\s*=\s*[\"']?\$\{\{[^}]{0,200}?\b(secrets|vars)\s*\.",
     re.I,
 )

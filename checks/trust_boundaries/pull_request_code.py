@@ -15,7 +15,7 @@ from repo_harden.checks.trust_boundaries.known_actions import (
 )
 from repo_harden.checks.trust_boundaries.workflow_runs import position_in
 from repo_harden.core.declare import CheckContext
-from repo_harden.core.lazy import lazy_import
+from repo_harden.core.lazy import lazy_compile, lazy_import
 from repo_harden.core.model import Position
 from repo_harden.core.record import record
 from repo_harden.readers.workflows import Job, Step, display
@@ -31,23 +31,23 @@ else:
 # branch or pull ref (whatever was pushed last when the job runs).
 UNSAFE_INPUT = "allow-unsafe-pr-checkout"  # a checkout input that allows any pull request ref
 
-_FIXED_REF = re.compile(
+_FIXED_REF = lazy_compile(
     r"pull_request\.head\.sha|workflow_run\.head_sha|pull_request\.merge_commit_sha", re.I
 )
-_MOVING_REF = re.compile(
+_MOVING_REF = lazy_compile(
     r"head_ref|pull_request\.head\.ref|workflow_run\.head_branch|refs/pull/"
     r"|steps\.[\w-]+\.outputs\.[\w-]*(head|pr|pull)|head\.repo\.full_name|head_repository",
     re.I,
 )
-_CLI_CHECKOUT = re.compile(r"\b(gh|hub)\s+pr\s+checkout\b", re.I)
-_GIT = re.compile(r"\bgit\s", re.I)
-_GIT_FETCHES = re.compile(r"\b(fetch|pull|checkout|switch|clone)\b", re.I)
-_PULL_REF = re.compile(
+_CLI_CHECKOUT = lazy_compile(r"\b(gh|hub)\s+pr\s+checkout\b", re.I)
+_GIT = lazy_compile(r"\bgit\s", re.I)
+_GIT_FETCHES = lazy_compile(r"\b(fetch|pull|checkout|switch|clone)\b", re.I)
+_PULL_REF = lazy_compile(
     r"refs/pull/|pull/(\$\{\{[^}]{0,200}\}\}|[^/\s]+)/(head|merge)|head_ref|head\.ref|head\.sha"
     r"|head_sha|head_branch",
     re.I,
 )
-_SAME_REPOSITORY = re.compile(
+_SAME_REPOSITORY = lazy_compile(
     r"head\.repo\.full_name\s*==\s*github\.repository\b"
     r"|github\.repository\s*==\s*github\.event\.pull_request\.head\.repo\.full_name"
     r"|head_repository\.full_name\s*==\s*github\.repository\b"
@@ -56,7 +56,7 @@ _SAME_REPOSITORY = re.compile(
     r"|head_repository\.fork\s*==\s*false|workflow_run\.event\s*==\s*'push'",
     re.I,
 )
-_APPROVAL = re.compile(
+_APPROVAL = lazy_compile(
     r"github\.event\.label\.name|\.labels\b|author_association|review\.state\s*==\s*'approved'",
     re.I,
 )

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from repo_harden.checks.trust_boundaries.known_actions import action_of, input_of, truthy
 from repo_harden.checks.trust_boundaries.workflow_runs import token_of
 from repo_harden.core.declare import CheckContext
-from repo_harden.core.lazy import lazy_import
+from repo_harden.core.lazy import lazy_compile, lazy_import
 from repo_harden.core.model import Position
 from repo_harden.core.record import record
 from repo_harden.readers.workflows import Job, Pairs, Step, Workflow, display
@@ -33,11 +33,11 @@ NPM, PYPI, PYTHON_INDEX, IMAGE, GORELEASER, GITHUB_RELEASE = (
 )
 _ATTESTING_ACTIONS = ("actions/attest-build-provenance", "actions/attest", "actions/attest-sbom")
 _SLSA_GENERATOR = "slsa-framework/slsa-github-generator/"
-_COSIGN = re.compile(r"\bcosign\s+(sign|attest)\b")
+_COSIGN = lazy_compile(r"\bcosign\s+(sign|attest)\b")
 _GITHUB_NPM = "npm.pkg.github.com"
-_WORKFLOW_TOKEN = re.compile(r"secrets\s*\.\s*GITHUB_TOKEN|github\s*\.\s*token", re.I)
+_WORKFLOW_TOKEN = lazy_compile(r"secrets\s*\.\s*GITHUB_TOKEN|github\s*\.\s*token", re.I)
 _NPM_TOKENS = frozenset({"node_auth_token", "npm_token", "npm_config__authtoken"})
-_PYTHON_CREDENTIALS = re.compile(
+_PYTHON_CREDENTIALS = lazy_compile(
     r"^(twine_password|twine_username|poetry_pypi_token_\w+|poetry_http_basic_\w+|"
     r"uv_publish_token|uv_publish_password|flit_password|hatch_index_auth|"
     r"pdm_publish_password)$",

@@ -19,7 +19,7 @@ from repo_harden.checks.trust_boundaries.known_actions import (
     scopes_of_action,
 )
 from repo_harden.core.declare import CheckContext
-from repo_harden.core.lazy import lazy_import
+from repo_harden.core.lazy import lazy_compile, lazy_import
 from repo_harden.readers.workflows import Job, Step, Workflow
 
 if TYPE_CHECKING:
@@ -29,14 +29,14 @@ else:
     github_token = lazy_import("repo_harden.shell.github_token")
 
 # Registries of GitHub Packages: a job that names one publishes there with the token.
-_PACKAGES_HOSTS = re.compile(r"ghcr\.io|docker\.pkg\.github\.com|[a-z]+\.pkg\.github\.com", re.I)
+_PACKAGES_HOSTS = lazy_compile(r"ghcr\.io|docker\.pkg\.github\.com|[a-z]+\.pkg\.github\.com", re.I)
 # Commands that ask the runner for an OIDC token (cosign keyless signing, npm provenance,
 # trusted publishing).
-_ID_TOKEN_WORDS = re.compile(
+_ID_TOKEN_WORDS = lazy_compile(
     r"ACTIONS_ID_TOKEN_REQUEST|\bcosign\b|--provenance|\bsigstore\b", re.IGNORECASE
 )
-_PUBLISHERS = re.compile(r"\b(npm|pnpm|yarn|uv|pdm)\b")
-_TOKEN_EXPRESSION = re.compile(r"secrets\s*\.\s*GITHUB_TOKEN|github\s*\.\s*token", re.I)
+_PUBLISHERS = lazy_compile(r"\b(npm|pnpm|yarn|uv|pdm)\b")
+_TOKEN_EXPRESSION = lazy_compile(r"secrets\s*\.\s*GITHUB_TOKEN|github\s*\.\s*token", re.I)
 
 
 def scopes_needed(

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from repo_harden.core.declare import CheckContext
-from repo_harden.core.lazy import lazy_import
+from repo_harden.core.lazy import lazy_compile, lazy_import
 from repo_harden.core.model import Position
 from repo_harden.core.record import record
 from repo_harden.readers.workflows import WORKFLOW, Job, Permissions, Workflow, is_workflow_path
@@ -31,7 +31,7 @@ else:
 
 MAX_CALL_DEPTH = 10  # GitHub allows four levels of reusable workflows
 PRIVILEGED_EVENTS = ("pull_request_target", "workflow_run", "issue_comment")
-_SECRET = re.compile(r"\bsecrets\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)|\bsecrets\s*\[", re.IGNORECASE)
+_SECRET = lazy_compile(r"\bsecrets\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)|\bsecrets\s*\[", re.IGNORECASE)
 _TOKEN_NAMES = frozenset({"github_token"})
 
 

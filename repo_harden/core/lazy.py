@@ -63,6 +63,7 @@ class _LazyPattern:
     def __init__(self, source: str, flags: int) -> None:
         self._source = source
         self._flags = flags
+        self.pattern = source  # the compiled pattern's own, read without compiling it
 
     def __getattr__(self, name: str) -> Any:
         # Called only for what the instance does not hold yet: the first use, or an
