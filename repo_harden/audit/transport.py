@@ -24,7 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 from repo_harden.core.deadline import DeadlineExceeded, within
 from repo_harden.core.record import field, record
-from repo_harden.github.client import DEFAULT_API_URL, REDACTOR, GitHubError, redirect_error
+from repo_harden.github.client import (
+    DEFAULT_API_URL,
+    REDACTOR,
+    GitHubError,
+    redirect_error,
+    settle_environment,
+)
 
 if TYPE_CHECKING:
     from github import Github
@@ -223,6 +229,7 @@ class Transport:
                 seconds_between_requests=None,
                 seconds_between_writes=None,
             )
+            settle_environment(github)
             self._local.github = github
             with self._lock:
                 self._connections.append(github)

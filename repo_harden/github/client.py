@@ -8,7 +8,9 @@ raised afresh (`from None`), without the library's exception, which holds the re
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,6 +33,7 @@ __all__ = [
     "RepositoryInfo",
     "aliased_answers",
     "require_token",
+    "settle_environment",
     "token_from_env",
 ]
 
@@ -319,7 +322,7 @@ def _connect(
         raise_on_status=False,
         max_rate_limit_wait=60,
     )
-    return Github(
+    github = Github(
         auth=Auth.Token(token),
         base_url=api_url,
         retry=retry,
@@ -328,3 +331,40 @@ def _connect(
         seconds_between_requests=min_interval,
         seconds_between_writes=min_interval,
     )
+    settle_environment(github)
+    return github
+
+
+# Where PyGithub keeps what makes a requester's connection (private: without it, a request
+# reads the environment as it did, only slower).
+_CONNECTION_FACTORY = "_Requester__connectionClass"
+
+
+def settle_environment(github: Github) -> None:
+    """Have `github`'s connection read the environment's proxies and CA bundle once, when it
+    is made, instead of on every request.
+
+    requests reads them per request (its sessions `trust_env`): it walks the whole
+    environment twice for `*_proxy` variables, two fifths of the CPU a REST request costs
+    an audit (1.44 against 0.85 ms on loopback). The connection's session gets what
+    requests would find for the API's host (`HTTPS_PROXY`, `NO_PROXY` and the others;
+    `REQUESTS_CA_BUNDLE` or `CURL_CA_BUNDLE`) and stops looking. The `.netrc` file, the
+    third thing it would read, PyGithub already turns off."""
+    requester = github.requester
+    make = getattr(requester, _CONNECTION_FACTORY, None)
+    if make is None or isinstance(make, functools.partial):
+        return
+    setattr(requester, _CONNECTION_FACTORY, functools.partial(_settled_connection, make))
+
+
+def _settled_connection(make: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    from requests.utils import get_environ_proxies
+
+    connection = make(*args, **kwargs)
+    origin = f"{connection.protocol}://{connection.host}:{connection.port}"
+    connection.session.proxies.update(get_environ_proxies(origin))
+    if connection.verify is True:
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        connection.verify = bundle or True
+    connection.session.trust_env = False
+    return connection

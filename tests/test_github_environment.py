@@ -1,0 +1,215 @@
+"""The environment's proxies and CA bundle, read once per connection (`settle_environment`)
+and still honoured: a proxy carries the audit's requests, `NO_PROXY` bypasses it, and
+`REQUESTS_CA_BUNDLE` is the trust of an HTTPS GitHub. All on loopback."""
+
+from __future__ import annotations
+
+import datetime
+import http.server
+import ipaddress
+import json
+import ssl
+import threading
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests.sessions
+import requests.utils
+
+from repo_harden.audit.transport import Governor, Transport
+from repo_harden.github.client import GitHubClient, GitHubError
+from tests.fake_github import ADMIN, FakeGitHub, Token
+
+TOKEN = "ghp_fakeTOKEN0123456789abcdefghijklmnop"
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    with FakeGitHub({TOKEN: Token(ADMIN)}) as fake:
+        fake.add_repo("acme/api")
+        yield fake
+
+
+def transport(api_url: str) -> Transport:
+    from github import Auth
+
+    return Transport(Auth.Token(TOKEN), api_url, governor=Governor(2, 60.0), retries=0)
+
+
+class _Proxy(http.server.ThreadingHTTPServer):
+    """A forward proxy for plain HTTP: it notes each request line and fetches the absolute
+    URL itself, directly."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _ProxyHandler)
+        self.seen: list[str] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _ProxyHandler(http.server.BaseHTTPRequestHandler):
+    server: _Proxy
+
+    def do_GET(self) -> None:
+        self.server.seen.append(self.path)
+        headers = {"Authorization": self.headers.get("Authorization", "")}
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with direct.open(urllib.request.Request(self.path, headers=headers)) as answer:
+            body = answer.read()
+            status = answer.status
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def proxy() -> Iterator[_Proxy]:
+    server = _Proxy()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_proxy_in_the_environment_carries_the_audits_requests(
+    github: FakeGitHub, proxy: _Proxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    with transport(github.url) as through_proxy:
+        answer = through_proxy.rest_get("/repos/acme/api")
+    assert isinstance(answer.data, dict)
+    assert answer.data["full_name"] == "acme/api"
+    assert proxy.seen == [f"{github.url}/repos/acme/api"]
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with transport(github.url) as direct:
+        assert direct.rest_get("/repos/acme/api").status == 200
+    assert len(proxy.seen) == 1, "NO_PROXY names the host: the proxy is not asked"
+
+
+def test_the_client_of_scan_online_takes_the_proxy_too(
+    github: FakeGitHub, proxy: _Proxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("http_proxy", proxy.url)
+    GitHubClient(TOKEN, github.url, backoff=0).repository("acme/api")
+    assert proxy.seen == [f"{github.url}/repos/acme/api"]
+
+
+def test_the_environment_is_read_once_per_connection_not_per_request(
+    github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """requests looks for proxies in the whole environment on every request, a large part
+    of what a request costs an audit."""
+    looked_up: list[str] = []
+    original = requests.utils.get_environ_proxies
+
+    def counted(url: str, no_proxy: str | None = None) -> dict[str, str]:
+        looked_up.append(url)
+        return original(url, no_proxy=no_proxy)
+
+    monkeypatch.setattr(requests.utils, "get_environ_proxies", counted)
+    monkeypatch.setattr(requests.sessions, "get_environ_proxies", counted)
+    with transport(github.url) as one_thread:
+        for _ in range(20):
+            assert one_thread.rest_get("/repos/acme/api").status == 200
+    assert len(looked_up) == 1
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, the certificate its own authority."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    certificate_file, key_file = folder / "github.pem", folder / "github.key"
+    certificate_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return certificate_file, key_file
+
+
+class _Answering(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = json.dumps({"full_name": "acme/api"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def https_github(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    certificate, key = _self_signed(tmp_path)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Answering)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}", certificate
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_a_ca_bundle_in_the_environment_is_the_trust_of_an_https_github(
+    https_github: tuple[str, Path], variable: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api_url, certificate = https_github
+    with transport(api_url) as untrusted, pytest.raises(GitHubError, match="not be reached"):
+        untrusted.rest_get("/repos/acme/api")
+
+    monkeypatch.setenv(variable, str(certificate))
+    with transport(api_url) as trusted:
+        answer = trusted.rest_get("/repos/acme/api")
+    assert answer.status == 200
+    assert isinstance(answer.data, dict)
+    assert answer.data["full_name"] == "acme/api"
