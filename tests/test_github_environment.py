@@ -12,6 +12,7 @@ import ssl
 import threading
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,16 +62,8 @@ class _Proxy(http.server.ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
 
-class _ProxyHandler(http.server.BaseHTTPRequestHandler):
-    server: _Proxy
-
-    def do_GET(self) -> None:
-        self.server.seen.append(self.path)
-        headers = {"Authorization": self.headers.get("Authorization", "")}
-        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        with direct.open(urllib.request.Request(self.path, headers=headers)) as answer:
-            body = answer.read()
-            status = answer.status
+class _QuietHandler(http.server.BaseHTTPRequestHandler):
+    def answer(self, status: int, body: bytes) -> None:
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -81,14 +74,31 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class _ProxyHandler(_QuietHandler):
+    server: _Proxy
+
+    def do_GET(self) -> None:
+        self.server.seen.append(self.path)
+        headers = {"Authorization": self.headers.get("Authorization", "")}
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with direct.open(urllib.request.Request(self.path, headers=headers)) as answered:
+            self.answer(answered.status, answered.read())
+
+
+@contextmanager
+def _serving(server: http.server.HTTPServer) -> Iterator[None]:
+    """Serve on a thread until the test ends."""
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture
 def proxy() -> Iterator[_Proxy]:
     server = _Proxy()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with _serving(server):
+        yield server
 
 
 def test_a_proxy_in_the_environment_carries_the_audits_requests(
@@ -172,17 +182,9 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
     return certificate_file, key_file
 
 
-class _Answering(http.server.BaseHTTPRequestHandler):
+class _Answering(_QuietHandler):
     def do_GET(self) -> None:
-        body = json.dumps({"full_name": "acme/api"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.answer(200, json.dumps({"full_name": "acme/api"}).encode())
 
 
 @pytest.fixture
@@ -192,11 +194,8 @@ def https_github(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certificate, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"https://127.0.0.1:{server.server_address[1]}", certificate
-    server.shutdown()
-    server.server_close()
+    with _serving(server):
+        yield f"https://127.0.0.1:{server.server_address[1]}", certificate
 
 
 @pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
