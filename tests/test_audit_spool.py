@@ -8,6 +8,7 @@ import tempfile
 
 import pytest
 
+from repo_harden.audit import spool as spools
 from repo_harden.audit.spool import SpooledFindings
 from repo_harden.core.model import Severity
 from repo_harden.engine.catalogue import catalogue
@@ -59,6 +60,7 @@ def test_a_temporary_file_that_fails_keeps_the_findings_in_memory(
     notes: list[str] = []
     spool = SpooledFindings(dict(catalogue().rules), notes.append)
     spool.add(_found("acme/a", "a1", "a2"))
+    assert len(list(spool)) == 2  # a pass writes what is pending
     assert spool._file is not None
 
     def full(data: bytes) -> int:
@@ -87,3 +89,32 @@ def test_no_temporary_file_keeps_the_findings_in_memory(monkeypatch: pytest.Monk
     spool.add(_found("acme/b", "b1"))
     assert [item.finding.message for item in spool] == ["a1", "b1"]
     assert notes == ["cannot keep the findings in a temporary file (Permission denied); in memory"]
+
+
+def test_findings_are_written_a_block_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write per repository was a system call on the thread that runs the checks; what is
+    pending stays under a block, so memory still does not grow with the findings."""
+    writes: list[int] = []
+    opened = tempfile.TemporaryFile
+
+    class Counted:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            self._file = opened(*args, **kwargs)  # type: ignore[call-overload]
+
+        def write(self, data: bytes) -> int:
+            writes.append(len(data))
+            return int(self._file.write(data))
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._file, name)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", Counted)
+    spool = SpooledFindings(dict(catalogue().rules))
+    repositories = 2_000
+    for number in range(repositories):
+        spool.add(_found(f"acme/r{number}", f"finding {number}"))
+        assert len(spool._pending) < spools._BLOCK
+    messages = [item.finding.message for item in spool]
+    assert messages == [f"finding {number}" for number in range(repositories)]
+    assert sum(writes) > 2 * spools._BLOCK  # the findings are on disk, not in memory
+    assert len(writes) <= sum(writes) // spools._BLOCK + 1
