@@ -209,6 +209,45 @@ def test_the_store_keeps_objects_etags_and_results_across_runs(tmp_path: Path) -
     again.close()
 
 
+def _statements(store: Store) -> list[str]:
+    """The SQL the store runs from here on."""
+    ran: list[str] = []
+    store._db.set_trace_callback(ran.append)
+    return ran
+
+
+def test_a_store_empty_when_opened_answers_for_what_it_lacks_without_sqlite(
+    tmp_path: Path,
+) -> None:
+    """A cold audit looks up an ETag for each request and a tree or blob for each object:
+    in tables that were empty when it began, only its own rows can be."""
+    path = tmp_path / "audit.sqlite3"
+    store = Store(path)
+    ran = _statements(store)
+    assert store.etag("/repos/a/b/actions/permissions") is None
+    assert store.tree("t" * 40) is None
+    assert store.blob("1" * 40) is None
+    assert ran == []
+    entry = TreeEntry("a.yml", 0o100644, "blob", "1" * 40, 3)
+    store.put_tree("t" * 40, [entry])
+    store.put_blobs({"1" * 40: StoredBlob("text", "on:")})
+    store.put_etag("/repos/a/b/actions/permissions", 'W/"e"', "{}")
+    store.flush()
+    ran.clear()
+    assert store.tree("t" * 40) == [entry]  # what this run put is asked for
+    assert store.blob("1" * 40) == StoredBlob("text", "on:")
+    assert store.etag("/repos/a/b/actions/permissions") == ('W/"e"', "{}")
+    assert len([sql for sql in ran if sql.startswith("SELECT")]) == 3
+    store.close()
+
+    again = Store(path)  # not empty now: every lookup asks
+    ran = _statements(again)
+    assert again.blob("2" * 40) is None
+    assert again.etag("/repos/a/c/actions/permissions") is None
+    assert len(ran) == 2
+    again.close()
+
+
 def test_a_cache_of_another_schema_version_is_emptied(tmp_path: Path) -> None:
     path = tmp_path / "audit.sqlite3"
     store = Store(path)

@@ -90,6 +90,12 @@ class StoredBlob:
 
 
 ETAGS_PER_WRITE = 200  # ETags kept before one transaction writes them
+# The tables an audit looks a row up in for each request or git object. One that was empty
+# when the store was opened holds only what this run put in it: whatever else is asked is
+# known to be absent without asking SQLite (a cold audit of 1,000 repositories asked it
+# some 2,000 times, each under the lock its threads share). Another audit sharing the file
+# may add rows meanwhile; this one does without them (a request more, never a wrong answer).
+_LOOKED_UP = ("blobs", "trees", "etags")
 BUSY_TIMEOUT_MS = 30000  # how long to wait for another audit's lock on the file
 
 
@@ -149,9 +155,14 @@ class Store:
                     self._db.execute("PRAGMA journal_mode = WAL")
                     self._db.execute("PRAGMA synchronous = NORMAL")
                 self._create()
+                self._empty_at_open = {
+                    table: self._db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
+                    for table in _LOOKED_UP
+                }
         except BaseException:
             self._db.close()
             raise
+        self._put: dict[str, set[str]] = {table: set() for table in _LOOKED_UP}
 
     def _create(self) -> None:
         for statement in _TABLES:
@@ -205,23 +216,36 @@ class Store:
         if self._note is not None:
             self._note(f"the audit cache failed ({error}); the rest of the audit is not cached")
 
+    def _may_hold(self, table: str, key: str) -> bool:
+        """Whether `table` may have a row for `key` (see `_LOOKED_UP`)."""
+        return not self._empty_at_open[table] or key in self._put[table]
+
+    def _putting(self, table: str, keys: Iterable[str]) -> None:
+        self._put[table].update(keys)  # before the rows are written: a reader then asks
+
     # Objects ---------------------------------------------------------------------------
 
     def blob(self, oid: str) -> StoredBlob | None:
+        if not self._may_hold("blobs", oid):
+            return None
         row = self._one("SELECT kind, data FROM blobs WHERE oid = ?", oid)
         return StoredBlob(row[0], row[1]) if row is not None else None
 
     def put_blobs(self, blobs: Mapping[str, StoredBlob]) -> None:
+        self._putting("blobs", blobs)
         rows = [(oid, blob.kind, blob.data) for oid, blob in blobs.items()]
         self._many("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)", rows)
 
     def tree(self, oid: str) -> list[TreeEntry] | None:
+        if not self._may_hold("trees", oid):
+            return None
         row = self._one("SELECT entries FROM trees WHERE oid = ?", oid)
         if row is None:
             return None
         return [TreeEntry(*entry) for entry in json.loads(row[0])]
 
     def put_tree(self, oid: str, entries: Iterable[TreeEntry]) -> None:
+        self._putting("trees", (oid,))
         listing = [[e.path, e.mode, e.type, e.oid, e.size] for e in entries]
         self._many("INSERT OR REPLACE INTO trees VALUES (?, ?)", [(oid, json.dumps(listing))])
 
@@ -232,10 +256,13 @@ class Store:
             pending = self._etags.get(url)
         if pending is not None:
             return pending
+        if not self._may_hold("etags", url):
+            return None
         row = self._one("SELECT etag, body FROM etags WHERE url = ?", url)
         return (row[0], row[1]) if row is not None else None
 
     def put_etag(self, url: str, etag: str, body: str | None) -> None:
+        self._putting("etags", (url,))
         with self._etags_lock:
             self._etags[url] = (etag, body)
             full = len(self._etags) >= ETAGS_PER_WRITE
