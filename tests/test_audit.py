@@ -323,6 +323,31 @@ def test_an_organization_audit_reports_each_repository_and_its_status(
     assert piped == set(org.names(lambda r: bool(r.curl_pipe_shell) and _audited(r)))
 
 
+def test_the_audit_ends_after_pip_audit_has_loaded(
+    cli: Any, fake: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pip-audit loads on a thread while the audit runs, and loading it runs `pip
+    --version`; an audit that ended first (all its results cached) left pip writing into a
+    closed pipe, and pip's traceback on the terminal. The command waits for the loading."""
+    from repo_harden.advisories.source import PipAuditSource
+
+    loading: list[str] = []
+
+    def slow_load(self: PipAuditSource) -> object:
+        loading.append("started")
+        time.sleep(1.0)  # longer than the audit of one cached repository
+        loading.append("finished")
+        raise RuntimeError("not needed here")  # left for a lookup to report, as a failure
+
+    monkeypatch.setattr(PipAuditSource, "_osv", slow_load)
+    fake.add_synthetic_org("acme", 1, seed=3)
+    audit(cli, fake, tmp_path, "--org", "acme", "--format", "json")  # fills the cache
+    loading.clear()
+    again = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json")
+    assert again.code in (0, 1), again.err
+    assert loading == ["started", "finished"]
+
+
 def _audited(repo: Any) -> bool:
     return not (repo.archived or repo.fork or repo.empty)
 

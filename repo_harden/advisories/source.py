@@ -29,6 +29,8 @@ TIMEOUT_SECONDS = 15  # pip-audit's own default
 # Lookups that fail in a row (each after its retries) before a source stops asking for the
 # rest of the run: an unreachable service must not cost its retries once per repository.
 FAILURES_BEFORE_GIVING_UP = 3
+# How long the end of an audit waits for pip-audit to finish loading (see `loaded`).
+LOAD_WAIT_SECONDS = 30.0
 
 
 def pip_audit_source(
@@ -58,6 +60,7 @@ class PipAuditSource:
         self._asking = threading.Lock()
         self._failures_in_a_row = 0
         self._given_up: str | None = None  # why it asks no more
+        self._loading: threading.Thread | None = None
 
     def __repr__(self) -> str:
         return f"PipAuditSource({shown_url(self.query_url)!r})"
@@ -72,7 +75,16 @@ class PipAuditSource:
             with self._asking, contextlib.suppress(Exception):
                 self._osv()
 
-        threading.Thread(target=load, name="load-pip-audit", daemon=True).start()
+        self._loading = threading.Thread(target=load, name="load-pip-audit", daemon=True)
+        self._loading.start()
+
+    def loaded(self, timeout: float = LOAD_WAIT_SECONDS) -> None:
+        """Wait, up to `timeout` seconds, for `load_in_background` to finish. Loading
+        pip-audit runs `pip --version` with its output piped: an audit that ended first (an
+        organization whose results were all cached) left that pip writing into a closed
+        pipe, and pip's traceback for it on the terminal."""
+        if self._loading is not None:
+            self._loading.join(timeout)
 
     def advisories(
         self, packages: Collection[PackageVersion]

@@ -129,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
                 options.advisories.load_in_background()
             result = audit.run()
             stats = transport.stats
+            if isinstance(options.advisories, PipAuditSource):
+                options.advisories.loaded()
         trend = remember(store, options, result, datetime.datetime.now(datetime.UTC))
     finally:
         store.close()
