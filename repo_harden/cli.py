@@ -19,6 +19,7 @@ Find the weak links in a software supply chain: actions and images not pinned
 to a digest, unpinned tool downloads, manifests without lockfiles, workflow
 files nobody must review, default branches anyone can force-push.
 """
+_VERSION = f"repo-harden {__version__}"
 # The modules of `repo_harden.commands`, in the order `--help` lists them. Only the command
 # being run is imported (each one's module-level imports cost start-up time).
 _COMMANDS = ("scan", "fix", "rules", "waivers", "waive", "owners", "audit", "merge", "inventory")
@@ -41,9 +42,13 @@ def interrupted() -> int:
 def _run(argv: Sequence[str] | None) -> int:
     # Importing a command makes many objects that live to the end: collecting while it
     # imports only costs time (a command that wants no collection at all turns it off).
+    arguments = sys.argv[1:] if argv is None else argv
+    if list(arguments) == ["--version"]:  # without every command's parser: under half the time
+        print(_VERSION)
+        return ExitCode.OK
     gc.disable()
     try:
-        parser = build_parser(_named_command(sys.argv[1:] if argv is None else argv))
+        parser = build_parser(_named_command(arguments))
         args = parser.parse_args(argv)
     finally:
         gc.enable()
@@ -89,7 +94,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         description=_DESCRIPTION,
         formatter_class=raw_description_help,
     )
-    parser.add_argument("--version", action="version", version=f"repo-harden {__version__}")
+    parser.add_argument("--version", action="version", version=_VERSION)
     parser.set_defaults(exits_now=lambda args: False)  # a command may say it holds nothing open
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in (only,) if only else _COMMANDS:

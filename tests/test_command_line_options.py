@@ -106,3 +106,20 @@ def test_a_missing_config_is_still_no_such_file(cli: Any, tmp_path: Path) -> Non
     repo = make_repo(tmp_path / "repo", FILES)
     result = cli("scan", "--config", "missing.toml", cwd=repo)
     assert one_error_line(result.err) == "missing.toml: no such config file"
+
+
+def test_version_is_printed_without_building_every_commands_parser(tmp_path: Path) -> None:
+    """`repo-harden --version` named no command, so it built all nine parsers (and imported
+    their modules) to print one line."""
+    from repo_harden import __version__
+    from repo_harden.cli import main
+    from tests.conftest import modules_after
+
+    call = "from repo_harden.cli import main; main(['--version'])"
+    output, imported = modules_after(tmp_path, call)
+    assert output == f"repo-harden {__version__}"
+    assert not {name for name in imported if name.startswith("repo_harden.commands.")}
+    assert main(["--version"]) == 0
+    with pytest.raises(SystemExit) as parsed:  # after a command, argparse answers it
+        main(["rules", "--version"])
+    assert parsed.value.code == 2  # `rules` has no --version: a usage error, as before
