@@ -346,6 +346,10 @@ def test_the_audit_ends_after_pip_audit_has_loaded(
     again = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json")
     assert again.code in (0, 1), again.err
     assert loading == ["started", "finished"]
+    loading.clear()
+    failed = audit(cli, fake, tmp_path, "--org", "nobody")  # an audit that ends in an error
+    assert failed.code == 2
+    assert loading == ["started", "finished"]
 
 
 def _audited(repo: Any) -> bool:

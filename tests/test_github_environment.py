@@ -20,6 +20,7 @@ import requests.sessions
 import requests.utils
 
 from repo_harden.audit.transport import Governor, Transport
+from repo_harden.core.errors import FatalError
 from repo_harden.github.client import GitHubClient, GitHubError
 from tests.fake_github import ADMIN, FakeGitHub, Token
 
@@ -212,3 +213,28 @@ def test_a_ca_bundle_in_the_environment_is_the_trust_of_an_https_github(
     assert answer.status == 200
     assert isinstance(answer.data, dict)
     assert answer.data["full_name"] == "acme/api"
+
+
+def test_a_ca_bundle_that_does_not_exist_is_a_usage_error(
+    https_github: tuple[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """requests raised a bare OSError for it, which ended the audit in a traceback."""
+    api_url, _ = https_github
+    missing = tmp_path / "no-such-bundle.pem"
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(missing))
+    with transport(api_url) as untrusted, pytest.raises(FatalError, match="does not exist"):
+        untrusted.rest_get("/repos/acme/api")
+
+    from repo_harden.cli import main
+
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    code = main(["audit", "--org", "acme", "--api-url", api_url, "--cache-dir", str(tmp_path)])
+    error = capsys.readouterr().err
+    assert code == 2
+    assert (
+        error == f"repo-harden: error: REQUESTS_CA_BUNDLE names {missing}, which does not exist\n"
+    )

@@ -127,10 +127,12 @@ def run(args: argparse.Namespace) -> int:
             )
             if isinstance(options.advisories, PipAuditSource):
                 options.advisories.load_in_background()
-            result = audit.run()
+            try:
+                result = audit.run()
+            finally:  # however the audit ends, pip-audit's `pip --version` ends first
+                if isinstance(options.advisories, PipAuditSource):
+                    options.advisories.loaded()
             stats = transport.stats
-            if isinstance(options.advisories, PipAuditSource):
-                options.advisories.loaded()
         trend = remember(store, options, result, datetime.datetime.now(datetime.UTC))
     finally:
         store.close()

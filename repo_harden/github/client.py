@@ -12,6 +12,7 @@ import functools
 import logging
 import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from repo_harden.core.deadline import DeadlineExceeded, within
@@ -364,7 +365,18 @@ def _settled_connection(make: Callable[..., Any], *args: Any, **kwargs: Any) -> 
     origin = f"{connection.protocol}://{connection.host}:{connection.port}"
     connection.session.proxies.update(get_environ_proxies(origin))
     if connection.verify is True:
-        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-        connection.verify = bundle or True
+        connection.verify = _ca_bundle(os.environ) or True
     connection.session.trust_env = False
     return connection
+
+
+def _ca_bundle(environ: Mapping[str, str]) -> str | None:
+    """The CA bundle the environment names for requests, as requests reads it; one that does
+    not exist is a usage error here (requests raised a bare OSError, a traceback)."""
+    for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        bundle = environ.get(variable)
+        if bundle:
+            if not Path(bundle).exists():
+                raise FatalError(f"{variable} names {bundle}, which does not exist")
+            return bundle
+    return None
