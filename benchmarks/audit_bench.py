@@ -95,7 +95,7 @@ def main() -> int:
                 "REPO_HARDEN_OSV_URL": osv.url,  # LCK006 asks a fake OSV too
                 "XDG_CACHE_HOME": str(workdir / "xdg"),
             }
-            warm_up_audit(fake, command, workdir, environment)
+            warm_up_audit(fake, command, workdir, environment, args)
             fake.delay = args.latency
             for name in ("cold",) if args.cold_only else ("cold", "warm"):
                 runs.append(
@@ -130,7 +130,11 @@ def warm_up(fake: FakeGitHub) -> None:
 
 
 def warm_up_audit(
-    fake: FakeGitHub, command: list[str], workdir: Path, environment: dict[str, str]
+    fake: FakeGitHub,
+    command: list[str],
+    workdir: Path,
+    environment: dict[str, str],
+    args: argparse.Namespace,
 ) -> None:
     """One audit of the organization, untimed, answered at once, with a cache of its own:
     the fake parses and validates each GraphQL text the first time it sees it (the tree
@@ -140,8 +144,7 @@ def warm_up_audit(
     count only their own requests."""
     folder = workdir / "warm-up"  # its own caches, the OSV answers' too: cold stays cold
     completed = subprocess.run(
-        [*command, "audit", "--org", "bench", "--api-url", fake.url, "--format", "json",
-         "--cache-dir", str(folder / "cache"), "-o", str(folder / "report.json")],
+        audit_argv(command, fake, folder / "cache", folder / "report.json", args),
         env={**environment, "XDG_CACHE_HOME": str(folder / "xdg")},
         stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False,
     )  # fmt: skip
@@ -220,6 +223,17 @@ def audit_command(folder: Path | None) -> list[str]:
     return [sys.executable, "-m", "repo_harden"]
 
 
+def audit_argv(
+    command: list[str], fake: FakeGitHub, cache: Path, report: Path, args: argparse.Namespace
+) -> list[str]:
+    """The audit the benchmark runs, warm-up and timed runs alike."""
+    return [
+        *command, "audit", "--org", "bench", "--api-url", fake.url,
+        "--cache-dir", str(cache), "--concurrency", str(args.concurrency),
+        "--format", "json", "-o", str(report), *args.audit_arg,
+    ]  # fmt: skip
+
+
 def one_run(
     name: str,
     *,
@@ -234,23 +248,7 @@ def one_run(
     exchanges_before = len(fake.exchanges)
     started = time.perf_counter()
     completed, peak_rss_kb, cpu_seconds = run_measured(
-        [
-            *command,
-            "audit",
-            "--org",
-            "bench",
-            "--api-url",
-            fake.url,
-            "--cache-dir",
-            str(workdir / "cache"),
-            "--concurrency",
-            str(args.concurrency),
-            "--format",
-            "json",
-            "-o",
-            str(workdir / f"{name}.json"),
-            *args.audit_arg,
-        ],
+        audit_argv(command, fake, workdir / "cache", workdir / f"{name}.json", args),
         environment,
     )
     seconds = time.perf_counter() - started
