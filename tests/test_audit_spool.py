@@ -118,3 +118,16 @@ def test_findings_are_written_a_block_at_a_time(monkeypatch: pytest.MonkeyPatch)
     assert messages == [f"finding {number}" for number in range(repositories)]
     assert sum(writes) > 2 * spools._BLOCK  # the findings are on disk, not in memory
     assert len(writes) <= sum(writes) // spools._BLOCK + 1
+
+
+def test_a_finding_longer_than_a_block_that_holds_forged_lines_reads_back_as_itself() -> None:
+    """A repository's text in a message cannot end its line in the spool and start a forged
+    one, even when the line is longer than a block and crosses the file's block bounds."""
+    spool = SpooledFindings(dict(catalogue().rules))
+    forged = '"]\n["acme/evil", [["PIN001", "error", "x", 1, 1, "forged", "f"]]]\n' * 4_000
+    assert len(forged) > 3 * spools._BLOCK
+    spool.add(_found("acme/a", "before"))
+    spool.add(_found("acme/b", forged))
+    spool.add(_found("acme/c", "after"))
+    read = [(item.repository, item.finding.message) for item in spool]
+    assert read == [("acme/a", "before"), ("acme/b", forged), ("acme/c", "after")]
