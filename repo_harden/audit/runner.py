@@ -8,7 +8,13 @@
 4. read the others' trees and the blobs the checks' patterns name, batched across
    repositories;
 5. run every check on each `GitHubSnapshot` through `judge`, as `scan` does, and store the
-   result at once, so an interrupted audit resumes here.
+   result at once, so an interrupted audit resumes here;
+6. record the page's outcome (`PageOutcome`): findings to the spool, each repository's
+   status.
+
+Steps 2-5 run in this process, or, with `--jobs N`, in N worker processes that each run
+them on the pages they take (`audit.workers`); the listing and step 6 stay here, so the
+report is the same either way.
 
 A repository that cannot be read is `failed`, with the reason, and the others go on.
 """
@@ -124,14 +130,44 @@ PAGES_AHEAD = 2  # listing pages read (settings, trees, files) while the checks 
 
 
 @record
+class Page:
+    """A listing page's repositories to read, numbered in listing order from 0."""
+
+    index: int
+    repositories: list[ListedRepository]
+
+
+@record
+class PageOutcome:
+    """A page, read and checked: what the process that reports needs of it."""
+
+    index: int
+    checked: list[tuple[ListedRepository, dict[str, Any]]]  # in listing order
+    failed: list[tuple[ListedRepository, str]]  # and why
+    reused: int = 0  # results taken from the store
+    crashes: list[str] = field(default_factory=list)
+
+
+@record
 class _Prepared:
     """A listing page, read: what the checks of its repositories need."""
 
+    index: int
     candidates: list[ListedRepository]
     failures: Failures  # repository -> why it could not be read
     settings: dict[str, RepoSettings]
     trees: dict[str, list[TreeEntry]]
     blobs: dict[str, StoredBlob]
+
+
+class Workers(Protocol):
+    """Processes that read and check the pages (`audit.workers.WorkerPool`)."""
+
+    def outcomes(self, pages: Iterator[Page]) -> Iterator[PageOutcome]: ...
+
+    def stats(self) -> list[Stats]: ...
+
+    def rates_left(self) -> list[int]: ...
 
 
 class Progress(Protocol):
@@ -150,8 +186,10 @@ class Audit:
         concurrency: int,
         progress: Progress | None = None,
         note: Callable[[str], None] | None = None,
+        workers: Workers | None = None,
     ) -> None:
         self.transport = transport
+        self._workers = workers
         self.store = store
         self.options = options
         self.found = catalogue(())
@@ -184,8 +222,13 @@ class Audit:
 
     def run(self) -> AuditResult:
         try:
-            for prepared in self._prepared_pages():
-                self._finish_page(prepared)
+            pages = self._kept_pages()
+            if self._workers is not None:
+                outcomes = self._workers.outcomes(pages)
+            else:
+                outcomes = self.audit_pages(pages)
+            for outcome in outcomes:
+                self._finish_page(outcome)
         finally:
             self._content_pool.shutdown(wait=True, cancel_futures=True)
             self._pool.shutdown(wait=True, cancel_futures=True)
@@ -204,16 +247,30 @@ class Audit:
     def _keep(self, listed: ListedRepository) -> bool:
         return self._chooser.keep(listed, lambda why: self._status(listed, SKIPPED, why))
 
+    def _kept_pages(self) -> Iterator[Page]:
+        """The listing's pages, each with the repositories to read (pages with none left out)."""
+        index = 0
+        for listed_page in self._pages():
+            kept = [listed for listed in listed_page if self._keep(listed)]
+            if kept:
+                yield Page(index, kept)
+                index += 1
+
     # Pages, read ahead ------------------------------------------------------------------
 
-    def _prepared_pages(self) -> Iterator[_Prepared]:
-        """The listing's pages with their settings and files read, in order. A thread lists
-        and reads up to `PAGES_AHEAD` pages ahead while this one checks: the requests of the
-        next pages overlap the checks of this one (an audit spends most of its time waiting
-        for answers, the rest checking)."""
+    def audit_pages(self, pages: Iterator[Page]) -> Iterator[PageOutcome]:
+        """Each page of `pages` read and checked, in order (what a worker process runs)."""
+        for prepared in self._prepared_pages(pages):
+            yield self._judged(prepared)
+
+    def _prepared_pages(self, pages: Iterator[Page]) -> Iterator[_Prepared]:
+        """`pages` with their settings and files read, in order. A thread takes and reads up
+        to `PAGES_AHEAD` pages ahead while this one checks: the requests of the next pages
+        overlap the checks of this one (an audit spends most of its time waiting for
+        answers, the rest checking)."""
         ahead: queue.Queue[Future[_Prepared] | BaseException | None] = queue.Queue(PAGES_AHEAD)
         stop = threading.Event()
-        pages = ThreadPoolExecutor(max_workers=PAGES_AHEAD, thread_name_prefix="page")
+        reading = ThreadPoolExecutor(max_workers=PAGES_AHEAD, thread_name_prefix="page")
 
         def put(item: Future[_Prepared] | BaseException | None) -> bool:
             while not stop.is_set():
@@ -226,9 +283,8 @@ class Audit:
 
         def list_pages() -> None:
             try:
-                for page in self._pages():
-                    kept = [listed for listed in page if self._keep(listed)]
-                    if stop.is_set() or not put(pages.submit(self._prepare, kept)):
+                for page in pages:
+                    if stop.is_set() or not put(reading.submit(self._prepare, page)):
                         return
                 put(None)
             except BaseException as error:  # the reader of the queue raises it
@@ -246,12 +302,13 @@ class Audit:
         finally:
             stop.set()
             # Stopped early (an error, ^C): pages being read are left to their daemon threads.
-            pages.shutdown(wait=finished, cancel_futures=True)
+            reading.shutdown(wait=finished, cancel_futures=True)
             lister.join(timeout=None if finished else 1.0)
 
-    def _prepare(self, candidates: list[ListedRepository]) -> _Prepared:
+    def _prepare(self, page: Page) -> _Prepared:
         """A page's settings and, at the same time, its trees and the files the checks read
         (those of a repository whose result is stored come from the store, asking nothing)."""
+        candidates = page.repositories
         failures: Failures = {}
         roots = {listed.full_name: str(listed.tree) for listed in candidates}
 
@@ -264,12 +321,15 @@ class Audit:
         reading = self._content_pool.submit(content)
         settings = self._settings(candidates, failures)
         trees, blobs = reading.result()
-        return _Prepared(candidates, failures, settings, trees, blobs)
+        return _Prepared(page.index, candidates, failures, settings, trees, blobs)
 
-    def _finish_page(self, page: _Prepared) -> None:
+    def _judged(self, page: _Prepared) -> PageOutcome:
         """Check a page's repositories (or take their stored results) in listing order, and
         store the new results together (an interrupted audit resumes at the next page)."""
         failures = page.failures
+        checked: list[tuple[ListedRepository, dict[str, Any]]] = []
+        crashes: list[str] = []
+        reused = 0
         keys = {
             listed.full_name: self._result_key(listed, page.settings[listed.full_name])
             for listed in page.candidates
@@ -283,21 +343,32 @@ class Audit:
                 continue
             document = stored.get(name)
             if document is not None:
-                self.result.reused += 1
-                self._record(listed, document)
+                reused += 1
+                checked.append((listed, document))
                 continue
             trees, settings = page.trees[name], page.settings[name]
-            document = self._check(listed, trees, page.blobs, settings, failures)
+            document = self._check(
+                listed, trees, page.blobs, settings, failures=failures, crashes=crashes
+            )
             if document is not None:
                 new.append((name, keys[name], document))
-                self._record(listed, document)
+                checked.append((listed, document))
         self.store.put_results(new)
-        for listed in page.candidates:
-            if listed.full_name in failures:
-                self._status(listed, FAILED, failures[listed.full_name])
         self.store.flush()
+        failed = [(listed, failures[listed.full_name]) for listed in page.candidates
+                  if listed.full_name in failures]  # fmt: skip
+        return PageOutcome(page.index, checked, failed, reused, crashes)
+
+    def _finish_page(self, outcome: PageOutcome) -> None:
+        """Record a page's outcome: its findings to the spool, each repository's status."""
+        self.result.reused += outcome.reused
+        self.result.crashes.extend(outcome.crashes)
+        for listed, document in outcome.checked:
+            self._record(listed, document)
+        for listed, reason in outcome.failed:
+            self._status(listed, FAILED, reason)
         if self._progress is not None:
-            self._progress.update(self.result, self.transport.stats, self._rate_left())
+            self._progress.update(self.result, self.stats, self.rate_left())
 
     def _settings(
         self, candidates: Sequence[ListedRepository], failures: Failures
@@ -358,7 +429,9 @@ class Audit:
         entries: Sequence[TreeEntry],
         blobs: dict[str, StoredBlob],
         settings: RepoSettings,
+        *,
         failures: Failures,
+        crashes: list[str],
     ) -> dict[str, Any] | None:
         name = listed.full_name
         fetch = self._fetcher(name, failures)
@@ -383,7 +456,7 @@ class Audit:
         if name in failures:  # a file a check needed could not be read
             return None
         if run.crashes:
-            self.result.crashes.extend(f"{name}: {crash}" for crash in run.crashes)
+            crashes.extend(f"{name}: {crash}" for crash in run.crashes)
             failures[name] = "repo-harden crashed on it (an internal error, reported above)"
             return None
         if bad_config is not None:
@@ -455,9 +528,19 @@ class Audit:
             RepositoryStatus(listed.full_name, status, reason, head=listed.head, url=listed.url)
         )
 
-    def _rate_left(self) -> int | None:
+    @property
+    def stats(self) -> Stats:
+        """What the audit cost, its worker processes' requests included."""
+        if self._workers is None:
+            return self.transport.stats
+        return Stats.summed([self.transport.stats, *self._workers.stats()])
+
+    def rate_left(self) -> int | None:
+        """The smallest rate-limit budget left that an answer told (worker processes' too)."""
         budgets = self.transport.governor.budgets
         known = [b.remaining for b in budgets.values() if b.remaining is not None]
+        if self._workers is not None:
+            known += self._workers.rates_left()
         return min(known) if known else None
 
 

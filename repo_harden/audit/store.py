@@ -99,15 +99,16 @@ _LOOKED_UP = ("blobs", "trees", "etags")
 BUSY_TIMEOUT_MS = 30000  # how long to wait for another audit's lock on the file
 
 
-def open_store(path: Path | None, note: Callable[[str], None]) -> Store:
+def open_store(path: Path | None, note: Callable[[str], None], *, shared: bool = False) -> Store:
     """The cache at `path`, or, when it cannot be used, a fresh one or none: a cache only
     saves requests, so its trouble is a note (`note`), never the end of the audit. A file
     that is not a database (corrupt, truncated) is moved aside and started afresh; one that
-    is read-only, locked or in a folder we cannot make gives way to a cache in memory."""
+    is read-only, locked or in a folder we cannot make gives way to a cache in memory.
+    `shared`: other processes of the same audit write to it meanwhile (`--jobs`)."""
     if path is None:
         return Store(None)
     try:
-        return Store(path, note)
+        return Store(path, note, shared=shared)
     except sqlite3.DatabaseError as error:
         if "not a database" not in str(error) and "malformed" not in str(error):
             note(f"the audit cache {path} cannot be used ({error}); auditing without it")
@@ -115,7 +116,7 @@ def open_store(path: Path | None, note: Callable[[str], None]) -> Store:
         aside = path.with_name(f"{path.name}.corrupt")
         try:
             path.replace(aside)
-            store = Store(path, note)
+            store = Store(path, note, shared=shared)
         except (OSError, sqlite3.Error):
             note(f"the audit cache {path} is not a database; auditing without a cache")
             return Store(None)
@@ -128,7 +129,9 @@ def open_store(path: Path | None, note: Callable[[str], None]) -> Store:
 
 class Store:
     """The cache. `path` None keeps it in memory, for one run. Once the file fails mid-run
-    (disk full, locked too long), the store forgets it and the audit goes on uncached."""
+    (disk full, locked too long), the store forgets it and the audit goes on uncached.
+    `shared`: the processes of one audit (`--jobs`) use the file at once, so a git object
+    one of them read is looked up by the others, even in a file that was empty."""
 
     def __init__(
         self,
@@ -136,6 +139,7 @@ class Store:
         note: Callable[[str], None] | None = None,
         *,
         now: Callable[[], float] = time.time,
+        shared: bool = False,
     ) -> None:
         self._now = now
         if path is not None:
@@ -156,7 +160,8 @@ class Store:
                     self._db.execute("PRAGMA synchronous = NORMAL")
                 self._create()
                 self._empty_at_open = {
-                    table: self._db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
+                    table: not shared
+                    and self._db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is None
                     for table in _LOOKED_UP
                 }
         except BaseException:

@@ -17,7 +17,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -175,6 +175,20 @@ class Stats:
     @property
     def rate_limited(self) -> int:
         return self.counts["rest"] + self.counts["graphql"]
+
+    def snapshot(self) -> tuple[dict[str, int], int]:
+        """The counts and points so far, as plain values (to send between processes)."""
+        with self._lock:
+            return dict(self.counts), self.graphql_points
+
+    @classmethod
+    def summed(cls, parts: Iterable[Stats]) -> Stats:
+        total = cls()
+        for part in parts:
+            counts, points = part.snapshot()
+            total.counts.update(counts)
+            total.graphql_points += points
+        return total
 
 
 class Transport:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
@@ -31,8 +32,9 @@ if TYPE_CHECKING:
 
     from github.Auth import Auth
 
-    from repo_harden.audit.runner import AuditOptions, AuditResult
+    from repo_harden.audit.runner import Audit, AuditOptions, AuditResult
     from repo_harden.audit.transport import Stats
+    from repo_harden.audit.workers import WorkerPool
     from repo_harden.commands import Subcommands
     from repo_harden.core.advisory import AdvisorySource
     from repo_harden.core.model import Rule, Severity
@@ -44,6 +46,7 @@ _EPILOG = f"""\
 examples:
   GITHUB_TOKEN=... repo-harden audit --org acme
   repo-harden audit --org acme --format json -o acme.json --shard 1/4
+  repo-harden audit --org acme --jobs auto     # GitHub Enterprise nearby: use every core
   repo-harden audit --repo acme/api --repo acme/web --select BP,OWN
   repo-harden merge shard-*.json --format sarif -o acme.sarif
 """
@@ -68,6 +71,16 @@ def add_parser(commands: Subcommands) -> None:
     add_osv_url_option(access)
     add_pace_options(audit)
     audit.add_argument(
+        "--jobs",
+        type=jobs_value,
+        default=1,
+        metavar="N",
+        help="worker processes that read and check the repositories, sharing --concurrency "
+        "(default 1; `auto`: one per core). More help when GitHub answers fast (an Enterprise "
+        "server nearby) and the checks' CPU is the limit; against github.com an audit mostly "
+        "waits for answers",
+    )
+    audit.add_argument(
         "--format",
         choices=AUDIT_FORMATS,
         default="text",
@@ -86,10 +99,8 @@ def add_parser(commands: Subcommands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import datetime
-    import gc
 
     require(ONLINE, "audit", [PYGITHUB, PIP_AUDIT])
-    from repo_harden.advisories.source import PipAuditSource
     from repo_harden.audit.history import remember
     from repo_harden.audit.runner import Audit
     from repo_harden.audit.store import open_store
@@ -103,12 +114,10 @@ def run(args: argparse.Namespace) -> int:
     from repo_harden.github.client import DEFAULT_API_URL, checked_api_url
 
     check_page_destination(args.format, args.output)
-    # The modules and rule tables live as long as the audit: the collector leaves them be,
-    # and runs rarely (an audit of 10,000 repositories must not keep its garbage cycles).
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
+    _keep_long_lived_objects()
     options = audit_options(args)
     check_concurrency(args.concurrency)
+    jobs = check_jobs(args.jobs, args.concurrency)
     auth = audit_auth(args, os.environ)
     api_url = checked_api_url(args.api_url or DEFAULT_API_URL, allow_http=args.allow_insecure_http)
     governor = Governor(args.concurrency, max_wait=args.max_wait)
@@ -124,15 +133,12 @@ def run(args: argparse.Namespace) -> int:
                 concurrency=args.concurrency,
                 progress=progress,
                 note=note,
+                workers=worker_pool(args, options, api_url, jobs),
             )
-            if isinstance(options.advisories, PipAuditSource):
-                options.advisories.load_in_background()
-            try:
+            # The workers look vulnerabilities up themselves: this process, only with one.
+            with _advisories_loading(options.advisories if jobs == 1 else None):
                 result = audit.run()
-            finally:  # however the audit ends, pip-audit's `pip --version` ends first
-                if isinstance(options.advisories, PipAuditSource):
-                    options.advisories.loaded()
-            stats = transport.stats
+            stats = audit.stats
         trend = remember(store, options, result, datetime.datetime.now(datetime.UTC))
     finally:
         store.close()
@@ -156,6 +162,101 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         result.reported.close()
+
+
+def _keep_long_lived_objects() -> None:
+    """The modules and rule tables live as long as the audit: the collector leaves them be,
+    and runs rarely (an audit of 10,000 repositories must not keep its garbage cycles)."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
+@contextlib.contextmanager
+def _advisories_loading(advisories: AdvisorySource | None) -> Iterator[None]:
+    """pip-audit loading in the background while the audit runs; however the audit ends,
+    pip-audit's `pip --version` ends first."""
+    from repo_harden.advisories.source import PipAuditSource
+
+    if not isinstance(advisories, PipAuditSource):
+        yield
+        return
+    advisories.load_in_background()
+    try:
+        yield
+    finally:
+        advisories.loaded()
+
+
+def jobs_value(text: str) -> int:
+    """`--jobs`: a number of processes, or `auto` (0 here: one per core, see `check_jobs`)."""
+    if text == "auto":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or auto, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"at least 1, not {value}")
+    return value
+
+
+def check_jobs(jobs: int, concurrency: int) -> int:
+    """The worker processes to start: `auto` (0) is one per core this process may use, as
+    many as there are request slots at most; a number above `--concurrency` is an error
+    (each worker needs a request slot)."""
+    if jobs == 0:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        return max(1, min(cores or os.cpu_count() or 1, concurrency))
+    if jobs > concurrency:
+        raise UsageError(
+            f"--jobs {jobs}: at most --concurrency ({concurrency}), which the workers share"
+        )
+    return jobs
+
+
+def worker_pool(
+    args: argparse.Namespace, options: AuditOptions, api_url: str, jobs: int
+) -> WorkerPool | None:
+    """With `jobs` above 1, the processes that read and check the pages, each with its share
+    of `--concurrency` and the options this process parsed (the same day included)."""
+    import functools
+
+    from repo_harden.audit.workers import WorkerPool
+
+    if jobs == 1:
+        return None
+    arguments = argparse.Namespace(**{k: v for k, v in vars(args).items() if not callable(v)})
+    share = -(-args.concurrency // jobs)
+    opener = functools.partial(worker_audit, arguments, options.today, api_url, share)
+    return WorkerPool(jobs, opener)
+
+
+@contextlib.contextmanager
+def worker_audit(
+    args: argparse.Namespace, today: datetime.date, api_url: str, concurrency: int
+) -> Iterator[Audit]:
+    """What a worker process of `--jobs` runs the pages with: an audit of its own (the same
+    options, cache file and credentials as its parent's) that makes `concurrency` requests
+    at once."""
+    from repo_harden.audit.runner import Audit
+    from repo_harden.audit.store import open_store
+    from repo_harden.audit.transport import Governor, Transport
+    from repo_harden.core.record import replace
+
+    _keep_long_lived_objects()
+    options = replace(audit_options(args), today=today)
+    auth = audit_auth(args, os.environ)
+    store = open_store(cache_file(args, api_url), note, shared=True)
+    try:
+        governor = Governor(concurrency, max_wait=args.max_wait)
+        with Transport(auth, api_url, governor=governor) as transport:
+            audit = Audit(transport, store, options, concurrency=concurrency, note=note)
+            with _advisories_loading(options.advisories):
+                yield audit
+    finally:
+        store.close()
 
 
 def note(message: str) -> None:
