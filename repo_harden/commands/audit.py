@@ -69,16 +69,16 @@ def add_parser(commands: Subcommands) -> None:
     access = add_access_options(audit)
     add_insecure_http_option(access)
     add_osv_url_option(access)
-    add_pace_options(audit)
-    audit.add_argument(
+    pace = add_pace_options(audit)
+    pace.add_argument(
         "--jobs",
         type=jobs_value,
         default=1,
         metavar="N",
         help="worker processes that read and check the repositories, sharing --concurrency "
-        "(default 1; `auto`: one per core). More help when GitHub answers fast (an Enterprise "
-        "server nearby) and the checks' CPU is the limit; against github.com an audit mostly "
-        "waits for answers",
+        "(default 1; `auto`: one per core). They pay off when GitHub answers fast (an "
+        "Enterprise Server nearby) and the checks' CPU is the limit; against github.com an "
+        "audit mostly waits for answers",
     )
     audit.add_argument(
         "--format",

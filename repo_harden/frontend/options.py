@@ -134,8 +134,8 @@ def add_access_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGro
     return access
 
 
-def add_pace_options(parser: argparse.ArgumentParser) -> None:
-    """`--concurrency`, `--max-wait`, `--cache-dir`, `--no-cache`."""
+def add_pace_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """`--concurrency`, `--max-wait`, `--cache-dir`, `--no-cache`; the group, for more."""
     pace = parser.add_argument_group("pace and cache")
     pace.add_argument(
         "--concurrency",
@@ -160,6 +160,7 @@ def add_pace_options(parser: argparse.ArgumentParser) -> None:
         "$XDG_CACHE_HOME/repo-harden, or ~/.cache/repo-harden without XDG_CACHE_HOME)",
     )
     pace.add_argument("--no-cache", action="store_true", help="keep nothing between runs")
+    return pace
 
 
 def check_concurrency(value: int) -> None:
