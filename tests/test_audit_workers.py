@@ -28,7 +28,7 @@ from repo_harden.core.errors import FatalError
 from repo_harden.github.client import GitHubError
 from tests.audit_workers_toy import toy_auditor
 from tests.fake_github import FakeGitHub
-from tests.test_audit import audit, fake, osv  # noqa: F401 - the fixtures
+from tests.test_audit import app_key, audit, fake, osv  # noqa: F401 - the fixtures
 
 PAGES = 10
 
@@ -199,3 +199,34 @@ def group_ends(group: int, seconds: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_workers_audit_as_a_github_app_installation(
+    cli: Any,
+    fake: FakeGitHub,  # noqa: F811 - the fixture
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each worker makes its own installation token from the same key (a path relative to
+    where the audit was started) and redacts it, as the parent does."""
+    pem, public = app_key()
+    fake.add_app(4242, public, {77: "admin"})
+    (tmp_path / "app.pem").write_bytes(pem)
+    monkeypatch.delenv("GITHUB_TOKEN")
+    fake.add_synthetic_org("acme", 150, seed=2)
+    fake.delay = 0.01  # the workers are busy long enough to share the pages
+    result = audit(
+        cli, fake, tmp_path, "--org", "acme", "--app-id", "4242", "--app-key", "app.pem",
+        "--installation-id", "77", "--format", "json", "--jobs", "2",
+    )  # fmt: skip
+    assert result.code in (0, 1), result.err
+    repositories = json.loads(result.out)["repositories"]
+    assert len(repositories) == 150
+    assert not [r for r in repositories if r["status"] == "failed"]
+    # This process's, and one for each worker that asked GitHub anything (a worker that
+    # started late may have found no page left).
+    assert fake.counters.app_tokens in (2, 3)
+    issued = [token for token in fake.tokens if token.startswith("ghs_")]
+    assert len(issued) == fake.counters.app_tokens
+    assert not [token for token in issued if token in result.out + result.err]
+    assert "PRIVATE KEY" not in result.out + result.err
