@@ -72,15 +72,28 @@ class _Report:
     crash: str | None = None  # an internal error's traceback
 
 
+class _Ended(BaseException):
+    """SIGTERM: the parent ends this worker (an error elsewhere, Ctrl-C)."""
+
+
+def _ended(signum: int, frame: object) -> None:
+    raise _Ended
+
+
 def _work(open_auditor: OpenAuditor, worker: int, inbox: Queue[Page | None],
           outbox: Queue[_Report]) -> None:  # fmt: skip
-    """A worker process: audit the pages taken from `inbox` until it says None."""
+    """A worker process: audit the pages taken from `inbox` until it says None. Ended by
+    SIGTERM, it still closes what it opened: pip-audit's `pip --version`, if running, ends
+    first (killed with its reader, pip wrote a traceback on the terminal)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent ends the workers on Ctrl-C
+    signal.signal(signal.SIGTERM, _ended)
     try:
         with open_auditor() as auditor:
             for outcome in auditor.audit_pages(iter(inbox.get, None)):
                 outbox.put(_report(worker, auditor, outcome))
             outbox.put(_report(worker, auditor, None))
+    except _Ended:
+        outbox.cancel_join_thread()  # nobody reads it any more
     except FatalError as error:
         outbox.put(_Report(worker, None, {}, 0, None, error=str(error)))
     except BaseException:
@@ -247,12 +260,19 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+ENDING_SECONDS = 5.0  # for a worker to close what it opened once told to end
+
+
 def _end(processes: list[SpawnProcess], *, finished: bool) -> None:
-    """Let the workers exit when they have finished, or end them (an error, Ctrl-C)."""
+    """Let the workers exit when they have finished, or end them (an error, Ctrl-C): SIGTERM,
+    then SIGKILL for one that has not ended in `ENDING_SECONDS`."""
     for process in processes:
-        process.join(timeout=5.0 if finished else 0)
+        process.join(timeout=ENDING_SECONDS if finished else 0)
     for process in processes:
         if process.is_alive():
             process.terminate()
     for process in processes:
-        process.join(timeout=5.0)
+        process.join(timeout=ENDING_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join()

@@ -240,6 +240,8 @@ def worker_audit(
     """What a worker process of `--jobs` runs the pages with: an audit of its own (the same
     options, cache file and credentials as its parent's) that makes `concurrency` requests
     at once."""
+    import threading
+
     from repo_harden.audit.runner import Audit
     from repo_harden.audit.store import open_store
     from repo_harden.audit.transport import Governor, Transport
@@ -248,14 +250,23 @@ def worker_audit(
     _keep_long_lived_objects()
     options = replace(audit_options(args), today=today)
     auth = audit_auth(args, os.environ)
-    store = open_store(cache_file(args, api_url), note, shared=True)
+    closing = threading.Event()
+
+    def worker_note(message: str) -> None:
+        # A worker told to end (an error elsewhere, Ctrl-C) closes the cache under threads
+        # still reading: what they meet then is no news to the person at the terminal.
+        if not closing.is_set():
+            note(message)
+
+    store = open_store(cache_file(args, api_url), worker_note, shared=True)
     try:
         governor = Governor(concurrency, max_wait=args.max_wait)
         with Transport(auth, api_url, governor=governor) as transport:
-            audit = Audit(transport, store, options, concurrency=concurrency, note=note)
+            audit = Audit(transport, store, options, concurrency=concurrency, note=worker_note)
             with _advisories_loading(options.advisories):
                 yield audit
     finally:
+        closing.set()
         store.close()
 
 
