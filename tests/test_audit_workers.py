@@ -161,12 +161,18 @@ def test_jobs_out_of_range_is_one_line(
     assert "Traceback" not in err
 
 
-def test_ctrl_c_ends_the_workers_in_one_line(fake: FakeGitHub, tmp_path: Path) -> None:  # noqa: F811
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_ends_the_audit_in_one_line(
+    fake: FakeGitHub,  # noqa: F811 - the fixture
+    tmp_path: Path,
+    jobs: str,
+) -> None:
     """A terminal's Ctrl-C reaches every process of the foreground group, the workers too:
-    the audit still ends as one process does, in one line and 130, and leaves none behind."""
+    the audit ends in one line and 130 however many processes it has, and leaves none
+    behind (nor pip-audit's `pip --version`, which it may be running)."""
     fake.add_synthetic_org("acme", 230, seed=4)
-    fake.delay = 0.05  # the workers are still reading when the signal comes
-    command = [sys.executable, "-m", "repo_harden", "audit", "--org", "acme", "--jobs", "2",
+    fake.delay = 0.05  # the audit is still reading when the signal comes
+    command = [sys.executable, "-m", "repo_harden", "audit", "--org", "acme", "--jobs", jobs,
                "--api-url", fake.url, "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
     child = subprocess.Popen(  # a group of its own, as a shell's foreground job
         command,
