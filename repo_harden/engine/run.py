@@ -24,13 +24,22 @@ from repo_harden.readers.file_kinds import reads_file
 
 class RuleSelection:
     """`select` and `ignore` by code or prefix; the most specific wins, ties go to ignore.
-    RH000 (a file the selected rules could not read) is on unless an ignore names it."""
+    RH000 (a file the selected rules could not read) is on unless an ignore names it.
+    Each code is decided once (`from_config` shares a selection between equal configs: an
+    audit asks it for every rule of every repository)."""
 
     def __init__(self, select: Sequence[str], ignore: Sequence[str]) -> None:
         self.select = tuple(select)
         self.ignore = tuple(ignore)
+        self._decided: dict[str, bool] = {}
 
     def enabled(self, code: str) -> bool:
+        decided = self._decided.get(code)
+        if decided is None:
+            decided = self._decided[code] = self._enabled(code)
+        return decided
+
+    def _enabled(self, code: str) -> bool:
         selected = _longest_match(code, self.select)
         ignored = _longest_match(code, self.ignore)
         if code == UNPARSEABLE.code and ignored <= 0:
@@ -42,7 +51,12 @@ class RuleSelection:
 
     @classmethod
     def from_config(cls, config: Config) -> RuleSelection:
-        return cls(config.select, config.ignore)
+        return _selection(tuple(config.select), tuple(config.ignore))
+
+
+@lru_cache(maxsize=256)
+def _selection(select: tuple[str, ...], ignore: tuple[str, ...]) -> RuleSelection:
+    return RuleSelection(select, ignore)
 
 
 def _longest_match(code: str, selectors: Sequence[str]) -> int:
