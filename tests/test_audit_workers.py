@@ -63,21 +63,22 @@ def test_pages_come_back_in_listing_order_from_several_processes() -> None:
     assert no_worker_left()
 
 
-def test_a_workers_fatal_error_ends_the_audit_with_its_message() -> None:
-    with pytest.raises(FatalError, match=r"the token was revoked \(HTTP 401\)"):
-        list(pool("fatal").outcomes(pages()))
-    assert no_worker_left()
-
-
-def test_a_workers_internal_error_is_raised_with_its_traceback() -> None:
-    with pytest.raises(WorkerCrash, match=r"(?s)an audit worker process failed.*KeyError"):
-        list(pool("crash").outcomes(pages()))
-    assert no_worker_left()
-
-
-def test_a_worker_that_dies_ends_the_audit_with_its_exit_code() -> None:
-    with pytest.raises(WorkerCrash, match=r"ended unexpectedly \(exit code 9\).*re-run resumes"):
-        list(pool("die").outcomes(pages()))
+@pytest.mark.parametrize(
+    ("behaviour", "error", "message"),
+    [
+        # A FatalError (a revoked token): its message, as one process would end with.
+        ("fatal", FatalError, r"the token was revoked \(HTTP 401\)"),
+        # An internal error: raised here with the worker's traceback.
+        ("crash", WorkerCrash, r"(?s)an audit worker process failed.*KeyError"),
+        # Killed (os._exit): its exit code, and that a re-run resumes.
+        ("die", WorkerCrash, r"ended unexpectedly \(exit code 9\).*re-run resumes"),
+    ],
+)
+def test_a_failing_worker_ends_the_audit_and_every_worker(
+    behaviour: str, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        list(pool(behaviour).outcomes(pages()))
     assert no_worker_left()
 
 
