@@ -1,8 +1,9 @@
 """Auditors for the worker processes of `tests/test_audit_workers.py`: a spawned worker
 imports what it runs by name, so they live in a module, not in the test.
 
-`BEHAVIOUR` picks what a worker does with page 2: nothing special, a `FatalError`, an
-internal error, or dying outright (`os._exit`, as when the kernel kills it)."""
+The behaviour picks what a worker does with page 2: nothing special, a `FatalError`, an
+internal error (one quoting hostile text, too), or dying outright (`os._exit`, as when
+the kernel kills it)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ class ToyAuditor:
             raise FatalError("the token was revoked (HTTP 401)")
         if self.behaviour == "crash":
             raise KeyError("a bug")
+        if self.behaviour == "forge":  # a bug whose message quotes a hostile repository
+            raise ValueError("\x1b[2J\nrepo-harden: error: forged\rline")
         if self.behaviour == "die":
             os._exit(9)
 

@@ -24,6 +24,7 @@ import pytest
 from repo_harden.audit.listing import ListedRepository
 from repo_harden.audit.runner import Page, PageOutcome
 from repo_harden.audit.workers import WorkerCrash, WorkerPool
+from repo_harden.commands import audit as commands_audit
 from repo_harden.core.errors import FatalError
 from repo_harden.github.client import GitHubError
 from tests.audit_workers_toy import toy_auditor
@@ -82,6 +83,19 @@ def test_a_failing_worker_ends_the_audit_and_every_worker(
     assert no_worker_left()
 
 
+def test_a_workers_traceback_cannot_forge_a_line_or_move_the_cursor() -> None:
+    with pytest.raises(WorkerCrash) as raised:
+        list(pool("forge").outcomes(pages()))
+    message = str(raised.value)
+    assert "forged" in message
+    assert "\x1b" not in message
+    assert "\r" not in message
+    lines = message.splitlines()
+    assert lines[0] == "an audit worker process failed:"
+    assert all(line.startswith("  | ") for line in lines[1:])
+    assert no_worker_left()
+
+
 def test_a_listing_error_is_raised_here_and_the_workers_end() -> None:
     def failing_listing() -> Iterator[Page]:
         yield from pages(2)
@@ -133,6 +147,34 @@ def test_jobs_give_the_report_of_one_process(
     assert cost(two)["rest"] - cost(one)["rest"] in (0, 4)
     assert cost(two)["points"] >= cost(one)["points"] > 0
     assert no_worker_left()
+
+
+def test_workers_judge_with_the_config_this_process_read(
+    cli: Any,
+    fake: FakeGitHub,  # noqa: F811 - the fixture
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--config FILE` is read once, here: the workers get the config parsed, so a file
+    that is gone (or changed) by the time they start changes nothing."""
+    fake.add_synthetic_org("acme", 150, seed=5)
+    config = tmp_path / "org.toml"
+    config.write_text('select = ["PIN"]\nfail-on = "never"\n', encoding="utf-8")
+    real_audit_options = commands_audit.audit_options
+
+    def options_then_remove_the_file(args: Any) -> Any:
+        parsed = real_audit_options(args)
+        config.unlink(missing_ok=True)  # before any worker starts
+        return parsed
+
+    monkeypatch.setattr(commands_audit, "audit_options", options_then_remove_the_file)
+    result = audit(cli, fake, tmp_path, "--org", "acme", "--format", "json",
+                   "--config", str(config), "--jobs", "2")  # fmt: skip
+    assert result.code == 0, result.err
+    findings = json.loads(result.out)["findings"]
+    assert findings
+    assert {finding["rule"][:3] for finding in findings} == {"PIN"}
+    assert not [r for r in json.loads(result.out)["repositories"] if r["status"] == "failed"]
 
 
 @pytest.mark.parametrize(

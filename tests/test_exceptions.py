@@ -47,6 +47,31 @@ def test_selection(
     assert _rules(cli, repo, *args) == expected
 
 
+def test_equal_configs_share_one_rule_selection() -> None:
+    """An audit makes a rule selection for every repository: with the same `select` and
+    `ignore`, they share one, which decides each code once, instead of one per repository.
+    A repository's config cannot make the shared ones hold memory: a long list of
+    selectors gets a selection of its own, dropped with the repository."""
+    from repo_harden.engine.config import Config
+    from repo_harden.engine.run import SHARED_SELECTORS, RuleSelection
+
+    first = Config(exclude=("docs/**",), select=("PIN",), ignore=("PIN002",))
+    second = Config(exclude=("src/**",), select=("PIN",), ignore=("PIN002",))
+    assert first is not second
+    selection = RuleSelection.from_config(first)
+    assert selection is RuleSelection.from_config(second)
+    assert selection.enabled("PIN001")
+    assert not selection.enabled("PIN002")
+    assert not selection.enabled("DL001")
+    assert set(selection._decided) == {"PIN001", "PIN002", "DL001"}
+    other = RuleSelection.from_config(Config(select=("DL",)))
+    assert other is not selection
+    assert other.enabled("DL001")
+    hostile = Config(select=("PIN",) * (SHARED_SELECTORS + 1))
+    assert RuleSelection.from_config(hostile) is not RuleSelection.from_config(hostile)
+    assert RuleSelection.from_config(hostile).enabled("PIN001")
+
+
 def test_severity_remap_and_fail_on(cli: Any, tmp_path: Path) -> None:
     config = '[severity]\nPIN001 = "warning"\nPIN002 = "note"\n'
     repo = make_repo(tmp_path / "r", {WF: UNPINNED, ".repo-harden.toml": config})

@@ -277,28 +277,3 @@ def test_pattern_groups_choose_what_each_matcher_would() -> None:
     for group in groups:
         matcher = PathMatcher(group)
         assert chosen[group] == [path for path in paths if matcher.matches(path)], group
-
-
-def test_equal_configs_share_their_matchers_and_rule_selection() -> None:
-    """An audit makes a scope and a rule selection for every repository: with the same
-    config, they share one matcher (whose automaton is learnt once) and one selection
-    (each code decided once), instead of building them anew for each repository."""
-    from repo_harden.engine.config import Config
-    from repo_harden.engine.run import RuleSelection
-    from repo_harden.engine.scope import Scope
-
-    first = Config(exclude=("docs/**", "*.generated.yml"), select=("PIN",), ignore=("PIN002",))
-    second = Config(exclude=("docs/**", "*.generated.yml"), select=("PIN",), ignore=("PIN002",))
-    assert first is not second
-    assert Scope(first)._globs is Scope(second)._globs
-    assert Scope(first).excludes("docs/a/b.md")
-    assert not Scope(first).excludes("src/a.py")
-    selection = RuleSelection.from_config(first)
-    assert selection is RuleSelection.from_config(second)
-    assert selection.enabled("PIN001")
-    assert not selection.enabled("PIN002")
-    assert not selection.enabled("DL001")
-    assert set(selection._decided) == {"PIN001", "PIN002", "DL001"}
-    other = RuleSelection.from_config(Config(select=("DL",)))
-    assert other is not selection
-    assert other.enabled("DL001")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from repo_harden.core.declare import CheckContext, OptionSpec, check
-from repo_harden.core.globs import shared_matcher
+from repo_harden.core.globs import PathMatcher
 from repo_harden.core.model import Finding, Severity
 from repo_harden.ecosystems import registry
 
@@ -99,7 +99,7 @@ def missing_lockfile_check(ctx: CheckContext) -> Iterator[Finding]:
     from repo_harden.ecosystems.coverage import missing_lockfile
     from repo_harden.ecosystems.tree import Tree
 
-    exempt = shared_matcher(tuple(ctx.string_list_option("exempt-paths")))
+    exempt = PathMatcher(ctx.string_list_option("exempt-paths"))
     tree = Tree(ctx.snapshot.paths())
     for path in ctx.files:
         if exempt.matches(path):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from repo_harden.core.globs import PathMatcher, shared_matcher
+from repo_harden.core.globs import PathMatcher
 from repo_harden.core.record import field, record
 from repo_harden.readers.file_kinds import CODEOWNERS_LOCATIONS as LOCATIONS
 
@@ -59,7 +59,7 @@ class Subject:
 def sensitive_path(
     label: str, globs: tuple[str, ...], probes: tuple[Probe, ...], suggestion: str
 ) -> SensitivePath:
-    return SensitivePath(label, globs, probes, suggestion, shared_matcher(tuple(globs)))
+    return SensitivePath(label, globs, probes, suggestion, PathMatcher(globs))
 
 
 def default_sensitive_paths(present: Sequence[str]) -> tuple[SensitivePath, ...]:
@@ -117,7 +117,7 @@ def configured_sensitive_path(entry: str) -> SensitivePath:
 
 def subjects(entries: Sequence[SensitivePath], paths: Iterable[str]) -> list[Subject]:
     """Every existing file an entry covers (under its first entry only), then every probe."""
-    any_entry = shared_matcher(tuple(glob for entry in entries for glob in entry.globs))
+    any_entry = PathMatcher(glob for entry in entries for glob in entry.globs)
     found = []
     for path in paths:
         entry = entry_for(entries, path) if any_entry.matches(path) else None

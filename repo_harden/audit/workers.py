@@ -26,6 +26,7 @@ from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Protocol
 
 from repo_harden.core.errors import FatalError
+from repo_harden.core.escape import shown
 from repo_harden.core.record import record
 
 if TYPE_CHECKING:
@@ -97,7 +98,11 @@ def _work(open_auditor: OpenAuditor, worker: int, inbox: Queue[Page | None],
     except FatalError as error:
         outbox.put(_Report(worker, None, {}, 0, None, error=str(error)))
     except BaseException:
-        outbox.put(_Report(worker, None, {}, 0, None, crash=traceback.format_exc()))
+        # Printed by the parent. It may quote a repository's content: each line is escaped
+        # and indented, so no line of it passes for one of ours.
+        lines = traceback.format_exc().splitlines()
+        crash = "\n".join(f"  | {shown(line)}" for line in lines)
+        outbox.put(_Report(worker, None, {}, 0, None, crash=crash))
 
 
 def _report(worker: int, auditor: PageAuditor, outcome: PageOutcome | None) -> _Report:

@@ -222,22 +222,25 @@ def worker_pool(
     args: argparse.Namespace, options: AuditOptions, api_url: str, jobs: int
 ) -> WorkerPool | None:
     """With `jobs` above 1, the processes that read and check the pages, each with its share
-    of `--concurrency` and the options this process parsed (the same day included)."""
+    of `--concurrency` and the options this process parsed (its config and day: a config
+    file edited meanwhile changes nothing)."""
+    if jobs == 1:
+        return None  # without importing multiprocessing
     import functools
 
     from repo_harden.audit.workers import WorkerPool
+    from repo_harden.core.record import replace
 
-    if jobs == 1:
-        return None
     arguments = argparse.Namespace(**{k: v for k, v in vars(args).items() if not callable(v)})
     share = -(-args.concurrency // jobs)
-    opener = functools.partial(worker_audit, arguments, options.today, api_url, share)
+    parsed = replace(options, advisories=None)  # each worker makes its own (a thread, a lock)
+    opener = functools.partial(worker_audit, arguments, parsed, api_url, share)
     return WorkerPool(jobs, opener)
 
 
 @contextlib.contextmanager
 def worker_audit(
-    args: argparse.Namespace, today: datetime.date, api_url: str, concurrency: int
+    args: argparse.Namespace, options: AuditOptions, api_url: str, concurrency: int
 ) -> Iterator[Audit]:
     """What a worker process of `--jobs` runs the pages with: an audit of its own (the same
     options, cache file and credentials as its parent's) that makes `concurrency` requests
@@ -250,7 +253,7 @@ def worker_audit(
     from repo_harden.core.record import replace
 
     _keep_long_lived_objects()
-    options = replace(audit_options(args), today=today)
+    options = replace(options, advisories=_advisories(args))
     auth = audit_auth(args, os.environ)
     closing = threading.Event()
 

@@ -284,14 +284,6 @@ class PatternGroups:
         return found
 
 
-@lru_cache(maxsize=1024)
-def shared_matcher(patterns: tuple[str, ...]) -> PathMatcher:
-    """One matcher per list of patterns, shared by whoever asks (it is safe between
-    threads): an audit makes the same config's matchers for thousands of repositories, and
-    each matcher learns its automaton once, not once per repository."""
-    return PathMatcher(patterns)
-
-
 @lru_cache(maxsize=4096)
 def single(glob: Glob) -> GlobSet:
     """A matcher for one glob, shared by whoever asks for it."""

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
-from repo_harden.core.globs import shared_matcher
+from repo_harden.core.globs import PathMatcher
 from repo_harden.core.model import Finding, Rule, Severity, fingerprint
 from repo_harden.core.record import field, record, replace
 from repo_harden.engine.config import Config, Waiver
@@ -164,7 +164,7 @@ class _InlineIgnores:
 def _apply_waivers(
     findings: list[Finding], waivers: Iterable[Waiver], today: datetime.date, outcome: Outcome
 ) -> list[Finding]:
-    valid = [(w, shared_matcher((w.path,))) for w in waivers if not w.problems]
+    valid = [(w, PathMatcher([w.path])) for w in waivers if not w.problems]
     kept = []
     for finding in findings:
         matching = [

@@ -51,10 +51,19 @@ class RuleSelection:
 
     @classmethod
     def from_config(cls, config: Config) -> RuleSelection:
-        return _selection(tuple(config.select), tuple(config.ignore))
+        select, ignore = tuple(config.select), tuple(config.ignore)
+        if len(select) + len(ignore) > SHARED_SELECTORS:
+            return cls(select, ignore)  # a repository's long list is not kept past its audit
+        return _selection(select, ignore)
 
 
-@lru_cache(maxsize=256)
+# Selections shared between configs (`from_config`): at most this many, of this many
+# selectors at most, so that the repositories of an audit cannot make them hold memory.
+SHARED_SELECTIONS = 64
+SHARED_SELECTORS = 64
+
+
+@lru_cache(maxsize=SHARED_SELECTIONS)
 def _selection(select: tuple[str, ...], ignore: tuple[str, ...]) -> RuleSelection:
     return RuleSelection(select, ignore)
 

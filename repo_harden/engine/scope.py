@@ -18,7 +18,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Collection
 
-from repo_harden.core.globs import shared_matcher
+from repo_harden.core.globs import PathMatcher
 from repo_harden.core.record import record
 from repo_harden.engine.config import Config
 
@@ -73,7 +73,7 @@ class Scope:
         known: Collection[str] | None = None,
         exists: Callable[[str], bool] | None = None,
     ) -> None:
-        self._globs = shared_matcher(tuple(config.exclude))
+        self._globs = PathMatcher(config.exclude)
         self._globs_list = config.exclude
         self._defaults = frozenset(DEFAULT_EXCLUDES) if config.default_excludes else frozenset()
         self._fixtures = frozenset(FIXTURE_FOLDERS) if config.exclude_fixtures else frozenset()
@@ -106,7 +106,7 @@ class Scope:
         if venv is not None:
             return Exclusion("virtualenv", venv)
         if self._globs and self._globs.matches(path):
-            glob = next(g for g in self._globs_list if shared_matcher((g,)).matches(path))
+            glob = next(g for g in self._globs_list if PathMatcher([g]).matches(path))
             return Exclusion("config", glob)
         return None
 
