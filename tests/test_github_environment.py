@@ -238,3 +238,76 @@ def test_a_ca_bundle_that_does_not_exist_is_a_usage_error(
     assert (
         error == f"repo-harden: error: REQUESTS_CA_BUNDLE names {missing}, which does not exist\n"
     )
+
+
+class _Tunnel(http.server.ThreadingHTTPServer):
+    """A proxy for HTTPS: it opens the CONNECT tunnel asked and relays bytes both ways,
+    noting each CONNECT and every header it could read (none from inside the tunnel)."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _TunnelHandler)
+        self.connects: list[str] = []
+        self.headers_seen: list[str] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _TunnelHandler(_QuietHandler):
+    server: _Tunnel
+
+    def do_CONNECT(self) -> None:
+        import socket
+
+        self.server.connects.append(self.path)
+        self.server.headers_seen.extend(self.headers.keys())
+        host, port = self.path.rsplit(":", 1)
+        with socket.create_connection((host, int(port))) as upstream:
+            self.send_response(200, "Connection established")
+            self.end_headers()
+            self.wfile.flush()
+            relay = threading.Thread(target=_pipe, args=(upstream, self.connection), daemon=True)
+            relay.start()
+            _pipe(self.connection, upstream)
+            relay.join(timeout=5)
+
+
+def _pipe(source: object, target: object) -> None:
+    import socket
+
+    assert isinstance(source, socket.socket) and isinstance(target, socket.socket)
+    try:
+        while data := source.recv(65536):
+            target.sendall(data)
+        target.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+def test_https_goes_through_the_proxys_tunnel_with_the_token_inside(
+    https_github: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api_url, certificate = https_github
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificate))
+    tunnel = _Tunnel()
+    with _serving(tunnel):
+        monkeypatch.setenv("HTTPS_PROXY", tunnel.url)
+        with transport(api_url) as through_tunnel:
+            for _ in range(2):
+                answer = through_tunnel.rest_get("/repos/acme/api")
+                assert isinstance(answer.data, dict)
+                assert answer.data["full_name"] == "acme/api"
+    assert set(tunnel.connects) == {api_url.removeprefix("https://")}
+    assert "Authorization" not in tunnel.headers_seen
+
+
+@pytest.mark.parametrize("proxy_url", ["https://127.0.0.1:9", "socks5://127.0.0.1:9"])
+def test_a_proxy_the_audit_cannot_use_is_a_usage_error(
+    github: FakeGitHub, proxy_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)
+    with transport(github.url) as unusable, pytest.raises(FatalError, match="not supported"):
+        unusable.rest_get("/repos/acme/api")

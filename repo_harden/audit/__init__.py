@@ -2,8 +2,8 @@
 user, through the API.
 
 The modules, in the order an audit uses them:
-- `transport`: one HTTP client (PyGithub's requester) behind one rate-limit governor for
-  REST and GraphQL, with retries, backoff and conditional requests;
+- `transport`: one HTTP client (`github/connection.py`; PyGithub authenticates) behind one
+  rate-limit governor for REST and GraphQL, with retries, backoff and conditional requests;
 - `queries` and `listing`: the repositories, their head commits and what the listing query
   can already tell about their settings, in GraphQL pages of 100;
 - `settings`: each default branch's protection, read into the same `BranchPolicy` as

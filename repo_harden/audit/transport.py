@@ -1,8 +1,9 @@
-"""Every request an audit sends: REST and GraphQL through PyGithub's requester, paced by one
-`Governor`, retried with backoff, and counted.
+"""Every request an audit sends: REST and GraphQL over `github.connection` (PyGithub
+authenticates them), paced by one `Governor`, retried with backoff, and counted.
 
-PyGithub's own retry is switched off: its urllib3 retry sleeps inside one thread while the
-other workers keep spending the budget. Here, a secondary rate limit (`Retry-After`) or an
+PyGithub's requester used to send them; its urllib3 retry slept inside one thread while the
+other workers kept spending the budget, and the layers under it cost five times the CPU of a
+request sent here (`github/connection.py`). Here, a secondary rate limit (`Retry-After`) or an
 exhausted budget (`x-ratelimit-remaining: 0`) pauses every worker until GitHub allows
 requests again, and a 5xx or a timeout is retried with exponential backoff and jitter.
 Waiting has a ceiling (`max_wait`): past it, the request fails and the repository that
@@ -28,9 +29,9 @@ from repo_harden.github.client import (
     DEFAULT_API_URL,
     REDACTOR,
     GitHubError,
-    redirect_error,
     settle_environment,
 )
+from repo_harden.github.connection import ApiConnections, ConnectionFailed
 
 if TYPE_CHECKING:
     from github import Github
@@ -193,7 +194,7 @@ class Stats:
 
 class Transport:
     """REST GETs and GraphQL queries for one audit. Thread-safe: each worker thread has its
-    own PyGithub connection; the governor and the counters are shared."""
+    own keep-alive connection; the governor and the counters are shared."""
 
     def __init__(
         self,
@@ -216,8 +217,8 @@ class Transport:
         self._timeout = timeout
         self._deadline = deadline
         self._sleep = sleep
-        self._local = threading.local()
-        self._connections: list[Github] = []
+        self._github_object: Github | None = None
+        self._connections: ApiConnections | None = None
         self._lock = threading.Lock()
 
     def __enter__(self) -> Transport:
@@ -225,29 +226,33 @@ class Transport:
 
     def __exit__(self, *exc: object) -> None:
         with self._lock:
-            for connection in self._connections:
-                connection.close()
-            self._connections.clear()
+            if self._connections is not None:
+                self._connections.close()
+            if self._github_object is not None:
+                self._github_object.close()
 
     def _github(self) -> Github:
-        github: Github | None = getattr(self._local, "github", None)
-        if github is None:
-            from github import Github
+        """PyGithub, for what authenticates: a GitHub App's installation token is made and
+        renewed through it."""
+        with self._lock:
+            if self._github_object is None:
+                from github import Github
 
-            github = Github(
-                auth=self._auth,
-                base_url=self.api_url,
-                retry=None,
-                timeout=int(self._timeout),
-                per_page=100,
-                seconds_between_requests=None,
-                seconds_between_writes=None,
-            )
-            settle_environment(github)
-            self._local.github = github
-            with self._lock:
-                self._connections.append(github)
-        return github
+                github = Github(auth=self._auth, base_url=self.api_url, retry=None,
+                                timeout=int(self._timeout))  # fmt: skip
+                settle_environment(github)
+                self._github_object = github
+            return self._github_object
+
+    def _api(self) -> ApiConnections:
+        if self._connections is not None:
+            return self._connections
+        with self._lock:
+            if self._connections is None:
+                self._connections = ApiConnections(
+                    self.api_url, timeout=self._timeout, deadline=self._deadline
+                )
+            return self._connections
 
     def authenticate(self) -> None:
         """Learn the token now (a GitHub App installation token is made on first use), so
@@ -256,6 +261,7 @@ class Transport:
         from requests import RequestException
 
         self._github()
+        self._api()  # a CA bundle or a proxy the environment names wrongly is told now
         try:
             REDACTOR.add(str(getattr(self._auth, "token", "")))
         except GithubException as error:
@@ -298,7 +304,7 @@ class Transport:
         whose budget is spent waits for the reset and is sent again."""
         body = {"query": query, "variables": dict(variables or {})}
         for _ in range(self._retries + 1):
-            answer = self._send(GRAPHQL, "POST", self._github().requester.graphql_url, {}, body)
+            answer = self._send(GRAPHQL, "POST", self._api().graphql_url, {}, body)
             document = answer.data if isinstance(answer.data, dict) else {}
             self.stats.add("graphql", _points(document))
             if answer.status >= 400:
@@ -322,42 +328,30 @@ class Transport:
         *,
         redirect: bool = False,
     ) -> Answer:
-        from requests import RequestException
-
         failure = "no answer"
+        payload = None if body is None else json.dumps(body).encode()
         for attempt in range(self._retries + 1):
-            sent = dict(headers)  # PyGithub adds the Authorization header to it
+            sent = self._authorized(headers, payload)
             with self.governor.slot(resource):
-                request = functools.partial(
-                    self._github().requester.requestJson, verb, url, headers=sent, input=body
-                )
                 try:
-                    status, answer_headers, text = within(self._deadline, request)
+                    reply = self._api().send(verb, url, sent, payload)
                 except DeadlineExceeded as error:
-                    self._local.github = None  # the abandoned request still holds that one
-                    status, answer_headers, text = 0, {}, ""
-                    failure = f"GitHub sent {error}"
-                except RequestException as error:
-                    status, answer_headers, text = 0, {}, ""
-                    failure = f"GitHub could not be reached ({type(error).__name__})"
-                except RuntimeError as error:  # PyGithub refused a redirect to another host
-                    if "redirected" not in str(error):
-                        raise
-                    raise redirect_error(f"{verb} {url}", error) from None
-                finally:
-                    _redact_credentials(sent)
-            lowered = {str(k).lower(): str(v) for k, v in answer_headers.items()}
-            if status and self.governor.observe(resource, status, lowered):
+                    reply, failure = None, f"GitHub sent {error}"
+                except ConnectionFailed as error:
+                    reply, failure = None, f"GitHub could not be reached ({error})"
+            status, answer_headers = (reply.status, reply.headers) if reply else (0, {})
+            text = reply.body.decode("utf-8", "replace") if reply else ""
+            if status and self.governor.observe(resource, status, answer_headers):
                 self.stats.add("rate_limited_answers")
                 continue
             if status and _is_secondary_limit(status, text):
                 self.stats.add("rate_limited_answers")
                 self.governor.pause(SECONDARY_LIMIT_PAUSE)
                 continue
-            if status in _REDIRECTS:  # PyGithub follows a redirect only within its host
-                return _redirect(status, lowered, f"{verb} {REDACTOR(url)}", wanted=redirect)
+            if status in _REDIRECTS:  # one within the API's origin is followed already
+                return _redirect(status, answer_headers, f"{verb} {REDACTOR(url)}", wanted=redirect)
             if status and status not in RETRIED_STATUSES:
-                return Answer(status, lowered, _json(text))
+                return Answer(status, answer_headers, _json(text))
             if status:
                 failure = f"HTTP {status}"
             if attempt < self._retries:
@@ -365,6 +359,18 @@ class Transport:
                 self._sleep(self._backoff * 2**attempt * random.uniform(0.5, 1.5))
         tries = f"{failure} after {self._retries + 1} tries"
         raise GitHubError(REDACTOR(f"{verb} {url}: {tries}"), transient=True)
+
+    def _authorized(self, headers: Mapping[str, str], payload: bytes | None) -> dict[str, str]:
+        """The request's headers with the token's (a GitHub App's renewed installation token
+        is learnt for redaction here, the first time it is sent)."""
+        sent = {"Accept": "application/vnd.github+json", **headers}
+        if payload is not None:
+            sent["Content-Type"] = "application/json"
+        if self._github_object is None:
+            self._github()
+        self._auth.authentication(sent)
+        _redact_credentials(sent)
+        return sent
 
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -376,7 +382,7 @@ def _redirect(status: int, headers: Mapping[str, str], what: str, *, wanted: boo
         return Answer(status, headers, None)
     where = REDACTOR(headers.get("location", "elsewhere"))
     raise GitHubError(
-        f"{what}: GitHub answered HTTP {status}, a redirect to {where}, which is not followed "
+        f"{what}: GitHub redirected it (HTTP {status}) to {where}, which is not followed "
         "(the token would go with it); name the API's own URL with --api-url",
         status,
     )

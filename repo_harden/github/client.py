@@ -365,12 +365,12 @@ def _settled_connection(make: Callable[..., Any], *args: Any, **kwargs: Any) -> 
     origin = f"{connection.protocol}://{connection.host}:{connection.port}"
     connection.session.proxies.update(get_environ_proxies(origin))
     if connection.verify is True:
-        connection.verify = _ca_bundle(os.environ) or True
+        connection.verify = ca_bundle(os.environ) or True
     connection.session.trust_env = False
     return connection
 
 
-def _ca_bundle(environ: Mapping[str, str]) -> str | None:
+def ca_bundle(environ: Mapping[str, str]) -> str | None:
     """The CA bundle the environment names for requests, as requests reads it; one that does
     not exist is a usage error here (requests raised a bare OSError, a traceback)."""
     for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
