@@ -905,3 +905,19 @@ def test_a_repository_named_twice_is_audited_once(
     result = audit(cli, fake, tmp_path, "--org", "acme", "--repo", named, "--format", "json")
     names = [repo["name"] for repo in result.json()["repositories"]]
     assert sorted(names) == org.names()
+
+
+def test_an_audit_with_a_token_never_imports_pygithub(fake: FakeGitHub, tmp_path: Path) -> None:
+    """PyGithub is a fifth of a second of imports; only a GitHub App's credentials need it."""
+    from tests.conftest import modules_after
+
+    fake.add_repo("acme/api", files={".github/workflows/ci.yml": "on: push\njobs: {}\n"})
+    call = (
+        "from repo_harden.cli import main; print(main(['audit', '--org', 'acme', '--api-url', "
+        f"{fake.url!r}, '--cache-dir', {str(tmp_path / 'cache')!r}, '--format', 'json']))"
+    )
+    printed, imported = modules_after(tmp_path, call)
+    assert json.loads(printed.rsplit("\n", 1)[0])["repositories"][0]["name"] == "acme/api"
+    assert printed.rsplit("\n", 1)[1] in ("0", "1")
+    assert "repo_harden.audit.transport" in imported
+    assert not {"github", "github.Auth", "jwt"} & imported

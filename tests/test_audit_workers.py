@@ -232,7 +232,7 @@ def test_ctrl_c_ends_the_audit_in_one_line(
     os.killpg(child.pid, signal.SIGINT)
     out, err = child.communicate(timeout=60)
     assert child.returncode == 130, err
-    assert err == "repo-harden: interrupted\n"
+    assert err == "repo-harden: interrupted\n", err
     assert out == ""
     assert group_ends(child.pid), "a process of the audit outlived it"
 

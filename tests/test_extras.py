@@ -86,10 +86,11 @@ def test_a_path_that_did_not_check_first_still_gets_one_line(
 ) -> None:
     """The command line's safety net: a module of an extra missing where no command looked
     for it first is the same one line, not a traceback."""
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setattr("repo_harden.commands.audit.require", lambda *args, **kwargs: None)
     hide(monkeypatch, "github")
-    done = cli("audit", "--org", "acme", cwd=repo)
+    (repo / "app.pem").write_text("not read: PyGithub is missing first\n", encoding="utf-8")
+    app = ("--app-id", "1", "--app-key", "app.pem", "--installation-id", "2")  # PyGithub's part
+    done = cli("audit", "--org", "acme", "--api-url", "http://127.0.0.1:9", *app, cwd=repo)
     assert (done.code, done.out) == (2, "")
     assert done.err == (
         "repo-harden: error: this command needs PyGithub: pip install 'repo-harden[online]'\n"

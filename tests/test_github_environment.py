@@ -126,11 +126,28 @@ def test_the_client_of_scan_online_takes_the_proxy_too(
     assert proxy.seen == [f"{github.url}/repos/acme/api"]
 
 
-def test_the_environment_is_read_once_per_connection_not_per_request(
+def test_the_environment_is_read_once_per_audit_not_per_request(
     github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """requests looks for proxies in the whole environment on every request, a large part
-    of what a request costs an audit."""
+    of what a request cost an audit; the audit's connection reads it once."""
+    looked_up: list[int] = []
+    original = urllib.request.getproxies_environment
+
+    def counted() -> dict[str, str]:
+        looked_up.append(1)
+        return original()
+
+    monkeypatch.setattr(urllib.request, "getproxies_environment", counted)
+    with transport(github.url) as one_thread:
+        for _ in range(20):
+            assert one_thread.rest_get("/repos/acme/api").status == 200
+    assert len(looked_up) == 1
+
+
+def test_the_client_of_scan_online_reads_it_once_per_connection(
+    github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
     looked_up: list[str] = []
     original = requests.utils.get_environ_proxies
 
@@ -140,10 +157,36 @@ def test_the_environment_is_read_once_per_connection_not_per_request(
 
     monkeypatch.setattr(requests.utils, "get_environ_proxies", counted)
     monkeypatch.setattr(requests.sessions, "get_environ_proxies", counted)
-    with transport(github.url) as one_thread:
-        for _ in range(20):
-            assert one_thread.rest_get("/repos/acme/api").status == 200
+    client = GitHubClient(TOKEN, github.url, backoff=0)
+    for _ in range(5):
+        client.repository("acme/api")
     assert len(looked_up) == 1
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "no_proxy", "bypassed"),
+    [
+        ("api.github.com", None, "github.com", True),
+        ("api.github.com", None, ".github.com", True),
+        ("api.github.com", None, "notgithub.com", False),
+        ("notgithub.com", None, "github.com", False),
+        ("ghe.local", 8443, "ghe.local:8443", True),
+        ("ghe.local", 443, "ghe.local:8443", False),
+        ("10.1.2.3", None, "example.com, 10.0.0.0/8", True),
+        ("11.1.2.3", None, "10.0.0.0/8", False),
+        ("::1", 8443, "[::1]:8443", True),
+        ("::1", None, "::1", True),
+        ("GHE.Example.com", None, "ghe.example.COM", True),
+        ("anything.example", None, "*", True),
+        ("api.github.com", None, "", False),
+    ],
+)
+def test_no_proxy_as_requests_reads_it(
+    host: str, port: int | None, no_proxy: str, bypassed: bool
+) -> None:
+    from repo_harden.github.connection import _bypassed
+
+    assert _bypassed(host, port, no_proxy) is bypassed
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:

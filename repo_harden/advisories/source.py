@@ -14,7 +14,9 @@ or patched to point it elsewhere.
 from __future__ import annotations
 
 import contextlib
+import signal
 import threading
+import time
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
@@ -60,7 +62,7 @@ class PipAuditSource:
         self._asking = threading.Lock()
         self._failures_in_a_row = 0
         self._given_up: str | None = None  # why it asks no more
-        self._loading: threading.Thread | None = None
+        self._loading: threading.Event | None = None  # set once pip-audit has loaded
 
     def __repr__(self) -> str:
         return f"PipAuditSource({shown_url(self.query_url)!r})"
@@ -71,20 +73,37 @@ class PipAuditSource:
         requests instead of holding up the checks. A failure to load is left for the first
         lookup to report."""
 
-        def load() -> None:
-            with self._asking, contextlib.suppress(Exception):
-                self._osv()
+        done = self._loading = threading.Event()
 
-        self._loading = threading.Thread(target=load, name="load-pip-audit", daemon=True)
-        self._loading.start()
+        def load() -> None:
+            _ignore_interrupts_in_this_thread()
+            try:
+                with self._asking, contextlib.suppress(Exception):
+                    self._osv()
+            finally:
+                done.set()
+
+        threading.Thread(target=load, name="load-pip-audit", daemon=True).start()
 
     def loaded(self, timeout: float = LOAD_WAIT_SECONDS) -> None:
         """Wait, up to `timeout` seconds, for `load_in_background` to finish. Loading
         pip-audit runs `pip --version` with its output piped: an audit that ended first (an
         organization whose results were all cached) left that pip writing into a closed
-        pipe, and pip's traceback for it on the terminal."""
-        if self._loading is not None:
-            self._loading.join(timeout)
+        pipe, and pip's traceback for it on the terminal. An interruption meanwhile (Ctrl-C,
+        the SIGTERM that ends a `--jobs` worker) is raised once it has finished."""
+        if self._loading is None:
+            return
+        deadline = time.monotonic() + timeout
+        interrupted: BaseException | None = None
+        # An event, not `Thread.join`: a join that a signal handler's exception interrupts
+        # takes the thread for ended (CPython 3.11), and the wait stopped short.
+        while not self._loading.is_set() and (left := deadline - time.monotonic()) > 0:
+            try:
+                self._loading.wait(left)
+            except BaseException as error:  # Ctrl-C, a worker's SIGTERM: pip still ends first
+                interrupted = error
+        if interrupted is not None:
+            raise interrupted
 
     def advisories(
         self, packages: Collection[PackageVersion]
@@ -117,3 +136,12 @@ class PipAuditSource:
 
             self._lookup = OsvLookup(self.query_url, self.timeout)
         return self._lookup
+
+
+def _ignore_interrupts_in_this_thread() -> None:
+    """Block SIGINT in the calling thread, and so in the `pip --version` it starts: Ctrl-C
+    at a terminal reaches the whole foreground process group, and that pip printed a
+    KeyboardInterrupt traceback under the audit's one line. The process still gets the
+    signal: the kernel hands it to a thread that does not block it."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})

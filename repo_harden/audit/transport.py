@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from repo_harden.core.deadline import DeadlineExceeded, within
 from repo_harden.core.record import field, record
@@ -31,11 +31,18 @@ from repo_harden.github.client import (
     GitHubError,
     settle_environment,
 )
-from repo_harden.github.connection import ApiConnections, ConnectionFailed
+from repo_harden.github.connection import ApiConnections, ConnectionFailed, TokenAuth
 
 if TYPE_CHECKING:
     from github import Github
     from github.Auth import Auth
+
+
+class Credentials(Protocol):
+    """What signs a request: a `TokenAuth`, or a PyGithub `Auth` (a GitHub App's)."""
+
+    def authentication(self, headers: dict[str, str]) -> None: ...
+
 
 REST, GRAPHQL = "core", "graphql"
 RETRIED_STATUSES = frozenset({500, 502, 503, 504})
@@ -198,7 +205,7 @@ class Transport:
 
     def __init__(
         self,
-        auth: Auth,
+        auth: Credentials,
         api_url: str = DEFAULT_API_URL,
         *,
         governor: Governor,
@@ -232,13 +239,13 @@ class Transport:
                 self._github_object.close()
 
     def _github(self) -> Github:
-        """PyGithub, for what authenticates: a GitHub App's installation token is made and
-        renewed through it."""
+        """PyGithub, for a GitHub App's credentials: its installation token is made and
+        renewed through it. A `TokenAuth` needs none (nor PyGithub's import)."""
         with self._lock:
             if self._github_object is None:
                 from github import Github
 
-                github = Github(auth=self._auth, base_url=self.api_url, retry=None,
+                github = Github(auth=cast("Auth", self._auth), base_url=self.api_url, retry=None,
                                 timeout=int(self._timeout))  # fmt: skip
                 settle_environment(github)
                 self._github_object = github
@@ -257,11 +264,13 @@ class Transport:
     def authenticate(self) -> None:
         """Learn the token now (a GitHub App installation token is made on first use), so
         that it is redacted from every message from here on."""
+        self._api()  # a CA bundle or a proxy the environment names wrongly is told now
+        if isinstance(self._auth, TokenAuth):
+            return
         from github import GithubException
         from requests import RequestException
 
         self._github()
-        self._api()  # a CA bundle or a proxy the environment names wrongly is told now
         try:
             REDACTOR.add(str(getattr(self._auth, "token", "")))
         except GithubException as error:
@@ -366,7 +375,7 @@ class Transport:
         sent = {"Accept": "application/vnd.github+json", **headers}
         if payload is not None:
             sent["Content-Type"] = "application/json"
-        if self._github_object is None:
+        if self._github_object is None and not isinstance(self._auth, TokenAuth):
             self._github()
         self._auth.authentication(sent)
         _redact_credentials(sent)

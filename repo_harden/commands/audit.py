@@ -30,10 +30,8 @@ from repo_harden.reporters import AUDIT_FORMATS, Report
 if TYPE_CHECKING:
     import datetime
 
-    from github.Auth import Auth
-
     from repo_harden.audit.runner import Audit, AuditOptions, AuditResult
-    from repo_harden.audit.transport import Stats
+    from repo_harden.audit.transport import Credentials, Stats
     from repo_harden.audit.workers import WorkerPool
     from repo_harden.commands import Subcommands
     from repo_harden.core.advisory import AdvisorySource
@@ -331,12 +329,11 @@ def _advisories(args: argparse.Namespace) -> AdvisorySource:
     return pip_audit_source(osv_url_setting(args.osv_url, os.environ))
 
 
-def audit_auth(args: argparse.Namespace, environ: Mapping[str, str]) -> Auth:
+def audit_auth(args: argparse.Namespace, environ: Mapping[str, str]) -> Credentials:
     """A GitHub App installation (`--app-id`, `--app-key`, `--installation-id`), or the
     token in GITHUB_TOKEN or GH_TOKEN."""
-    from github import Auth
-
     from repo_harden.github.client import REDACTOR, require_token
+    from repo_harden.github.connection import TokenAuth
 
     app = (args.app_id, args.app_key, args.installation_id)
     if any(part is not None for part in app):
@@ -352,7 +349,7 @@ def audit_auth(args: argparse.Namespace, environ: Mapping[str, str]) -> Auth:
         return installation_auth(args.app_id, key, args.installation_id)
     token = require_token(environ, "audit")
     REDACTOR.add(token)
-    return Auth.Token(token)
+    return TokenAuth(token)
 
 
 def cache_file(args: argparse.Namespace, api_url: str) -> Path | None:

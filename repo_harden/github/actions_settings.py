@@ -19,7 +19,8 @@ workflow`, `actions/permissions/fork-pr-contributor-approval`,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Protocol
 
 from repo_harden.core.actions_settings import (
@@ -48,6 +49,9 @@ class ApiReader(Protocol):
     def get(self, path: str, params: Mapping[str, str | int] | None = None) -> object: ...
 
 
+Each = Callable[[Callable[[str], object], Iterable[str]], Iterable[object]]
+
+
 @record
 class OrganizationActions:
     """An organization's Actions policies, as far as they could be read (None: unknown)."""
@@ -74,12 +78,14 @@ class OrganizationActions:
         return listed and self.sha_pinning_required is not False
 
 
-def read_organization(api: ApiReader, login: str) -> OrganizationActions:
+def read_organization(api: ApiReader, login: str, each: Each = map) -> OrganizationActions:
     """The organization's policies; a policy the token cannot read is None (the
-    repositories are then asked)."""
+    repositories are then asked). Its four reads go through `each` (a pool's `map` asks
+    them at once)."""
     base = f"/orgs/{login}/actions/permissions"
     found = OrganizationActions(f"the organization `{login}`")
-    permissions = _get(api, base)
+    paths = ("", "/workflow", "/fork-pr-contributor-approval", "/fork-pr-workflows-private-repos")
+    permissions, workflow, approval, private = each(partial(_get, api), [base + p for p in paths])
     if isinstance(permissions, Mapping):
         allowed = _text(permissions, "allowed_actions")
         found = replace(
@@ -91,17 +97,14 @@ def read_organization(api: ApiReader, login: str) -> OrganizationActions:
             if allowed == "selected"
             else None,
         )
-    workflow = _get(api, f"{base}/workflow")
     if isinstance(workflow, Mapping):
         found = replace(
             found,
             default_permissions=_text(workflow, "default_workflow_permissions"),
             approve_pull_requests=_flag(workflow, "can_approve_pull_request_reviews"),
         )
-    approval = _get(api, f"{base}/fork-pr-contributor-approval")
     if isinstance(approval, Mapping):
         found = replace(found, fork_approval=_text(approval, "approval_policy"))
-    private = _get(api, f"{base}/fork-pr-workflows-private-repos")
     if isinstance(private, Mapping):
         found = replace(found, private_forks=_private_forks(private))
     return found

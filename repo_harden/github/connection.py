@@ -12,8 +12,8 @@ everything an audit of 1,000 repositories spends per repository; over `http.clie
 - a total deadline per request: a `Watchdog` shuts the socket of a request that passes it,
   however slowly its bytes come.
 
-PyGithub stays what authenticates (a token, or a GitHub App's installation token made on
-first use and renewed): the caller passes its `Authorization` header in.
+A token is sent as it is (`TokenAuth`); a GitHub App's installation token is made and
+renewed by PyGithub. The caller passes the `Authorization` header in.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import functools
 import http.client
+import ipaddress
 import os
 import socket
 import ssl
@@ -44,6 +45,22 @@ USER_AGENT = f"repo-harden/{__version__}"
 _READ_SIZE = 256 * 1024
 
 
+class TokenAuth:
+    """A token (`GITHUB_TOKEN`, a personal access token) sent as PyGithub's `Auth.Token`
+    sends it, without importing PyGithub: an audit with a token needs none of it."""
+
+    token_type = "token"
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __repr__(self) -> str:
+        return "TokenAuth(<redacted>)"
+
+    def authentication(self, headers: dict[str, str]) -> None:
+        headers["Authorization"] = f"{self.token_type} {self.token}"
+
+
 class ConnectionFailed(OSError):
     """No answer: the connection failed, or the answer was cut short."""
 
@@ -64,7 +81,6 @@ class ApiConnections:
         *,
         timeout: float,
         deadline: float,
-        environ: Mapping[str, str] = os.environ,
     ) -> None:
         parts = urlsplit(api_url)
         self._tls = parts.scheme == "https"
@@ -75,8 +91,8 @@ class ApiConnections:
         self.prefix = parts.path.rstrip("/")
         self._timeout = timeout
         self._deadline = deadline
-        self._proxy = _proxy_for(self._origin, environ)
-        self._context = _tls_context(environ) if self._tls else None
+        self._proxy = _proxy_for(self._origin)
+        self._context = _tls_context(os.environ) if self._tls else None
         self._watchdog = Watchdog()
         self._local = threading.local()
         self._open: set[http.client.HTTPConnection] = set()
@@ -252,29 +268,65 @@ class _Proxy:
     authorization: Mapping[str, str]  # Proxy-Authorization, when the URL holds credentials
 
 
-def _proxy_for(origin: str, environ: Mapping[str, str]) -> _Proxy | None:
-    """The proxy the environment names for `origin`, as requests finds it (`NO_PROXY`
-    included); an HTTPS or SOCKS proxy is a usage error."""
-    from requests.utils import get_environ_proxies
+def _proxy_for(origin: str) -> _Proxy | None:
+    """The proxy the environment names for `origin` (`HTTPS_PROXY`, `ALL_PROXY`, ...), unless
+    `NO_PROXY` names it, as requests reads them; an HTTPS or SOCKS proxy is a usage error."""
+    from urllib.request import getproxies_environment
 
-    proxies = get_environ_proxies(origin)
-    url = proxies.get(origin.split(":", 1)[0]) or proxies.get("all")
+    proxies = getproxies_environment()
+    parts = urlsplit(origin)
+    if _bypassed(parts.hostname or "", parts.port, proxies.get("no", "")):
+        return None
+    url = proxies.get(parts.scheme) or proxies.get("all")
     if not url:
         return None
     if "://" not in url:
         url = "http://" + url
-    parts = urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname:
+    proxy = urlsplit(url)
+    if proxy.scheme != "http" or not proxy.hostname:
         raise FatalError(
-            f"the proxy {parts.scheme}://{parts.hostname or ''} is not supported for the "
+            f"the proxy {proxy.scheme}://{proxy.hostname or ''} is not supported for the "
             "GitHub API: name an http:// proxy (HTTPS to GitHub still goes through it "
             "encrypted)"
         )
     authorization = {}
-    if parts.username is not None:
-        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    if proxy.username is not None:
+        pair = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}"
         authorization["Proxy-Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
-    return _Proxy(parts.hostname, parts.port or 80, authorization)
+    return _Proxy(proxy.hostname, proxy.port or 80, authorization)
+
+
+def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
+    """Whether `NO_PROXY` names `host`: `*`, the host or a domain above it (`github.com`,
+    `.github.com`), the host with its port (`ghe.local:8443`), or, for an address, itself or
+    a network holding it (`10.0.0.0/8`)."""
+    host = host.lower()
+    for entry in no_proxy.replace(" ", "").lower().split(","):
+        if entry == "*":
+            return True
+        if "/" in entry:
+            if _in_network(host, entry):
+                return True
+            continue
+        named, _, named_port = entry.rpartition(":") if _has_port(entry) else (entry, "", "")
+        if named_port and named_port != str(port):
+            continue
+        named = named.strip("[]").lstrip(".")
+        if named and (host == named or host.endswith("." + named)):
+            return True
+    return False
+
+
+def _has_port(entry: str) -> bool:
+    head, colon, tail = entry.rpartition(":")
+    return bool(colon) and tail.isdigit() and (not head.count(":") or head.endswith("]"))
+
+
+def _in_network(host: str, network: str) -> bool:
+    try:
+        return ipaddress.ip_address(host) in ipaddress.ip_network(network, strict=False)
+    except ValueError:
+        return False
 
 
 def _tls_context(environ: Mapping[str, str]) -> ssl.SSLContext:
