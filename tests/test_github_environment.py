@@ -293,6 +293,7 @@ class _Tunnel(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _TunnelHandler)
         self.connects: list[str] = []
         self.headers_seen: list[str] = []
+        self.proxy_authorizations: list[str] = []
 
     @property
     def url(self) -> str:
@@ -307,6 +308,7 @@ class _TunnelHandler(_QuietHandler):
 
         self.server.connects.append(self.path)
         self.server.headers_seen.extend(self.headers.keys())
+        self.server.proxy_authorizations.append(self.headers.get("Proxy-Authorization", ""))
         host, port = self.path.rsplit(":", 1)
         with socket.create_connection((host, int(port))) as upstream:
             self.send_response(200, "Connection established")
@@ -337,7 +339,7 @@ def test_https_goes_through_the_proxys_tunnel_with_the_token_inside(
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificate))
     tunnel = _Tunnel()
     with _serving(tunnel):
-        monkeypatch.setenv("HTTPS_PROXY", tunnel.url)
+        monkeypatch.setenv("HTTPS_PROXY", tunnel.url.replace("//", "//me:pa%3Ass@"))
         with transport(api_url) as through_tunnel:
             for _ in range(2):
                 answer = through_tunnel.rest_get("/repos/acme/api")
@@ -345,6 +347,7 @@ def test_https_goes_through_the_proxys_tunnel_with_the_token_inside(
                 assert answer.data["full_name"] == "acme/api"
     assert set(tunnel.connects) == {api_url.removeprefix("https://")}
     assert "Authorization" not in tunnel.headers_seen
+    assert tunnel.proxy_authorizations == ["Basic bWU6cGE6c3M="] * len(tunnel.connects)  # me:pa:ss
 
 
 @pytest.mark.parametrize("proxy_url", ["https://127.0.0.1:9", "socks5://127.0.0.1:9"])
@@ -354,3 +357,18 @@ def test_a_proxy_the_audit_cannot_use_is_a_usage_error(
     monkeypatch.setenv("HTTP_PROXY", proxy_url)
     with transport(github.url) as unusable, pytest.raises(FatalError, match="not supported"):
         unusable.rest_get("/repos/acme/api")
+
+
+def test_a_proxy_that_fails_is_named_without_its_credentials(
+    github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as unused:  # a port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://user:hunter2@127.0.0.1:{port}")
+    with transport(github.url) as refused, pytest.raises(GitHubError) as raised:
+        refused.rest_get("/repos/acme/api")
+    assert f"through the proxy 127.0.0.1:{port}" in str(raised.value)
+    assert "hunter2" not in str(raised.value)

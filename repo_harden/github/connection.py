@@ -92,6 +92,8 @@ class ApiConnections:
         self._timeout = timeout
         self._deadline = deadline
         self._proxy = _proxy_for(self._origin)
+        # Said with a failure: the proxy may be what failed (its credentials never are).
+        self._via = "" if self._proxy is None else f", through the proxy {self._proxy.where}"
         self._context = _tls_context(os.environ) if self._tls else None
         self._watchdog = Watchdog()
         self._local = threading.local()
@@ -162,7 +164,7 @@ class ApiConnections:
                 if not watch.expired:
                     if reused and attempt == 1 and _before_any_answer(error):
                         continue  # the server had closed the idle connection: once more
-                    raise ConnectionFailed(f"{type(error).__name__}: {error}") from None
+                    raise ConnectionFailed(f"{type(error).__name__}: {error}{self._via}") from None
                 raise DeadlineExceeded(self._deadline) from None
             finally:
                 watch.done()
@@ -266,6 +268,10 @@ class _Proxy:
     host: str
     port: int
     authorization: Mapping[str, str]  # Proxy-Authorization, when the URL holds credentials
+
+    @property
+    def where(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
 
 def _proxy_for(origin: str) -> _Proxy | None:
