@@ -10,6 +10,7 @@ import ipaddress
 import json
 import ssl
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -372,3 +373,44 @@ def test_a_proxy_that_fails_is_named_without_its_credentials(
         refused.rest_get("/repos/acme/api")
     assert f"through the proxy 127.0.0.1:{port}" in str(raised.value)
     assert "hunter2" not in str(raised.value)
+
+
+class _Trickling(_QuietHandler):
+    """Headers at once, then one byte of a promised megabyte every 50 ms."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "1000000")
+        self.end_headers()
+        for _ in range(200):  # 10 s: far past the deadline below
+            try:
+                self.wfile.write(b" ")
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(0.05)
+
+
+def test_a_trickling_https_github_is_cut_at_the_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The watchdog ends the read at the deadline under TLS too, and after an HTTP/1.0
+    answer, whose body is read from a socket the connection no longer holds."""
+    from github import Auth
+
+    certificate, key = _self_signed(tmp_path)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Trickling)
+    server.daemon_threads = True
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificate))
+    api_url = f"https://127.0.0.1:{server.server_address[1]}"
+    with _serving(server):
+        slow = Transport(Auth.Token(TOKEN), api_url, governor=Governor(1, 60.0), retries=0,
+                         deadline=0.5)  # fmt: skip
+        started = time.monotonic()
+        with slow, pytest.raises(GitHubError, match=r"no complete answer within 0\.5 s"):
+            slow.rest_get("/repos/acme/api")
+        assert time.monotonic() - started < 5, "cut at the deadline, not when the server stopped"

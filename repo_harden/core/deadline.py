@@ -14,6 +14,7 @@ import heapq
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -115,7 +116,8 @@ class Watchdog:
                     self._wake.wait(self._deadlines[0][0] - now)
                     continue
             for watch in expired:
-                watch.expire()
+                with suppress(Exception):  # one failed ending must not stop the watching
+                    watch.expire()
 
 
 class Watch:

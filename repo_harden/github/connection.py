@@ -43,6 +43,7 @@ MAX_ANSWER_BYTES = 256 * 1024 * 1024  # unpacked; GitHub's largest GraphQL pages
 MAX_SAME_ORIGIN_REDIRECTS = 5
 USER_AGENT = f"repo-harden/{__version__}"
 _READ_SIZE = 256 * 1024
+_AFTER_DEADLINE = 0.001  # seconds a read may wait once the deadline has passed
 
 
 class TokenAuth:
@@ -154,9 +155,11 @@ class ApiConnections:
             sent.update(self._proxy.authorization)
         for attempt in (1, 2):
             connection, reused = self._connection()
-            watch = self._watchdog.watch(self._deadline, functools.partial(_shut, connection))
+            sockets: list[socket.socket] = []  # the one this request reads, once connected
+            end = functools.partial(_shut, connection, sockets)
+            watch = self._watchdog.watch(self._deadline, end)
             try:
-                reply = _exchanged(connection, verb, target, sent, body)
+                reply = _exchanged(connection, sockets, verb, target, headers=sent, body=body)
                 if watch.expired:  # its end came as the socket shut down
                     raise ConnectionFailed("the answer was cut at the deadline")
             except (OSError, http.client.HTTPException) as error:
@@ -211,11 +214,19 @@ class ApiConnections:
 
 def _exchanged(
     connection: http.client.HTTPConnection,
+    sockets: list[socket.socket],
     verb: str,
     target: str,
+    *,
     headers: Mapping[str, str],
     body: bytes | None,
 ) -> Reply:
+    if connection.sock is None:
+        connection.connect()
+    assert connection.sock is not None
+    # Kept apart: after an answer that closes the connection, `connection.sock` is None
+    # while the body is still read from this socket.
+    sockets.append(connection.sock)
     connection.request(verb, target, body=body, headers=dict(headers))
     response = connection.getresponse()
     answer_headers = {name.lower(): value for name, value in response.getheaders()}
@@ -249,12 +260,16 @@ def _gunzipped(packed: bytes) -> bytes:
     return body
 
 
-def _shut(connection: http.client.HTTPConnection) -> None:
-    """End a request from the watchdog's thread: the thread reading wakes with an error."""
-    sock = connection.sock
-    if sock is not None:
-        with suppress(OSError):
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)  # under TLS too: the raw socket
+def _shut(connection: http.client.HTTPConnection, sockets: list[socket.socket]) -> None:
+    """End a request from the watchdog's thread: the socket it reads (or, still connecting,
+    the one being connected) is shut down, which wakes a blocked read, and every read from
+    now on times out at once, should bytes still come in."""
+    for sock in (*sockets, connection.sock):
+        if sock is not None:
+            with suppress(OSError):
+                sock.settimeout(_AFTER_DEADLINE)
+            with suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)  # under TLS too: the raw socket
 
 
 def _before_any_answer(error: BaseException) -> bool:
