@@ -238,3 +238,39 @@ def test_the_watchdogs_thread_ends_when_nothing_is_left_to_watch() -> None:
     again = threading.Event()
     watchdog.watch(0.01, again.set)  # and one starts again for the next watch
     assert again.wait(10)
+
+
+def test_headers_that_never_end_are_cut_at_the_deadline() -> None:
+    """A server that sends its status line, then one byte of a header every 50 ms."""
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            for _ in range(200):  # 10 s
+                if stop.wait(0.05):
+                    return
+                try:
+                    connection.sendall(b"a")
+                except OSError:
+                    return
+
+    threading.Thread(target=trickle, daemon=True).start()
+    from github import Auth
+
+    api_url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    slow = Transport(Auth.Token(TOKEN), api_url, governor=Governor(1, 60.0), retries=0,
+                     deadline=0.5)  # fmt: skip
+    started = time.monotonic()
+    try:
+        with slow, pytest.raises(GitHubError, match=r"no complete answer within 0\.5 s"):
+            slow.rest_get("/repos/acme/api")
+        assert time.monotonic() - started < 5, "cut at the deadline, not when the server stopped"
+    finally:
+        stop.set()
+        listener.close()
