@@ -32,6 +32,7 @@ from repo_harden.core.lazy import lazy_compile
 from repo_harden.core.record import replace
 from repo_harden.core.snapshot import RepoSettings
 from repo_harden.github.actions_settings import (
+    ORGANIZATION_POLICIES,
     OrganizationActions,
     read_actions_settings,
     read_organization,
@@ -104,7 +105,7 @@ class CachedApi:
         with one_at_a_time:
             known = self._organizations.get(key)
             if known is None:
-                with ThreadPoolExecutor(4, "organization") as pool:  # its 4 policies at once
+                with ThreadPoolExecutor(len(ORGANIZATION_POLICIES), "organization") as pool:
                     known = read_organization(self, login, pool.map)
                 self._organizations[key] = known
         return known

@@ -2,8 +2,8 @@
 authenticates them), paced by one `Governor`, retried with backoff, and counted.
 
 PyGithub's requester used to send them; its urllib3 retry slept inside one thread while the
-other workers kept spending the budget, and the layers under it cost five times the CPU of a
-request sent here (`github/connection.py`). Here, a secondary rate limit (`Retry-After`) or an
+other workers kept spending the budget, and a request through it cost about four times the
+CPU of one sent here (`github/connection.py`). Here, a secondary rate limit (`Retry-After`) or an
 exhausted budget (`x-ratelimit-remaining: 0`) pauses every worker until GitHub allows
 requests again, and a 5xx or a timeout is retried with exponential backoff and jitter.
 Waiting has a ceiling (`max_wait`): past it, the request fails and the repository that

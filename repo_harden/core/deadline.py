@@ -94,7 +94,9 @@ class Watchdog:
 
     def _forget_done(self) -> None:
         """Drop the watches done from the top of the heap: calls end in about the order they
-        start, so the heap holds about as many entries as there are calls in flight."""
+        start, so the heap holds about as many entries as there are calls in flight. A call
+        that hangs keeps those done after it until its deadline: at most one deadline's
+        worth of calls."""
         while self._deadlines and self._deadlines[0][1] not in self._live:
             heapq.heappop(self._deadlines)
 

@@ -50,6 +50,13 @@ class ApiReader(Protocol):
 
 
 Each = Callable[[Callable[[str], object], Iterable[str]], Iterable[object]]
+# Under /orgs/{login}/actions/permissions: what `read_organization` reads, all at once.
+ORGANIZATION_POLICIES = (
+    "",
+    "/workflow",
+    "/fork-pr-contributor-approval",
+    "/fork-pr-workflows-private-repos",
+)
 
 
 @record
@@ -80,12 +87,12 @@ class OrganizationActions:
 
 def read_organization(api: ApiReader, login: str, each: Each = map) -> OrganizationActions:
     """The organization's policies; a policy the token cannot read is None (the
-    repositories are then asked). Its four reads go through `each` (a pool's `map` asks
-    them at once)."""
+    repositories are then asked). Its reads (`ORGANIZATION_POLICIES`) go through `each` (a
+    pool's `map` asks them at once)."""
     base = f"/orgs/{login}/actions/permissions"
     found = OrganizationActions(f"the organization `{login}`")
-    paths = ("", "/workflow", "/fork-pr-contributor-approval", "/fork-pr-workflows-private-repos")
-    permissions, workflow, approval, private = each(partial(_get, api), [base + p for p in paths])
+    paths = [base + policy for policy in ORGANIZATION_POLICIES]
+    permissions, workflow, approval, private = each(partial(_get, api), paths)
     if isinstance(permissions, Mapping):
         allowed = _text(permissions, "allowed_actions")
         found = replace(

@@ -1,8 +1,8 @@
 """HTTP/1.1 to one GitHub API origin, as lean as a request can be: the audit sends thousands.
 
-Through PyGithub and requests, one REST request cost 1.1 ms of CPU on loopback, a fifth of
-everything an audit of 1,000 repositories spends per repository; over `http.client` it costs
-0.2 ms (`benchmarks/bench_requests.py`). What those layers did is done here once:
+Through PyGithub and requests, one REST request cost the audit 1.1 ms of CPU on loopback,
+a fifth of everything it spent per repository; over `http.client`, 0.28 ms
+(`benchmarks/bench_requests.py`). What those layers did is done here once:
 - one keep-alive connection per thread, made again when the server has closed it;
 - the environment read once (`HTTPS_PROXY`, `NO_PROXY` and the others as requests reads
   them; `REQUESTS_CA_BUNDLE` or `CURL_CA_BUNDLE`, else certifi's bundle, as requests);
