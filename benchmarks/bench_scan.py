@@ -201,8 +201,10 @@ def scan_case(
     tools: Tools, name: str, description: str, fixture: str, *, target: float | None
 ) -> Case:
     """`repo-harden scan` against `zizmor --offline` over the whole fixture repository, with
-    an empty cache every run (cold: what a first scan, or CI without a kept cache, pays)."""
+    an empty cache every run (cold: what a first scan, or CI without a kept cache, pays):
+    as it runs by default (`--jobs auto`, a process per core), and in one process."""
     cache = f"cache-{name}"
+    scan = (tools.repo_harden, "scan", "--format", "json", "--cache-dir", f"../{cache}")
     return Case(
         name=name,
         description=description,
@@ -211,7 +213,13 @@ def scan_case(
         candidates=(
             Command(
                 "repo-harden scan --format json (cold cache)",
-                (tools.repo_harden, "scan", "--format", "json", "--cache-dir", f"../{cache}"),
+                scan,
+                REPO_HARDEN_OK,
+                emptied=cache,
+            ),
+            Command(
+                "repo-harden scan --format json --jobs 1 (cold cache)",
+                (*scan, "--jobs", "1"),
                 REPO_HARDEN_OK,
                 emptied=cache,
             ),

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 _COMMIT = lazy_compile(r"^[0-9a-fA-F]{40}$")
 
 
-@check("DL005", "remote-add-without-checksum", Severity.ERROR, DOCKERFILE_PATTERNS)
+@check("DL005", "remote-add-without-checksum", Severity.ERROR, DOCKERFILE_PATTERNS, per_file=True)
 def remote_add_without_checksum(ctx: CheckContext) -> Iterator[Finding]:
     """A Dockerfile `ADD`s a file from a URL without `--checksum`, or a git repository
     without a commit.

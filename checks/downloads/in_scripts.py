@@ -86,7 +86,7 @@ def _shorten(text: str) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-@check("DL001", "download-piped-to-interpreter", Severity.ERROR, SCRIPT_PATTERNS)
+@check("DL001", "download-piped-to-interpreter", Severity.ERROR, SCRIPT_PATTERNS, per_file=True)
 def download_piped_to_interpreter(ctx: CheckContext) -> Iterator[Finding]:
     """A script is downloaded and run in one go, without being looked at.
 
@@ -176,7 +176,7 @@ def _powershell_downloads_run(
         yield ctx.finding(path, at, message, match.group())
 
 
-@check("DL002", "unverified-download-executed", Severity.ERROR, SCRIPT_PATTERNS)
+@check("DL002", "unverified-download-executed", Severity.ERROR, SCRIPT_PATTERNS, per_file=True)
 def unverified_download_executed(ctx: CheckContext) -> Iterator[Finding]:
     """A downloaded file is run, sourced or installed with no checksum or signature check.
 
@@ -257,6 +257,7 @@ def _stream_groups(blocks: tuple[ScriptBlock, ...]) -> Iterator[list[ShellScript
     "unpinned-package-install",
     Severity.WARNING,
     (*SCRIPT_PATTERNS, "package.json", ".yarnrc.yml"),
+    per_file=True,
 )
 def unpinned_package_install(ctx: CheckContext) -> Iterator[Finding]:
     """A tool is installed from a package registry with no exact version.
@@ -349,6 +350,7 @@ def _unpinned_message(install: Install) -> str:
     "unhashed-pip-install",
     Severity.WARNING,
     SCRIPT_PATTERNS + REQUIREMENTS_PATTERNS,
+    per_file=True,
 )
 def unhashed_pip_install(ctx: CheckContext) -> Iterator[Finding]:
     """pip installs exact versions but checks no hashes.

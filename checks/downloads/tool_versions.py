@@ -173,6 +173,7 @@ def check_latest_by_default(value: object) -> str | None:
             validate=check_latest_by_default,
         ),
     ),
+    per_file=True,
 )
 def unpinned_tool_version(ctx: CheckContext) -> Iterator[Finding]:
     """An action installs the latest version of a tool.

@@ -25,6 +25,7 @@ _SCP_PATH = lazy_compile(r"^[^@/\s]+@[^:/\s]+:(?P<path>.+)$")
             "owners (`acme`) or repositories (`acme/hooks`) whose hooks may be used by tag",
         ),
     ),
+    per_file=True,
 )
 def unpinned_pre_commit_hook(ctx: CheckContext) -> Iterator[Finding]:
     """A `.pre-commit-config.yaml` hook repository is not pinned to a full commit SHA.

@@ -112,6 +112,7 @@ def remote_uses(ctx: CheckContext, path: str) -> Iterator[Scalar]:
             "owners (`actions`) or repositories (`docker/login-action`) that may be used by tag",
         ),
     ),
+    per_file=True,
 )
 def unpinned_action(ctx: CheckContext) -> Iterator[Finding]:
     """An action or reusable workflow is not pinned to a full commit SHA.
@@ -203,7 +204,7 @@ def _images(ctx: CheckContext, path: str) -> Iterator[tuple[Scalar, str, str]]:
             yield step.uses, step.uses.value.removeprefix("docker://"), "step image"
 
 
-@check("PIN002", "unpinned-image", Severity.ERROR, SCRIPT_PATTERNS)
+@check("PIN002", "unpinned-image", Severity.ERROR, SCRIPT_PATTERNS, per_file=True)
 def unpinned_image(ctx: CheckContext) -> Iterator[Finding]:
     """A container image is not pinned by its `@sha256:` digest.
 

@@ -80,6 +80,7 @@ OIDC_FORM = {
     "static-cloud-credentials",
     Severity.WARNING,
     WORKFLOW_PATTERNS + ACTION_PATTERNS,
+    per_file=True,
 )
 def static_cloud_credentials(ctx: CheckContext) -> Iterator[Finding]:
     """A workflow logs in to AWS, Google Cloud or Azure with a long-lived key.

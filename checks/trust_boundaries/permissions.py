@@ -51,6 +51,7 @@ def _impact(scope: str) -> str:
     Severity.ERROR,
     WORKFLOW_PATTERNS,
     needs_settings=True,
+    per_file=True,
 )
 def excessive_token_permissions(ctx: CheckContext) -> Iterator[Finding]:
     """A workflow's `GITHUB_TOKEN` may write more than its jobs need.

@@ -39,6 +39,7 @@ _PUBLISHING_WORDS = ("publish", "upload", "push", "goreleaser", "release")
     "release-without-provenance",
     Severity.WARNING,
     (*WORKFLOW_PATTERNS, "package.json", "**/package.json"),
+    per_file=True,
 )
 def release_without_provenance(ctx: CheckContext) -> Iterator[Finding]:
     """A workflow publishes a release artifact with no provenance or attestation.

@@ -91,6 +91,7 @@ class Place:
     "template-injection",
     Severity.ERROR,
     WORKFLOW_PATTERNS + ACTION_PATTERNS,
+    per_file=True,
 )
 def template_injection(ctx: CheckContext) -> Iterator[Finding]:
     """Attacker-controlled text is expanded into a `run:` script or a `github-script`.

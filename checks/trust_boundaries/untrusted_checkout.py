@@ -31,6 +31,7 @@ else:
     Severity.ERROR,
     WORKFLOW_PATTERNS,
     needs_settings=True,
+    per_file=True,
 )
 def untrusted_code_in_privileged_workflow(ctx: CheckContext) -> Iterator[Finding]:
     """A privileged workflow checks out a pull request's code and runs it.

@@ -104,7 +104,7 @@ def _callers_index(ctx: CheckContext) -> Mapping[str, tuple[Caller, ...]]:
     own = ctx.snapshot.name.lower() + "/" if "/" in ctx.snapshot.name else None
     index: dict[str, list[Caller]] = {}
     for path in ctx.snapshot.paths():
-        if not is_workflow_path(path):
+        if not is_workflow_path(path) or not may_call_workflows(ctx.parsed.text(path)):
             continue
         workflow = ctx.parsed.read(WORKFLOW, path)
         if workflow is None:
@@ -114,6 +114,16 @@ def _callers_index(ctx: CheckContext) -> Mapping[str, tuple[Caller, ...]]:
             if target is not None:
                 index.setdefault(target, []).append(Caller(path, workflow, job))
     return {target: tuple(callers) for target, callers in index.items()}
+
+
+def may_call_workflows(text: str | None) -> bool:
+    """Whether a workflow's text can call a workflow of its own repository, told without
+    parsing it (a scan split in parts parses only its own files). A call names the callee
+    as `./.github/workflows/x.yml` or `owner/name/.github/workflows/x.yml@ref`, so its
+    text holds `.github/workflows/`: YAML changes no character of a scalar but through a
+    double-quoted escape (a backslash) or by folding a line break into a space, which that
+    text has none of."""
+    return text is not None and (".github/workflows/" in text or "\\" in text)
 
 
 def _local_target(uses: str, own: str | None) -> str | None:

@@ -23,7 +23,9 @@ from repo_harden.frontend.options import (
     add_rule_options,
     add_target_options,
     check_concurrency,
+    jobs_value,
     overrides_from,
+    usable_cores,
 )
 from repo_harden.reporters import AUDIT_FORMATS, Report
 
@@ -189,26 +191,12 @@ def _advisories_loading(advisories: AdvisorySource | None) -> Iterator[None]:
         advisories.loaded()
 
 
-def jobs_value(text: str) -> int:
-    """`--jobs`: a number of processes, or `auto` (0 here: one per core, see `check_jobs`)."""
-    if text == "auto":
-        return 0
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number or auto, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"at least 1, not {value}")
-    return value
-
-
 def check_jobs(jobs: int, concurrency: int) -> int:
     """The worker processes to start: `auto` (0) is one per core this process may use, as
     many as there are request slots at most; a number above `--concurrency` is an error
     (each worker needs a request slot)."""
     if jobs == 0:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-        return max(1, min(cores or os.cpu_count() or 1, concurrency))
+        return max(1, min(usable_cores(), concurrency))
     if jobs > concurrency:
         raise UsageError(
             f"--jobs {jobs}: at most --concurrency ({concurrency}), which the workers share"

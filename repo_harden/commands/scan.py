@@ -13,8 +13,9 @@ from repo_harden.core.errors import UsageError
 from repo_harden.core.escape import shown
 from repo_harden.core.extras import ONLINE, PIP_AUDIT, PYGITHUB, require
 from repo_harden.core.record import replace
+from repo_harden.frontend.forked import SMALLEST_PART
 from repo_harden.frontend.help_format import raw_description_help
-from repo_harden.frontend.options import add_rule_options, overrides_from
+from repo_harden.frontend.options import add_rule_options, jobs_value, overrides_from, usable_cores
 from repo_harden.reporters import SCAN_FORMATS
 
 if TYPE_CHECKING:
@@ -95,6 +96,15 @@ def add_parser(commands: Subcommands) -> None:
         "each, and the files excluded (vendored, generated, fixtures, `exclude`) with why "
         "(text or json)",
     )
+    scan.add_argument(
+        "--jobs",
+        type=jobs_value,
+        default=0,
+        metavar="N",
+        help="processes that check the files (default auto: one per core, up to "
+        f"{MOST_JOBS}; 1: this process alone). Each takes {SMALLEST_PART} workflows or "
+        "scripts at least: a small checkout is checked in one. Not with --online",
+    )
     _add_cache_options(scan)
     _add_online_options(scan)
     add_rule_options(scan)
@@ -169,8 +179,21 @@ def scan_options(args: argparse.Namespace) -> ScanOptions:
     from repo_harden.frontend.local_scan import ScanOptions
 
     return ScanOptions(
-        overrides=overrides_from(args), online=online_options(args), cache=cache_folder(args)
+        overrides=overrides_from(args),
+        online=online_options(args),
+        cache=cache_folder(args),
+        jobs=scan_jobs(getattr(args, "jobs", 1)),
     )
+
+
+# `--jobs auto` starts no more processes than this: past it, a scan waits on the disk and
+# on the repository-wide checks, which one process runs, more than on the cores.
+MOST_JOBS = 8
+
+
+def scan_jobs(jobs: int) -> int:
+    """The processes a scan may check files in: `auto` (0) is one per core, up to MOST_JOBS."""
+    return jobs or min(usable_cores(), MOST_JOBS)
 
 
 def cache_folder(args: argparse.Namespace) -> Path | None:

@@ -95,6 +95,9 @@ class Check:
     it only those files, and the GitHub source fetches only those. A check with
     `repository_level` runs on a whole scan even when no file matches (it may report
     that one is missing, with `path` ""); in a hook, only when a committed file matches.
+    A check `per_file` reports on the files it is given, and what it finds in one depends
+    on that file (and what it reads through the snapshot), never on which other files it
+    was given with it: a scan may hand its files out in parts, to other processes.
     """
 
     rule: Rule
@@ -103,6 +106,7 @@ class Check:
     needs_settings: bool = False
     repository_level: bool = False
     options: tuple[OptionSpec, ...] = field(default=())
+    per_file: bool = False
 
     def declared(self) -> Declared:
         """What this check declares about when it can find anything (see `Declared`)."""
@@ -171,12 +175,15 @@ def check(
     needs_settings: bool = False,
     repository_level: bool = False,
     options: tuple[OptionSpec, ...] = (),
+    per_file: bool = False,
 ) -> Callable[[CheckFunction], Check]:
     """Turn a documented function into a `Check` of the catalogue."""
+    if per_file and repository_level:
+        raise ValueError(f"{code}: a repository-level check cannot be split by file")
 
     def declare(function: CheckFunction) -> Check:
         rule = rule_from_docstring(code, name, severity, function, online=online)
-        return Check(rule, function, patterns, needs_settings, repository_level, options)
+        return Check(rule, function, patterns, needs_settings, repository_level, options, per_file)
 
     return declare
 

@@ -12,7 +12,7 @@ from repo_harden.core.snapshot import RepoSnapshot
 from repo_harden.engine.catalogue import Catalogue
 from repo_harden.engine.config import Config
 from repo_harden.engine.policy import Outcome, apply_policy
-from repo_harden.engine.run import CheckRun, CheckRunMemory, RuleSelection, run_checks
+from repo_harden.engine.run import CheckRun, CheckRunMemory, RuleSelection, Spread, run_checks
 
 
 def selected_checks(
@@ -44,15 +44,17 @@ def judged(
     today: datetime.date,
     wanted: Collection[str] | None = None,
     memory: CheckRunMemory | None = None,
+    spread: Spread | None = None,
 ) -> tuple[Outcome, CheckRun]:
     """Run the checks on a snapshot and apply the config's policy; with `wanted`, only on
     those files. Returns the outcome and the run: the checks' crashes (repo-harden's own
     bugs) and the files they were given (`checked`). With
     `memory` (keyed by the checks, config and `wanted`), an earlier run over the same files
-    is reused, and a new one kept unless a check crashed."""
+    is reused, and a new one kept unless a check crashed. With `spread`, the checks' files
+    are dealt out in parts (`run_checks`)."""
     run = memory.recall(snapshot) if memory is not None else None
     if run is None:
-        run = run_checks(snapshot, checks, config, wanted)
+        run = run_checks(snapshot, checks, config, wanted, spread)
         if memory is not None and not run.crashes:
             memory.remember(snapshot, run)
     outcome = apply_policy(

@@ -23,6 +23,7 @@ from repo_harden.sources.local import LocalRepo, git_toplevel, root_outside_git
 
 if TYPE_CHECKING:
     from repo_harden.core.declare import Check
+    from repo_harden.engine.run import Spread
     from repo_harden.frontend.online import OnlineOptions
     from repo_harden.frontend.scan_cache import ScanMemory
 
@@ -40,6 +41,7 @@ class ScanOptions:
     settings: RepoSettings | None = None
     every_finding: bool = False  # no max-findings-per-file: `fix` fixes them all
     cache: Path | None = None  # the cache folder (`scan`): an unchanged checkout is not re-run
+    jobs: int = 1  # processes the files are dealt out to (`scan --jobs`)
 
 
 @record(frozen=False)
@@ -121,6 +123,7 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
         today=today,
         wanted=wanted,
         memory=memory,
+        spread=_spread(options.jobs) if not online else None,
     )
     if wanted is not None:
         keep = set(wanted)
@@ -138,6 +141,16 @@ def scan_checkout(root: Path, targets: Sequence[Path] | None, options: ScanOptio
         problem,
         checked=run.checked,
     )
+
+
+def _spread(jobs: int) -> Spread | None:
+    """Processes forked to check the files; not online, where the live settings are read
+    through connections and threads that a fork must not copy."""
+    if jobs <= 1:
+        return None
+    from repo_harden.frontend.forked import ForkedParts
+
+    return ForkedParts(jobs)
 
 
 def _memory(

@@ -6,6 +6,7 @@ pace and cache."""
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from repo_harden.core.errors import UsageError
@@ -15,6 +16,27 @@ FAIL_ON_CHOICES = ("error", "warning", "note", "never")
 DEFAULT_CONFIG_HELP = (
     "config file (default: .repo-harden.toml, or [tool.repo-harden] in pyproject.toml)"
 )
+
+
+def jobs_value(text: str) -> int:
+    """`--jobs`: a number of processes, or `auto` (0 here: the command decides, by the
+    cores it may use, `usable_cores`)."""
+    if text == "auto":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or auto, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"at least 1, not {value}")
+    return value
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def csv_codes(value: str) -> list[str]:

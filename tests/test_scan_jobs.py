@@ -1,0 +1,257 @@
+"""`scan --jobs`: a scan's files dealt out to forked processes give the same findings as
+one process (the rule tables check every case split in parts, `tests/rule_tables.py`);
+here, the processes themselves, a child that fails, and the scan end to end.
+
+The forking runs in a fresh interpreter (`_in_python`): a pytest process may hold a thread
+of an earlier test, and `ForkedParts` rightly refuses to fork one."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from repo_harden.core.declare import Check
+from repo_harden.engine.catalogue import catalogue
+from repo_harden.engine.config import Config
+from repo_harden.engine.run import run_checks
+from repo_harden.frontend.forked import SMALLEST_PART, ForkedParts, can_fork
+from repo_harden.sources.memory import MemoryRepo
+from tests.conftest import PROJECT, make_repo
+from tests.rule_tables import located, scan_files
+from tests.test_corpus import EXPECTED, corpus_repo
+
+
+def _in_python(code: str, cwd: Path | None = None) -> Any:
+    """Run `code` in a fresh interpreter; it prints one JSON value last, which is returned."""
+    completed = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=cwd or PROJECT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout.splitlines()[-1])
+
+
+def test_parts_run_in_forked_processes_and_come_back_in_order() -> None:
+    pids = _in_python(
+        """
+        import json, os
+        from repo_harden.frontend.forked import ForkedParts
+        parts = ForkedParts(3)
+        print(json.dumps([os.getpid(), parts.parts, parts.map(lambda i: [i, os.getpid()], 3)]))
+        """
+    )
+    here, parts, results = pids
+    assert parts == 3
+    assert [index for index, _ in results] == [0, 1, 2]
+    assert results[0][1] == here  # the first part runs in this process
+    assert len({pid for _, pid in results}) == 3  # the others each in a child of its own
+
+
+def test_a_part_whose_child_fails_is_run_here() -> None:
+    """A child that dies (here by `os._exit`, as the kernel's OOM killer would end it) or
+    whose result cannot be sent: its part is run again in this process, nothing lost."""
+    results = _in_python(
+        """
+        import json, os
+        from repo_harden.frontend.forked import ForkedParts
+        here = os.getpid()
+        def work(index):
+            if os.getpid() != here and index == 1:
+                os._exit(3)
+            if os.getpid() != here and index == 2:
+                return object()  # marshal cannot send it
+            return [index, os.getpid() == here]
+        print(json.dumps(ForkedParts(4).map(work, 4)))
+        """
+    )
+    assert results == [[0, True], [1, True], [2, True], [3, False]]
+
+
+def test_no_child_is_left_behind_when_this_process_fails() -> None:
+    left = _in_python(
+        """
+        import json, os, time
+        from repo_harden.frontend.forked import ForkedParts
+        here = os.getpid()
+        def work(index):
+            if os.getpid() == here:
+                raise RuntimeError("the first part failed")
+            time.sleep(60)
+        try:
+            ForkedParts(3).map(work, 3)
+        except RuntimeError:
+            pass
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            left = "a child is still there"
+        except ChildProcessError:
+            left = None  # every child was killed and reaped
+        print(json.dumps(left))
+        """
+    )
+    assert left is None
+
+
+def test_a_thread_keeps_the_scan_in_one_process() -> None:
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        assert not can_fork()
+        parts = ForkedParts(4)
+        assert parts.parts == 1
+        assert parts.map(lambda index: index + 10, 1) == [10]
+    finally:
+        release.set()
+        thread.join()
+
+
+def test_scan_jobs_forks_and_reports_what_one_process_reports(tmp_path: Path) -> None:
+    """The 175 starter workflows, scanned with `--jobs 2` and `--jobs 1`: the same report,
+    byte for byte, and the same exit code; the first really forked, the second did not."""
+    repo = corpus_repo(tmp_path / "corpus")
+    code = """
+        import contextlib, io, json, os, sys
+        from repo_harden.cli import main
+        forks = []
+        real_fork = os.fork
+        def counted_fork():
+            forks.append(1)
+            return real_fork()
+        os.fork = counted_fork
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(["scan", "--format", "json", "--no-cache", "--jobs", JOBS])
+        print(json.dumps([code, len(forks), out.getvalue()]))
+    """
+    two = _in_python(code.replace("JOBS", '"2"'), cwd=repo)
+    one = _in_python(code.replace("JOBS", '"1"'), cwd=repo)
+    assert (two[1], one[1]) == (1, 0)
+    assert two[0] == one[0] == 1
+    assert two[2] == one[2]
+    findings = json.loads(two[2])["findings"]
+    counts: dict[str, int] = {}
+    for finding in findings:
+        counts[finding["rule"]] = counts.get(finding["rule"], 0) + 1
+    assert counts == EXPECTED
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("0", "--jobs: at least 1, not 0"), ("two", "--jobs: expected a number or auto, not 'two'")],
+)
+def test_scan_jobs_out_of_range_is_one_line(
+    cli: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, message: str
+) -> None:
+    repo = make_repo(tmp_path / "repo", {"README.md": "hello\n"})
+    with pytest.raises(SystemExit) as exited:  # argparse's own error
+        cli("scan", "--jobs", value, cwd=repo)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_scan_jobs_auto_and_help(
+    cli: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = corpus_repo(tmp_path / "corpus")
+    result = cli("scan", "--jobs", "auto", "--no-cache", "--format", "json", cwd=repo)
+    assert result.code == 1
+    assert len(result.json()["findings"]) == sum(EXPECTED.values())
+    with pytest.raises(SystemExit):
+        cli("scan", "--help", cwd=repo)
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--jobs N processes that check the files (default auto: one per core" in help_text
+    assert f"Each takes {SMALLEST_PART} workflows or scripts at least" in help_text
+
+
+# The callers of reusable workflows -------------------------------------------------------
+
+CALLED = ".github/workflows/build.yml"
+BUILD = (
+    "on: workflow_call\njobs:\n  b:\n    runs-on: x\n    permissions: {}\n    steps:\n"
+    "      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683\n"
+    "        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n"
+    "      - run: make\n"
+)
+
+
+def _caller(uses: str) -> str:
+    return f"on: pull_request_target\njobs:\n  call:\n    uses: {uses}\n    secrets: inherit\n"
+
+
+def test_a_caller_that_escapes_the_path_is_still_a_caller() -> None:
+    """The callers of a reusable workflow are looked for only in workflows whose text could
+    name one; a double-quoted escape can spell the path without `.github/workflows/` in the
+    text, and such a workflow is still read."""
+    for uses in ("./.github/workflows/build.yml", '"./.github\\x2fworkflows/build.yml"'):
+        files = {".github/workflows/ci.yml": _caller(uses), CALLED: BUILD}
+        assert located(scan_files(files, select=["WF002"])) == [("WF002", CALLED, 9, 16)], uses
+
+
+def test_workflows_that_cannot_call_are_not_parsed_for_callers() -> None:
+    """Hooked on the reusable workflow alone, WF002 looks for its callers: it parses the
+    workflows that could be one, not the others (a broken one is reported only when it is
+    parsed)."""
+    check = _check("WF002")
+    broken = "on: push\njobs: [\n"
+    files = {
+        CALLED: BUILD,
+        ".github/workflows/ci.yml": _caller("./.github/workflows/build.yml"),
+        ".github/workflows/other.yml": broken,
+        ".github/workflows/names.yml": "# see .github/workflows/build.yml\n" + broken,
+    }
+    run = run_checks(MemoryRepo(files), [check], Config(), targets=[CALLED])
+    unparsed = {f.path for f in run.findings if f.rule == "RH000"}
+    assert unparsed == {".github/workflows/names.yml"}
+    assert [(f.rule, f.path) for f in run.findings if f.rule != "RH000"] == [("WF002", CALLED)]
+
+
+def _check(code: str) -> Check:
+    return catalogue(()).checks[code]
+
+
+def test_per_file_is_declared_by_the_file_checks_only() -> None:
+    """`per_file` is declared on the checks that read workflows, actions, scripts and the
+    files beside them one by one; none of the repository-wide ones."""
+    checks = catalogue(()).checks.values()
+    split = {check.rule.code for check in checks if check.per_file}
+    assert split == {
+        *(f"PIN00{n}" for n in (1, 2, 5)),
+        *(f"DL00{n}" for n in range(1, 7)),
+        *(f"WF00{n}" for n in range(1, 6)),
+    }
+    assert not any(check.per_file and check.repository_level for check in checks)
+
+
+def test_a_small_checkout_is_not_split() -> None:
+    """Fewer files than two parts' worth: one part, and `map` is not even asked."""
+    asked = []
+
+    class Counting:
+        parts = 2
+        smallest_part = SMALLEST_PART
+
+        def map(self, work: Any, count: int) -> list[Any]:
+            asked.append(count)
+            return [work(index) for index in range(count)]
+
+    files = {f".github/workflows/w{n}.yml": _caller("x/y@v1") for n in range(2 * SMALLEST_PART)}
+    checks = [_check("PIN001")]
+    run_checks(MemoryRepo(dict(list(files.items())[:-1])), checks, Config(), spread=Counting())
+    assert asked == []
+    whole = run_checks(MemoryRepo(files), checks, Config(), spread=Counting())
+    assert asked == [2]
+    assert len(whole.findings) == 2 * SMALLEST_PART
