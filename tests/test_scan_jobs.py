@@ -8,6 +8,7 @@ of an earlier test, and `ForkedParts` rightly refuses to fork one."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -255,3 +256,45 @@ def test_a_small_checkout_is_not_split() -> None:
     whole = run_checks(MemoryRepo(files), checks, Config(), spread=Counting())
     assert asked == [2]
     assert len(whole.findings) == 2 * SMALLEST_PART
+
+
+# Ctrl-C while the parts run: a terminal sends SIGINT to every process of the group. Here
+# the forked child sends it, to its whole group, when it first imports a module the checks
+# import lazily (so it lands while the parts run, without racing a timer).
+_INTERRUPTED_CHILD = """
+import importlib.abc, os, signal, sys
+
+signal.signal(signal.SIGINT, signal.default_int_handler)
+scan = os.getpid()
+
+
+class InterruptFromTheChild(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "repo_harden.shell.fetches" and os.getpid() != scan:
+            os.killpg(0, signal.SIGINT)
+        return None
+
+
+from repo_harden.cli import main
+
+sys.meta_path.insert(0, InterruptFromTheChild())
+sys.exit(main(["scan", "--no-cache", "--jobs", "2"]))
+"""
+
+
+def test_ctrl_c_during_a_split_scan_ends_every_process(tmp_path: Path) -> None:
+    repo = corpus_repo(tmp_path / "corpus")
+    with subprocess.Popen(
+        [sys.executable, "-c", _INTERRUPTED_CHILD],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # a process group of its own, which the SIGINT goes to
+    ) as scan:
+        out, err = scan.communicate(timeout=120)
+    assert err == "repo-harden: interrupted\n"
+    assert scan.returncode == 130
+    assert out == ""
+    with pytest.raises(ProcessLookupError):  # no process of the group is left
+        os.killpg(scan.pid, 0)
