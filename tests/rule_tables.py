@@ -17,8 +17,8 @@ from repo_harden.engine.catalogue import catalogue
 from repo_harden.engine.config import snapshot_config
 from repo_harden.engine.judge import judged, selected_checks
 from repo_harden.engine.overrides import Overrides, apply_overrides, check_selectors
+from repo_harden.engine.parts import Spread
 from repo_harden.engine.records import finding_record
-from repo_harden.engine.run import Spread
 from repo_harden.sources.memory import MemoryRepo
 
 

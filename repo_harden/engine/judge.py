@@ -11,8 +11,9 @@ from repo_harden.core.declare import Check
 from repo_harden.core.snapshot import RepoSnapshot
 from repo_harden.engine.catalogue import Catalogue
 from repo_harden.engine.config import Config
+from repo_harden.engine.parts import Spread
 from repo_harden.engine.policy import Outcome, apply_policy
-from repo_harden.engine.run import CheckRun, CheckRunMemory, RuleSelection, Spread, run_checks
+from repo_harden.engine.run import CheckRun, CheckRunMemory, RuleSelection, run_checks
 
 
 def selected_checks(

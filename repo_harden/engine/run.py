@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from functools import lru_cache
-from typing import Any, Protocol, TypeVar
+from typing import Protocol
 
 from repo_harden.core.declare import Check, CheckContext
 from repo_harden.core.globs import PatternGroups
-from repo_harden.core.model import Finding, Position, Severity, fingerprint
-from repo_harden.core.parsed import FileProblem, ParsedFiles
+from repo_harden.core.model import Finding, fingerprint
+from repo_harden.core.parsed import ParsedFiles
 from repo_harden.core.record import field, record, replace
 from repo_harden.core.snapshot import RepoSettings, RepoSnapshot
 from repo_harden.engine.config import Config
 from repo_harden.engine.engine_rules import UNPARSEABLE
+from repo_harden.engine.parts import PartRun, Spread, merged, parts_of
 from repo_harden.engine.scope import Scope
 from repo_harden.readers.file_kinds import reads_file
 
@@ -137,24 +138,6 @@ class RecordingSnapshot(_SnapshotView):
         return self._inner.read_text(path)
 
 
-_Part = TypeVar("_Part")
-
-
-class Spread(Protocol):
-    """Where the parts of a run go: `map(work, count)` returns `[work(0), ...,
-    work(count - 1)]`, perhaps computed in processes forked from this one. A result is plain
-    data (tuples, lists, dicts, strings, numbers, None), which any process can be sent. A
-    run makes at most `parts` parts, of `smallest_part` files at least."""
-
-    @property
-    def parts(self) -> int: ...
-
-    @property
-    def smallest_part(self) -> int: ...
-
-    def map(self, work: Callable[[int], _Part], count: int) -> list[_Part]: ...
-
-
 def run_checks(
     snapshot: RepoSnapshot,
     checks: Sequence[Check],
@@ -184,13 +167,13 @@ def run_checks(
         files_for=files_for,
         whole=targets is None,
     )
-    parts = _parts(checks, files_for, spread) if spread is not None else []
+    parts = parts_of(checks, files_for, spread) if spread is not None else []
     run = CheckRun()
     if spread is None or len(parts) < 2:
         outcome = runner.run(None, first=True)
     else:
         done = spread.map(lambda index: runner.run(parts[index], index == 0).plain(), len(parts))
-        outcome = _merged(parsed, [_PartRun.from_plain(part) for part in done])
+        outcome = merged(parsed, [PartRun.from_plain(part) for part in done])
         recording.read.update(dict.fromkeys(outcome.read))
         recording.listed |= outcome.listed
     run.findings = outcome.findings
@@ -201,52 +184,6 @@ def run_checks(
     run.read = tuple(recording.read)
     run.listed = recording.listed
     return run
-
-
-@record
-class _PartRun:
-    """What one part of a run found, and what it read (its process's own record of it)."""
-
-    findings: list[Finding]
-    crashes: list[str]
-    problems: dict[str, FileProblem]
-    read: tuple[str, ...]
-    listed: bool
-
-    def plain(self) -> _PlainPart:
-        findings = [
-            (f.rule, f.path, f.line, f.column, f.message, f.fingerprint, _severity_value(f))
-            for f in self.findings
-        ]
-        problems = {
-            path: (problem.message, *((problem.at.line, problem.at.column) if problem.at else ()))
-            for path, problem in self.problems.items()
-        }
-        return findings, self.crashes, problems, self.read, self.listed
-
-    @classmethod
-    def from_plain(cls, plain: _PlainPart) -> _PartRun:
-        findings, crashes, problems, read, listed = plain
-        return cls(
-            [Finding(*f[:6], Severity(f[6]) if f[6] else None) for f in findings],
-            crashes,
-            {
-                path: FileProblem(p[0], Position(p[1], p[2]) if len(p) == 3 else None)
-                for path, p in problems.items()
-            },
-            read,
-            listed,
-        )
-
-
-def _severity_value(finding: Finding) -> str | None:
-    return finding.severity.value if finding.severity is not None else None
-
-
-_PlainFinding = tuple[str, str, int | None, int | None, str, str, str | None]
-_PlainPart = tuple[
-    list[_PlainFinding], list[str], dict[str, tuple[Any, ...]], tuple[str, ...], bool
-]
 
 
 class _Runner:
@@ -272,7 +209,7 @@ class _Runner:
         self.whole = whole  # a whole scan, not a hook's files
         self.enabled = frozenset(check.rule.code for check in checks)
 
-    def run(self, part: frozenset[str] | None, first: bool) -> _PartRun:
+    def run(self, part: frozenset[str] | None, first: bool) -> PartRun:
         """The `per_file` checks on the files of `part` (all of theirs when None), and,
         in the `first` part, every other check on all of its files."""
         findings: list[Finding] = []
@@ -294,7 +231,7 @@ class _Runner:
 
                 crashes.append(f"{check.rule.code} crashed:\n{traceback.format_exc()}")
         problems = dict(self.parsed.problems)
-        return _PartRun(
+        return PartRun(
             findings, crashes, problems, tuple(self.recording.read), self.recording.listed
         )
 
@@ -309,33 +246,6 @@ class _Runner:
             shell_inputs=self.config.shell_inputs,
             enabled=self.enabled,
         )
-
-
-def _parts(
-    checks: Sequence[Check], files_for: dict[tuple[str, ...], list[str]], spread: Spread
-) -> list[frozenset[str]]:
-    """The files of the `per_file` checks dealt out in turn (the files of a folder, often
-    alike, go to every part) to as many parts as `spread` allows."""
-    shared = sorted({path for c in checks if c.per_file for path in files_for[c.patterns]})
-    count = max(1, min(spread.parts, len(shared) // max(1, spread.smallest_part)))
-    return [frozenset(shared[index::count]) for index in range(count)]
-
-
-def _merged(parsed: ParsedFiles, parts: list[_PartRun]) -> _PartRun:
-    """The parts as one run. A file's first problem is the one shown, as in one part; a
-    check that crashed in several parts is reported once."""
-    findings: list[Finding] = []
-    crashes: dict[str, str] = {}  # by the check's code
-    read: dict[str, None] = {}
-    for part in parts:
-        findings.extend(part.findings)
-        for crash in part.crashes:
-            crashes.setdefault(crash.partition(" ")[0], crash)
-        for path, problem in part.problems.items():
-            parsed.problems.setdefault(path, problem)
-        read.update(dict.fromkeys(part.read))
-    listed = any(part.listed for part in parts)
-    return _PartRun(findings, list(crashes.values()), {}, tuple(read), listed)
 
 
 def files_read(

@@ -23,7 +23,7 @@ from repo_harden.sources.local import LocalRepo, git_toplevel, root_outside_git
 
 if TYPE_CHECKING:
     from repo_harden.core.declare import Check
-    from repo_harden.engine.run import Spread
+    from repo_harden.engine.parts import Spread
     from repo_harden.frontend.online import OnlineOptions
     from repo_harden.frontend.scan_cache import ScanMemory
 
