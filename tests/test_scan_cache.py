@@ -50,7 +50,10 @@ def entries(cache: Path) -> list[Path]:
 
 
 def scan(cli: Any, repo: Path, cache: Path, *args: str) -> Any:
-    return cli("scan", "--format", "json", "--cache-dir", str(cache), *args, cwd=repo)
+    """A scan in one process, where `counted` sees every parse (`--jobs` forks: see
+    tests/test_scan_jobs.py for the cache of a split scan)."""
+    arguments = ("--format", "json", "--cache-dir", str(cache), "--jobs", "1", *args)
+    return cli("scan", *arguments, cwd=repo)
 
 
 def rules_of(result: Any) -> list[tuple[str, str]]:

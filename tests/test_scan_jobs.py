@@ -148,6 +148,33 @@ def test_scan_jobs_forks_and_reports_what_one_process_reports(tmp_path: Path) ->
     assert counts == EXPECTED
 
 
+def test_a_split_scan_is_cached_with_every_file_its_parts_read(tmp_path: Path) -> None:
+    """The cache entry of a split scan lists the files the forked parts read too: unchanged,
+    the next scan reuses it; one workflow of the child's part edited, it runs again. (Each
+    scan in a fresh interpreter: the cache's key holds where repo-harden's code is, which
+    differs under pytest.)"""
+    repo = corpus_repo(tmp_path / "corpus")
+    code = f"""
+        import contextlib, io, json, os
+        from repo_harden.cli import main
+        from repo_harden.engine import judge
+        forks, runs = [], []
+        real_fork, real_run = os.fork, judge.run_checks
+        os.fork = lambda: forks.append(1) or real_fork()
+        judge.run_checks = lambda *a, **k: runs.append(1) or real_run(*a, **k)
+        arguments = ["--format", "json", "--cache-dir", {str(tmp_path / "cache")!r}]
+        with contextlib.redirect_stdout(io.StringIO()):
+            main(["scan", *arguments, "--jobs", JOBS])
+        print(json.dumps([len(forks), len(runs)]))
+    """
+    assert _in_python(code.replace("JOBS", '"2"'), cwd=repo) == [1, 1]
+    assert _in_python(code.replace("JOBS", '"1"'), cwd=repo) == [0, 0]  # reused
+    # the parts are dealt in path order: the second file went to the child
+    second = sorted((repo / ".github" / "workflows").iterdir())[1]
+    second.write_text(second.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert _in_python(code.replace("JOBS", '"1"'), cwd=repo) == [0, 1]
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [("0", "--jobs: at least 1, not 0"), ("two", "--jobs: expected a number or auto, not 'two'")],
