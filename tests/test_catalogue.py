@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
+import yaml
 
 from repo_harden.core.declare import DOC_HEADINGS
 from repo_harden.engine.catalogue import catalogue
@@ -50,7 +50,9 @@ def test_rules_document_is_current() -> None:
 
 
 def _hooks() -> list[dict[str, Any]]:
-    hooks: list[dict[str, Any]] = YAML(typ="safe").load(ROOT / ".pre-commit-hooks.yaml")
+    hooks: list[dict[str, Any]] = yaml.safe_load(
+        (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    )
     return hooks
 
 

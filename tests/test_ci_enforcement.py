@@ -15,9 +15,9 @@ from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-from ruamel.yaml import YAML
 
 from tests.conftest import DATA, git, make_repo, offline_install_environment, workflow
 
@@ -118,7 +118,7 @@ def run_action(workspace: Path, runner_temp: Path, inputs: dict[str, str]) -> tu
     """Run action.yml's steps with bash, as a runner would: -eo pipefail, env from `env:`,
     inputs with their defaults, and GITHUB_OUTPUT collected. Returns (exit, log, outputs)."""
     action_path = action_checkout(runner_temp)
-    action = YAML(typ="safe").load(action_path / "action.yml")
+    action = yaml.safe_load((action_path / "action.yml").read_text(encoding="utf-8"))
     context = {f"inputs.{k}": str(v.get("default", "")) for k, v in action["inputs"].items()}
     context.update({f"inputs.{k}": v for k, v in inputs.items()})
     context["github.action_path"] = str(action_path)
@@ -273,7 +273,7 @@ def test_the_action_installs_every_dependency_pinned_with_hashes() -> None:
         version, hashes = locked[name]
         assert requirement.specifier.contains(version, prereleases=True), (name, version)
         assert hashes, f"{name} has no hash"
-    action = YAML(typ="safe").load(ROOT / "action.yml")
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
     steps = " ".join(step["run"] for step in action["runs"]["steps"] if "run" in step)
     assert '--require-hashes --no-deps -r "$RH_ACTION_PATH/requirements/action.txt"' in steps
     assert '--no-deps --no-build-isolation "$RH_ACTION_PATH"' in steps

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
+import yaml
 
 from repo_harden.core.globs import PathMatcher
 from repo_harden.hooks.unpinned_downloads import main as hook_main
@@ -750,7 +750,7 @@ NOT_DOCKERFILES = [
 
 
 def _hook_files_regex() -> re.Pattern[str]:
-    hooks = YAML(typ="safe").load(ROOT / ".pre-commit-hooks.yaml")
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     (hook,) = [h for h in hooks if h["id"] == "unpinned-downloads"]
     return re.compile(hook["files"])
 
@@ -797,7 +797,7 @@ def test_one_list_of_dockerfile_names(path: str) -> None:
 
 
 def test_hook_regex_is_the_one_list() -> None:
-    hooks = YAML(typ="safe").load(ROOT / ".pre-commit-hooks.yaml")
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     (hook,) = [h for h in hooks if h["id"] == "unpinned-downloads"]
     assert DOCKERFILE_HOOK_REGEX in hook["files"]
 

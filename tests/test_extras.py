@@ -101,5 +101,5 @@ def test_a_missing_module_no_extra_brings_is_a_bug_not_a_missing_extra() -> None
     assert missing_module_message("github.Auth") == (
         "this command needs PyGithub: pip install 'repo-harden[online]'"
     )
-    assert missing_module_message("ruamel") is None
+    assert missing_module_message("yaml") is None  # a base dependency
     assert missing_module_message(None) is None

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
+import yaml
 
 from tests.corpus_pins import CORPUS_IMAGES, corpus_references, serve_corpus
 from tests.fake_github import FakeGitHub, Token, assert_github_shapes, assert_graphql_valid
@@ -99,7 +99,7 @@ def _composed(text: str) -> Any:
             return (node.tag, [(tree(key), tree(value)) for key, value in node.value])
         return (node.tag, [tree(item) for item in node.value])
 
-    return tree(YAML(typ="safe").compose(text))
+    return tree(yaml.compose(text, Loader=yaml.CSafeLoader))
 
 
 def _pinned_references(corpus: Corpus) -> list[tuple[str, str]]:

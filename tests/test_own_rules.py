@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
+import yaml
 
 from repo_harden.checks.ownership import reported_error_findings
 from repo_harden.core.declare import DOC_HEADINGS, CheckContext
@@ -292,7 +292,10 @@ def test_hook_without_any_codeowners(
 
 
 def test_hook_is_declared_and_its_files_cover_the_sensitive_paths() -> None:
-    hooks = {hook["id"]: hook for hook in YAML(typ="safe").load(ROOT / ".pre-commit-hooks.yaml")}
+    hooks = {
+        hook["id"]: hook
+        for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    }
     hook = hooks["codeowners"]
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts[hook["entry"]] == "repo_harden.hooks.codeowners:main"

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-from ruamel.yaml import YAML
 
 from tests.conftest import make_repo, offline_install_environment, workflow
 from tests.fake_git_history import commit_id
@@ -174,7 +174,9 @@ def commits(repo: Path, home: Path) -> int:
 
 def hook_names() -> dict[str, str]:
     """The names pre-commit prints for the hooks, from the project's `.pre-commit-hooks.yaml`."""
-    hooks: list[dict[str, str]] = YAML(typ="safe").load(PROJECT / ".pre-commit-hooks.yaml")
+    hooks: list[dict[str, str]] = yaml.safe_load(
+        (PROJECT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    )
     return {hook["id"]: hook["name"] for hook in hooks}
 
 
@@ -296,8 +298,7 @@ def test_fix_pins_pins_from_the_cache_and_fails_the_commit_that_it_changed(
 ONLINE_ONLY = {"pygithub", "pip-audit", "requests", "urllib3", "cryptography", "pyjwt"}
 BASE = {
     "packaging",
-    "ruamel-yaml",
-    "ruamel-yaml-clib",
+    "pyyaml",
     "tomlkit",
     "tree-sitter",
     "tree-sitter-bash",

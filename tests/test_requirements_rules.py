@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
+import yaml
 
 from repo_harden.core.globs import PathMatcher
 from repo_harden.engine.catalogue import catalogue
@@ -226,7 +226,9 @@ def test_bad_requirement_line_is_rh000_and_the_rest_is_checked(cli: Any, tmp_pat
 
 
 def _hook() -> dict[str, Any]:
-    hooks: list[dict[str, Any]] = YAML(typ="safe").load(ROOT / ".pre-commit-hooks.yaml")
+    hooks: list[dict[str, Any]] = yaml.safe_load(
+        (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    )
     return next(hook for hook in hooks if hook["id"] == "lockfiles")
 
 

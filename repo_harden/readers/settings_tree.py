@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ruamel.yaml.nodes import MappingNode
+from yaml.nodes import MappingNode
 
 from repo_harden.core.model import Position
 from repo_harden.core.record import record
