@@ -79,6 +79,26 @@ def test_a_part_whose_child_fails_is_run_here() -> None:
     assert results == [[0, True], [1, True], [2, True], [3, False]]
 
 
+def test_a_refused_fork_leaves_the_part_to_this_process() -> None:
+    """The system may refuse a process (a limit on processes, no memory): that part runs
+    here, the others still in their children."""
+    results = _in_python(
+        """
+        import json, os
+        from repo_harden.frontend.forked import ForkedParts
+        here, real_fork, asked = os.getpid(), os.fork, []
+        def fork():
+            asked.append(1)
+            if len(asked) == 1:
+                raise BlockingIOError(11, "Resource temporarily unavailable")
+            return real_fork()
+        os.fork = fork
+        print(json.dumps(ForkedParts(3).map(lambda i: [i, os.getpid() == here], 3)))
+        """
+    )
+    assert results == [[0, True], [1, True], [2, False]]
+
+
 def test_no_child_is_left_behind_when_this_process_fails() -> None:
     left = _in_python(
         """
