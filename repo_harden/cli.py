@@ -13,6 +13,7 @@ from repo_harden import __version__
 from repo_harden.core.errors import ExitCode, FatalError
 from repo_harden.core.escape import shown
 from repo_harden.frontend.help_format import HelpParser, raw_description_help
+from repo_harden.frontend.streams import open_closed_streams
 
 _DESCRIPTION = """\
 Find the weak links in a software supply chain: actions and images not pinned
@@ -28,6 +29,7 @@ _COMMANDS = ("scan", "fix", "rules", "waivers", "waive", "owners", "audit", "mer
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; Ctrl-C at any point from here on is one line and exit code 130
     (also while the command's modules are imported and its parser is built)."""
+    open_closed_streams()
     try:
         return _run(argv)
     except KeyboardInterrupt:

@@ -3,6 +3,7 @@ or from a hook run as the console script pre-commit calls."""
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -31,3 +32,16 @@ def test_closed_pipe_is_quiet(tmp_path: Path, command: list[str]) -> None:
     assert b"PIN001" in first
     assert "Traceback" not in errors
     assert code == 1
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=["scan", "hook"])
+def test_a_closed_standard_output_is_the_null_device(tmp_path: Path, command: list[str]) -> None:
+    """`repo-harden scan >&-`: Python makes a closed stdout None, and writing the report to
+    it failed with a traceback. It goes nowhere now, as with `>/dev/null`, and the exit
+    code still says there are findings."""
+    repo = corpus_repo(tmp_path / "corpus")
+    arguments = command + ([".github/workflows/ci-go.yml"] if "hooks" in command[-1] else [])
+    script = " ".join(shlex.quote(argument) for argument in arguments) + " >&-"
+    result = subprocess.run(["sh", "-c", script], cwd=repo, capture_output=True, check=False)
+    assert result.stderr == b""
+    assert result.returncode == 1

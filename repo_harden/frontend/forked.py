@@ -37,7 +37,7 @@ def can_fork() -> bool:
 
 
 class ForkedParts:
-    """A `Spread` (see `repo_harden.engine.run`) over forked processes: `parts` is 1 where
+    """A `Spread` (see `repo_harden.engine.parts`) over forked processes: `parts` is 1 where
     forking is not safe, and the work runs here in order."""
 
     smallest_part = SMALLEST_PART
@@ -46,10 +46,11 @@ class ForkedParts:
         self.parts = parts if parts > 1 and can_fork() else 1
 
     def map(self, work: Callable[[int], _Plain], count: int) -> list[_Plain]:
-        if count == 1:
-            return [work(0)]
-        sys.stdout.flush()  # a child exits without flushing, but its buffers are copies
-        sys.stderr.flush()
+        if count == 1 or self.parts == 1:
+            return [work(index) for index in range(count)]
+        for stream in (sys.stdout, sys.stderr):  # None when the descriptor was closed
+            if stream is not None:
+                stream.flush()  # a child exits without flushing, but holds copies of buffers
         children: list[_Child | None] = []
         try:
             children = [_Child.start(work, index) for index in range(1, count)]

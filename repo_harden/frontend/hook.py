@@ -12,11 +12,13 @@ from pathlib import Path
 from repo_harden.core.errors import ExitCode, FatalError
 from repo_harden.core.escape import shown
 from repo_harden.frontend.help_format import HelpParser
+from repo_harden.frontend.streams import open_closed_streams
 
 
 def run_hook(hook_id: str, only: tuple[str, ...], argv: Sequence[str] | None) -> int:
     """Run a hook. Called as a console script (argv None), the process exits right here.
     Ctrl-C, from the first import on, is one line and exit code 130."""
+    open_closed_streams()
     try:
         code = _run_hook(hook_id, only, argv)
     except KeyboardInterrupt:
