@@ -43,6 +43,7 @@ class PartRun:
     listed: bool
 
     def plain(self) -> _PlainPart:
+        """This part as tuples, lists, dicts, strings and numbers (`marshal` sends them)."""
         findings = [
             (f.rule, f.path, f.line, f.column, f.message, f.fingerprint, _severity_value(f))
             for f in self.findings
@@ -55,6 +56,7 @@ class PartRun:
 
     @classmethod
     def from_plain(cls, plain: _PlainPart) -> PartRun:
+        """The part `plain` made, back."""
         findings, crashes, problems, read, listed = plain
         return cls(
             [Finding(*f[:6], Severity(f[6]) if f[6] else None) for f in findings],
@@ -89,8 +91,9 @@ def parts_of(
 
 
 def merged(parsed: ParsedFiles, parts: list[PartRun]) -> PartRun:
-    """The parts as one run. A file's first problem is the one shown, as in one part; a
-    check that crashed in several parts is reported once."""
+    """The parts as one run: their findings, files read and crashes (a check that crashed
+    in several parts, once). Their parse problems go into `parsed`, which the run reports
+    (a file's first problem is kept, as in one part)."""
     findings: list[Finding] = []
     crashes: dict[str, str] = {}  # by the check's code
     read: dict[str, None] = {}
