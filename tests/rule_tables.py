@@ -69,16 +69,16 @@ def scan_files(
 
 
 class PartsInTurn:
-    """A `Spread` that runs the parts one after the other in this process, each result sent
-    through `marshal` as to a forked process; parts of a file at least, so that every table
-    case with two files of a `per_file` check is split."""
+    """A `Spread` that runs the chunks one after the other in this process, each result sent
+    through `marshal` as from a forked process; a file per process at least, so that every
+    table case with two files of a `per_file` check is split."""
 
     smallest_part = 1
 
     def __init__(self, parts: int) -> None:
         self.parts = parts
 
-    def map(self, work: Callable[[int], Any], count: int) -> list[Any]:
+    def map(self, work: Callable[[int], Any], count: int, processes: int) -> list[Any]:
         return [marshal.loads(marshal.dumps(work(index))) for index in range(count)]
 
 

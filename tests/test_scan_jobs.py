@@ -43,48 +43,89 @@ def _in_python(code: str, cwd: Path | None = None) -> Any:
     return json.loads(completed.stdout.splitlines()[-1])
 
 
-def test_parts_run_in_forked_processes_and_come_back_in_order() -> None:
-    pids = _in_python(
+def test_chunks_are_taken_by_the_processes_and_come_back_in_order() -> None:
+    here, results = _in_python(
         """
-        import json, os
+        import json, os, time
         from repo_harden.frontend.forked import ForkedParts
-        parts = ForkedParts(3)
-        print(json.dumps([os.getpid(), parts.parts, parts.map(lambda i: [i, os.getpid()], 3)]))
+        def work(index):
+            time.sleep(0.05)  # long enough for every child to start and take some
+            return [index, os.getpid()]
+        print(json.dumps([os.getpid(), ForkedParts(3).map(work, 12, 3)]))
         """
     )
-    here, parts, results = pids
-    assert parts == 3
-    assert [index for index, _ in results] == [0, 1, 2]
-    assert results[0][1] == here  # the first part runs in this process
-    assert len({pid for _, pid in results}) == 3  # the others each in a child of its own
+    assert [index for index, _ in results] == list(range(12))
+    pids = {pid for _, pid in results}
+    assert here in pids  # this process takes chunks too
+    assert len(pids) == 3  # and each child took some
 
 
-def test_a_part_whose_child_fails_is_run_here() -> None:
+def test_a_slow_process_takes_fewer_chunks() -> None:
+    """A process on a busy core takes fewer chunks: here the child is five times slower."""
+    here, results = _in_python(
+        """
+        import json, os, time
+        from repo_harden.frontend.forked import ForkedParts
+        here = os.getpid()
+        def work(index):
+            time.sleep(0.01 if os.getpid() == here else 0.05)
+            return os.getpid()
+        print(json.dumps([here, ForkedParts(2).map(work, 24, 2)]))
+        """
+    )
+    assert results.count(here) >= 16
+
+
+def test_the_chunks_of_a_child_that_fails_are_worked_here() -> None:
     """A child that dies (here by `os._exit`, as the kernel's OOM killer would end it) or
-    whose result cannot be sent: its part is run again in this process, nothing lost."""
+    whose results cannot be sent: the chunks it took are worked in this process."""
     results = _in_python(
         """
         import json, os
         from repo_harden.frontend.forked import ForkedParts
         here = os.getpid()
-        def work(index):
-            if os.getpid() != here and index == 1:
+        def dies(index):
+            if os.getpid() != here:
                 os._exit(3)
-            if os.getpid() != here and index == 2:
-                return object()  # marshal cannot send it
-            return [index, os.getpid() == here]
-        print(json.dumps(ForkedParts(4).map(work, 4)))
+            return [index, True]
+        def unsendable(index):
+            return [index, True] if os.getpid() == here else object()
+        print(json.dumps([ForkedParts(3).map(f, 9, 3) for f in (dies, unsendable)]))
         """
     )
-    assert results == [[0, True], [1, True], [2, True], [3, False]]
+    assert results == [[[index, True] for index in range(9)]] * 2
 
 
-def test_a_refused_fork_leaves_the_part_to_this_process() -> None:
-    """The system may refuse a process (a limit on processes, no memory): that part runs
-    here, the others still in their children."""
+def test_ctrl_c_in_a_child_interrupts_the_scan() -> None:
+    """A child that Ctrl-C ended says so (exit status 130): the scan is interrupted, not
+    finished in this process, whether or not this process raised it too."""
+    outcome = _in_python(
+        """
+        import json, os, time
+        from repo_harden.frontend.forked import ForkedParts
+        here = os.getpid()
+        def work(index):
+            if os.getpid() != here:
+                raise KeyboardInterrupt
+            time.sleep(0.05)  # leaves the child time to take a chunk
+            return index
+        try:
+            ForkedParts(2).map(work, 6, 2)
+            outcome = "finished"
+        except KeyboardInterrupt:
+            outcome = "interrupted"
+        print(json.dumps(outcome))
+        """
+    )
+    assert outcome == "interrupted"
+
+
+def test_a_refused_fork_leaves_the_chunks_to_the_others() -> None:
+    """The system may refuse a process (a limit on processes, no memory): the chunks are
+    taken by the processes there are."""
     results = _in_python(
         """
-        import json, os
+        import json, os, time
         from repo_harden.frontend.forked import ForkedParts
         here, real_fork, asked = os.getpid(), os.fork, []
         def fork():
@@ -93,10 +134,17 @@ def test_a_refused_fork_leaves_the_part_to_this_process() -> None:
                 raise BlockingIOError(11, "Resource temporarily unavailable")
             return real_fork()
         os.fork = fork
-        print(json.dumps(ForkedParts(3).map(lambda i: [i, os.getpid() == here], 3)))
+        def work(index):
+            time.sleep(0.02)
+            return [index, os.getpid() == here]
+        chunks = ForkedParts(3).map(work, 8, 3)
+        print(json.dumps([len(asked), chunks]))
         """
     )
-    assert results == [[0, True], [1, True], [2, False]]
+    forks, chunks = results
+    assert forks == 2
+    assert [index for index, _ in chunks] == list(range(8))
+    assert {here for _, here in chunks} == {True, False}  # this process and the one child
 
 
 def test_no_child_is_left_behind_when_this_process_fails() -> None:
@@ -107,10 +155,10 @@ def test_no_child_is_left_behind_when_this_process_fails() -> None:
         here = os.getpid()
         def work(index):
             if os.getpid() == here:
-                raise RuntimeError("the first part failed")
+                raise RuntimeError("a chunk failed here")
             time.sleep(60)
         try:
-            ForkedParts(3).map(work, 3)
+            ForkedParts(3).map(work, 6, 3)
         except RuntimeError:
             pass
         try:
@@ -132,7 +180,7 @@ def test_a_thread_keeps_the_scan_in_one_process() -> None:
         assert not can_fork()
         parts = ForkedParts(4)
         assert parts.parts == 1
-        assert parts.map(lambda index: index + 10, 1) == [10]
+        assert parts.map(lambda index: index + 10, 3, 4) == [10, 11, 12]
     finally:
         release.set()
         thread.join()
@@ -169,29 +217,51 @@ def test_scan_jobs_forks_and_reports_what_one_process_reports(tmp_path: Path) ->
 
 
 def test_a_split_scan_is_cached_with_every_file_its_parts_read(tmp_path: Path) -> None:
-    """The cache entry of a split scan lists the files the forked parts read too: unchanged,
-    the next scan reuses it; one workflow of the child's part edited, it runs again. (Each
+    """The cache entry of a split scan lists the files the forked child read too: unchanged,
+    the next scan reuses it; a workflow only the child read edited, it runs again. (Each
     scan in a fresh interpreter: the cache's key holds where repo-harden's code is, which
     differs under pytest.)"""
     repo = corpus_repo(tmp_path / "corpus")
+    # its one reusable workflow makes whichever process checks it read every workflow
+    (repo / ".github" / "workflows" / "code-scanning-crda.yml").unlink()
+    log = tmp_path / "reads.log"
     code = f"""
         import contextlib, io, json, os
         from repo_harden.cli import main
         from repo_harden.engine import judge
-        forks, runs = [], []
-        real_fork, real_run = os.fork, judge.run_checks
+        from repo_harden.sources.local import LocalRepo
+        forks, runs, checking, scan = [], [], [], os.getpid()
+        real_fork, real_run, real_read = os.fork, judge.run_checks, LocalRepo.read_text
         os.fork = lambda: forks.append(1) or real_fork()
-        judge.run_checks = lambda *a, **k: runs.append(1) or real_run(*a, **k)
+        def run_checks(*a, **k):
+            runs.append(1)
+            checking.append(1)
+            try:
+                return real_run(*a, **k)
+            finally:
+                checking.clear()  # the cache's digests, read after, are not the checks'
+        judge.run_checks = run_checks
+        def read_text(self, path):  # which process's checks read what: a line each
+            if checking:
+                who = "child" if os.getpid() != scan else "scan"
+                descriptor = os.open({str(log)!r}, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+                os.write(descriptor, f"{{who}} {{path}}\\n".encode())
+                os.close(descriptor)
+            return real_read(self, path)
+        LocalRepo.read_text = read_text
         arguments = ["--format", "json", "--cache-dir", {str(tmp_path / "cache")!r}]
         with contextlib.redirect_stdout(io.StringIO()):
             main(["scan", *arguments, "--jobs", JOBS])
         print(json.dumps([len(forks), len(runs)]))
     """
     assert _in_python(code.replace("JOBS", '"2"'), cwd=repo) == [1, 1]
+    reads = [line.split(" ", 1) for line in log.read_text(encoding="utf-8").splitlines()]
+    by_scan = {path for who, path in reads if who == "scan"}
+    by_child = sorted({path for who, path in reads if who == "child"} - by_scan)
+    assert by_child  # the child took chunks, and read their workflows alone
     assert _in_python(code.replace("JOBS", '"1"'), cwd=repo) == [0, 0]  # reused
-    # the parts are dealt in path order: the second file went to the child
-    second = sorted((repo / ".github" / "workflows").iterdir())[1]
-    second.write_text(second.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    edited = repo / by_child[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert _in_python(code.replace("JOBS", '"1"'), cwd=repo) == [0, 1]
 
 
@@ -292,8 +362,8 @@ def test_a_small_checkout_is_not_split() -> None:
         parts = 2
         smallest_part = SMALLEST_PART
 
-        def map(self, work: Any, count: int) -> list[Any]:
-            asked.append(count)
+        def map(self, work: Any, count: int, processes: int) -> list[Any]:
+            asked.append(processes)
             return [work(index) for index in range(count)]
 
     files = {f".github/workflows/w{n}.yml": _caller("x/y@v1") for n in range(2 * SMALLEST_PART)}

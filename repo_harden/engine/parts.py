@@ -18,10 +18,12 @@ _Part = TypeVar("_Part")
 
 
 class Spread(Protocol):
-    """Where the parts of a run go: `map(work, count)` returns `[work(0), ...,
-    work(count - 1)]`, perhaps computed in processes forked from this one. A result is plain
-    data (tuples, lists, dicts, strings, numbers, None), which any process can be sent. A
-    run makes at most `parts` parts, of `smallest_part` files at least."""
+    """Where the chunks of a run go: `map(work, count, processes)` returns `[work(0), ...,
+    work(count - 1)]`, computed by up to `processes` processes forked from this one, each
+    taking the next chunk as it finishes one (a process slowed by a busy core takes fewer).
+    A result is plain data (tuples, lists, dicts, strings, numbers, None), which any
+    process can be sent. A run uses at most `parts` processes, of `smallest_part` files at
+    least each."""
 
     @property
     def parts(self) -> int: ...
@@ -29,12 +31,19 @@ class Spread(Protocol):
     @property
     def smallest_part(self) -> int: ...
 
-    def map(self, work: Callable[[int], _Part], count: int) -> list[_Part]: ...
+    def map(self, work: Callable[[int], _Part], count: int, processes: int) -> list[_Part]: ...
+
+
+# Each process takes its files in about this many chunks: enough for a fast one to take
+# over from a slow one, few enough that a chunk's bookkeeping costs nothing.
+CHUNKS_PER_PROCESS = 8
+MOST_CHUNKS = 255  # a chunk is named by one byte
 
 
 @record
 class PartRun:
-    """What one part of a run found, and what it read (its process's own record of it)."""
+    """What one chunk of a run found, and what its process read, and could not parse, for
+    the first time while it ran it."""
 
     findings: list[Finding]
     crashes: list[str]
@@ -80,14 +89,37 @@ _PlainPart = tuple[
 ]
 
 
-def parts_of(
+Chunk = dict[tuple[str, ...], list[str]]
+"""The files of a chunk, for each `patterns` of the `per_file` checks."""
+
+
+@record
+class Split:
+    """A run's files in chunks, and how many processes take them."""
+
+    chunks: list[Chunk]
+    processes: int
+
+
+def split_of(
     checks: Sequence[Check], files_for: dict[tuple[str, ...], list[str]], spread: Spread
-) -> list[frozenset[str]]:
-    """The files of the `per_file` checks dealt out in turn (the files of a folder, often
-    alike, go to every part) to as many parts as `spread` allows."""
+) -> Split | None:
+    """The files of the `per_file` checks dealt out in turn to chunks (the files of a
+    folder, often alike, go to every chunk), for as many processes as `spread` allows;
+    None when that is one."""
     shared = sorted({path for c in checks if c.per_file for path in files_for[c.patterns]})
-    count = max(1, min(spread.parts, len(shared) // max(1, spread.smallest_part)))
-    return [frozenset(shared[index::count]) for index in range(count)]
+    processes = min(spread.parts, len(shared) // max(1, spread.smallest_part), MOST_CHUNKS)
+    if processes < 2:
+        return None
+    count = min(processes * CHUNKS_PER_PROCESS, len(shared), MOST_CHUNKS)
+    chunk_of = {path: index % count for index, path in enumerate(shared)}
+    chunks: list[Chunk] = [{} for _ in range(count)]
+    for patterns in dict.fromkeys(c.patterns for c in checks if c.per_file):
+        for chunk in chunks:
+            chunk[patterns] = []
+        for path in files_for[patterns]:
+            chunks[chunk_of[path]][patterns].append(path)
+    return Split(chunks, processes)
 
 
 def merged(parsed: ParsedFiles, parts: list[PartRun]) -> PartRun:

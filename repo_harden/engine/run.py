@@ -18,7 +18,7 @@ from repo_harden.core.record import field, record, replace
 from repo_harden.core.snapshot import RepoSettings, RepoSnapshot
 from repo_harden.engine.config import Config
 from repo_harden.engine.engine_rules import UNPARSEABLE
-from repo_harden.engine.parts import PartRun, Spread, merged, parts_of
+from repo_harden.engine.parts import Chunk, PartRun, Spread, merged, split_of
 from repo_harden.engine.scope import Scope
 from repo_harden.readers.file_kinds import reads_file
 
@@ -167,12 +167,17 @@ def run_checks(
         files_for=files_for,
         whole=targets is None,
     )
-    parts = parts_of(checks, files_for, spread) if spread is not None else []
+    split = split_of(checks, files_for, spread) if spread is not None else None
     run = CheckRun()
-    if spread is None or len(parts) < 2:
+    if spread is None or split is None:
         outcome = runner.run(None, first=True)
     else:
-        done = spread.map(lambda index: runner.run(parts[index], index == 0).plain(), len(parts))
+        chunks = split.chunks
+        done = spread.map(
+            lambda index: runner.run(chunks[index], index == 0).plain(),
+            len(chunks),
+            split.processes,
+        )
         outcome = merged(parsed, [PartRun.from_plain(part) for part in done])
         recording.read.update(dict.fromkeys(outcome.read))
         recording.listed |= outcome.listed
@@ -209,16 +214,19 @@ class _Runner:
         self.whole = whole  # a whole scan, not a hook's files
         self.enabled = frozenset(check.rule.code for check in checks)
 
-    def run(self, part: frozenset[str] | None, first: bool) -> PartRun:
-        """The `per_file` checks on the files of `part` (all of theirs when None), and,
-        in the `first` part, every other check on all of its files."""
+    def run(self, chunk: Chunk | None, first: bool) -> PartRun:
+        """The `per_file` checks on the files of `chunk` (all of theirs when None), and,
+        with the `first` chunk, every other check on all of its files. What the process
+        read and could not parse for the first time meanwhile comes with the findings."""
+        read_before, problems_before = len(self.recording.read), len(self.parsed.problems)
         findings: list[Finding] = []
         crashes: list[str] = []
         for check in self.checks:
-            files = self.files_for[check.patterns]
-            if part is not None and check.per_file:
-                files = [path for path in files if path in part]
-            elif not first:
+            if chunk is not None and check.per_file:
+                files = chunk[check.patterns]
+            elif first:
+                files = self.files_for[check.patterns]
+            else:
                 continue
             # A repository-level check runs on a whole scan even with no file (to say one is
             # missing); in a hook, only when a committed file is one it reads.
@@ -230,10 +238,9 @@ class _Runner:
                 import traceback
 
                 crashes.append(f"{check.rule.code} crashed:\n{traceback.format_exc()}")
-        problems = dict(self.parsed.problems)
-        return PartRun(
-            findings, crashes, problems, tuple(self.recording.read), self.recording.listed
-        )
+        read = tuple(self.recording.read)[read_before:]
+        problems = dict(list(self.parsed.problems.items())[problems_before:])
+        return PartRun(findings, crashes, problems, read, self.recording.listed)
 
     def _context(self, check: Check, files: list[str]) -> CheckContext:
         return CheckContext(
