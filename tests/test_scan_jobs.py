@@ -415,3 +415,36 @@ def test_ctrl_c_during_a_split_scan_ends_every_process(tmp_path: Path) -> None:
     assert out == ""
     with pytest.raises(ProcessLookupError):  # no process of the group is left
         os.killpg(scan.pid, 0)
+
+
+def test_hostile_names_and_text_come_back_from_a_child_as_one_process_shows_them(
+    tmp_path: Path,
+) -> None:
+    """A file name with a terminal escape and a byte that is not UTF-8 (a lone surrogate in
+    Python), and a `uses:` that spells a terminal escape, go through a child's results
+    (`marshal`) and come out escaped, as `--jobs 1` prints them."""
+    step = "on: push\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: {}\n"
+    files: dict[str, str | bytes] = {
+        f".github/workflows/w{n}.yml": step.format("actions/checkout@v4") for n in range(44)
+    }
+    files[".github/workflows/bad\x1b[2Kname\udcff.yml"] = step.format("x/y@v1")
+    files[".github/workflows/evil.yml"] = step.format('"a/b@\\u001b[31mred"')
+    repo = make_repo(tmp_path / "repo", files)
+    code = """
+        import contextlib, io, json, os
+        from repo_harden.cli import main
+        forks, real_fork = [], os.fork
+        os.fork = lambda: forks.append(1) or real_fork()
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            main(["scan", "--no-cache", "--jobs", JOBS])
+        print(json.dumps([len(forks), out.getvalue()]))
+    """
+    two = _in_python(code.replace("JOBS", '"2"'), cwd=repo)
+    one = _in_python(code.replace("JOBS", '"1"'), cwd=repo)
+    assert (two[0], one[0]) == (1, 0)
+    assert two[1] == one[1]
+    assert "\x1b" not in two[1]
+    assert "bad\\x1b[2Kname\\xff.yml: RH000" in two[1]
+    pin = ".github/workflows/evil.yml:6:15: PIN001 `a/b@\\x1b[31mred`"
+    assert any(line.startswith(pin) for line in two[1].splitlines())

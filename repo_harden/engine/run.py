@@ -7,7 +7,7 @@ run goes on, and the crash is kept for the front end to report.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Protocol
 
 from repo_harden.core.declare import Check, CheckContext
@@ -158,15 +158,7 @@ def run_checks(
     listed = targets if targets is not None else snapshot.paths()
     candidates = [path for path in listed if not scope.excludes(path)]
     files_for = files_read(snapshot, checks, candidates)
-    runner = _Runner(
-        recording,
-        snapshot,
-        checks,
-        parsed,
-        config=config,
-        files_for=files_for,
-        whole=targets is None,
-    )
+    runner = _Runner(recording, snapshot, checks, parsed, config, files_for, targets is None)
     split = split_of(checks, files_for, spread) if spread is not None else None
     run = CheckRun()
     if spread is None or split is None:
@@ -191,28 +183,21 @@ def run_checks(
     return run
 
 
+@record
 class _Runner:
     """Runs the checks, all or part of them (see `run`), sharing one cache of parsed files."""
 
-    def __init__(
-        self,
-        recording: RecordingSnapshot,
-        snapshot: RepoSnapshot,
-        checks: Sequence[Check],
-        parsed: ParsedFiles,
-        *,
-        config: Config,
-        files_for: dict[tuple[str, ...], list[str]],
-        whole: bool,
-    ) -> None:
-        self.recording = recording
-        self.snapshot = snapshot
-        self.checks = checks
-        self.config = config
-        self.parsed = parsed
-        self.files_for = files_for
-        self.whole = whole  # a whole scan, not a hook's files
-        self.enabled = frozenset(check.rule.code for check in checks)
+    recording: RecordingSnapshot
+    snapshot: RepoSnapshot  # the recording, through the excludes
+    checks: Sequence[Check]
+    parsed: ParsedFiles
+    config: Config
+    files_for: dict[tuple[str, ...], list[str]]
+    whole: bool  # a whole scan, not a hook's files
+
+    @cached_property
+    def enabled(self) -> frozenset[str]:
+        return frozenset(check.rule.code for check in self.checks)
 
     def run(self, chunk: Chunk | None, first: bool) -> PartRun:
         """The `per_file` checks on the files of `chunk` (all of theirs when None), and,

@@ -9,8 +9,8 @@ dicts, strings, numbers), sent with `marshal`, which needs no import.
 
 Forking is used only where it is safe: on Linux (elsewhere a fork without exec may break
 system libraries), from a process with no other Python thread (one could hold a lock the
-child would wait on forever). A part whose child fails (killed, out of memory, a fork
-refused) has its chunks run here instead: a scan never loses one. Ctrl-C reaches the
+child would wait on forever). The chunks of a child that fails (killed, out of memory, a
+fork refused) are worked here instead: a scan never loses one. Ctrl-C reaches the
 children too and ends them; this process then kills any left and reaps them all.
 """
 
